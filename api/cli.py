@@ -1,0 +1,125 @@
+"""The ``realise`` command: serve, rewrite, evaluate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+import msgspec
+from rich.console import Console
+from rich.table import Table
+
+from api.config import ConfigError, load_settings
+from rewriter.domain import RewriteResult, RewriteSpec
+from rewriter.errors import UpstreamError
+
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="realise", description="Turn outputs into outcomes.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+
+    rewrite = commands.add_parser("rewrite", help="rewrite one request and print ranked candidates")
+    rewrite.add_argument("request")
+    rewrite.add_argument("--context")
+    rewrite.add_argument("--mission", choices=["auto", "delivery", "discovery"], default="auto")
+    rewrite.add_argument("--candidates", type=int, default=3, choices=range(1, 6), metavar="1-5")
+    rewrite.add_argument("--key-results", type=int, default=3, choices=range(2, 6), metavar="2-5")
+    rewrite.add_argument("--json", action="store_true", help="print the API's JSON instead of a table")
+
+    evaluate = commands.add_parser("evaluate", help="judge an objective and its key results")
+    evaluate.add_argument("objective")
+    evaluate.add_argument("--kr", action="append", default=[], help="a key result (repeatable)")
+    evaluate.add_argument("--context")
+    evaluate.add_argument("--json", action="store_true")
+    return parser
+
+
+def _findings_text(findings) -> str:
+    return "\n".join(f"[{SEVERITY_STYLE[f.severity]}]{f.severity}[/] {f.code}: {f.message}" for f in findings) or "—"
+
+
+def _print_rewrite(result: RewriteResult, console: Console) -> None:
+    a = result.assessment
+    console.print(f"[bold]You asked for an {a.kind}[/] (mission: {result.mission}; engine: {result.engine.provider}/{result.engine.model})")
+    for finding in a.findings:
+        console.print(f"  [{SEVERITY_STYLE[finding.severity]}]{finding.code}[/]: {finding.message}")
+    table = Table(show_lines=True)
+    table.add_column("#", justify="right")
+    table.add_column("score", justify="right")
+    table.add_column("objective and key results")
+    table.add_column("findings")
+    for c in result.candidates:
+        body = f"[bold]{c.objective}[/]\n" + "\n".join(f"• {kr.text}" for kr in c.key_results)
+        findings = [*c.evaluation.objective.findings, *(f for kr in c.evaluation.key_results for f in kr.findings), *c.evaluation.findings]
+        table.add_row(str(c.rank), f"{c.score:.2f}", body, _findings_text(findings))
+    console.print(table)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    console = Console()
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        console.print(f"[red]configuration error:[/] {exc}")
+        return 2
+
+    if args.command == "serve":
+        import uvicorn
+
+        from api.app import create_app
+
+        app = create_app(settings)
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, timeout_graceful_shutdown=30)
+        return 0
+
+    if args.command == "rewrite":
+        from api.services import build_services
+
+        services = build_services(settings)
+        spec = RewriteSpec(
+            request=args.request, context=args.context, mission=args.mission, candidates=args.candidates, key_results=args.key_results
+        )
+        try:
+            result = asyncio.run(services.pipeline.rewrite(spec))
+        except UpstreamError as exc:
+            console.print(f"[red]model error:[/] {exc.message}")
+            return 1
+        if args.json:
+            sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+        else:
+            _print_rewrite(result, console)
+        return 0
+
+    if args.command == "evaluate":
+        from evaluators import evaluate, load_config
+
+        evaluation = evaluate(args.objective, args.kr, context=args.context, config=load_config(settings.rules_file))
+        if args.json:
+            sys.stdout.write(msgspec.json.encode(evaluation).decode() + "\n")
+            return 0
+        console.print(f"[bold]{evaluation.objective.kind}[/] objective, score {evaluation.score:.2f}, {'passed' if evaluation.passed else 'not passed'}")
+        table = Table()
+        table.add_column("text")
+        table.add_column("kind")
+        table.add_column("findings")
+        table.add_row(evaluation.objective.text, evaluation.objective.kind, _findings_text(evaluation.objective.findings))
+        for kr in evaluation.key_results:
+            table.add_row(kr.text, f"{kr.kind}{'' if kr.measurable else ', unmeasurable'}", _findings_text(kr.findings))
+        if evaluation.findings:
+            table.add_row("(the set)", "", _findings_text(evaluation.findings))
+        console.print(table)
+        return 0 if evaluation.passed else 1
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

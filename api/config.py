@@ -1,0 +1,70 @@
+"""Settings from the environment. Every knob is listed in the README's configuration table."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+import msgspec
+
+
+class Settings(msgspec.Struct, kw_only=True):
+    # The model. The SDK's own variable names, so existing set-ups just work.
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    model: str | None = None
+    # "auto": the model when one is configured, else offline. "offline" forces offline.
+    engine: Literal["auto", "offline", "openai"] = "auto"
+    fallback: Literal["none", "offline"] = "none"
+    model_timeout: float = 30.0
+    retry_attempts: int = 4
+    retry_budget: float = 60.0
+    # Evaluators and storage.
+    rules_file: str | None = None
+    db_path: str = "realise.db"
+    # Logging: "auto" is JSON lines when stderr is not a terminal, readable otherwise.
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: str = "INFO"
+
+    @property
+    def uses_model(self) -> bool:
+        if self.engine == "offline":
+            return False
+        if self.engine == "openai":
+            return True
+        return bool(self.model or self.openai_base_url or self.openai_api_key)
+
+    @property
+    def model_name(self) -> str:
+        return self.model or "gpt-4o-mini"
+
+
+_ENV: dict[str, str] = {
+    "openai_api_key": "OPENAI_API_KEY",
+    "openai_base_url": "OPENAI_BASE_URL",
+    "model": "REALISE_MODEL",
+    "engine": "REALISE_ENGINE",
+    "fallback": "REALISE_FALLBACK",
+    "model_timeout": "REALISE_MODEL_TIMEOUT",
+    "retry_attempts": "REALISE_RETRY_ATTEMPTS",
+    "retry_budget": "REALISE_RETRY_BUDGET",
+    "rules_file": "REALISE_RULES_FILE",
+    "db_path": "REALISE_DB_PATH",
+    "log_format": "REALISE_LOG_FORMAT",
+    "log_level": "REALISE_LOG_LEVEL",
+}
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use; raised at start-up, naming the variable."""
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    raw = {field: environ[var] for field, var in _ENV.items() if environ.get(var, "").strip()}
+    try:
+        return msgspec.convert(raw, Settings, strict=False)
+    except msgspec.ValidationError as exc:
+        field = str(exc).rsplit("$.", 1)[-1].rstrip("`")
+        raise ConfigError(f"{_ENV.get(field, field)}: {exc}") from exc

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from litestar import Controller, get, post
+
+from api.errors import InvalidInput
+from api.schemas import FeedbackIn, FeedbackStored, FeedbackSummary, RuleFeedback
+from api.services import Services
+from evaluators import RULES
+
+
+class FeedbackController(Controller):
+    path = "/v1/feedback"
+    tags = ["feedback"]
+
+    @post(operation_id="createFeedback", status_code=201, sync_to_thread=True, summary="Report a finding as right or wrong")
+    def create_feedback(self, data: FeedbackIn, services: Services) -> FeedbackStored:
+        """Record whether a finding was correct or a false positive, so the rule set can learn where it is wrong."""
+        if data.code not in RULES:
+            raise InvalidInput("code", f"unknown rule code {data.code!r}; see GET /schema or docs/rules.md")
+        feedback_id = services.feedback.add(
+            code=data.code, text=data.text, span=data.span, verdict=data.verdict, note=data.note
+        )
+        return FeedbackStored(id=feedback_id, code=data.code, verdict=data.verdict)
+
+    @get("/summary", operation_id="getFeedbackSummary", sync_to_thread=True, summary="Verdicts counted per rule")
+    def feedback_summary(self, services: Services) -> FeedbackSummary:
+        """Count verdicts per rule, most disputed first: where the evaluators are most often wrong."""
+        rules = [
+            RuleFeedback(
+                code=code,
+                false_positive=fp,
+                correct=ok,
+                total=fp + ok,
+                false_positive_rate=round(fp / (fp + ok), 3) if fp + ok else 0.0,
+            )
+            for code, fp, ok in services.feedback.summary()
+        ]
+        return FeedbackSummary(rules=rules, total=sum(r.total for r in rules))

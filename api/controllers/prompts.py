@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+from litestar import Controller, get
+
+from api.schemas import PromptInfo
+from api.services import Services
+
+
+class PromptController(Controller):
+    path = "/v1/prompts"
+    tags = ["prompts"]
+
+    @get(operation_id="listPrompts", summary="List the prompt templates")
+    def list_prompts(self, services: Services) -> list[PromptInfo]:
+        """List the prompt templates the model engine uses, with name, version and description."""
+        return [
+            PromptInfo(
+                name=t.name,
+                version=t.version,
+                description=t.header.description,
+                mission=t.header.mission,
+                ref=t.ref,
+            )
+            for t in services.prompts
+        ]

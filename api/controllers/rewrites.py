@@ -1,0 +1,40 @@
+from __future__ import annotations
+
+from litestar import Controller, Request, post
+
+from api.observability import log_fields
+from api.schemas import RewriteIn
+from api.services import Services
+from rewriter.domain import RewriteResult, RewriteSpec
+
+
+class RewriteController(Controller):
+    path = "/v1/rewrites"
+    tags = ["rewrite"]
+
+    @post(operation_id="createRewrite", status_code=200, summary="Rewrite an output-style request as outcomes")
+    async def create_rewrite(self, data: RewriteIn, services: Services, request: Request) -> RewriteResult:
+        """Turn an output-style ask ("Upgrade Elasticsearch", a user story) into ranked outcome candidates.
+
+        The request itself is assessed first (was an output or an outcome asked for?), then an
+        engine (the configured model, or the offline engine) proposes candidates, every candidate
+        is judged by the rule-based evaluators, and the list comes back best first. Unknown
+        baselines and targets are null or explicit "to be measured" placeholders, never invented.
+        """
+        spec = RewriteSpec(
+            request=data.request,
+            context=data.context,
+            mission=data.mission,
+            candidates=data.candidates,
+            key_results=data.key_results,
+        )
+        result = await services.pipeline.rewrite(spec)
+        log_fields(request.scope).update(
+            engine=result.engine.provider,
+            model=result.engine.model,
+            prompt=result.engine.prompt,
+            tokens=result.usage.total_tokens,
+            model_calls=result.usage.calls,
+            fallback=result.engine.fallback_reason is not None,
+        )
+        return result

@@ -1,0 +1,126 @@
+"""Every error becomes RFC 9457 problem+json here, and only here."""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from rewriter.errors import UpstreamBadOutput, UpstreamError, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
+
+log = structlog.get_logger("realise.errors")
+
+PROBLEM_JSON = "application/problem+json"
+_PATH = re.compile(r"at `\$\.?([^`]*)`")
+_TITLES = {
+    400: "Bad request",
+    401: "Unauthorized",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Content too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal error",
+    502: "Bad gateway: the model's answer was unusable",
+    503: "Model unavailable",
+    504: "Model timed out",
+}
+
+
+class InvalidInput(Exception):
+    """Input that passed the schema but is still wrong (e.g. an unknown rule code)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    *,
+    errors: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+    kind: str | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": f"https://realise.dev/problems/{kind or status}",
+        "title": _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    if errors:
+        body["errors"] = errors
+    request_id = request.scope.get("state", {}).get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if not isinstance(item, dict):
+            continue
+        message = str(item.get("message", ""))
+        field = item.get("key") or (_PATH.search(message).group(1) if _PATH.search(message) else "")
+        if not field:
+            # __post_init__ errors name their field in backticks: "`request` must ...".
+            named = re.match(r"`([^`]+)`", message)
+            field = named.group(1) if named else "body"
+        errors.append({"field": field, "message": _PATH.sub("", message).strip(" -")})
+    return errors
+
+
+def validation_handler(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+    errors = _field_errors(exc)
+    undecodable = any("malformed" in e["message"].lower() or "json is" in e["message"].lower() for e in errors)
+    if undecodable or not errors:
+        return problem(request, 400, "The request body is not valid JSON.", errors=errors or None, kind="malformed-body")
+    fields = ", ".join(sorted({e["field"] for e in errors}))
+    return problem(request, 422, f"Invalid value for: {fields}.", errors=errors, kind="invalid-input")
+
+
+def invalid_input_handler(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[dict[str, Any]]:
+    return problem(
+        request, 422, f"Invalid value for: {exc.field}.", errors=[{"field": exc.field, "message": exc.message}], kind="invalid-input"
+    )
+
+
+def http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    return problem(request, exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+def upstream_handler(request: Request[Any, Any, Any], exc: UpstreamError) -> Response[dict[str, Any]]:
+    log.warning("upstream_failed", error=exc.message, kind=type(exc).__name__, attempts=exc.attempts)
+    if isinstance(exc, UpstreamTimeout):
+        return problem(request, 504, exc.message, kind="model-timeout")
+    if isinstance(exc, UpstreamUnavailable):
+        retry_after = str(max(1, math.ceil(exc.retry_after))) if exc.retry_after else "30"
+        return problem(request, 503, exc.message, headers={"Retry-After": retry_after}, kind="model-unavailable")
+    if isinstance(exc, (UpstreamBadOutput, UpstreamRejected)):
+        return problem(request, 502, exc.message, kind="model-bad-output" if isinstance(exc, UpstreamBadOutput) else "model-rejected")
+    return problem(request, 502, exc.message, kind="model-error")
+
+
+def unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unhandled_error", error_type=type(exc).__name__)
+    return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "An unexpected error occurred; it has been logged.")
+
+
+EXCEPTION_HANDLERS = {
+    ValidationException: validation_handler,
+    InvalidInput: invalid_input_handler,
+    HTTPException: http_handler,
+    UpstreamError: upstream_handler,
+    Exception: unexpected_handler,
+}

@@ -1,0 +1,110 @@
+"""structlog set-up and the per-request log line.
+
+JSON lines when stderr is not a terminal (servers, CI), a readable console otherwise.
+Secrets never reach a log line: header values are never logged, and a processor scrubs
+anything that looks like a key or bearer token, plus the configured key values themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+import time
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+import structlog
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_SECRET_KEYS = re.compile(r"authorization|api[_-]?key|token|secret|password|cookie", re.IGNORECASE)
+_SECRET_VALUES = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+|\bsk-[A-Za-z0-9_-]{8,}")
+REDACTED = "[redacted]"
+
+
+class SecretScrubber:
+    """A structlog processor: drop secret-named fields, mask secret-looking values."""
+
+    def __init__(self, known_secrets: Iterable[str] = ()) -> None:
+        self.known = [s for s in known_secrets if s and len(s) >= 6]
+
+    def _clean(self, value: Any) -> Any:
+        if isinstance(value, str):
+            for secret in self.known:
+                value = value.replace(secret, REDACTED)
+            return _SECRET_VALUES.sub(lambda m: (m.group(1) or "") + REDACTED, value)
+        if isinstance(value, dict):
+            return {k: (REDACTED if _SECRET_KEYS.search(str(k)) else self._clean(v)) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return type(value)(self._clean(v) for v in value)
+        return value
+
+    def __call__(self, logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+        return {k: (REDACTED if _SECRET_KEYS.search(k) else self._clean(v)) for k, v in event.items()}
+
+
+def configure_logging(*, fmt: str = "auto", level: str = "INFO", secrets: Iterable[str] = (), stream: Any = None) -> None:
+    stream = stream or sys.stderr
+    as_json = fmt == "json" or (fmt == "auto" and not getattr(stream, "isatty", lambda: False)())
+    renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(colors=False)
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
+            SecretScrubber(secrets),
+            renderer,
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        logger_factory=structlog.PrintLoggerFactory(file=stream),
+        cache_logger_on_first_use=False,
+    )
+
+
+access_log = structlog.get_logger("realise.access")
+
+
+def log_fields(scope: Scope) -> dict[str, Any]:
+    """Where handlers put what the access line should report (engine, model, tokens, retries)."""
+    return scope.setdefault("state", {}).setdefault("log_fields", {})
+
+
+class RequestLogMiddleware:
+    """Outermost wrapper: request id in and out, one access log line per request, 404s too."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        request_id = incoming if _REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        with structlog.contextvars.bound_contextvars(request_id=request_id):
+            try:
+                await self.app(scope, receive, send_with_id)
+            finally:
+                access_log.info(
+                    "request",
+                    method=scope["method"],
+                    path=scope["path"],
+                    route=scope.get("path_template", scope["path"]),
+                    status=status,
+                    latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                    **log_fields(scope),
+                )

@@ -1,0 +1,107 @@
+"""Request DTOs with their limits. Responses are the pipeline's and evaluators' own structs."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+RequestText = Annotated[
+    str, Meta(min_length=1, max_length=2000, description="The output-style ask, e.g. 'Upgrade Elasticsearch'.")
+]
+ContextText = Annotated[
+    str, Meta(max_length=4000, description="Why it was asked and who it serves: the answers to 'why?'.")
+]
+ObjectiveText = Annotated[str, Meta(min_length=1, max_length=2000)]
+KeyResultText = Annotated[str, Meta(min_length=1, max_length=1000)]
+
+
+def _require_text(value: str, field: str) -> str:
+    trimmed = value.strip()
+    if not trimmed:
+        raise ValueError(f"`{field}` must contain text, not only whitespace")
+    return trimmed
+
+
+class RewriteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    request: RequestText
+    context: ContextText | None = None
+    mission: Literal["auto", "delivery", "discovery"] = "auto"
+    candidates: Annotated[int, Meta(ge=1, le=5)] = 3
+    key_results: Annotated[int, Meta(ge=2, le=5)] = 3
+
+    def __post_init__(self) -> None:
+        self.request = _require_text(self.request, "request")
+        if self.context is not None:
+            self.context = self.context.strip() or None
+
+
+class EvaluationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    objective: ObjectiveText
+    key_results: Annotated[list[KeyResultText], Meta(max_length=10)] = []
+    context: ContextText | None = None
+    key_result_range: (
+        Annotated[
+            tuple[Annotated[int, Meta(ge=0, le=10)], Annotated[int, Meta(ge=0, le=10)]],
+            Meta(description="[min, max] key results expected; overrides the configured range."),
+        ]
+        | None
+    ) = None
+
+    def __post_init__(self) -> None:
+        self.objective = _require_text(self.objective, "objective")
+        self.key_results = [_require_text(kr, "key_results") for kr in self.key_results]
+        if self.key_result_range and self.key_result_range[0] > self.key_result_range[1]:
+            raise ValueError("`key_result_range` must be [min, max] with min <= max")
+
+
+class FeedbackIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    code: Annotated[str, Meta(min_length=1, max_length=64, description="The rule code the finding came from.")]
+    text: Annotated[str, Meta(min_length=1, max_length=2000, description="The judged text.")]
+    span: tuple[Annotated[int, Meta(ge=0)], Annotated[int, Meta(ge=0)]] | None = None
+    verdict: Literal["false_positive", "correct"]
+    note: Annotated[str, Meta(max_length=1000)] | None = None
+
+    def __post_init__(self) -> None:
+        if self.span and not (self.span[0] <= self.span[1] <= len(self.text)):
+            raise ValueError("`span` must be [start, end] inside `text`")
+
+
+class FeedbackStored(msgspec.Struct, kw_only=True):
+    id: int
+    code: str
+    verdict: str
+
+
+class RuleFeedback(msgspec.Struct, kw_only=True):
+    code: str
+    false_positive: int
+    correct: int
+    total: int
+    false_positive_rate: float
+
+
+class FeedbackSummary(msgspec.Struct, kw_only=True):
+    rules: list[RuleFeedback]
+    total: int
+
+
+class PromptInfo(msgspec.Struct, kw_only=True):
+    name: str
+    version: str
+    description: str
+    mission: str
+    ref: str
+
+
+class Health(msgspec.Struct, kw_only=True):
+    status: Literal["ok"]
+
+
+class Readiness(msgspec.Struct, kw_only=True):
+    status: Literal["ready", "degraded"]
+    engine: str
+    model: str | None
+    prompts: int
+    checks: dict[str, str]

@@ -1,0 +1,55 @@
+"""The objects a request needs, built once per app from Settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from evaluators import EvaluatorConfig, load_config
+from prompts import PromptLibrary, default_library
+from rewriter.feedback import FeedbackStore
+from rewriter.llm import OpenAIEngine, RetryPolicy, build_client
+from rewriter.offline import OfflineEngine
+from rewriter.pipeline import Engine, RewritePipeline
+
+from api.config import Settings
+
+
+@dataclass
+class Services:
+    settings: Settings
+    prompts: PromptLibrary
+    evaluator_config: EvaluatorConfig
+    engine: Engine
+    pipeline: RewritePipeline
+    feedback: FeedbackStore
+
+    async def close(self) -> None:
+        if isinstance(self.engine, OpenAIEngine):
+            await self.engine.client.close()
+        self.feedback.close()
+
+
+def build_engine(settings: Settings, prompts: PromptLibrary) -> Engine:
+    if not settings.uses_model:
+        return OfflineEngine()
+    client = build_client(
+        api_key=settings.openai_api_key, base_url=settings.openai_base_url, timeout=settings.model_timeout
+    )
+    retry = RetryPolicy(max_attempts=settings.retry_attempts, total_budget=settings.retry_budget)
+    return OpenAIEngine(client=client, model=settings.model_name, library=prompts, retry=retry)
+
+
+def build_services(settings: Settings, *, engine: Engine | None = None) -> Services:
+    prompts = default_library()
+    evaluator_config = load_config(settings.rules_file)
+    engine = engine or build_engine(settings, prompts)
+    return Services(
+        settings=settings,
+        prompts=prompts,
+        evaluator_config=evaluator_config,
+        engine=engine,
+        pipeline=RewritePipeline(
+            engine, fallback_to_offline=settings.fallback == "offline", evaluator_config=evaluator_config
+        ),
+        feedback=FeedbackStore(settings.db_path),
+    )

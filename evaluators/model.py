@@ -1,0 +1,60 @@
+"""Result types shared by every rule.
+
+These are msgspec Structs so the HTTP layer can return them as they are (no copying),
+and so building thousands of them per second stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+Severity = Literal["error", "warning", "info"]
+Kind = Literal["output", "outcome"]
+Mission = Literal["delivery", "discovery"]
+
+SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+
+
+class Finding(msgspec.Struct, frozen=True, kw_only=True):
+    """One thing a rule noticed about one text."""
+
+    code: str
+    severity: Severity
+    message: str
+    # [start, end) character offsets into the judged text, or None for set-level findings.
+    span: tuple[int, int] | None = None
+    suggestion: str | None = None
+
+
+class ObjectiveJudgement(msgspec.Struct, kw_only=True):
+    text: str
+    kind: Kind
+    score: float
+    findings: list[Finding]
+    mission: Mission = "delivery"
+
+
+class KeyResultJudgement(msgspec.Struct, kw_only=True):
+    text: str
+    kind: Kind
+    measurable: bool
+    score: float
+    findings: list[Finding]
+
+
+class Evaluation(msgspec.Struct, kw_only=True):
+    objective: ObjectiveJudgement
+    key_results: list[KeyResultJudgement]
+    findings: list[Finding]
+    score: float
+    passed: bool
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Severity first (errors on top), then position in the text."""
+    return sorted(
+        findings,
+        key=lambda f: (SEVERITY_ORDER[f.severity], f.span[0] if f.span else -1, f.code),
+    )

@@ -1,0 +1,1 @@
+"""The rewrite pipeline: assess the request, generate candidates, evaluate, rank."""

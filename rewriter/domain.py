@@ -1,0 +1,100 @@
+"""The pipeline's own types: what goes in, what comes out.
+
+The HTTP layer returns these structs directly; its request DTOs (with field limits) live
+in ``api/schemas.py`` and are converted to :class:`RewriteSpec`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from evaluators.model import Evaluation, ObjectiveJudgement
+
+MissionChoice = Literal["auto", "delivery", "discovery"]
+Mission = Literal["delivery", "discovery"]
+
+
+class RewriteSpec(msgspec.Struct, frozen=True, kw_only=True):
+    request: str
+    context: str | None = None
+    mission: MissionChoice = "auto"
+    candidates: int = 3
+    key_results: int = 3
+
+
+class KeyResultDraft(msgspec.Struct, kw_only=True):
+    """A key result as an engine proposes it. Unknown parts are None, never guessed."""
+
+    text: str
+    metric: str | None = None
+    baseline: str | None = None
+    target: str | None = None
+    deadline: str | None = None
+
+
+class CandidateDraft(msgspec.Struct, kw_only=True):
+    """One candidate before judging. Also the shape the model must answer in."""
+
+    objective: str
+    problem_statement: str
+    hypothesis: str
+    key_results: list[KeyResultDraft]
+
+
+class ModelReply(msgspec.Struct, kw_only=True):
+    """The JSON document a model must return (schema ``candidates-v1``)."""
+
+    candidates: list[CandidateDraft]
+
+
+OUTPUT_SCHEMAS: dict[str, type[msgspec.Struct]] = {"candidates-v1": ModelReply}
+
+
+class Usage(msgspec.Struct, kw_only=True):
+    calls: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+    def add(self, prompt_tokens: int, completion_tokens: int, total_tokens: int | None = None) -> None:
+        self.calls += 1
+        self.prompt_tokens += prompt_tokens
+        self.completion_tokens += completion_tokens
+        self.total_tokens += total_tokens if total_tokens is not None else prompt_tokens + completion_tokens
+
+
+class EngineInfo(msgspec.Struct, kw_only=True):
+    provider: Literal["openai", "offline"]
+    model: str
+    prompt: str
+    # Set when the configured model failed and the offline engine answered instead.
+    fallback_reason: str | None = None
+
+
+class Generation(msgspec.Struct, kw_only=True):
+    """What an engine returns: drafts plus the bill."""
+
+    drafts: list[CandidateDraft]
+    engine: EngineInfo
+    usage: Usage
+    retries: int = 0
+
+
+class Candidate(msgspec.Struct, kw_only=True):
+    objective: str
+    problem_statement: str
+    hypothesis: str
+    key_results: list[KeyResultDraft]
+    evaluation: Evaluation
+    score: float
+    rank: int
+
+
+class RewriteResult(msgspec.Struct, kw_only=True):
+    assessment: ObjectiveJudgement
+    mission: Mission
+    candidates: list[Candidate]
+    engine: EngineInfo
+    usage: Usage

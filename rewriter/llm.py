@@ -1,0 +1,323 @@
+"""The model engine: any OpenAI-compatible chat-completions server through ``AsyncOpenAI``.
+
+Design choices, written down because each is easy to undo by accident:
+
+* **One retry loop, ours.** The SDK's own retries are off (``max_retries=0``); tenacity
+  retries 408/409/429/5xx, timeouts and connection errors with jittered exponential
+  backoff, honours ``Retry-After``, and stops before the total time budget would be
+  exceeded. 400/401/403/404/422 are never retried: asking again cannot fix them.
+* **We hand the SDK an ``httpx.AsyncClient``.** openai ≥ 3 defaults to httpx2; passing a
+  plain httpx client keeps one HTTP stack in the process (Litestar's test client and our
+  tests use httpx), lets respx intercept calls in tests, and lets us size the pool.
+* **Structured output, stepping down.** We ask for ``json_schema``; some compatible
+  servers reject it (a llama.cpp-based server answers 500 "JSON schema conversion
+  failed") so we fall back to ``json_object``, then plain text, and remember what this
+  server accepts for every later call. JSON is extracted tolerantly from the text.
+* **One re-ask.** If the reply does not validate, we append the reply and the validation
+  error to the conversation and ask once more (as instructor does).
+* **Usage is summed over every call**, failed or not, so callers see the real bill.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import msgspec
+import openai
+import structlog
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_before_delay,
+    wait_random_exponential,
+)
+
+from prompts import PromptLibrary, PromptTemplate
+from rewriter.domain import OUTPUT_SCHEMAS, CandidateDraft, EngineInfo, Generation, Mission, RewriteSpec, Usage
+from rewriter.errors import UpstreamBadOutput, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
+
+log = structlog.get_logger("realise.llm")
+
+RESPONSE_FORMATS = ("json_schema", "json_object", "text")
+RETRYABLE_STATUS = frozenset({408, 409, 429})
+# Words a server uses when it rejects the response_format rather than the request.
+_FORMAT_REJECTION = re.compile(r"response_format|json_schema|json schema|schema|grammar|structured", re.IGNORECASE)
+_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard to try before giving up. Injected, so tests can make it instant."""
+
+    max_attempts: int = 4
+    total_budget: float = 60.0  # seconds across all attempts and waits
+    initial_wait: float = 0.5
+    max_wait: float = 8.0
+    max_retry_after: float = 30.0  # never sleep longer than this on a server's say-so
+
+
+class InvalidReply(Exception):
+    """The model answered, but the answer is not usable as it stands."""
+
+
+@dataclass
+class _CallLedger:
+    usage: Usage = field(default_factory=Usage)
+    retries: int = 0
+
+
+def retry_after_seconds(response: httpx.Response | None) -> float | None:
+    """Parse ``Retry-After`` (seconds or an HTTP date); None when absent or unreadable."""
+    if response is None:
+        return None
+    value = response.headers.get("retry-after-ms")
+    if value:
+        try:
+            return max(float(value) / 1000, 0.0)
+        except ValueError:
+            pass
+    value = response.headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return max(parsed.timestamp() - time.time(), 0.0) if parsed else None
+
+
+def is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, openai.APIConnectionError):  # includes APITimeoutError
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
+    return False
+
+
+def extract_json(text: str) -> str:
+    """Find the JSON object in a reply that may wrap it in prose or a code fence."""
+    fenced = _FENCE.search(text)
+    if fenced:
+        text = fenced.group(1)
+    start, end = text.find("{"), text.rfind("}")
+    if start == -1 or end <= start:
+        raise InvalidReply("the reply contains no JSON object")
+    return text[start : end + 1]
+
+
+def parse_reply(content: str | None, finish_reason: str | None, spec: RewriteSpec, schema: type[msgspec.Struct]) -> list[CandidateDraft]:
+    if finish_reason == "length":
+        raise InvalidReply("the reply was cut off before it ended (finish_reason=length); answer more briefly")
+    if not content or not content.strip():
+        raise InvalidReply("the reply was empty")
+    try:
+        reply = msgspec.json.decode(extract_json(content), type=schema)
+    except msgspec.DecodeError as exc:  # ValidationError is a DecodeError
+        raise InvalidReply(f"the JSON does not match the schema: {exc}") from exc
+    drafts = [c for c in reply.candidates if c.objective.strip() and c.key_results]
+    if not drafts:
+        raise InvalidReply("the reply has no candidate with an objective and key results")
+    for draft in drafts:
+        draft.key_results = draft.key_results[: spec.key_results]
+    return drafts[: spec.candidates]
+
+
+class OpenAIEngine:
+    """Candidates from an OpenAI-compatible model."""
+
+    provider = "openai"
+
+    def __init__(
+        self,
+        *,
+        client: openai.AsyncOpenAI,
+        model: str,
+        library: PromptLibrary,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.client = client
+        self.model = model
+        self.library = library
+        self.retry = retry or RetryPolicy()
+        # Index into RESPONSE_FORMATS: remembered so we stop offering what the server refuses.
+        self.format_index = 0
+
+    @property
+    def response_format(self) -> str:
+        return RESPONSE_FORMATS[self.format_index]
+
+    async def generate(self, spec: RewriteSpec, mission: Mission) -> Generation:
+        template = self.library.for_mission(mission)
+        schema = OUTPUT_SCHEMAS[template.header.output_schema]
+        prompt = template.render(
+            request=spec.request, context=spec.context or "", candidates=spec.candidates, key_results=spec.key_results
+        )
+        messages: list[dict[str, Any]] = prompt.messages()
+        ledger = _CallLedger()
+        content, finish_reason = await self._complete(messages, template, schema, ledger)
+        try:
+            drafts = parse_reply(content, finish_reason, spec, schema)
+        except InvalidReply as first_error:
+            log.info("model_reply_invalid", error=str(first_error), reask=True)
+            messages += [
+                {"role": "assistant", "content": content or ""},
+                {
+                    "role": "user",
+                    "content": f"Your reply could not be used: {first_error}. Reply again with only the JSON "
+                    "document, matching the schema exactly.",
+                },
+            ]
+            content, finish_reason = await self._complete(messages, template, schema, ledger)
+            try:
+                drafts = parse_reply(content, finish_reason, spec, schema)
+            except InvalidReply as second_error:
+                raise UpstreamBadOutput(
+                    f"the model's reply was unusable twice: {second_error}", attempts=ledger.usage.calls
+                ) from second_error
+        return Generation(
+            drafts=drafts,
+            engine=EngineInfo(provider="openai", model=self.model, prompt=template.ref),
+            usage=ledger.usage,
+            retries=ledger.retries,
+        )
+
+    async def _complete(
+        self, messages: list[dict[str, Any]], template: PromptTemplate, schema: type[msgspec.Struct], ledger: _CallLedger
+    ) -> tuple[str | None, str | None]:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception(is_transient),
+            wait=self._wait,
+            stop=stop_after_attempt(self.retry.max_attempts) | stop_before_delay(self.retry.total_budget),
+            reraise=True,
+            before_sleep=lambda state: self._note_retry(state, ledger),
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._call_once(messages, template, schema, ledger)
+        except openai.APITimeoutError as exc:
+            raise UpstreamTimeout("the model did not answer in time", attempts=ledger.usage.calls) from exc
+        except openai.APIConnectionError as exc:
+            raise UpstreamUnavailable("could not reach the model server", attempts=ledger.usage.calls) from exc
+        except openai.APIStatusError as exc:
+            if exc.status_code == 429:
+                raise UpstreamUnavailable(
+                    "the model provider is rate-limiting us",
+                    attempts=ledger.usage.calls,
+                    retry_after=retry_after_seconds(exc.response),
+                ) from exc
+            if is_transient(exc):
+                raise UpstreamUnavailable(
+                    f"the model server kept failing (HTTP {exc.status_code})", attempts=ledger.usage.calls
+                ) from exc
+            raise UpstreamRejected(
+                f"the model provider rejected the request (HTTP {exc.status_code}); check the model name, key and URL",
+                attempts=ledger.usage.calls,
+            ) from exc
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    async def _call_once(
+        self, messages: list[dict[str, Any]], template: PromptTemplate, schema: type[msgspec.Struct], ledger: _CallLedger
+    ) -> tuple[str | None, str | None]:
+        while True:
+            fmt = self.response_format
+            ledger.usage.calls += 1
+            try:
+                completion = await self.client.chat.completions.create(
+                    model=self.model,
+                    messages=messages,
+                    temperature=template.header.model.temperature,
+                    max_tokens=template.header.model.max_tokens,
+                    **self._format_arguments(fmt, template, schema),
+                )
+            except openai.APIStatusError as exc:
+                if fmt != "text" and self._rejects_format(exc):
+                    self.format_index += 1
+                    log.warning("response_format_rejected", rejected=fmt, next=self.response_format, status=exc.status_code)
+                    continue
+                raise
+            if completion.usage:
+                ledger.usage.prompt_tokens += completion.usage.prompt_tokens or 0
+                ledger.usage.completion_tokens += completion.usage.completion_tokens or 0
+                ledger.usage.total_tokens += completion.usage.total_tokens or 0
+            if not completion.choices:
+                return None, None
+            choice = completion.choices[0]
+            if getattr(choice.message, "refusal", None):
+                raise UpstreamBadOutput(f"the model refused: {choice.message.refusal}", attempts=ledger.usage.calls)
+            return choice.message.content, choice.finish_reason
+
+    @staticmethod
+    def _rejects_format(exc: openai.APIStatusError) -> bool:
+        if exc.status_code in {400, 422}:
+            return True
+        return exc.status_code >= 500 and bool(_FORMAT_REJECTION.search(str(exc.message) + str(exc.body)))
+
+    @staticmethod
+    def _format_arguments(fmt: str, template: PromptTemplate, schema: type[msgspec.Struct]) -> dict[str, Any]:
+        if fmt == "json_schema":
+            return {
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": template.header.output_schema.replace("-", "_"), "schema": json_schema_for(schema)},
+                }
+            }
+        if fmt == "json_object":
+            return {"response_format": {"type": "json_object"}}
+        return {}
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        server_says = retry_after_seconds(getattr(exc, "response", None)) if exc else None
+        if server_says is not None:
+            return min(server_says, self.retry.max_retry_after)
+        return wait_random_exponential(multiplier=self.retry.initial_wait, max=self.retry.max_wait)(state)
+
+    @staticmethod
+    def _note_retry(state: RetryCallState, ledger: _CallLedger) -> None:
+        ledger.retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        log.info("model_call_retry", attempt=state.attempt_number, wait=round(state.upcoming_sleep, 3), error=type(exc).__name__)
+
+
+_SCHEMA_CACHE: dict[type, dict[str, Any]] = {}
+
+
+def json_schema_for(schema: type[msgspec.Struct]) -> dict[str, Any]:
+    """Inline JSON Schema (no $ref), which more compatible servers accept."""
+    if schema not in _SCHEMA_CACHE:
+        raw = msgspec.json.schema(schema)
+        _SCHEMA_CACHE[schema] = _inline_refs(raw, raw.get("$defs", {}))
+    return _SCHEMA_CACHE[schema]
+
+
+def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline_refs(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: _inline_refs(v, defs) for k, v in node.items() if k != "$defs"}
+    if isinstance(node, list):
+        return [_inline_refs(item, defs) for item in node]
+    return node
+
+
+def build_client(*, api_key: str | None, base_url: str | None, timeout: float, max_connections: int = 100) -> openai.AsyncOpenAI:
+    http_client = httpx.AsyncClient(
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+    )
+    return openai.AsyncOpenAI(
+        # Local servers (Ollama, llama.cpp, vLLM) ignore the key but the SDK insists on one.
+        api_key=api_key or "not-needed",
+        base_url=base_url,
+        max_retries=0,
+        timeout=timeout,
+        http_client=http_client,
+    )

@@ -1,0 +1,343 @@
+"""The offline engine: deterministic outcome frames, no model, no network.
+
+It reads the request (verb, object, beneficiary, a user story's role and "so that", the
+why in the context), picks frames that fit the kind of work and the reasons given, and
+fills them. Key results name a metric and a direction; baseline and target stay explicit
+"to be measured" / "to be agreed" placeholders, because only the team can measure them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rewriter.domain import CandidateDraft, EngineInfo, Generation, KeyResultDraft, Mission, RewriteSpec, Usage
+from rewriter.reading import ReadRequest, read_request
+
+DEADLINE = "end of the quarter"
+PROMPT_REF = "offline-frames@1.0.0"
+
+
+@dataclass(frozen=True)
+class Measure:
+    metric: str  # may use {cap}, {who}, {thing}
+    direction: str  # "fall" | "rise" | "hold-above" | "hold-below" | "milestone"
+
+
+@dataclass(frozen=True)
+class Frame:
+    name: str
+    objective: str
+    problem: str
+    believe: str  # "We believe <doing> will result in <believe>"
+    pushes: tuple[Measure, ...]
+    guardrail: Measure
+
+
+FRAMES: dict[str, Frame] = {
+    "supportability": Frame(
+        "supportability",
+        "Make {cap} easier to support and keep running",
+        "Keeping {cap} running takes more of the team's time than it should{because}, time taken from work that serves {who}.",
+        "{cap} that needs less of the team's time to keep running",
+        (Measure("Hours spent each month keeping {cap} running", "fall"), Measure("Time to apply a security update to {cap}", "fall"), Measure("Incidents caused by {cap} each month", "fall")),
+        Measure("Availability of {cap} each month", "hold-above"),
+    ),
+    "reliability": Frame(
+        "reliability",
+        "Make {cap} resilient so {who} can rely on it",
+        "When {cap} fails, {who} cannot get on with what they came to do{because}.",
+        "{cap} that {who} can count on",
+        (Measure("Availability of {cap} each month", "rise"), Measure("Incidents affecting {who} each month", "fall"), Measure("Time to recover from a {cap} incident", "fall")),
+        Measure("Time to ship a change to {cap}", "hold-below"),
+    ),
+    "cost": Frame(
+        "cost",
+        "Make {cap} cheaper to run without {who} noticing a difference",
+        "Running {cap} costs more than the value it gives {who} justifies{because}.",
+        "lower running costs for {cap} with no loss of quality",
+        (Measure("Monthly cost of running {cap}", "fall"), Measure("Cost of {cap} per active user", "fall")),
+        Measure("Satisfaction of {who} with {cap}", "hold-above"),
+    ),
+    "speed": Frame(
+        "speed",
+        "Make {cap} fast enough that {who} never wait for it",
+        "{who} wait on {cap} and some give up before they finish{because}.",
+        "a faster {cap} that fewer {who} abandon",
+        (Measure("p95 response time of {cap}", "fall"), Measure("Share of {who} who abandon {cap} while waiting", "fall")),
+        Measure("Error rate of {cap}", "hold-below"),
+    ),
+    "security": Frame(
+        "security",
+        "Make {cap} safe for {who} to trust with their data",
+        "Weaknesses in {cap} put {who} and the organisation at risk{because}.",
+        "fewer open security risks in {cap}",
+        (Measure("Days a known critical vulnerability in {cap} stays open", "fall"), Measure("Security audit findings about {cap}", "fall")),
+        Measure("Time to ship a change to {cap}", "hold-below"),
+    ),
+    "adoption": Frame(
+        "adoption",
+        "{Who} choose {cap} because it helps them",
+        "{who} do not yet get what they need from {cap}{because}.",
+        "more {who} relying on {cap} week after week",
+        (Measure("Share of {who} who use {cap} each week", "rise"), Measure("Share of {who} who come back to {cap} within a month", "rise")),
+        Measure("Support requests from {who} about {cap} each month", "hold-below"),
+    ),
+    "task_success": Frame(
+        "task_success",
+        "Help {who} get things done with {cap} without asking for help",
+        "{who} struggle to finish what they start with {cap}{because}.",
+        "more {who} finishing their task on their own",
+        (Measure("Share of {who} who complete their task with {cap} without help", "rise"), Measure("Median time for {who} to complete their task", "fall")),
+        Measure("Errors {who} make that need correcting", "hold-below"),
+    ),
+    "experience": Frame(
+        "experience",
+        "Make {cap} effortless for {who}",
+        "{who} find {cap} harder than it should be, and some give up{because}.",
+        "{who} finishing what they start with less effort",
+        (Measure("Completion rate of {cap} for {who}", "rise"), Measure("Satisfaction of {who} with {cap}", "rise")),
+        Measure("Complaints from {who} about {cap} each month", "hold-below"),
+    ),
+    "automation": Frame(
+        "automation",
+        "Free {who} from repetitive work in {cap}",
+        "{who} spend hours on repetitive steps in {cap}{because}, and mistakes creep in.",
+        "{who} spending their time on work that needs their judgement",
+        (Measure("Hours spent each week on manual steps in {cap}", "fall"), Measure("Time from request to completion in {cap}", "fall")),
+        Measure("Errors in {cap} that need rework", "hold-below"),
+    ),
+    "self_service": Frame(
+        "self_service",
+        "Help {who} answer their own questions about {cap}",
+        "{who} have to ask someone to understand {cap}{because}, and wait for the answer.",
+        "{who} finding answers about {cap} on their own",
+        (Measure("Share of questions about {cap} that {who} resolve on their own", "rise"), Measure("Support requests about {cap} each month", "fall")),
+        Measure("Satisfaction of {who} with the answers they find", "hold-above"),
+    ),
+    "capacity": Frame(
+        "capacity",
+        "Respond to {who} quickly, without burning out the team",
+        "Demand from {who} outgrows what the team can handle{because}, so work waits.",
+        "{who} getting a timely response",
+        (Measure("Median time to respond to {who}", "fall"), Measure("Requests from {who} waiting longer than the agreed time", "fall")),
+        Measure("Overtime hours worked by the team each month", "hold-below"),
+    ),
+}
+
+LEARNING_FRAMES: tuple[Frame, ...] = (
+    Frame(
+        "learn_whether",
+        "Learn whether {thing} would make a real difference for {who}",
+        "We do not know yet whether {thing} matters to {who}{because}; building it on a guess risks wasted effort.",
+        "{thing} would make a real difference for {who}",
+        (Measure("Interviews with {who} about {thing} are analysed and the recurring needs ranked", "milestone"), Measure("The riskiest assumption about {thing} is tested with {who} and the evidence recorded", "milestone")),
+        Measure("A decision to pursue, change or drop {thing} is taken on the evidence and shared", "milestone"),
+    ),
+    Frame(
+        "understand_needs",
+        "Understand what {who} most need from {cap}",
+        "We are guessing at what {who} need from {cap}{because}.",
+        "{who} need something from {cap} that we do not provide yet",
+        (Measure("The top needs of {who} for {cap} are identified from direct evidence and shared with the team", "milestone"), Measure("Each need is linked to behaviour observed in how {who} use {cap} today", "milestone")),
+        Measure("The team agrees which need to pursue first, and why, on the evidence", "milestone"),
+    ),
+    Frame(
+        "find_problems",
+        "Find out which problems with {cap} cost {who} the most",
+        "We hear about problems with {cap} anecdotally{because}, but cannot tell which cost {who} the most.",
+        "a few problems with {cap} cost {who} far more than the rest",
+        (Measure("Problems {who} report with {cap} are sized by how often they occur and what they cost", "milestone"), Measure("The biggest problem is confirmed with {who} in their own words", "milestone")),
+        Measure("A measurable outcome for the next delivery mission is agreed from what was learned", "milestone"),
+    ),
+)
+
+KIND_FRAMES: dict[str, tuple[str, ...]] = {
+    "modernise": ("supportability", "reliability", "cost", "speed", "security"),
+    "build": ("adoption", "task_success", "experience", "self_service", "reliability"),
+    "redesign": ("experience", "task_success", "adoption", "speed", "self_service"),
+    "automate": ("automation", "task_success", "cost", "speed", "reliability"),
+    "document": ("self_service", "task_success", "adoption", "experience", "capacity"),
+    "hire": ("capacity", "speed", "experience", "task_success", "reliability"),
+    "fix": ("reliability", "experience", "supportability", "task_success", "speed"),
+}
+REASON_FRAMES: dict[str, str] = {
+    "supportability": "supportability",
+    "reliability": "reliability",
+    "speed": "speed",
+    "cost": "cost",
+    "security": "security",
+    "experience": "experience",
+    "adoption": "adoption",
+}
+DEFAULT_WHO: dict[str, str] = {"hire": "customers", "automate": "the team"}
+# How the problem statement names the reason it was given, per REASON_SIGNALS key.
+REASON_CLAUSES: dict[str, str] = {
+    "supportability": "it is hard to support and eats the team's time",
+    "reliability": "it fails more often than people can accept",
+    "speed": "it is too slow",
+    "cost": "it costs too much",
+    "security": "it carries security risk",
+    "experience": "people find it frustrating",
+    "adoption": "too few people use it",
+}
+
+_PURPOSE_VERB = re.compile(r"^(increase|raise|grow|improve|boost|reduce|cut|lower|decrease|speed up)\s+(.+)$", re.IGNORECASE)
+_FALLING = {"reduce", "cut", "lower", "decrease"}
+
+
+def gerund(verb: str) -> str:
+    if verb.endswith("ie"):
+        return verb[:-2] + "ying"
+    if verb.endswith("e") and not verb.endswith("ee"):
+        return verb[:-1] + "ing"
+    if len(verb) == 3 and verb[1] in "aeiou" and verb[0] not in "aeiou" and verb[2] not in "aeiouwxy":
+        return verb + verb[-1] + "ing"
+    return verb + "ing"
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def _fill(template: str, values: dict[str, str]) -> str:
+    text = template.format(**values)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _key_result(measure: Measure, values: dict[str, str]) -> KeyResultDraft:
+    metric = _fill(measure.metric, values)
+    if measure.direction == "milestone":
+        return KeyResultDraft(text=f"{_capitalise(metric)} by the {DEADLINE}", metric=None, deadline=DEADLINE)
+    lowered = _lower_first(metric) if not metric[:3].isupper() else metric
+    if measure.direction in {"fall", "rise"}:
+        verb = "Reduce" if measure.direction == "fall" else "Increase"
+        text = f"{verb} {lowered} from a baseline to be measured to a target to be agreed by the {DEADLINE}"
+    else:
+        bound = "at or above" if measure.direction == "hold-above" else "at or below"
+        text = f"Keep {lowered} {bound} its current level (to be measured) through the quarter"
+    return KeyResultDraft(text=text, metric=_capitalise(metric), baseline=None, target=None, deadline=DEADLINE)
+
+
+class OfflineEngine:
+    """Deterministic candidates from outcome frames. Same input, same output."""
+
+    provider = "offline"
+    model = "outcome-frames"
+
+    async def generate(self, spec: RewriteSpec, mission: Mission) -> Generation:
+        return self.generate_now(spec, mission)
+
+    def generate_now(self, spec: RewriteSpec, mission: Mission) -> Generation:
+        read = read_request(spec.request, spec.context)
+        values = self._values(read, mission)
+        frames = LEARNING_FRAMES if mission == "discovery" else self._delivery_frames(read)
+        drafts: list[CandidateDraft] = []
+        purpose_draft = self._purpose_candidate(read, values, spec.key_results) if mission == "delivery" else None
+        if purpose_draft:
+            drafts.append(purpose_draft)
+        for frame in frames:
+            if len(drafts) >= spec.candidates:
+                break
+            drafts.append(self._from_frame(frame, read, values, spec.key_results))
+        return Generation(
+            drafts=drafts[: spec.candidates],
+            engine=EngineInfo(provider="offline", model=self.model, prompt=PROMPT_REF),
+            usage=Usage(),
+        )
+
+    @staticmethod
+    def _values(read: ReadRequest, mission: Mission) -> dict[str, str]:
+        who = read.beneficiary or DEFAULT_WHO.get(read.work_kind, "users")
+        if mission == "discovery" and not read.beneficiary:
+            who = "the people we serve"
+        because = ""
+        if read.reasons:
+            because = " (" + " and ".join(REASON_CLAUSES[r] for r in read.reasons[:2]) + ")"
+        thing = re.sub(r"^(?:whether|if|how|why|what)\s+", "", read.thing, flags=re.IGNORECASE)
+        return {"cap": read.capability, "who": who, "Who": _capitalise(who), "thing": thing, "because": because}
+
+    @staticmethod
+    def _delivery_frames(read: ReadRequest) -> list[Frame]:
+        kind = read.work_kind if read.work_kind in KIND_FRAMES else "build"
+        order: list[str] = [REASON_FRAMES[r] for r in read.reasons if r in REASON_FRAMES]
+        order += [name for name in KIND_FRAMES[kind] if name not in order]
+        # Pad from the general frames so up to five distinct candidates always exist.
+        order += [name for name in FRAMES if name not in order]
+        return [FRAMES[name] for name in order]
+
+    def _from_frame(self, frame: Frame, read: ReadRequest, values: dict[str, str], count: int) -> CandidateDraft:
+        objective = _capitalise(_fill(frame.objective, values))
+        measures = [*frame.pushes[: max(count - 1, 1)], frame.guardrail][:count]
+        while len(measures) < count:  # frames hold 3; pad with generic guardrails when 4-5 are wanted
+            measures.append(_EXTRA_GUARDRAILS[len(measures) - 3] if frame.pushes[0].direction != "milestone" else _EXTRA_MILESTONES[len(measures) - 3])
+        key_results = [_key_result(m, values) for m in measures]
+        return CandidateDraft(
+            objective=objective,
+            problem_statement=_capitalise(_fill(frame.problem, values)),
+            hypothesis=self._hypothesis(read, _fill(frame.believe, values), key_results[0], learning=frame in LEARNING_FRAMES),
+            key_results=key_results,
+        )
+
+    def _purpose_candidate(self, read: ReadRequest, values: dict[str, str], count: int) -> CandidateDraft | None:
+        """A stated purpose ("so that …", "to increase …") is the strongest clue to the outcome."""
+        if not read.purpose:
+            return None
+        purpose = read.purpose
+        who = values["who"]
+        match = _PURPOSE_VERB.match(purpose)
+        if match:
+            verb, measured = match.group(1).lower(), match.group(2)
+            direction = "fall" if verb in _FALLING else "rise"
+            objective = _capitalise(purpose)
+            pushes = [Measure(_capitalise(measured), direction)]
+        else:
+            ability = re.sub(rf"^{re.escape(who)}\s+(?:can|are able to|will be able to)\s+", "", purpose, flags=re.IGNORECASE)
+            objective = _capitalise(purpose if ability != purpose else f"{who} can {purpose}")
+            pushes = [Measure(f"Share of {who} who {ability} without help", "rise")]
+            pushes.append(Measure(f"Median time for {who} to {ability}", "fall"))
+        measures = [*pushes[: max(count - 1, 1)], Measure("Support requests from {who} about {cap} each month", "hold-below")][:count]
+        while len(measures) < count:
+            measures.append(_EXTRA_GUARDRAILS[min(len(measures) - 2, len(_EXTRA_GUARDRAILS) - 1)])
+        key_results = [_key_result(m, values) for m in measures]
+        if match:
+            problem = f"The request exists to {_lower_first(purpose)}, but nothing yet measures whether it does."
+        else:
+            problem = f"{who} cannot yet {ability} as easily as they should."
+        return CandidateDraft(
+            objective=objective,
+            problem_statement=_capitalise(problem),
+            hypothesis=self._hypothesis(read, _lower_first(purpose), key_results[0], stated_purpose=True),
+            key_results=key_results,
+        )
+
+    @staticmethod
+    def _hypothesis(read: ReadRequest, outcome: str, first: KeyResultDraft, *, learning: bool = False, stated_purpose: bool = False) -> str:
+        if learning:
+            return f"We believe {outcome}. We will know we are right when {_lower_first(first.text)}."
+        if read.is_story:
+            doing = f"letting {read.beneficiary} {_lower_first(read.want)}"
+        elif read.verb:
+            doing = f"{gerund(read.verb)} {read.thing}"
+        else:
+            doing = f"doing “{read.text}”"
+        if stated_purpose:
+            result = outcome if _PURPOSE_VERB.match(outcome) else f"mean that {outcome}"
+        else:
+            result = f"result in {outcome}"
+        signal = _lower_first((first.metric or first.text).rstrip("."))
+        return f"We believe {doing} will {result}. We will know when we see a change in {signal}."
+
+
+_EXTRA_GUARDRAILS = (
+    Measure("Satisfaction of {who} with {cap}", "hold-above"),
+    Measure("Error rate of {cap}", "hold-below"),
+)
+_EXTRA_MILESTONES = (
+    Measure("What was learned about {who} is written up and shared with the team", "milestone"),
+    Measure("The next experiment is chosen on the evidence", "milestone"),
+)

@@ -1,0 +1,246 @@
+"""Read an output-style request: what is being made, for whom, and why.
+
+Shallow, deterministic parsing — enough for the offline engine to pick outcome frames and
+to name the people and the capability involved. It never guesses numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_STORY = re.compile(
+    r"^\s*as\s+(?:an?|the)?\s*(?P<role>[^,]+?)\s*,?\s+"
+    r"i\s+(?:want|would\s+like|wish|need|can|should\s+be\s+able)\s+(?:to\s+)?(?:be\s+able\s+to\s+)?"
+    r"(?P<want>.+?)"
+    r"(?:\s*,?\s*(?:so\s+that|in\s+order\s+to|so)\s+(?P<benefit>.+?))?\s*[.!]?\s*$",
+    re.IGNORECASE | re.DOTALL,
+)
+_FOR_WHOM = re.compile(r"\b(?:for|to help|so that)\s+(?:the\s+|our\s+|all\s+)?(?P<who>[a-z][\w\- ]{2,40}?)(?:\s+(?:to|so|by|with|in|on|who)\b|[,.;]|$)", re.IGNORECASE)
+_PURPOSE = re.compile(r"\b(?:to|so that|in order to|so)\s+(?P<purpose>(?:increase|reduce|improve|cut|grow|speed up|lower|raise|help|make|let|allow|enable)\b.+)$", re.IGNORECASE)
+_LEADING_ARTICLE = re.compile(r"^(?:a|an|the|our|new|some)\s+", re.IGNORECASE)
+_TRAILING_PUNCT = re.compile(r"[\s.!?;:]+$")
+
+# What kind of work the lead verb asks for; each kind has its own outcome frames.
+WORK_KINDS: dict[str, frozenset[str]] = {
+    "modernise": frozenset(
+        "upgrade migrate replace refactor rewrite port update patch move switch consolidate decommission retire modernise modernize".split()
+    ),
+    "build": frozenset(
+        "build create develop launch ship add implement release introduce deliver make roll deploy set install integrate provide offer enable support allow".split()
+    ),
+    "redesign": frozenset("redesign restyle rework revamp simplify overhaul polish".split()),
+    "automate": frozenset("automate script schedule streamline".split()),
+    "document": frozenset("document write publish produce record train".split()),
+    "hire": frozenset("hire recruit staff onboard".split()),
+    "fix": frozenset("fix debug resolve repair correct".split()),
+    "discover": frozenset(
+        "explore investigate understand research learn discover assess evaluate test validate prototype spike analyse analyze study survey".split()
+    ),
+}
+
+# When the object is a technology, the outcome is about the capability it provides.
+CAPABILITIES: dict[str, str] = {
+    "elasticsearch": "search", "opensearch": "search", "solr": "search", "lucene": "search", "algolia": "search",
+    "postgres": "data storage", "postgresql": "data storage", "mysql": "data storage", "oracle": "data storage",
+    "mongodb": "data storage", "database": "data storage", "db": "data storage", "redis": "caching",
+    "kubernetes": "deployments", "k8s": "deployments", "docker": "deployments", "terraform": "infrastructure changes",
+    "jenkins": "builds", "ci": "builds", "pipeline": "builds", "kafka": "messaging", "rabbitmq": "messaging",
+    "react": "the web front end", "angular": "the web front end", "vue": "the web front end",
+    "python": "the service", "java": "the service", "node": "the service", "php": "the website", "drupal": "the website",
+    "wordpress": "the website", "chatbot": "self-service help", "bot": "self-service help", "crm": "customer relationships", "erp": "operations",
+    "email": "email", "exchange": "email", "outlook": "email", "sso": "sign-in", "auth": "sign-in",
+    "authentication": "sign-in", "login": "sign-in", "monitoring": "incident detection", "logging": "diagnosis",
+    "dashboard": "reporting", "report": "reporting", "analytics": "reporting", "api": "integrations",
+    "checkout": "checkout", "search": "search", "portal": "self-service", "app": "the service",
+    "website": "the website", "site": "the website", "cluster": "the platform", "server": "the platform",
+    "servers": "the platform", "cloud": "the platform", "aws": "the platform", "azure": "the platform",
+}
+
+# Words in the "why" that point at the reason behind the request, in priority order.
+REASON_SIGNALS: dict[str, tuple[str, ...]] = {
+    "supportability": ("out of support", "end of life", "eol", "unsupported", "eats time", "toil", "maintenance", "maintain", "time-consuming", "time consuming", "manual", "patch", "hard to support", "legacy"),
+    "reliability": ("outage", "down", "downtime", "crash", "unreliable", "fails", "failure", "incident", "flaky", "resilien"),
+    "speed": ("slow", "latency", "performance", "timeout", "wait", "takes too long", "delay"),
+    "cost": ("cost", "expensive", "licen", "budget", "spend", "cheaper", "money"),
+    "security": ("security", "vulnerab", "cve", "breach", "compliance", "audit", "risk"),
+    "experience": ("complain", "confus", "frustrat", "hard to use", "drop out", "abandon", "satisf", "support calls", "support tickets"),
+    "adoption": ("nobody uses", "low usage", "adoption", "reach", "engage", "sign up", "signup", "retention", "churn"),
+}
+
+
+@dataclass(frozen=True)
+class ReadRequest:
+    text: str
+    verb: str | None  # the lead verb, lowercased
+    work_kind: str  # a key of WORK_KINDS, "build" when unsure
+    thing: str  # what is being made or changed ("Elasticsearch", "a chatbot for the help centre")
+    capability: str  # what the thing is for ("search"), used to phrase outcomes
+    beneficiary: str | None  # who it serves, when the text says
+    purpose: str | None  # a stated purpose ("increase basket size", a story's "so that")
+    want: str  # what is asked for, verb first ("create a customer account")
+    reasons: tuple[str, ...]  # REASON_SIGNALS keys found in request + context, strongest first
+    is_story: bool
+
+
+def _clean(phrase: str) -> str:
+    phrase = _TRAILING_PUNCT.sub("", phrase.strip())
+    return phrase
+
+
+def _strip_article(phrase: str) -> str:
+    previous = None
+    while previous != phrase:
+        previous, phrase = phrase, _LEADING_ARTICLE.sub("", phrase)
+    return phrase
+
+
+def lemma(word: str) -> str:
+    """A light verb lemmatiser: 'upgrading' -> 'upgrade', 'builds' -> 'build'."""
+    word = word.lower()
+    for kind_words in WORK_KINDS.values():
+        if word in kind_words:
+            return word
+    candidates = []
+    if word.endswith("ing"):
+        candidates += [word[:-3], word[:-3] + "e", word[:-4] if len(word) > 5 and word[-4] == word[-5] else word[:-3]]
+    if word.endswith("ies"):
+        candidates.append(word[:-3] + "y")
+    if word.endswith("es"):
+        candidates.append(word[:-2])
+    if word.endswith("s"):
+        candidates.append(word[:-1])
+    if word.endswith("ed"):
+        candidates += [word[:-2], word[:-1], word[:-3] if len(word) > 4 and word[-3] == word[-4] else word[:-2]]
+    for candidate in candidates:
+        for kind_words in WORK_KINDS.values():
+            if candidate in kind_words:
+                return candidate
+    return word
+
+
+def work_kind_of(verb: str | None) -> str:
+    if verb:
+        for kind, verbs in WORK_KINDS.items():
+            if verb in verbs:
+                return kind
+    return "build"
+
+
+def capability_of(thing: str) -> str:
+    words = re.findall(r"[a-z0-9]+", thing.lower())
+    for word in words:
+        if word in CAPABILITIES:
+            return CAPABILITIES[word]
+    # No technology we recognise: the thing itself is the subject.
+    bare = _strip_article(thing)
+    if not bare:
+        return "the service"
+    # Mass nouns ("personalisation", "onboarding") read fine bare; countable things take "the".
+    return bare if bare.lower().endswith(("tion", "sion", "ing", "ment", "ness", "ity")) else f"the {bare}"
+
+
+def reasons_in(text: str) -> tuple[str, ...]:
+    lowered = text.lower()
+    found = []
+    for reason, signals in REASON_SIGNALS.items():
+        positions = [lowered.find(signal) for signal in signals if signal in lowered]
+        if positions:
+            found.append((min(positions), reason))
+    return tuple(reason for _, reason in sorted(found))
+
+
+PEOPLE_WORDS = frozenset(
+    "people users customers clients staff team teams members citizens residents patients students visitors "
+    "applicants caseworkers managers employees colleagues agents developers engineers analysts partners "
+    "tenants buyers sellers readers listeners subscribers parents children families volunteers admins "
+    "administrators researchers editors authors owners players travellers drivers nurses doctors teachers".split()
+)
+
+
+def as_people(phrase: str) -> str:
+    """'the help centre' -> 'people who use the help centre'; 'managers' stays 'managers'."""
+    words = phrase.lower().split()
+    if not words:
+        return "users"
+    last = words[-1]
+    if last in PEOPLE_WORDS or last.endswith(("ers", "ors", "ists", "ants", "ents", "ians", "ees")):
+        return phrase
+    return f"people who use the {_strip_article(phrase)}"
+
+
+def _first_person_to_role(clause: str, role: str) -> str:
+    """'I can log on to my account' -> '{role}s can log on to their account'."""
+    plural = pluralise(role)
+    clause = re.sub(r"^\s*(?:i|we)\b", plural, clause, flags=re.IGNORECASE)
+    clause = re.sub(r"\b(?:I|we)\b", "they", clause)
+    clause = re.sub(r"\b(?:my|our)\b", "their", clause, flags=re.IGNORECASE)
+    clause = re.sub(r"\bme\b", "them", clause, flags=re.IGNORECASE)
+    clause = re.sub(r"\bam\b", "are", clause)
+    return clause
+
+
+def pluralise(role: str) -> str:
+    role = _strip_article(role.strip())
+    words = role.split()
+    if not words:
+        return "people"
+    last = words[-1]
+    if last.lower().endswith(("s", "x", "ch", "sh")):
+        plural = last if last.lower().endswith("s") and not last.lower().endswith("ss") else last + "es"
+    elif last.lower().endswith("y") and last[-2:-1].lower() not in "aeiou":
+        plural = last[:-1] + "ies"
+    else:
+        plural = last + "s"
+    return " ".join([*words[:-1], plural])
+
+
+def read_request(request: str, context: str | None = None) -> ReadRequest:
+    text = " ".join(request.split())
+    why = " ".join((context or "").split())
+    story = _STORY.match(text)
+    if story:
+        role = _clean(story.group("role"))
+        want = _clean(story.group("want"))
+        benefit = story.group("benefit")
+        verb = lemma(want.split()[0]) if want.split() else None
+        thing = " ".join(want.split()[1:]) or want
+        purpose = _first_person_to_role(_clean(benefit), role) if benefit else None
+        return ReadRequest(
+            text=text,
+            verb=verb,
+            work_kind=work_kind_of(verb),
+            thing=thing,
+            capability=capability_of(thing),
+            beneficiary=pluralise(role),
+            purpose=purpose,
+            want=want,
+            reasons=reasons_in(f"{benefit or ''} {why}"),
+            is_story=True,
+        )
+    words = text.split()
+    verb = lemma(re.sub(r"\W", "", words[0])) if words else None
+    kind = work_kind_of(verb)
+    # "Set up X", "Roll out X": a two-word verb.
+    rest = words[1:]
+    if verb in {"set", "roll", "move", "switch", "spin"} and rest and rest[0].lower() in {"up", "out", "over", "to", "off"}:
+        rest = rest[1:]
+    thing = " ".join(rest) if kind != "build" or verb in WORK_KINDS["build"] else text
+    purpose_match = _PURPOSE.search(thing)
+    purpose = _clean(purpose_match.group("purpose")) if purpose_match else None
+    if purpose_match:
+        thing = thing[: purpose_match.start()].strip()
+    who = _FOR_WHOM.search(thing)
+    beneficiary = as_people(_clean(who.group("who"))) if who else None
+    return ReadRequest(
+        text=text,
+        verb=verb,
+        work_kind=kind,
+        thing=_clean(thing) or text,
+        capability=capability_of(thing if not who else thing[: who.start()]),
+        beneficiary=beneficiary,
+        purpose=purpose,
+        want=_clean(text),
+        reasons=reasons_in(f"{text} {why}"),
+        is_story=False,
+    )

@@ -1,0 +1,246 @@
+"""The model engine against respx-mocked HTTP: retries, fallbacks, re-asks and error mapping.
+
+respx intercepts httpx, not httpx2 (openai ≥ 3's default transport), so the engine's client
+is built with an ``httpx.AsyncClient`` — the same choice production makes (see rewriter/llm.py).
+"""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+import respx
+
+from prompts import default_library
+from rewriter.domain import RewriteSpec
+from rewriter.errors import UpstreamBadOutput, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
+from rewriter.llm import OpenAIEngine, RetryPolicy, build_client, extract_json, retry_after_seconds
+
+BASE = "http://model.test/v1"
+URL = f"{BASE}/chat/completions"
+FAST = RetryPolicy(max_attempts=4, total_budget=10, initial_wait=0.001, max_wait=0.01)
+
+GOOD_REPLY = {
+    "candidates": [
+        {
+            "objective": "Make search easier to support and keep running",
+            "problem_statement": "Search is out of support and eats the team's time.",
+            "hypothesis": "We believe upgrading will result in less toil. We will know when support hours fall.",
+            "key_results": [
+                {"text": "Reduce support hours for search from a baseline to be measured", "metric": "support hours",
+                 "baseline": None, "target": None, "deadline": "end of quarter"},
+                {"text": "Keep search availability at or above its current level", "metric": "availability",
+                 "baseline": None, "target": None, "deadline": None},
+            ],
+        }
+    ]
+}
+
+
+def completion(content: str | None, *, finish_reason: str = "stop", refusal: str | None = None, tokens: int = 10) -> dict:
+    message = {"role": "assistant", "content": content}
+    if refusal:
+        message["refusal"] = refusal
+    return {
+        "id": "chatcmpl-test",
+        "object": "chat.completion",
+        "created": 1,
+        "model": "test-model",
+        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
+        "usage": {"prompt_tokens": tokens, "completion_tokens": tokens * 2, "total_tokens": tokens * 3},
+    }
+
+
+def ok(content: str | dict = GOOD_REPLY, **kwargs) -> httpx.Response:
+    text = content if isinstance(content, str) else json.dumps(content)
+    return httpx.Response(200, json=completion(text, **kwargs))
+
+
+@pytest.fixture
+def engine():
+    client = build_client(api_key="sk-test-secret-key", base_url=BASE, timeout=5)
+    return OpenAIEngine(client=client, model="test-model", library=default_library(), retry=FAST)
+
+
+SPEC = RewriteSpec(request="Upgrade Elasticsearch", context="It is out of support", candidates=3, key_results=2)
+
+
+def sent_formats(route) -> list[str | None]:
+    return [json.loads(call.request.content).get("response_format", {}).get("type") for call in route.calls]
+
+
+@respx.mock
+async def test_success_asks_for_json_schema_and_reports_usage(engine):
+    route = respx.post(URL).mock(return_value=ok())
+    generation = await engine.generate(RewriteSpec(request="Replace the Zendesk widget", context="Agents hate it"), "delivery")
+    assert generation.drafts[0].objective == "Make search easier to support and keep running"
+    assert generation.engine.provider == "openai" and generation.engine.prompt == "rewrite-delivery@1.0.0"
+    assert generation.usage.calls == 1 and generation.usage.total_tokens == 30
+    assert sent_formats(route) == ["json_schema"]
+    body = json.loads(route.calls[0].request.content)
+    # User text is delimited data in the user message, never in the system prompt.
+    assert "Zendesk" not in body["messages"][0]["content"] and "Agents hate" not in body["messages"][0]["content"]
+    assert "<request>\nReplace the Zendesk widget\n</request>" in body["messages"][1]["content"]
+    assert "<context>\nAgents hate it\n</context>" in body["messages"][1]["content"]
+
+
+@respx.mock
+async def test_json_schema_rejected_steps_down_and_remembers(engine):
+    rejection = httpx.Response(500, json={"error": {"code": 500, "message": "JSON schema conversion failed", "type": "server_error"}})
+    route = respx.post(URL).mock(side_effect=[rejection, ok(), ok()])
+    await engine.generate(SPEC, "delivery")
+    await engine.generate(SPEC, "delivery")
+    assert sent_formats(route) == ["json_schema", "json_object", "json_object"]
+
+
+@respx.mock
+async def test_json_object_rejected_too_falls_back_to_plain_text(engine):
+    route = respx.post(URL).mock(
+        side_effect=[httpx.Response(400, json={"error": {"message": "response_format not supported"}})] * 2
+        + [ok("Sure! Here it is:\n```json\n" + json.dumps(GOOD_REPLY) + "\n```")]
+    )
+    generation = await engine.generate(SPEC, "delivery")
+    assert sent_formats(route) == ["json_schema", "json_object", None]
+    assert generation.drafts[0].key_results[0].metric == "support hours"
+
+
+@respx.mock
+async def test_malformed_json_is_reasked_once_with_the_error(engine):
+    route = respx.post(URL).mock(side_effect=[ok("{not json"), ok()])
+    generation = await engine.generate(SPEC, "delivery")
+    assert route.call_count == 2
+    reask = json.loads(route.calls[1].request.content)["messages"]
+    assert reask[-2] == {"role": "assistant", "content": "{not json"}
+    assert "could not be used" in reask[-1]["content"]
+    assert generation.usage.calls == 2 and generation.usage.total_tokens == 60
+
+
+@respx.mock
+async def test_invalid_twice_is_a_bad_output_error(engine):
+    wrong_shape = {"objectives": ["Make search better"]}
+    route = respx.post(URL).mock(return_value=ok(wrong_shape))
+    with pytest.raises(UpstreamBadOutput):
+        await engine.generate(SPEC, "delivery")
+    assert route.call_count == 2
+
+
+@respx.mock
+async def test_truncated_output_is_reasked_then_fails(engine):
+    route = respx.post(URL).mock(return_value=ok('{"candidates": [{"objective": "Make', finish_reason="length"))
+    with pytest.raises(UpstreamBadOutput, match="cut off"):
+        await engine.generate(SPEC, "delivery")
+    assert route.call_count == 2
+
+
+@respx.mock
+async def test_refusal_is_not_retried(engine):
+    route = respx.post(URL).mock(return_value=ok(None, refusal="I can't help with that."))
+    with pytest.raises(UpstreamBadOutput, match="refused"):
+        await engine.generate(SPEC, "delivery")
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_empty_choices_is_reasked(engine):
+    empty = completion("x")
+    empty["choices"] = []
+    route = respx.post(URL).mock(side_effect=[httpx.Response(200, json=empty), ok()])
+    generation = await engine.generate(SPEC, "delivery")
+    assert route.call_count == 2 and generation.drafts
+
+
+@respx.mock
+async def test_429_honours_retry_after_then_succeeds(engine):
+    waits = []
+    engine_wait = engine._wait
+    engine._wait = lambda state: waits.append(engine_wait(state)) or 0.0  # record, don't sleep
+    route = respx.post(URL).mock(
+        side_effect=[httpx.Response(429, headers={"Retry-After": "7"}, json={"error": {"message": "slow down"}}), ok()]
+    )
+    generation = await engine.generate(SPEC, "delivery")
+    assert route.call_count == 2 and waits == [7.0]
+    assert generation.retries == 1
+
+
+@respx.mock
+async def test_500_500_200_succeeds_with_summed_usage(engine):
+    error = httpx.Response(500, json={"error": {"message": "overloaded"}})
+    route = respx.post(URL).mock(side_effect=[error, error, ok()])
+    generation = await engine.generate(SPEC, "delivery")
+    assert route.call_count == 3
+    assert generation.usage.calls == 3 and generation.retries == 2
+    # A generic 500 is a fault, not a format rejection: the format is kept.
+    assert sent_formats(route) == ["json_schema"] * 3
+
+
+@respx.mock
+async def test_5xx_storm_ends_in_unavailable_after_the_attempt_limit(engine):
+    route = respx.post(URL).mock(return_value=httpx.Response(503, json={"error": {"message": "down"}}))
+    with pytest.raises(UpstreamUnavailable):
+        await engine.generate(SPEC, "delivery")
+    assert route.call_count == FAST.max_attempts
+
+
+@respx.mock
+async def test_rate_limit_that_outlasts_retries_reports_retry_after(engine):
+    route = respx.post(URL).mock(return_value=httpx.Response(429, headers={"Retry-After": "0"}, json={"error": {"message": "slow"}}))
+    with pytest.raises(UpstreamUnavailable) as caught:
+        await engine.generate(SPEC, "delivery")
+    assert route.call_count == FAST.max_attempts
+    assert caught.value.retry_after == 0.0
+
+
+@respx.mock
+async def test_timeout_is_retried_then_reported_as_timeout(engine):
+    route = respx.post(URL).mock(side_effect=httpx.ReadTimeout("slow model"))
+    with pytest.raises(UpstreamTimeout):
+        await engine.generate(SPEC, "delivery")
+    assert route.call_count == FAST.max_attempts
+
+
+@respx.mock
+async def test_connection_error_is_unavailable(engine):
+    respx.post(URL).mock(side_effect=httpx.ConnectError("refused"))
+    with pytest.raises(UpstreamUnavailable):
+        await engine.generate(SPEC, "delivery")
+
+
+@pytest.mark.parametrize("status", [400, 401, 403, 404, 422])
+@respx.mock
+async def test_client_errors_are_never_retried(engine, status):
+    engine.format_index = 2  # plain text: nothing left to step down to
+    route = respx.post(URL).mock(return_value=httpx.Response(status, json={"error": {"message": "no"}}))
+    with pytest.raises(UpstreamRejected):
+        await engine.generate(SPEC, "delivery")
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_total_budget_stops_before_a_long_retry_after():
+    client = build_client(api_key=None, base_url=BASE, timeout=5)
+    engine = OpenAIEngine(client=client, model="m", library=default_library(), retry=RetryPolicy(max_attempts=5, total_budget=2))
+    route = respx.post(URL).mock(return_value=httpx.Response(429, headers={"Retry-After": "20"}, json={"error": {"message": "x"}}))
+    with pytest.raises(UpstreamUnavailable) as caught:
+        await engine.generate(SPEC, "delivery")
+    assert route.call_count == 1 and caught.value.retry_after == 20.0
+
+
+@respx.mock
+async def test_discovery_mission_uses_the_discovery_template(engine):
+    route = respx.post(URL).mock(return_value=ok())
+    generation = await engine.generate(RewriteSpec(request="Explore personalisation"), "discovery")
+    assert generation.engine.prompt == "rewrite-discovery@1.0.0"
+    assert "LEARN" in json.loads(route.calls[0].request.content)["messages"][0]["content"]
+
+
+def test_extract_json_tolerates_prose_and_fences():
+    assert json.loads(extract_json('Here:\n```json\n{"a": 1}\n```\nThanks')) == {"a": 1}
+    assert json.loads(extract_json('noise {"a": {"b": 2}} trailing')) == {"a": {"b": 2}}
+
+
+def test_retry_after_parses_seconds_dates_and_garbage():
+    assert retry_after_seconds(httpx.Response(429, headers={"Retry-After": "3"})) == 3.0
+    assert retry_after_seconds(httpx.Response(429, headers={"retry-after-ms": "1500"})) == 1.5
+    assert retry_after_seconds(httpx.Response(429, headers={"Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"})) == 0.0
+    assert retry_after_seconds(httpx.Response(429)) is None
