@@ -9,7 +9,7 @@ from typing import Any
 
 import msgspec
 import yaml
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, meta
+from jinja2 import StrictUndefined, TemplateRuntimeError, TemplateSyntaxError, meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -105,7 +105,7 @@ class PromptTemplate:
         }
         try:
             return RenderedPrompt(system=self._system.render(**safe).strip(), user=self._user.render(**safe).strip())
-        except UndefinedError as exc:
+        except TemplateRuntimeError as exc:  # undefined variables and sandbox violations alike
             raise TemplateError(f"{self.ref}: {exc}") from exc
 
     def sample_render(self) -> RenderedPrompt:

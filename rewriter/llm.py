@@ -23,6 +23,7 @@ from __future__ import annotations
 import email.utils
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -148,6 +149,13 @@ class OpenAIEngine:
         self.retry = retry or RetryPolicy()
         # Index into RESPONSE_FORMATS: remembered so we stop offering what the server refuses.
         self.format_index = 0
+        # Called with the server's Retry-After (or None) on every 429, e.g. by the batch runner
+        # to lower its concurrency while the provider pushes back.
+        self.rate_limit_listeners: list[Callable[[float | None], None]] = []
+
+    def cache_identity(self, mission: Mission) -> str:
+        """What else, besides the input, decides the output: provider, model, prompt version."""
+        return f"openai:{self.model}:{self.library.for_mission(mission).ref}"
 
     @property
     def response_format(self) -> str:
@@ -280,10 +288,12 @@ class OpenAIEngine:
             return min(server_says, self.retry.max_retry_after)
         return wait_random_exponential(multiplier=self.retry.initial_wait, max=self.retry.max_wait)(state)
 
-    @staticmethod
-    def _note_retry(state: RetryCallState, ledger: _CallLedger) -> None:
+    def _note_retry(self, state: RetryCallState, ledger: _CallLedger) -> None:
         ledger.retries += 1
         exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, openai.RateLimitError):
+            for listener in self.rate_limit_listeners:
+                listener(retry_after_seconds(exc.response))
         log.info("model_call_retry", attempt=state.attempt_number, wait=round(state.upcoming_sleep, 3), error=type(exc).__name__)
 
 

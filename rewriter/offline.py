@@ -229,6 +229,9 @@ class OfflineEngine:
     provider = "offline"
     model = "outcome-frames"
 
+    def cache_identity(self, mission: Mission) -> str:
+        return f"offline:{self.model}:{PROMPT_REF}"
+
     async def generate(self, spec: RewriteSpec, mission: Mission) -> Generation:
         return self.generate_now(spec, mission)
 

@@ -20,6 +20,8 @@ class Engine(Protocol):
 
     async def generate(self, spec: RewriteSpec, mission: Mission) -> Generation: ...
 
+    def cache_identity(self, mission: Mission) -> str: ...
+
 
 def evidence_for(spec: RewriteSpec) -> str:
     """The only text a generated number may come from."""
@@ -39,9 +41,13 @@ class RewritePipeline:
         self.fallback_to_offline = fallback_to_offline and engine is not self.offline
         self.evaluator_config = evaluator_config
 
+    @staticmethod
+    def resolve_mission(spec: RewriteSpec) -> Mission:
+        return detect_mission(spec.request) if spec.mission == "auto" else spec.mission
+
     async def rewrite(self, spec: RewriteSpec) -> RewriteResult:
         assessment = judge_objective(spec.request, self.evaluator_config)
-        mission: Mission = detect_mission(spec.request) if spec.mission == "auto" else spec.mission
+        mission = self.resolve_mission(spec)
         try:
             generation = await self.engine.generate(spec, mission)
         except UpstreamError as exc:
