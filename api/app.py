@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from litestar import Litestar
+import structlog
+from litestar import Litestar, Request
 from litestar.config.app import AppConfig
+from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins import InitPluginProtocol
 
 from api.config import Settings, load_settings
 from api.controllers import ALL_CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS
+from api.metrics import LIVE_STATE, PROMETHEUS, MetricsController, record_model_call
 from api.observability import RequestLogMiddleware, configure_logging
+from api.security import ApiKeyMiddleware, ApiKeys, client_identity
 from api.services import Services, build_services
 from rewriter.pipeline import Engine
 
@@ -23,6 +29,23 @@ def _services(state: State) -> Services:
     return state.services
 
 
+def _is_api_request(request: Request) -> bool:
+    return request.url.path.startswith("/v1/")
+
+
+def rate_limit_middleware(spec: str) -> list[DefineMiddleware]:
+    """``"600/minute"`` → Litestar's rate-limit middleware, keyed per API key or client address."""
+    count, _, unit = spec.partition("/")
+    if int(count) <= 0:
+        return []
+    config = RateLimitConfig(
+        rate_limit=(unit or "minute", int(count)),  # type: ignore[arg-type]
+        identifier_for_request=client_identity,
+        check_throttle_handler=_is_api_request,  # only the API is limited; health checks and docs never are
+    )
+    return [config.middleware]
+
+
 class RealisePlugin(InitPluginProtocol):
     """Routes, dependencies, error mapping, OpenAPI and lifecycle, in one place."""
 
@@ -30,7 +53,28 @@ class RealisePlugin(InitPluginProtocol):
         self.services = services
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
-        app_config.route_handlers.extend(ALL_CONTROLLERS)
+        app_config.route_handlers.extend([*ALL_CONTROLLERS, MetricsController])
+        settings = self.services.settings
+        # Order matters: metrics see every request, keys are checked before anything is counted
+        # against a client's rate limit, and the limit is per key.
+        app_config.middleware.extend(
+            [
+                PROMETHEUS.middleware,
+                DefineMiddleware(ApiKeyMiddleware, keys=self.services.api_keys),
+                *rate_limit_middleware(settings.rate_limit),
+            ]
+        )
+        if settings.cors_origins:
+            app_config.cors_config = CORSConfig(
+                allow_origins=[o.strip() for o in settings.cors_origins.split(",") if o.strip()],
+                allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+                allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "X-Request-ID"],
+                expose_headers=[
+                    "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy", "Retry-After", "X-Request-ID",
+                ],
+            )
+        self.services.pipeline.observers.append(record_model_call)
+        LIVE_STATE.circuit_state = lambda: self.services.pipeline.circuit.state
         app_config.dependencies["services"] = Provide(_services, sync_to_thread=False)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.state["services"] = self.services
@@ -49,9 +93,17 @@ class RealisePlugin(InitPluginProtocol):
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Litestar:
     settings = settings or load_settings()
     configure_logging(
-        fmt=settings.log_format, level=settings.log_level, secrets=[settings.openai_api_key or ""]
+        fmt=settings.log_format,
+        level=settings.log_level,
+        secrets=[settings.openai_api_key or "", *(settings.api_keys or "").split(",")],
     )
-    app = Litestar(plugins=[RealisePlugin(build_services(settings, engine=engine))], debug=False)
+    services = build_services(settings, engine=engine)
+    if not services.api_keys.enabled:
+        structlog.get_logger("realise.security").warning(
+            "api_keys_not_configured",
+            detail="The /v1 API is OPEN to anyone who can reach it. Set REALISE_API_KEYS or REALISE_API_KEYS_FILE.",
+        )
+    app = Litestar(plugins=[RealisePlugin(services)], debug=False)
     # Wrap the whole ASGI handler (not route middleware) so 404s and 405s get a request id and a log line too.
     app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
     return app

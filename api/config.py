@@ -20,6 +20,15 @@ class Settings(msgspec.Struct, kw_only=True):
     model_timeout: float = 30.0
     retry_attempts: int = 4
     retry_budget: float = 60.0
+    max_tokens: int = 2000  # cap on what any template may ask the model for
+    circuit_threshold: int = 5  # consecutive model failures that open the circuit
+    circuit_cooldown: float = 30.0  # seconds the circuit stays open before a trial call
+    request_deadline: float = 90.0  # seconds a rewrite may take end to end
+    # Access and limits.
+    api_keys: str | None = None
+    api_keys_file: str | None = None
+    cors_origins: str | None = None  # comma-separated; chrome-extension://ID and moz-extension://ID allowed
+    rate_limit: str = "600/minute"  # per API key (per client address when keys are off); "0" disables
     # Evaluators and storage.
     rules_file: str | None = None
     db_path: str = "realise.db"
@@ -49,6 +58,14 @@ _ENV: dict[str, str] = {
     "model_timeout": "REALISE_MODEL_TIMEOUT",
     "retry_attempts": "REALISE_RETRY_ATTEMPTS",
     "retry_budget": "REALISE_RETRY_BUDGET",
+    "max_tokens": "REALISE_MAX_TOKENS",
+    "circuit_threshold": "REALISE_CIRCUIT_THRESHOLD",
+    "circuit_cooldown": "REALISE_CIRCUIT_COOLDOWN",
+    "request_deadline": "REALISE_REQUEST_DEADLINE",
+    "api_keys": "REALISE_API_KEYS",
+    "api_keys_file": "REALISE_API_KEYS_FILE",
+    "cors_origins": "REALISE_CORS_ORIGINS",
+    "rate_limit": "REALISE_RATE_LIMIT",
     "rules_file": "REALISE_RULES_FILE",
     "db_path": "REALISE_DB_PATH",
     "log_format": "REALISE_LOG_FORMAT",

@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from api.cancellation import ClientDisconnected
 from rewriter.errors import UpstreamBadOutput, UpstreamError, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 
 log = structlog.get_logger("realise.errors")
@@ -72,11 +73,11 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
         if not isinstance(item, dict):
             continue
         message = str(item.get("message", ""))
-        field = item.get("key") or (_PATH.search(message).group(1) if _PATH.search(message) else "")
-        if not field:
-            # __post_init__ errors name their field in backticks: "`request` must ...".
-            named = re.match(r"`([^`]+)`", message)
-            field = named.group(1) if named else "body"
+        path = _PATH.search(message)
+        # __post_init__ errors name their field in backticks: "`request` must ...".
+        named = re.match(r"`([^`]+)`", message) or re.search(r"field `([^`]+)`", message)
+        key = item.get("key")
+        field = (path.group(1) if path else None) or (named.group(1) if named else None) or (key if key != "data" else None) or "body"
         errors.append({"field": field, "message": _PATH.sub("", message).strip(" -")})
     return errors
 
@@ -97,7 +98,11 @@ def invalid_input_handler(request: Request[Any, Any, Any], exc: InvalidInput) ->
 
 
 def http_handler(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
-    return problem(request, exc.status_code, str(exc.detail), headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 429 and "RateLimit-Reset" in headers:
+        # The rate limiter says when the window resets; Retry-After is what clients act on.
+        headers["Retry-After"] = str(max(int(headers["RateLimit-Reset"]), 1))
+    return problem(request, exc.status_code, str(exc.detail), headers=headers)
 
 
 def upstream_handler(request: Request[Any, Any, Any], exc: UpstreamError) -> Response[dict[str, Any]]:
@@ -112,6 +117,11 @@ def upstream_handler(request: Request[Any, Any, Any], exc: UpstreamError) -> Res
     return problem(request, 502, exc.message, kind="model-error")
 
 
+def disconnected_handler(request: Request[Any, Any, Any], exc: ClientDisconnected) -> Response[dict[str, Any]]:
+    # Nobody will read this; 499 (nginx's "client closed request") makes the log line honest.
+    return problem(request, 499, "The client closed the connection; the work was cancelled.")
+
+
 def unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unhandled_error", error_type=type(exc).__name__)
     return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "An unexpected error occurred; it has been logged.")
@@ -122,5 +132,6 @@ EXCEPTION_HANDLERS = {
     InvalidInput: invalid_input_handler,
     HTTPException: http_handler,
     UpstreamError: upstream_handler,
+    ClientDisconnected: disconnected_handler,
     Exception: unexpected_handler,
 }

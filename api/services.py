@@ -6,12 +6,14 @@ from dataclasses import dataclass
 
 from evaluators import EvaluatorConfig, load_config
 from prompts import PromptLibrary, default_library
+from rewriter.circuit import CircuitBreaker
 from rewriter.feedback import FeedbackStore
 from rewriter.llm import OpenAIEngine, RetryPolicy, build_client
 from rewriter.offline import OfflineEngine
 from rewriter.pipeline import Engine, RewritePipeline
 
 from api.config import Settings
+from api.security import ApiKeys
 
 
 @dataclass
@@ -22,6 +24,7 @@ class Services:
     engine: Engine
     pipeline: RewritePipeline
     feedback: FeedbackStore
+    api_keys: ApiKeys
 
     async def close(self) -> None:
         if isinstance(self.engine, OpenAIEngine):
@@ -36,7 +39,9 @@ def build_engine(settings: Settings, prompts: PromptLibrary) -> Engine:
         api_key=settings.openai_api_key, base_url=settings.openai_base_url, timeout=settings.model_timeout
     )
     retry = RetryPolicy(max_attempts=settings.retry_attempts, total_budget=settings.retry_budget)
-    return OpenAIEngine(client=client, model=settings.model_name, library=prompts, retry=retry)
+    return OpenAIEngine(
+        client=client, model=settings.model_name, library=prompts, retry=retry, max_tokens_cap=settings.max_tokens
+    )
 
 
 def build_services(settings: Settings, *, engine: Engine | None = None) -> Services:
@@ -49,7 +54,11 @@ def build_services(settings: Settings, *, engine: Engine | None = None) -> Servi
         evaluator_config=evaluator_config,
         engine=engine,
         pipeline=RewritePipeline(
-            engine, fallback_to_offline=settings.fallback == "offline", evaluator_config=evaluator_config
+            engine,
+            fallback_to_offline=settings.fallback == "offline",
+            evaluator_config=evaluator_config,
+            circuit=CircuitBreaker(threshold=settings.circuit_threshold, cooldown=settings.circuit_cooldown),
         ),
         feedback=FeedbackStore(settings.db_path),
+        api_keys=ApiKeys.load(settings.api_keys, settings.api_keys_file),
     )

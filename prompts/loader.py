@@ -116,10 +116,14 @@ class PromptTemplate:
 
 
 _DELIMITER_TAG = re.compile(r"<\s*(/?)\s*(request|context)\s*>", re.IGNORECASE)
+# Zero-width and bidirectional-control characters can hide text from a human reviewer while
+# the model still reads it; other control characters have no business in a request.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def neutralise_delimiters(text: str) -> str:
-    """Stop user text from closing (or opening) the tags that mark it as data."""
+    """Strip invisible characters, and stop user text closing (or opening) its data tags."""
+    text = _INVISIBLE.sub("", text)
     return _DELIMITER_TAG.sub(lambda m: f"‹{m.group(1)}{m.group(2)}›", text)
 
 

@@ -43,11 +43,14 @@ from tenacity import (
 from prompts import PromptLibrary, PromptTemplate
 from rewriter.domain import OUTPUT_SCHEMAS, CandidateDraft, EngineInfo, Generation, Mission, RewriteSpec, Usage
 from rewriter.errors import UpstreamBadOutput, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
+from rewriter.guard import OutputGuard
 
 log = structlog.get_logger("realise.llm")
 
 RESPONSE_FORMATS = ("json_schema", "json_object", "text")
 RETRYABLE_STATUS = frozenset({408, 409, 429})
+# Wording the instructions ask the model to use verbatim: repeating it is obedience, not a leak.
+SANCTIONED_PHRASES = "from a baseline to be measured to a target to be agreed"
 # Words a server uses when it rejects the response_format rather than the request.
 _FORMAT_REJECTION = re.compile(r"response_format|json_schema|json schema|schema|grammar|structured", re.IGNORECASE)
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
@@ -142,8 +145,13 @@ class OpenAIEngine:
         model: str,
         library: PromptLibrary,
         retry: RetryPolicy | None = None,
+        max_tokens_cap: int | None = None,
+        secrets: tuple[str, ...] = (),
     ) -> None:
         self.client = client
+        self.max_tokens_cap = max_tokens_cap
+        # Never echoed back to a caller, whatever the model is talked into.
+        self.secrets = tuple(s for s in (*secrets, client.api_key) if s and s != "not-needed")
         self.model = model
         self.library = library
         self.retry = retry or RetryPolicy()
@@ -168,10 +176,20 @@ class OpenAIEngine:
             request=spec.request, context=spec.context or "", candidates=spec.candidates, key_results=spec.key_results
         )
         messages: list[dict[str, Any]] = prompt.messages()
+        guard = OutputGuard(instructions=prompt.system, secrets=self.secrets, allowed_text=f"{spec.request}\n{spec.context or ''}\n{SANCTIONED_PHRASES}")
+
+        def usable(content: str | None, finish_reason: str | None) -> list[CandidateDraft]:
+            drafts, dropped = guard.screen(parse_reply(content, finish_reason, spec, schema))
+            if dropped:
+                log.warning("model_reply_leak_dropped", candidates=len(dropped), leaked=sorted(set(dropped)))
+            if not drafts:
+                raise InvalidReply("every candidate repeated the instructions or a secret; answer only with the rewrite")
+            return drafts
+
         ledger = _CallLedger()
         content, finish_reason = await self._complete(messages, template, schema, ledger)
         try:
-            drafts = parse_reply(content, finish_reason, spec, schema)
+            drafts = usable(content, finish_reason)
         except InvalidReply as first_error:
             log.info("model_reply_invalid", error=str(first_error), reask=True)
             messages += [
@@ -184,7 +202,7 @@ class OpenAIEngine:
             ]
             content, finish_reason = await self._complete(messages, template, schema, ledger)
             try:
-                drafts = parse_reply(content, finish_reason, spec, schema)
+                drafts = usable(content, finish_reason)
             except InvalidReply as second_error:
                 raise UpstreamBadOutput(
                     f"the model's reply was unusable twice: {second_error}", attempts=ledger.usage.calls
@@ -242,7 +260,7 @@ class OpenAIEngine:
                     model=self.model,
                     messages=messages,
                     temperature=template.header.model.temperature,
-                    max_tokens=template.header.model.max_tokens,
+                    max_tokens=min(template.header.model.max_tokens, self.max_tokens_cap or template.header.model.max_tokens),
                     **self._format_arguments(fmt, template, schema),
                 )
             except openai.APIStatusError as exc:

@@ -196,9 +196,18 @@ _CANDIDATE_TEMPLATES = (
 )
 
 
-def build_candidates(request_text: str, *, echo: bool) -> dict[str, Any]:
+_ASKS_FOR_INSTRUCTIONS = re.compile(r"system prompt|instructions|everything above|your prompt|initial prompt", re.IGNORECASE)
+
+
+def build_candidates(request_text: str, *, echo: bool, system_text: str = "") -> dict[str, Any]:
     """realise's output schema, filled deterministically from the request: one candidate per
-    template, each with ``KEY_RESULTS_PER_CANDIDATE`` key results and no numbers in them."""
+    template, each with ``KEY_RESULTS_PER_CANDIDATE`` key results and no numbers in them.
+
+    In echo mode the mock is a naive model that obeys whatever the request says: it copies the
+    request into the text fields, and when asked for its instructions it prints them.
+    """
+    if echo and _ASKS_FOR_INSTRUCTIONS.search(request_text) and system_text:
+        request_text = f"{request_text}\n{system_text}"
     topic = topic_of(request_text)
     candidates = []
     for index, (objective, problem, hypothesis) in enumerate(_CANDIDATE_TEMPLATES):
@@ -398,7 +407,8 @@ class MockOpenAI:
             await _send(send, 500, {"error": {"code": 500, "message": message, "type": "server_error"}})
             return
         await asyncio.sleep(self.settings.latency)
-        content = json.dumps(build_candidates(request_text, echo=self._mode == "echo"))
+        system_text = next((str(m.get("content", "")) for m in messages if m.get("role") == "system"), "")
+        content = json.dumps(build_candidates(request_text, echo=self._mode == "echo", system_text=system_text))
         await _send(send, 200, self._completion(request, content, "stop"))
 
     async def _play_scripted(

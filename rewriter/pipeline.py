@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 import structlog
 
 from evaluators import EvaluatorConfig, detect_mission, evaluate, judge_objective
 from rewriter.domain import Candidate, CandidateDraft, Generation, Mission, RewriteResult, RewriteSpec, Usage
-from rewriter.errors import UpstreamError
+from rewriter.circuit import CircuitBreaker
+from rewriter.errors import UpstreamError, UpstreamUnavailable
 from rewriter.offline import OfflineEngine
 
 log = structlog.get_logger("realise.pipeline")
@@ -23,6 +26,19 @@ class Engine(Protocol):
     def cache_identity(self, mission: Mission) -> str: ...
 
 
+@dataclass(frozen=True)
+class ModelCallRecord:
+    """One engine call as operators see it (metrics, logs): who, how much, how it ended."""
+
+    provider: str
+    model: str
+    calls: int
+    prompt_tokens: int
+    completion_tokens: int
+    retries: int
+    error: str | None  # the UpstreamError class name, or None on success
+
+
 def evidence_for(spec: RewriteSpec) -> str:
     """The only text a generated number may come from."""
     return f"{spec.request}\n{spec.context or ''}"
@@ -35,11 +51,18 @@ class RewritePipeline:
         *,
         fallback_to_offline: bool = False,
         evaluator_config: EvaluatorConfig | None = None,
+        circuit: CircuitBreaker | None = None,
     ) -> None:
         self.engine = engine
         self.offline = engine if isinstance(engine, OfflineEngine) else OfflineEngine()
         self.fallback_to_offline = fallback_to_offline and engine is not self.offline
         self.evaluator_config = evaluator_config
+        self.circuit = circuit or CircuitBreaker()
+        self.observers: list[Callable[[ModelCallRecord], None]] = []
+
+    def _notify(self, record: ModelCallRecord) -> None:
+        for observer in self.observers:
+            observer(record)
 
     @staticmethod
     def resolve_mission(spec: RewriteSpec) -> Mission:
@@ -49,7 +72,7 @@ class RewritePipeline:
         assessment = judge_objective(spec.request, self.evaluator_config)
         mission = self.resolve_mission(spec)
         try:
-            generation = await self.engine.generate(spec, mission)
+            generation = await self._generate(spec, mission)
         except UpstreamError as exc:
             if not self.fallback_to_offline:
                 raise
@@ -65,6 +88,31 @@ class RewritePipeline:
             engine=generation.engine,
             usage=generation.usage,
         )
+
+    async def _generate(self, spec: RewriteSpec, mission: Mission) -> Generation:
+        if self.engine is self.offline:
+            return await self.engine.generate(spec, mission)
+        if not self.circuit.allow():
+            raise UpstreamUnavailable(
+                "the model provider failed repeatedly; not calling it until the cool-down ends",
+                retry_after=self.circuit.retry_after(),
+            )
+        try:
+            generation = await self.engine.generate(spec, mission)
+        except UpstreamError as exc:
+            self.circuit.record_failure()
+            self._notify(ModelCallRecord(self.engine.provider, self.engine.model, exc.attempts, 0, 0, max(exc.attempts - 1, 0), type(exc).__name__))
+            raise
+        except BaseException:
+            # Cancelled (client went away) or a bug: says nothing about the provider's health.
+            self.circuit.abandon_trial()
+            raise
+        self.circuit.record_success()
+        usage = generation.usage
+        self._notify(
+            ModelCallRecord(self.engine.provider, self.engine.model, usage.calls, usage.prompt_tokens, usage.completion_tokens, generation.retries, None)
+        )
+        return generation
 
     def rank(self, drafts: list[CandidateDraft], spec: RewriteSpec) -> list[Candidate]:
         evidence = evidence_for(spec)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from litestar import Controller, get, post
 
 from api.errors import InvalidInput
@@ -12,8 +14,8 @@ class FeedbackController(Controller):
     path = "/v1/feedback"
     tags = ["feedback"]
 
-    @post(operation_id="createFeedback", status_code=201, sync_to_thread=True, summary="Report a finding as right or wrong")
-    def create_feedback(self, data: FeedbackIn, services: Services) -> FeedbackStored:
+    @post(operation_id="createFeedback", status_code=201, sync_to_thread=True, request_max_body_size=16_384, summary="Report a finding as right or wrong")
+    def create_feedback(self, data: JSONBody[FeedbackIn], services: NamedDependency[Services]) -> FeedbackStored:
         """Record whether a finding was correct or a false positive, so the rule set can learn where it is wrong."""
         if data.code not in RULES:
             raise InvalidInput("code", f"unknown rule code {data.code!r}; see GET /schema or docs/rules.md")
@@ -23,7 +25,7 @@ class FeedbackController(Controller):
         return FeedbackStored(id=feedback_id, code=data.code, verdict=data.verdict)
 
     @get("/summary", operation_id="getFeedbackSummary", sync_to_thread=True, summary="Verdicts counted per rule")
-    def feedback_summary(self, services: Services) -> FeedbackSummary:
+    def feedback_summary(self, services: NamedDependency[Services]) -> FeedbackSummary:
         """Count verdicts per rule, most disputed first: where the evaluators are most often wrong."""
         rules = [
             RuleFeedback(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from litestar.di import NamedDependency
 from litestar import Controller, get
 
 from api.schemas import PromptInfo
@@ -10,8 +11,8 @@ class PromptController(Controller):
     path = "/v1/prompts"
     tags = ["prompts"]
 
-    @get(operation_id="listPrompts", summary="List the prompt templates")
-    def list_prompts(self, services: Services) -> list[PromptInfo]:
+    @get(operation_id="listPrompts", sync_to_thread=False, summary="List the prompt templates")
+    def list_prompts(self, services: NamedDependency[Services]) -> list[PromptInfo]:
         """List the prompt templates the model engine uses, with name, version and description."""
         return [
             PromptInfo(

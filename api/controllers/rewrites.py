@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from litestar import Controller, Request, post
 
+from api.cancellation import run_for_client
 from api.observability import log_fields
 from api.schemas import RewriteIn
 from api.services import Services
@@ -12,8 +15,8 @@ class RewriteController(Controller):
     path = "/v1/rewrites"
     tags = ["rewrite"]
 
-    @post(operation_id="createRewrite", status_code=200, summary="Rewrite an output-style request as outcomes")
-    async def create_rewrite(self, data: RewriteIn, services: Services, request: Request) -> RewriteResult:
+    @post(operation_id="createRewrite", status_code=200, request_max_body_size=32_768, summary="Rewrite an output-style request as outcomes")
+    async def create_rewrite(self, data: JSONBody[RewriteIn], services: NamedDependency[Services], request: Request) -> RewriteResult:
         """Turn an output-style ask ("Upgrade Elasticsearch", a user story) into ranked outcome candidates.
 
         The request itself is assessed first (was an output or an outcome asked for?), then an
@@ -28,7 +31,7 @@ class RewriteController(Controller):
             candidates=data.candidates,
             key_results=data.key_results,
         )
-        result = await services.pipeline.rewrite(spec)
+        result = await run_for_client(request, services.pipeline.rewrite(spec), deadline=services.settings.request_deadline)
         log_fields(request.scope).update(
             engine=result.engine.provider,
             model=result.engine.model,
