@@ -18,6 +18,7 @@ from api.controllers import ALL_CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS
 from api.metrics import LIVE_STATE, PROMETHEUS, MetricsController, record_model_call
 from api.observability import RequestLogMiddleware, configure_logging
+from api.schemas import close_strict_objects
 from api.security import ApiKeyMiddleware, ApiKeys, client_identity
 from api.services import Services, build_services
 from rewriter.pipeline import Engine
@@ -60,7 +61,7 @@ class RealisePlugin(InitPluginProtocol):
         app_config.middleware.extend(
             [
                 PROMETHEUS.middleware,
-                DefineMiddleware(ApiKeyMiddleware, keys=self.services.api_keys),
+                ApiKeyMiddleware(self.services.api_keys),
                 *rate_limit_middleware(settings.rate_limit),
             ]
         )
@@ -104,6 +105,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             detail="The /v1 API is OPEN to anyone who can reach it. Set REALISE_API_KEYS or REALISE_API_KEYS_FILE.",
         )
     app = Litestar(plugins=[RealisePlugin(services)], debug=False)
+    close_strict_objects(app.openapi_schema)
     # Wrap the whole ASGI handler (not route middleware) so 404s and 405s get a request id and a log line too.
     app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
     return app

@@ -78,6 +78,8 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
         named = re.match(r"`([^`]+)`", message) or re.search(r"field `([^`]+)`", message)
         key = item.get("key")
         field = (path.group(1) if path else None) or (named.group(1) if named else None) or (key if key != "data" else None) or "body"
+        if message.strip("'\"") == "data":  # Litestar's way of saying the body was missing
+            message = "a JSON request body is required"
         errors.append({"field": field, "message": _PATH.sub("", message).strip(" -")})
     return errors
 

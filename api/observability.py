@@ -19,7 +19,9 @@ import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
-_SECRET_KEYS = re.compile(r"authorization|api[_-]?key|token|secret|password|cookie", re.IGNORECASE)
+# Field names that hold secrets ("api_key", "x-api-key", "access_token"), not ones that merely
+# mention them ("tokens", "prompt_tokens" are counts).
+_SECRET_KEYS = re.compile(r"^(?:.*[_-])?(?:authorization|api[_-]?key|token|secret|password|cookie|credentials?)$", re.IGNORECASE)
 _SECRET_VALUES = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+|\bsk-[A-Za-z0-9_-]{8,}")
 REDACTED = "[redacted]"
 
@@ -36,19 +38,23 @@ class SecretScrubber:
                 value = value.replace(secret, REDACTED)
             return _SECRET_VALUES.sub(lambda m: (m.group(1) or "") + REDACTED, value)
         if isinstance(value, dict):
-            return {k: (REDACTED if _SECRET_KEYS.search(str(k)) else self._clean(v)) for k, v in value.items()}
+            return {k: (REDACTED if _SECRET_KEYS.match(str(k)) else self._clean(v)) for k, v in value.items()}
         if isinstance(value, (list, tuple)):
             return type(value)(self._clean(v) for v in value)
         return value
 
     def __call__(self, logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
-        return {k: (REDACTED if _SECRET_KEYS.search(k) else self._clean(v)) for k, v in event.items()}
+        return {k: (REDACTED if _SECRET_KEYS.match(k) else self._clean(v)) for k, v in event.items()}
 
 
 def configure_logging(*, fmt: str = "auto", level: str = "INFO", secrets: Iterable[str] = (), stream: Any = None) -> None:
     stream = stream or sys.stderr
     as_json = fmt == "json" or (fmt == "auto" and not getattr(stream, "isatty", lambda: False)())
     renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(colors=False)
+    # Client libraries log every HTTP call at INFO (URLs, status) in their own format; our access
+    # and model-call lines already say what matters, in one format.
+    for noisy in ("httpx", "httpcore", "openai"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
+from litestar.openapi import ResponseSpec
 from msgspec import Meta
 
+# pattern \S: at least one non-blank character (blank text is trimmed to nothing and refused).
 RequestText = Annotated[
-    str, Meta(min_length=1, max_length=2000, description="The output-style ask, e.g. 'Upgrade Elasticsearch'.")
+    str, Meta(min_length=1, max_length=2000, pattern=r"\S", description="The output-style ask, e.g. 'Upgrade Elasticsearch'.")
 ]
 ContextText = Annotated[
     str, Meta(max_length=4000, description="Why it was asked and who it serves: the answers to 'why?'.")
 ]
-ObjectiveText = Annotated[str, Meta(min_length=1, max_length=2000)]
-KeyResultText = Annotated[str, Meta(min_length=1, max_length=1000)]
+ObjectiveText = Annotated[str, Meta(min_length=1, max_length=2000, pattern=r"\S")]
+KeyResultText = Annotated[str, Meta(min_length=1, max_length=1000, pattern=r"\S")]
 
 
 def _require_text(value: str, field: str) -> str:
@@ -105,3 +107,70 @@ class Readiness(msgspec.Struct, kw_only=True):
     model: str | None
     prompts: int
     checks: dict[str, str]
+
+
+class FieldError(msgspec.Struct, kw_only=True):
+    field: str
+    message: str
+
+
+class Problem(msgspec.Struct, kw_only=True):
+    """An RFC 9457 problem detail: every error this API returns has this shape."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str
+    errors: list[FieldError] | msgspec.UnsetType = msgspec.UNSET
+    request_id: str | msgspec.UnsetType = msgspec.UNSET
+
+
+_PROBLEM_MEANINGS = {
+    400: "The body is not valid JSON.",
+    401: "A valid API key is required.",
+    413: "The request body is too large.",
+    415: "Unsupported media type.",
+    422: "A field is missing or invalid; `errors` names it.",
+    429: "Too many requests; see Retry-After and the RateLimit headers.",
+    502: "The model answered with something unusable.",
+    503: "The model is unavailable or rate-limiting us; see Retry-After.",
+    504: "The model did not answer in time.",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem+json errors a route can return."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            media_type="application/problem+json",
+            description=_PROBLEM_MEANINGS[status],
+            generate_examples=False,
+        )
+        for status in statuses
+    }
+
+
+CLIENT_ERRORS = (400, 401, 413, 422, 429)
+MODEL_ERRORS = (502, 503, 504)
+
+
+def _struct_classes(root: type = msgspec.Struct) -> set[type]:
+    found = set()
+    for sub in root.__subclasses__():
+        found.add(sub)
+        found |= _struct_classes(sub)
+    return found
+
+
+def close_strict_objects(openapi: Any) -> None:
+    """Say ``additionalProperties: false`` for inputs that reject unknown fields.
+
+    Litestar does not carry msgspec's ``forbid_unknown_fields`` into OpenAPI; without this the
+    schema would promise that a typo like ``"candidate": 5`` is accepted.
+    """
+    strict = {cls.__name__ for cls in _struct_classes() if cls.__struct_config__.forbid_unknown_fields}
+    for name, schema in (openapi.components.schemas or {}).items():
+        if name in strict:
+            schema.additional_properties = False

@@ -16,8 +16,9 @@ from typing import Any
 
 from litestar.connection import Request
 from litestar.exceptions import NotAuthorizedException
-from litestar.middleware import AbstractMiddleware
-from litestar.types import Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.middleware import ASGIMiddleware
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 _HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
 PROTECTED_PREFIX = "/v1"
@@ -66,14 +67,15 @@ def presented_key(headers: Any) -> str | None:
     return headers.get("x-api-key") or None
 
 
-class ApiKeyMiddleware(AbstractMiddleware):
+class ApiKeyMiddleware(ASGIMiddleware):
     """Require a valid key on every /v1 route; /health, /ready, /schema, /metrics and / stay open."""
 
-    def __init__(self, app: Any, keys: ApiKeys) -> None:
-        super().__init__(app)
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, keys: ApiKeys) -> None:
         self.keys = keys
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         path = scope["path"]
         if self.keys.enabled and path.startswith(PROTECTED_PREFIX) and scope.get("method") != "OPTIONS":
             key = presented_key(Request(scope).headers)
@@ -84,7 +86,7 @@ class ApiKeyMiddleware(AbstractMiddleware):
                     headers={"WWW-Authenticate": 'Bearer realm="realise"'},
                 )
             scope.setdefault("state", {})["api_key_id"] = key_id
-        await self.app(scope, receive, send)
+        await next_app(scope, receive, send)
 
 
 def client_identity(request: Request[Any, Any, Any]) -> str:

@@ -32,10 +32,19 @@ class FeedbackStore:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         # One connection guarded by a lock: writes are tiny and rare.
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
+        self._connection: sqlite3.Connection | None = None
+        with self._lock:
+            self._db  # create the file and schema now, so a bad path fails at start-up
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The connection, (re)opened on demand: an app may be shut down and started again."""
+        if self._connection is None:
+            self._connection = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
+            self._connection.execute("PRAGMA journal_mode=WAL")
+            self._connection.execute("PRAGMA busy_timeout=5000")
+            self._connection.executescript(SCHEMA)
+        return self._connection
 
     def add(self, *, code: str, text: str, span: tuple[int, int] | None, verdict: str, note: str | None) -> int:
         with self._lock:
@@ -56,4 +65,6 @@ class FeedbackStore:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None

@@ -1,0 +1,48 @@
+"""Property-based fuzzing of every route against the app's own OpenAPI schema (schemathesis).
+
+Bounded: a fixed seed, a fixed number of examples per operation (≥ 1,000 cases in all),
+no shrinking deadline surprises. Every response must conform to the schema and none may be
+a server error.
+"""
+
+from __future__ import annotations
+
+import tempfile
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
+
+from api.app import create_app
+from api.config import Settings
+
+DB = tempfile.NamedTemporaryFile(prefix="realise-fuzz-", suffix=".db", delete=False).name
+APP = create_app(Settings(engine="offline", db_path=DB, rate_limit="0", log_level="WARNING"))
+schema = schemathesis.openapi.from_asgi("/schema/openapi.json", APP)
+EXAMPLES_PER_OPERATION = 400
+cases_run: list[str] = []
+
+
+@schema.parametrize()
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    derandomize=True,  # a fixed seed: the same cases every run
+    deadline=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+    database=None,
+)
+def test_no_server_errors_and_responses_match_the_schema(case):
+    # Positive-data acceptance is left out: some rules span fields (a span inside its text,
+    # min <= max) and JSON Schema cannot say so; such requests are rightly refused with 422.
+    response = case.call_and_validate(excluded_checks=[schemathesis.checks.positive_data_acceptance])
+    assert response.status_code < 500, response.text
+    cases_run.append(f"{case.method} {case.path}")
+
+
+def test_at_least_a_thousand_cases_ran():
+    if not cases_run:
+        pytest.skip("run together with the fuzz test above")
+    print(f"schemathesis: {len(cases_run)} cases, zero server errors")
+    operations = {case for case in cases_run}
+    assert len(cases_run) >= 1000, f"{len(cases_run)} cases over {len(operations)} operations"
