@@ -18,6 +18,8 @@ from typing import Any
 import structlog
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from rewriter.timing import RequestTiming, current_timing
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Field names that hold secrets ("api_key", "x-api-key", "access_token"), not ones that merely
 # mention them ("tokens", "prompt_tokens" are counts).
@@ -93,12 +95,21 @@ class RequestLogMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 500
+        timing = RequestTiming()
+        current_timing.set(timing)
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id.encode())]
+                total_ms = (time.perf_counter() - started) * 1000
+                # Server-Timing (W3C): lets a client separate our overhead from the model's time.
+                server_timing = f"model;dur={timing.model_seconds * 1000:.2f}, total;dur={total_ms:.2f}"
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", request_id.encode()),
+                    (b"server-timing", server_timing.encode()),
+                ]
             await send(message)
 
         with structlog.contextvars.bound_contextvars(request_id=request_id):
@@ -112,5 +123,6 @@ class RequestLogMiddleware:
                     route=scope.get("path_template", scope["path"]),
                     status=status,
                     latency_ms=round((time.perf_counter() - started) * 1000, 2),
+                    model_ms=round(timing.model_seconds * 1000, 2),
                     **log_fields(scope),
                 )

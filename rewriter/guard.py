@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from rewriter.domain import CandidateDraft
 
@@ -18,6 +19,12 @@ _WORD = re.compile(r"[a-z0-9']+")
 # A run of this many words copied from the instructions is a leak, not a coincidence; shorter
 # runs happen honestly (the prompt's worked example, its stock phrases).
 SHINGLE = 12
+
+
+@lru_cache(maxsize=64)
+def instruction_shingles(instructions: str) -> frozenset[tuple[str, ...]]:
+    """System prompts repeat across requests; their shingles are computed once."""
+    return frozenset(_shingles(instructions))
 
 
 def _shingles(text: str, size: int = SHINGLE) -> set[tuple[str, ...]]:
@@ -39,7 +46,7 @@ def _draft_texts(draft: CandidateDraft) -> Iterable[str]:
 class OutputGuard:
     def __init__(self, *, instructions: str, secrets: Iterable[str] = (), allowed_text: str = "") -> None:
         # Runs of words the user typed themselves are not leaks, even if the prompt has them too.
-        self.instruction_shingles = _shingles(instructions) - _shingles(allowed_text)
+        self.instruction_shingles = instruction_shingles(instructions) - _shingles(allowed_text)
         self.secrets = [s for s in secrets if s and len(s) >= 6]
 
     def leak_in(self, draft: CandidateDraft) -> str | None:

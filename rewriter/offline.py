@@ -64,7 +64,7 @@ FRAMES: dict[str, Frame] = {
         "Make {cap} fast enough that {who} never wait for it",
         "{who} wait on {cap} and some give up before they finish{because}.",
         "a faster {cap} that fewer {who} abandon",
-        (Measure("p95 response time of {cap}", "fall"), Measure("Share of {who} who abandon {cap} while waiting", "fall")),
+        (Measure("Median response time of {cap}", "fall"), Measure("Share of {who} who abandon {cap} while waiting", "fall")),
         Measure("Error rate of {cap}", "hold-below"),
     ),
     "security": Frame(
@@ -191,7 +191,8 @@ def gerund(verb: str) -> str:
         return verb[:-2] + "ying"
     if verb.endswith("e") and not verb.endswith("ee"):
         return verb[:-1] + "ing"
-    if len(verb) == 3 and verb[1] in "aeiou" and verb[0] not in "aeiou" and verb[2] not in "aeiouwxy":
+    # One-syllable consonant-vowel-consonant verbs double the consonant: ship → shipping.
+    if len(re.findall(r"[aeiou]+", verb)) == 1 and re.search(r"[^aeiou][aeiou][^aeiouwxy]$", verb):
         return verb + verb[-1] + "ing"
     return verb + "ing"
 
@@ -262,7 +263,9 @@ class OfflineEngine:
         if read.reasons:
             because = " (" + " and ".join(REASON_CLAUSES[r] for r in read.reasons[:2]) + ")"
         thing = re.sub(r"^(?:whether|if|how|why|what)\s+", "", read.thing, flags=re.IGNORECASE)
-        return {"cap": read.capability, "who": who, "Who": _capitalise(who), "thing": thing, "because": because}
+        # Hiring is about the service the new people will give, not about the people hired.
+        capability = "the team's service" if read.work_kind == "hire" else read.capability
+        return {"cap": capability, "who": who, "Who": _capitalise(who), "thing": thing, "because": because}
 
     @staticmethod
     def _delivery_frames(read: ReadRequest) -> list[Frame]:

@@ -1,0 +1,140 @@
+"""Load bench: the real server against a mock model on loopback, bounded in time.
+
+    .venv/bin/python bench/load.py [--duration 60] [--clients 200] [--overhead-clients 50]
+
+Prints, in one run:
+  1. N concurrent clients for D seconds on POST /v1/rewrites: requests/s, p50/p95/p99,
+     errors (target 0), server RSS at start and end (target: growth ≤ 20 %);
+  2. overhead = API latency − model latency at 50 concurrent clients
+     (target p50 ≤ 3 ms, p99 ≤ 15 ms). The model latency of each request is what the server
+     reports in its Server-Timing header (time spent in the model call, SDK included).
+Only loopback is ever contacted; every loop stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from support.servers import run_mock_model, run_realise_server  # noqa: E402
+
+REQUESTS = [
+    "Upgrade Elasticsearch",
+    "Build a chatbot for the help centre",
+    "Migrate email to Microsoft 365",
+    "Redesign the checkout page",
+    "As a caseworker, I want to see all open cases on one page, so that I can decide on the day",
+    "Automate invoice processing",
+    "Hire two data analysts",
+    "Explore personalisation for returning visitors",
+]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(int(q * len(ordered)), len(ordered) - 1)]
+
+
+def model_ms(response: httpx.Response) -> float:
+    for part in response.headers.get("server-timing", "").split(","):
+        name, _, duration = part.strip().partition(";dur=")
+        if name == "model":
+            return float(duration)
+    return 0.0
+
+
+async def drive(url: str, clients: int, duration: float) -> tuple[list[float], int, int, list[float]]:
+    """``clients`` closed-loop workers for ``duration`` seconds: latencies (ms), errors, total, overheads (ms)."""
+    latencies: list[float] = []
+    overheads: list[float] = []
+    errors = 0
+    stop_at = time.perf_counter() + duration
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+
+        async def worker(index: int) -> None:
+            nonlocal errors
+            n = index
+            while time.perf_counter() < stop_at:
+                body = {"request": REQUESTS[n % len(REQUESTS)], "candidates": 3}
+                n += 1
+                started = time.perf_counter()
+                try:
+                    response = await client.post("/v1/rewrites", json=body)
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    latency = (time.perf_counter() - started) * 1000
+                    latencies.append(latency)
+                    overheads.append(latency - model_ms(response))
+                else:
+                    errors += 1
+
+        await asyncio.gather(*(worker(i) for i in range(clients)))
+    return latencies, errors, len(latencies) + errors, overheads
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=60.0)
+    parser.add_argument("--clients", type=int, default=200)
+    parser.add_argument("--overhead-clients", type=int, default=50)
+    parser.add_argument("--overhead-duration", type=float, default=20.0)
+    parser.add_argument("--model-latency", type=float, default=0.1)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp, run_mock_model(latency=args.model_latency) as model:
+        env = {
+            "OPENAI_BASE_URL": model.base_url, "OPENAI_API_KEY": "bench-key", "REALISE_MODEL": "mock-model",
+            "REALISE_ENGINE": None, "REALISE_RATE_LIMIT": "0", "REALISE_DB_PATH": f"{tmp}/bench.db",
+            "REALISE_LOG_LEVEL": "WARNING",
+        }
+        with run_realise_server(env=env) as server:
+            pid = server.process.pid
+            asyncio.run(drive(server.url, 20, 3))  # warm up: imports, connection pools, caches
+            rss_start = rss_mb(pid)
+            started = time.perf_counter()
+            latencies, errors, total, _ = asyncio.run(drive(server.url, args.clients, args.duration))
+            elapsed = time.perf_counter() - started
+            rss_end = rss_mb(pid)
+            growth = (rss_end - rss_start) / rss_start * 100
+
+            overhead_latencies, overhead_errors, _, overhead = asyncio.run(
+                drive(server.url, args.overhead_clients, args.overhead_duration)
+            )
+            unloaded_latencies, _, _, unloaded = asyncio.run(drive(server.url, 1, 5))
+
+    print(f"realise load bench (mock model latency {args.model_latency * 1000:.0f} ms, loopback)")
+    print(f"1) {args.clients} concurrent clients for {args.duration:.0f} s")
+    print(f"   requests: {total}  ({total / elapsed:.1f} req/s)   errors: {errors}  (target 0)")
+    print(f"   latency ms  p50 {percentile(latencies, .5):.1f}  p95 {percentile(latencies, .95):.1f}  p99 {percentile(latencies, .99):.1f}")
+    print(f"   server RSS  start {rss_start:.1f} MB  end {rss_end:.1f} MB  growth {growth:+.1f} %  (target ≤ 20 %)")
+    print(f"2) overhead at {args.overhead_clients} concurrent clients ({len(overhead)} requests, {overhead_errors} errors)")
+    print(f"   API − model latency ms  p50 {percentile(overhead, .5):.2f} (target ≤ 3)  p99 {percentile(overhead, .99):.2f} (target ≤ 15)"
+          f"  mean {statistics.fmean(overhead) if overhead else float('nan'):.2f}")
+    print(f"   throughput {len(overhead_latencies) / args.overhead_duration:.1f} req/s;"
+          f" for reference, one client alone: overhead p50 {percentile(unloaded, .5):.2f} ms, p99 {percentile(unloaded, .99):.2f} ms")
+
+
+if __name__ == "__main__":
+    main()
