@@ -1,0 +1,135 @@
+"""How often the evaluators agree with people.
+
+    .venv/bin/python bench/accuracy.py
+
+Scores judge_objective / judge_key_result against the labelled development set in
+../shared/data/labelled/, reports how many real user stories (read as objectives) are
+judged outputs, and, for information, the same rate over real Jira issue titles.
+The labelled files are a development set: improve the general rules, not the lists.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from evaluators import judge_key_result, judge_objective  # noqa: E402
+
+DATA = REPO.parent / "shared" / "data"
+TARGET = 0.95
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def score_labelled(
+    name: str, rows: list[dict], predict: Callable[[str], str], show: Callable[[str], str]
+) -> float:
+    """Print accuracy, per-class precision/recall and the misjudged lines."""
+    pairs = [(row["label"], predict(row["text"]), row) for row in rows]
+    correct = sum(1 for gold, guess, _ in pairs if gold == guess)
+    accuracy = correct / len(pairs)
+    mark = "ok" if accuracy >= TARGET else "BELOW TARGET"
+    print(f"\n== {name}: accuracy {accuracy:.1%} ({correct}/{len(pairs)}), target {TARGET:.0%}: {mark}")
+    print(f"   {'class':<10} {'precision':>9} {'recall':>7} {'support':>8}")
+    for label in sorted({gold for gold, _, _ in pairs}):
+        true_positive = sum(1 for gold, guess, _ in pairs if gold == guess == label)
+        predicted = sum(1 for _, guess, _ in pairs if guess == label)
+        support = sum(1 for gold, _, _ in pairs if gold == label)
+        precision = true_positive / predicted if predicted else 0.0
+        recall = true_positive / support if support else 0.0
+        print(f"   {label:<10} {precision:>9.1%} {recall:>7.1%} {support:>8}")
+    misjudged = [(gold, guess, row) for gold, guess, row in pairs if gold != guess]
+    if misjudged:
+        print("   misjudged:")
+        for gold, guess, row in misjudged:
+            why = f" ({row['why']})" if row.get("why") else ""
+            print(f"     label {gold}{why}, judged {guess}: {row['text']}  [{show(row['text'])}]")
+    return accuracy
+
+
+def _objective_kind(text: str) -> str:
+    return judge_objective(text).kind
+
+
+def _key_result_label(text: str) -> str:
+    judgement = judge_key_result(text)
+    return "good" if judgement.kind == "outcome" and judgement.measurable else "bad"
+
+
+def _codes_objective(text: str) -> str:
+    return ", ".join(f.code for f in judge_objective(text).findings) or "no findings"
+
+
+def _codes_key_result(text: str) -> str:
+    return ", ".join(f.code for f in judge_key_result(text).findings) or "no findings"
+
+
+def output_rate(name: str, texts: Iterable[str], *, target: float | None, sample_misses: int = 8) -> float:
+    texts = [t for t in texts if t.strip()]
+    judged = [(t, judge_objective(t).kind) for t in texts]
+    outputs = sum(1 for _, kind in judged if kind == "output")
+    rate = outputs / len(judged) if judged else 0.0
+    verdict = "" if target is None else (" ok" if rate >= target else " BELOW TARGET")
+    goal = "" if target is None else f", target {target:.0%}"
+    print(f"\n== {name}: {rate:.1%} judged output ({outputs}/{len(judged)}){goal}{verdict}")
+    misses = [t for t, kind in judged if kind != "output"]
+    for text in misses[:sample_misses]:
+        print(f"     judged outcome: {text}")
+    return rate
+
+
+def main() -> int:
+    if not DATA.is_dir():
+        print(f"Skipping: {DATA} is absent (the accuracy data lives in ../shared/data next to the repo).")
+        return 0
+    failed = False
+    labelled = DATA / "labelled"
+    objectives = labelled / "objectives.jsonl"
+    key_results = labelled / "key_results.jsonl"
+    if objectives.exists():
+        accuracy = score_labelled("objectives (output/outcome)", _read_jsonl(objectives), _objective_kind, _codes_objective)
+        failed |= accuracy < TARGET
+    else:
+        print(f"Skipping objectives: {objectives} is absent.")
+    if key_results.exists():
+        accuracy = score_labelled(
+            "key results (good ⇔ outcome and measurable)", _read_jsonl(key_results), _key_result_label, _codes_key_result
+        )
+        failed |= accuracy < TARGET
+    else:
+        print(f"Skipping key results: {key_results} is absent.")
+
+    stories_dir = DATA / "backlogs" / "user-stories"
+    stories = [
+        line.strip()
+        for path in sorted(stories_dir.glob("*.txt"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
+    if stories:
+        failed |= output_rate("user stories read as objectives", stories, target=TARGET) < TARGET
+    else:
+        print(f"\nSkipping user stories: none found in {stories_dir}.")
+
+    titles: list[str] = []
+    for path in sorted((DATA / "backlogs" / "jira-titles").glob("*.tsv")):
+        with path.open(encoding="utf-8", newline="") as handle:
+            titles.extend(row["title"] for row in csv.DictReader(handle, delimiter="\t") if row.get("title"))
+    if titles:
+        output_rate("Jira issue titles read as objectives (information only)", titles, target=None, sample_misses=0)
+        kinds = Counter(judge_objective(t).kind for t in titles)
+        print(f"     {dict(kinds)}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,468 @@
+"""Readings shared by several rules: where the lead verb is, whether it names a
+deliverable, which tokens are figures, deadlines, baselines and placeholders.
+
+Everything here works on an :class:`~evaluators.text.Analysis` (tokens already
+lowercased and lemmatised) with set look-ups, and returns token indices; rules turn
+them into character spans.
+"""
+
+from __future__ import annotations
+
+from . import lexicon as lx
+from .text import NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle
+
+Span = tuple[int, int]  # token indices, both inclusive
+
+_SUBJECT_PRONOUNS = frozenset("we i let's lets".split())
+_INTENT_WORDS = frozenset(
+    "will shall must should want need aim plan are would like hope intend us 'll going".split()
+)
+_ADVERB_FILLERS = frozenset(
+    "successfully fully finally really completely quickly properly also then first further".split()
+)
+_CLAUSE_OPENERS = frozenset("by before until within in during over throughout at for".split())
+_DEADLINE_CONNECTIVES = frozenset(
+    """
+    the end of this next each every calendar financial fiscal following last current same
+    a an per all whole entire first second third fourth final
+    """.split()
+) | lx.PERIOD_WORDS
+_STANDALONE_PERIODS = frozenset("q1 q2 q3 q4 h1 h2 eoy eoq eom".split())
+_AFTER_OR_THRESHOLD = frozenset("above more better higher over below less fewer lower under".split())
+_BASELINE_WORDS = frozenset("baseline today today's current currently now".split())
+_MORE_OR_LESS = frozenset("more fewer less higher lower".split())
+_PERCENT_WORDS = frozenset("% percent pp points percentage".split())
+_YEAR_ON_YEAR = frozenset("yoy year-on-year year-over-year".split())
+_BASELINE_TRIGGERS = _BASELINE_WORDS | frozenset("from by up down year % percent pp points percentage".split())
+_CONJUNCTIONS = frozenset("and & ; plus while whilst".split())
+# "Move faster", "Move towards …": a direction of travel, not a migration.
+# Words that can report a deliverable as done without an "-ed" ending.
+_DONE_TRIGGERS = lx.DONE_WORDS | frozenset(
+    "live place built rebuilt written rewritten held run made set done begun chosen drawn sent".split()
+)
+_MOVE_WITHOUT_DESTINATION = frozenset(
+    "faster quicker quickly fast forward closer towards toward away beyond ahead up".split()
+)
+_MULTIPLIERS = frozenset("halve double triple quadruple twice half".split())
+_FIGURE_WORDS = frozenset(lx.NUMBER_WORDS) | frozenset(("none", "nobody"))
+# Words that open a subordinate clause: "… whenever they are ready" describes a
+# condition, not a deliverable reported as done.
+_SUBORDINATORS = frozenset(
+    "whenever when if because so that which who where while until after before once unless as".split()
+)
+
+
+def is_year(a: Analysis, i: int) -> bool:
+    word = a.words[i]
+    return a.kinds[i] == NUMBER and len(word) == 4 and word[:2] in ("19", "20")
+
+
+# ---------------------------------------------------------------------------- lead word
+
+
+def lead_index(a: Analysis, *, skip_deadline_clause: bool = False) -> int:
+    """Index of the first meaningful word: after "We will", "To", "Successfully" and,
+    for key results, a leading "By the end of the quarter," clause."""
+    words, n = a.words, len(a.words)
+    i = a.first
+    if skip_deadline_clause and i < n and words[i] in _CLAUSE_OPENERS:
+        for j in range(i + 1, min(i + 12, n)):
+            if words[j] == ",":
+                i = j + 1
+                break
+    if i < n and words[i] in _SUBJECT_PRONOUNS:
+        i += 1
+        while i < n and words[i] in _INTENT_WORDS:
+            i += 1
+        if i < n and words[i] == "to":
+            i += 1
+    elif i < n and words[i] == "to" and i + 1 < n:
+        i += 1
+    for _ in range(2):
+        if i + 1 < n and a.kinds[i + 1] == WORD and (
+            words[i] in _ADVERB_FILLERS
+            or (words[i].endswith("ly") and len(words[i]) > 4 and a.lemmas[i + 1] in lx.OUTPUT_VERBS)
+        ):
+            i += 1
+    return min(i, max(n - 1, 0))
+
+
+def is_question_follow(a: Analysis, i: int) -> bool:
+    """Whether a question word follows token i ("test whether", "find out which")."""
+    words = a.words
+    for j in (i + 1, i + 2):
+        if j < len(words) and words[j] in lx.QUESTION_WORDS and words[j] != "out":
+            return True
+    return False
+
+
+def discovery_lead(a: Analysis, i: int) -> bool:
+    """Whether token i opens a learning objective ("Explore …", "Test whether …")."""
+    if i >= len(a.words) or a.kinds[i] != WORD:
+        return False
+    word, base = a.words[i], a.lemmas[i]
+    if base not in lx.DISCOVERY_VERBS or not (word == base or word.endswith("ing")):
+        return False
+    if base in lx.DISCOVERY_VERBS_NEEDING_QUESTION:
+        return is_question_follow(a, i)
+    # "Understand …", "Explore …": but not a noun subject ("Research shows …").
+    nxt = a.words[i + 1] if i + 1 < len(a.words) else ""
+    return nxt not in lx.SUBJECT_FOLLOWERS
+
+
+def _used_as_noun(a: Analysis, i: int) -> bool:
+    """Whether a verb-looking first word is really a noun: "Build times halve",
+    "Release cadence doubles", "Test coverage rises", "Builds are reliable"."""
+    words, lemmas, n = a.words, a.lemmas, len(a.words)
+    if i + 1 >= n:
+        return False
+    nxt = words[i + 1]
+    if nxt in lx.SUBJECT_FOLLOWERS or lemmas[i + 1] in lx.METRIC_NOUNS:
+        return True
+    if i + 2 < n and lemmas[i + 2] in lx.METRIC_NOUNS and nxt not in lx.DETERMINERS:
+        # "Training completion rate rises" (a measure) vs "Build customer success team".
+        return any(
+            lemmas[j] in lx.DIRECTION_VERBS or words[j] in lx.SUBJECT_FOLLOWERS
+            for j in range(i + 3, n)
+        )
+    return False
+
+
+def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
+    """Token span of a deliverable verb opening at i ("Build", "Set up", "Roll out"), or
+    None when the word there leads a change ("Make search cheaper", "Enable caseworkers
+    to decide", "Build trust", "Deliver 300 qualified leads a month")."""
+    words, lemmas, n = a.words, a.lemmas, len(a.words)
+    if i >= n or a.kinds[i] != WORD:
+        return None
+    word, base = words[i], lemmas[i]
+    nxt = words[i + 1] if i + 1 < n else ""
+    phrase = (base, nxt) in lx.OUTPUT_PHRASES
+    if base not in lx.OUTPUT_VERBS and not phrase:
+        return None
+    if not (word == base or word.endswith("ing")):
+        return None  # "Builds …", "Upgraded …": a subject, not an instruction
+    if _used_as_noun(a, i):
+        return None
+    end = i + 1 if phrase else i
+    if base == "make" and nxt not in ("a", "an", "new"):
+        return None  # "Make search supportable": make + object + state is a change
+    if base == "enable":
+        for j in range(i + 2, min(i + 8, n - 1)):
+            if words[j] == "to" and a.kinds[j + 1] == WORD:
+                return None  # "Enable caseworkers to decide on the day"
+    if base == "move" and nxt in _MOVE_WITHOUT_DESTINATION:
+        return None
+    for j in range(end + 1, min(end + 4, n)):
+        if lemmas[j] in lx.ABSTRACT_OUTCOME_NOUNS and (
+            j + 1 >= n or words[j + 1] in lx.STOPWORDS or a.kinds[j + 1] == PUNCT
+        ):
+            return None  # "Build trust with partners": you cannot ship trust
+    if base in lx.RESULT_VERBS and has_figure:
+        for j in range(end + 1, min(end + 6, n)):
+            if lemmas[j] in lx.RESULT_NOUNS or words[j] in lx.RESULT_NOUNS:
+                return None  # "Deliver 300 qualified leads a month": a result
+    return (i, end)
+
+
+def activity_noun_lead(a: Analysis, i: int) -> Span | None:
+    """A nominalised deliverable near the start: "Launch of the app", "Successful
+    migration of email", "The rollout of SSO"."""
+    words, n = a.words, len(a.words)
+    for j in range(i, min(i + 3, n - 1)):
+        if words[j] in lx.ACTIVITY_NOUNS and words[j + 1] in ("of", "for", "to"):
+            return (j, j)
+        if a.kinds[j] != WORD or (j > i and words[j - 1] not in lx.DETERMINERS and j != i + 1):
+            break
+    return None
+
+
+def done_phrase(a: Analysis, start: int, figure_mask: list[bool]) -> Span | None:
+    """A deliverable reported as done: "RBAC is implemented", "… goes live", "… is in
+    place", "… enabled by default", "Mailboxes migrated to the new server"."""
+    if not a.has_ed and not (a.wordset & _DONE_TRIGGERS):
+        return None
+    words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
+    for j in range(start + 1, n):
+        word = words[j]
+        prev = words[j - 1]
+        if word in _SUBORDINATORS:
+            return None
+        if word == "live" and lemmas[j - 1] in ("go", "be") :
+            return (j - 1, j) if _nothing_measured_after(a, j, figure_mask) else None
+        if word == "place" and prev == "in":
+            # "Controls are in place", "Put a CRM in place": a deliverable, done.
+            return (j - 1, j) if _nothing_measured_after(a, j, figure_mask) else None
+        if kinds[j] != WORD:
+            continue
+        done_word = word in lx.DONE_WORDS and not (j + 1 < n and words[j + 1] in ("to", "for"))
+        participle = is_participle(word) and lemmas[j] in lx.OUTPUT_VERBS and word != lemmas[j]
+        if not (done_word or participle):
+            continue
+        aux = prev in lx.DONE_AUXILIARIES or (
+            j >= 2 and words[j - 2] in lx.DONE_AUXILIARIES and prev.endswith("ly")
+        )
+        by_default = j + 2 < n and words[j + 1] == "by" and words[j + 2] == "default"
+        after_noun = (
+            participle
+            and word.endswith("ed")
+            and kinds[j - 1] == WORD
+            and prev not in lx.STOPWORDS
+            and not is_participle(prev)
+            and (j + 1 >= n or words[j + 1] in lx.STOPWORDS or kinds[j + 1] == PUNCT
+                 or words[j + 1] in ("across", "everywhere", "online", "company-wide"))
+        )
+        if (aux or by_default or after_noun) and _nothing_measured_after(a, j, figure_mask):
+            return ((j - 1) if aux else j, j)
+    return None
+
+
+def _nothing_measured_after(a: Analysis, j: int, figure_mask: list[bool]) -> bool:
+    """A done-phrase followed by a measured change ("Features released each week rise
+    from 2 to 5") reports a measure, not a task."""
+    for k in range(j + 1, len(a.words)):
+        if figure_mask[k] or a.lemmas[k] in lx.DIRECTION_VERBS and a.words[k] != a.lemmas[k]:
+            return False
+    return True
+
+
+def user_story_want(a: Analysis) -> Span | None:
+    """The "I want" of a user story ("As a user, I want to export CSV so that …")."""
+    words, n = a.words, len(a.words)
+    i = a.first
+    if i >= n or words[i] != "as":
+        return None
+    for j in range(i + 2, min(i + 30, n - 1)):
+        if words[j] in ("i", "we") and words[j + 1] in (
+            "want", "would", "need", "can", "should", "wish", "like", "don't", "do", "only",
+            "must", "expect", "am", "'d", "i'd", "require", "prefer", "could", "may",
+        ):
+            return (j, j + 1)
+        if words[j] in ("i'd", "we'd", "i'm"):
+            return (j, j)
+    return None
+
+
+# ------------------------------------------------------------------ figures and deadlines
+
+
+def deadline_mask(a: Analysis) -> tuple[list[bool], Span | None]:
+    """Tokens that belong to a deadline or cadence ("by the end of the quarter", "every
+    month", "in Q3", "a month") and the first such span."""
+    words, kinds, n = a.words, a.kinds, len(a.words)
+    mask = [False] * n
+    first: Span | None = None
+    if not (a.wordset & lx.PERIOD_WORDS) and NUMBER not in kinds:
+        return mask, None
+    periods = lx.PERIOD_WORDS
+    candidates = [
+        j for j, word in enumerate(words)
+        if word in periods or (len(word) == 4 and word[:2] in ("19", "20") and kinds[j] == NUMBER)
+    ]
+    for j in candidates:
+        word = words[j]
+        year = kinds[j] == NUMBER
+        opener = -1
+        k = j - 1
+        while k >= max(a.first, j - 6):
+            w = words[k]
+            if kinds[k] == NUMBER and not is_year(a, k):
+                # "within 2 days", "in under 10 minutes": a threshold on the measure, not a
+                # deadline; a deadline phrase never runs through a count.
+                break
+            if w in lx.DEADLINE_OPENERS and not (w in ("a", "an") and k != j - 1):
+                opener = k
+            elif w not in _DEADLINE_CONNECTIVES:
+                break
+            k -= 1
+        if opener < 0 and (word in _STANDALONE_PERIODS or year or word == "year-end"):
+            opener = j
+        if opener < 0:
+            continue
+        for k in range(opener, j + 1):
+            mask[k] = True
+        if first is None:
+            first = (opener, j)
+    return mask, first
+
+
+def figure_mask(a: Analysis, deadlines: list[bool], lead: int) -> list[bool]:
+    """Tokens that state a quantity: numbers, number words, "halve"/"double", and a
+    leading "All"/"Every"/"No" — outside deadlines."""
+    words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
+    mask = [False] * n
+    if (
+        NUMBER not in kinds
+        and not (a.wordset & _FIGURE_WORDS)
+        and not (a.lemmaset & _MULTIPLIERS)
+        and not (lead < n and words[lead] in lx.QUANTIFIER_WORDS)
+    ):
+        return mask
+    for i in range(n):
+        if deadlines[i]:
+            continue
+        kind = kinds[i]
+        if kind == NUMBER:
+            mask[i] = True
+        elif kind == WORD:
+            word = words[i]
+            if word in lx.NUMBER_WORDS or lemmas[i] in _MULTIPLIERS or word in ("none", "nobody"):
+                mask[i] = True
+            elif i == lead and word in lx.QUANTIFIER_WORDS:
+                mask[i] = True
+    return mask
+
+
+def placeholders(a: Analysis) -> list[Span]:
+    """Explicit stand-ins for an unknown figure: "to be measured", "TBD", "$N",
+    "baseline unknown"."""
+    words, n = a.words, len(a.words)
+    found: list[Span] = []
+    if not (a.wordset & _PLACEHOLDER_TRIGGERS):
+        return found
+    i = 0
+    while i < n:
+        word = words[i]
+        if (
+            word == "to"
+            and i + 2 < n
+            and words[i + 1] == "be"
+            and words[i + 2] in lx.PLACEHOLDER_PARTICIPLES
+        ):
+            found.append((i, i + 2))
+            i += 3
+            continue
+        if word in lx.PLACEHOLDER_WORDS:
+            if word != "n" or _placeholder_n(a, i):
+                found.append((i, i))
+        i += 1
+    return found
+
+
+_PLACEHOLDER_TRIGGERS = lx.PLACEHOLDER_WORDS | frozenset(("be",))
+
+
+def _placeholder_n(a: Analysis, i: int) -> bool:
+    # "N" is a placeholder next to a currency, percent or comparison ("$N", "N%", "at least N").
+    words = a.words
+    prev = words[i - 1] if i else ""
+    nxt = words[i + 1] if i + 1 < len(words) else ""
+    return prev in ("$", "£", "€", "least", "to", "of", "from", "reach", "≥", ">") or nxt == "%" or (
+        i + 1 < len(words) and a.kinds[i + 1] == WORD and nxt not in lx.STOPWORDS
+    )
+
+
+class Measures:
+    """How a key result states its change: figures, baseline, target, threshold."""
+
+    __slots__ = (
+        "figures", "deadline", "deadline_span", "placeholders", "has_figure", "has_baseline",
+        "has_target", "is_threshold", "has_direction", "has_metric",
+    )
+
+    def __init__(self, a: Analysis, lead: int) -> None:
+        words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
+        self.deadline, self.deadline_span = deadline_mask(a)
+        figures = figure_mask(a, self.deadline, lead)
+        self.figures = figures
+        self.placeholders = placeholders(a)
+        figure_at = [i for i in range(n) if figures[i]] if True in figures else []
+        self.has_figure = bool(figure_at)
+        placeholder_at = {k for s, e in self.placeholders for k in range(s, e + 1)}
+
+        # Baseline: "from 40%", "from a baseline to be measured", or a relative change.
+        baseline_tokens: set[int] = set()
+        has_baseline = bool(a.lemmaset & _MULTIPLIERS) or bool(a.wordset & _YEAR_ON_YEAR)
+        if a.wordset & _BASELINE_TRIGGERS:
+            for i in range(n):
+                word = words[i]
+                if word == "from" or word in _BASELINE_WORDS:
+                    for k in range(i + 1, min(i + 4, n)):
+                        if figures[k] or k in placeholder_at or (word == "from" and words[k] in _BASELINE_WORDS):
+                            has_baseline = True
+                            if word == "from":
+                                baseline_tokens.add(k)
+                            break
+                elif word in ("by", "up", "down") and i + 1 < n and figures[i + 1]:
+                    if word != "by" or (i + 2 < n and words[i + 2] in _PERCENT_WORDS):
+                        has_baseline = True  # "by 15%", "up 20 %"
+                elif word == "year" and i + 2 < n and words[i + 1] in ("on", "over") and words[i + 2] == "year":
+                    has_baseline = True
+                elif word in _PERCENT_WORDS and i + 1 < n and words[i + 1] in _MORE_OR_LESS:
+                    has_baseline = True  # "20% more time"
+        if not has_baseline:
+            has_baseline = any(kinds[i] == NUMBER and words[i].endswith("x") for i in figure_at)
+        self.has_baseline = has_baseline
+
+        target_placeholder = any(
+            "from" not in words[max(0, s - 3):s] for s, _ in self.placeholders
+        )
+        self.has_target = target_placeholder or any(i not in baseline_tokens for i in figure_at)
+
+        # Threshold: a level to hold ("under 800 ms", "99.95% or above", "zero", "every").
+        threshold = False
+        if a.wordset & lx.THRESHOLD_WORDS:
+            deadline = self.deadline
+            for i in figure_at:
+                if words[i] in ("zero", "none", "nobody") or (i == lead and words[i] in lx.QUANTIFIER_WORDS):
+                    threshold = True
+                    break
+                if any(words[k] in lx.THRESHOLD_WORDS and not deadline[k] for k in range(max(0, i - 3), i)):
+                    threshold = True
+                    break
+        if not threshold and "or" in a.wordset:
+            threshold = any(
+                words[i] == "or" and i + 1 < n and words[i + 1] in _AFTER_OR_THRESHOLD for i in range(n)
+            )
+        self.is_threshold = threshold
+        self.has_direction = bool(a.lemmaset & lx.DIRECTION_VERBS) or (
+            lead < n and lemmas[lead] in lx.OUTCOME_VERBS
+        )
+        self.has_metric = self.has_figure or bool(a.lemmaset & lx.METRIC_NOUNS) or bool(
+            a.wordset & lx.METRIC_NOUNS
+        )
+
+
+def compound_joint(a: Analysis, figures: list[bool]) -> int | None:
+    """Index of an "and" joining two measured clauses ("NPS reaches 50 and churn falls
+    to 3%"), or None. Ranges ("between 5 and 10") are not compounds."""
+    words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
+    if not (a.wordset & _CONJUNCTIONS) or not any(figures):
+        return None
+    joints = [i for i in range(n) if words[i] in _CONJUNCTIONS]
+    bounds = [-1, *joints, n]
+    for position, joint in enumerate(joints, start=1):
+        left = range(bounds[position - 1] + 1, joint)
+        right = range(joint + 1, bounds[position + 1])
+        if not left or not right:
+            continue
+        if figures[joint - 1] and joint + 1 < n and figures[joint + 1]:
+            continue  # "between 5 and 10", "3 and 4 star reviews"
+        left_measured = any(figures[i] for i in left)
+        right_measured = any(figures[i] for i in right) or any(
+            lemmas[i] in lx.DIRECTION_VERBS for i in right
+        )
+        right_has_words = sum(
+            1 for i in right if kinds[i] == WORD and words[i] not in lx.STOPWORDS
+            and words[i] not in lx.PERIOD_WORDS
+        ) >= 1
+        if left_measured and right_measured and right_has_words:
+            return joint
+    return None
+
+
+def content_lemmas(a: Analysis) -> frozenset[str]:
+    """Meaningful words of a text, for comparing two texts. Figures are left out: two key
+    results on the same metric with different targets are still duplicates."""
+    return frozenset(
+        lemma
+        for lemma, kind in zip(a.lemmas[a.first:], a.kinds[a.first:])
+        if kind == WORD and lemma not in lx.STOPWORDS
+    )
+
+
+__all__ = [
+    "Measures", "Span", "activity_noun_lead", "compound_joint", "content_lemmas",
+    "deadline_mask", "deliverable_lead", "discovery_lead", "done_phrase", "figure_mask",
+    "lead_index", "placeholders", "user_story_want",
+]

@@ -1,0 +1,334 @@
+"""Word lists the rules (and the offline engine) share.
+
+Every list holds lowercase *lemmas* (base forms): text is lemmatised by
+:func:`evaluators.text.lemma` before it is looked up here, so "upgraded", "upgrades"
+and "upgrading" all meet "upgrade". Multi-word verbs ("set up") are listed as
+tuples of lemmas in the ``*_PHRASES`` sets.
+
+These are module-level frozensets on purpose: the offline rewriter imports them to
+choose words the evaluators will accept, so the two can never drift apart.
+"""
+
+from __future__ import annotations
+
+# --- verbs that name a deliverable (an output) ------------------------------------------
+
+#: Verbs whose object is a thing the team produces. Leading an objective, they make it an
+#: output; leading a key result, they make it an activity.
+OUTPUT_VERBS: frozenset[str] = frozenset(
+    """
+    build rebuild create implement reimplement upgrade downgrade migrate launch relaunch ship
+    deploy redeploy redesign refactor rewrite install write hire develop add replace release
+    produce organise organize deliver finish complete publish record host hold train automate
+    integrate configure reconfigure design document draft prepare introduce establish provide
+    revamp overhaul modernise modernize port move switch adopt consolidate standardise
+    standardize update patch fix retire decommission sunset archive buy purchase procure
+    recruit appoint assemble form open attend present conduct perform execute finalise finalize
+    code program prototype sign negotiate select choose renew setup schedule arrange coordinate
+    facilitate run extend restructure reorganise reorganize rename rebrand refresh containerise
+    containerize dockerise dockerize digitise digitize outsource customise customize localise
+    localize translate print film make roll set enable remove delete send post distribute
+    compile catalogue catalog inventory draw define plan start begin kick test review audit
+    analyse analyze evaluate assess research interview survey pilot trial identify merge
+    equip offer transition fund commission stock
+        """.split()
+)
+
+#: Output verbs that also lead outcomes, so the rules look at what follows them:
+#: "Make search cheaper" (outcome) vs "Make a video" (output); "Enable caseworkers to
+#: decide" vs "Enable SSO"; "Move faster" vs "Move to the cloud".
+AMBIGUOUS_OUTPUT_VERBS: frozenset[str] = frozenset("make enable move".split())
+
+#: Two-word deliverable verbs: the first lemma plus a particle.
+OUTPUT_PHRASES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("set", "up"), ("roll", "out"), ("stand", "up"), ("spin", "up"), ("kick", "off"),
+        ("carry", "out"), ("put", "in"), ("put", "together"), ("clean", "up"), ("sign", "off"),
+        ("write", "up"), ("switch", "to"), ("move", "to"), ("get", "done"), ("go", "live"),
+        ("start", "using"), ("begin", "using"), ("bring", "in"), ("take", "over"),
+    }
+)
+
+#: Verbs that only disguise a deliverable: "Deliver the roadmap", "Finish the migration".
+DISGUISED_OUTPUT_VERBS: frozenset[str] = frozenset(
+    "deliver finish complete finalise finalize execute".split()
+)
+
+#: Task verbs that are also the right key results for a discovery mission
+#: ("interview 8 applicants", "run 3 experiments"): not flagged as activities there.
+RESEARCH_VERBS: frozenset[str] = frozenset(
+    """
+    interview survey test run conduct hold observe shadow prototype pilot trial research study
+    analyse analyze map collect gather review record speak talk learn validate explore
+    investigate experiment measure assess evaluate compare identify document synthesise
+    synthesize visit
+    """.split()
+)
+
+# --- verbs that name a change (an outcome) ----------------------------------------------
+
+#: Verbs that move a measure or an experience: leading an objective they make it an outcome.
+OUTCOME_VERBS: frozenset[str] = frozenset(
+    """
+    increase reduce grow cut raise lower decrease double halve triple quadruple improve boost
+    lift shorten speed accelerate save eliminate minimise minimize maximise maximize prevent
+    avoid stop end protect retain keep maintain sustain preserve win earn attract delight
+    engage empower help let allow become reach achieve hit ensure understand learn explore
+    discover investigate validate decide know prove determine expand enter dominate lead own
+    simplify strengthen deepen broaden widen regain recover restore eradicate free unblock
+    derisk de-risk secure halt curb shrink slash trim drive deepen earn gain strengthen
+    """.split()
+)
+
+#: Lead verbs that make a mission one of discovery (a learning objective).
+DISCOVERY_VERBS: frozenset[str] = frozenset(
+    """
+    explore understand learn investigate discover validate research assess determine decide
+    experiment test find figure work establish prove identify evaluate
+    """.split()
+)
+
+#: Discovery verbs that are only about learning when a question follows
+#: ("Test whether …", "Find out which …", not "Test the app", "Establish a board").
+DISCOVERY_VERBS_NEEDING_QUESTION: frozenset[str] = frozenset(
+    "test find figure work establish prove assess determine decide identify evaluate".split()
+)
+
+#: Particles and question words that turn those verbs into a learning objective.
+QUESTION_WORDS: frozenset[str] = frozenset(
+    "whether if which what why how who where when out that".split()
+)
+
+#: Lead verbs that keep things as they are.
+BUSINESS_AS_USUAL_VERBS: frozenset[str] = frozenset(
+    "maintain continue keep sustain preserve uphold carry".split()
+)
+
+#: Lead verbs that promise improvement without saying of what.
+IMPROVEMENT_VERBS: frozenset[str] = frozenset(
+    "improve better enhance optimise optimize boost strengthen increase grow".split()
+)
+
+#: Words that name nothing in particular: "Improve things", "Be better at everything".
+VAGUE_WORDS: frozenset[str] = frozenset(
+    """
+    thing things stuff everything anything something it this that them us ourselves lot
+    better best good great greater excellent world-class world class overall general generally
+    more much further continuously continually again all way ways how at in of the a an our
+    we be become get do
+    """.split()
+)
+
+#: Objects that make an output verb an outcome: you cannot ship trust.
+ABSTRACT_OUTCOME_NOUNS: frozenset[str] = frozenset(
+    """
+    trust confidence loyalty awareness momentum value habit habits culture relationship
+    relationships reputation understanding alignment clarity engagement goodwill buy-in
+    demand traction capability capabilities resilience
+    """.split()
+)
+
+#: Verbs that state where a measure is heading: "rises", "falls", "grows".
+DIRECTION_VERBS: frozenset[str] = frozenset(
+    """
+    rise fall grow drop increase decrease reduce cut raise lower climb decline shrink double
+    halve triple improve reach hit exceed stay remain hold go move jump fell rose grew
+    """.split()
+)
+
+#: Words a measure direction pushes up: growth and speed.
+GROWTH_WORDS: frozenset[str] = frozenset(
+    """
+    grow growth increase rise raise double triple more reach exceed boost lift acquire new
+    sign-up sign-ups signup signups revenue sale sales lead leads user users customer customers
+    adoption active download downloads visitor visitors traffic subscriber subscribers order
+    orders booking bookings arr mrr wau dau mau pipeline deal deals conversion faster speed
+    fast velocity throughput time cycle lead-time deploy deployment frequency cadence release
+    releases volume listener listeners reader readers view views share usage
+    """.split()
+)
+
+#: Words that show a key result protects something while growth is pushed (a guardrail).
+GUARDRAIL_WORDS: frozenset[str] = frozenset(
+    """
+    quality reliability reliable availability available uptime downtime error errors
+    defect defects bug bugs incident incidents outage outages satisfaction satisfied nps
+    csat ces complaint complaints cost costs spend churn retention retain accuracy accurate
+    security secure safety safe wellbeing well-being burnout attrition latency failure
+    failures rollback rollbacks escape escapes stable stability trust happy happiness
+    sentiment compliance breach breaches refund refunds return returns budget effort
+    regression regressions crash crashes
+    """.split()
+)
+
+# --- key results --------------------------------------------------------------------------
+
+#: Nouns that are results, not tasks, when counted after a verb: "Deliver 300 qualified
+#: leads a month" is a result, "Publish 10 posts" is a task.
+RESULT_NOUNS: frozenset[str] = frozenset(
+    """
+    lead leads sign-up sign-ups signup signups revenue sale sales customer customers user
+    users order orders booking bookings subscriber subscribers deal deals conversion
+    conversions renewal renewals saving savings profit margin arr mrr pipeline member
+    members donor donors donation donations visit visits visitor visitors referral referrals
+    application applications registration registrations install installs download downloads
+    contract contracts client clients patient patients enrolment enrolments enrollment
+    """.split()
+)
+
+#: Verbs that can lead a counted result rather than a task: "Deliver 300 qualified leads a
+#: month", "Sign 5 new customers" (while "Migrate 120 users" stays a task).
+RESULT_VERBS: frozenset[str] = frozenset(
+    "deliver produce generate sign close secure book make bring drive achieve earn win land".split()
+)
+
+#: Auxiliaries that, before a deliverable's past participle, say "the task is done":
+#: "RBAC is implemented", "the migration is completed".
+DONE_AUXILIARIES: frozenset[str] = frozenset(
+    "is are be been being was were gets get got has have had will".split()
+)
+
+#: Words that on their own announce a task as done: "… goes live", "… is in place".
+DONE_WORDS: frozenset[str] = frozenset(
+    "live done complete completed finished ready shipped launched delivered".split()
+)
+
+#: Nominalised deliverables: "Launch of the app by March", "Completion of the migration".
+ACTIVITY_NOUNS: frozenset[str] = frozenset(
+    """
+    launch completion delivery implementation rollout roll-out migration release deployment
+    installation creation development publication upgrade redesign introduction adoption
+    setup set-up build rebuild rewrite replacement go-live
+    """.split()
+)
+
+#: Words for the metric itself, used to tell a noun from an imperative
+#: ("Build times halve" is about a measure; "Build a portal" is a task) and to find a
+#: named metric in placeholder key results.
+METRIC_NOUNS: frozenset[str] = frozenset(
+    """
+    time times rate rates cadence frequency speed duration success failure failures quality
+    coverage cost costs count volume share number percentage proportion ratio score level
+    levels hours minutes days latency uptime availability error errors satisfaction nps csat
+    churn retention conversion revenue spend throughput velocity usage adoption accuracy
+    """.split()
+)
+
+#: Words that mark a figure as a standing threshold rather than a change
+#: ("under 800 ms", "at 99.95% or above"): such key results need no baseline.
+THRESHOLD_WORDS: frozenset[str] = frozenset(
+    """
+    under below above over least most within less fewer longer shorter max maximum min
+    minimum never always stay stays remain remains zero none no every all
+    """.split()
+)
+
+#: Words that state the change relative to today: "by 15%", "up 20 %", "halve".
+RELATIVE_CHANGE_WORDS: frozenset[str] = frozenset(
+    "up down halve double triple quadruple twice half fold x2 2x 3x 10x".split()
+)
+
+#: Number words read as numbers (they count as figures; "one" is left out because
+#: "one clear voice" is not a measure).
+NUMBER_WORDS: dict[str, int] = {
+    "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
+    "million": 1_000_000, "billion": 1_000_000_000, "dozen": 12,
+}
+
+#: Words that stand for a whole set: a key result led by them states a threshold
+#: ("Every claim gets …", "No outage longer than …", "All tickets …").
+QUANTIFIER_WORDS: frozenset[str] = frozenset("all every no none zero nobody nothing half".split())
+
+#: Words that open a deadline or a cadence ("by", "every", "per").
+DEADLINE_OPENERS: frozenset[str] = frozenset(
+    "by before until till in during within every each per a an all this next end throughout across over for at".split()
+)
+
+#: Periods that can close a deadline ("by the end of the quarter", "per month", "all year").
+PERIOD_WORDS: frozenset[str] = frozenset(
+    """
+    day days daily week weeks weekly fortnight month months monthly quarter quarters quarterly
+    year years yearly annual annually year-end sprint sprints half h1 h2 q1 q2 q3 q4 fy
+    january february march april may june july august september october november december
+    jan feb mar apr jun jul aug sep sept oct nov dec spring summer autumn fall winter
+    semester term season audit review release launch christmas eoy eoq eom
+    """.split()
+)
+
+#: Calendar words that are not products even when capitalised.
+CALENDAR_WORDS: frozenset[str] = frozenset(
+    """
+    january february march april may june july august september october november december
+    monday tuesday wednesday thursday friday saturday sunday q1 q2 q3 q4 h1 h2 fy
+    """.split()
+)
+
+#: Well-known technology and product names that are solutions, not goals.
+TECH_NOUNS: frozenset[str] = frozenset(
+    """
+    kubernetes k8s elasticsearch opensearch solr kafka rabbitmq redis postgres postgresql
+    mysql mongodb oracle sql nosql aws azure gcp terraform ansible docker jenkins gitlab github
+    jira confluence slack teams salesforce hubspot sap workday servicenow zendesk sharepoint
+    office365 o365 microservices microservice serverless blockchain graphql react angular vue
+    django rails kotlin java python node nodejs typescript golang rust php wordpress drupal
+    shopify magento tableau looker powerbi snowflake databricks spark hadoop airflow
+    openshift vmware okta auth0 sso ldap oauth saml chatgpt gpt openai llm kotlin swift
+    android ios linux windows macos
+    """.split()
+)
+
+#: Technology names that are also everyday words ("teams", "spark", "rust"): they count
+#: as a named solution only when capitalised.
+TECH_NAMES_ALSO_WORDS: frozenset[str] = frozenset(
+    "teams slack spark swift rust node react angular rails oracle windows java go vue".split()
+)
+
+#: Prepositions after which a capitalised name is the chosen solution ("to Kubernetes").
+#: Not "into"/"from": "Expand into Germany" names a market, not a product.
+SOLUTION_PREPOSITIONS: frozenset[str] = frozenset("to with on onto using via".split())
+
+#: Small words skipped when comparing content ("the", "of", "and").
+STOPWORDS: frozenset[str] = frozenset(
+    """
+    a an the of to for and or in on at by with from into onto as is are be been being was
+    were it its this that these those our we us their they them his her your you i my so
+    than then which who whom whose what when where why how all any each every per via
+    will would should can could may might must do does did has have had not no
+    """.split()
+)
+
+#: Determiners: a deliverable verb is usually followed by one ("Build a portal").
+DETERMINERS: frozenset[str] = frozenset(
+    "a an the our new their its his her my your this that these those some".split()
+)
+
+#: Words that start an objective without carrying meaning ("We will …", "Successfully …").
+LEAD_FILLERS: frozenset[str] = frozenset(
+    """
+    we will we'll shall to let's lets let us i our goal aim is successfully fully finally
+    quickly properly also then first fully really completely further continue to
+    """.split()
+)
+
+#: Finite verbs and auxiliaries that show the first word was a noun subject
+#: ("Builds are reliable", "Release cadence doubles").
+SUBJECT_FOLLOWERS: frozenset[str] = frozenset(
+    "is are was were can will should must has have had does do get gets stay stays remain remains".split()
+)
+
+#: Placeholders that stand for a figure nobody has measured yet.
+PLACEHOLDER_WORDS: frozenset[str] = frozenset("tbd tbc tba unknown n xxx zzz".split())
+#: Participles after "to be" that make a placeholder: "to be measured", "to be agreed".
+PLACEHOLDER_PARTICIPLES: frozenset[str] = frozenset(
+    "measured agreed confirmed determined set defined established decided baselined".split()
+)
+
+#: Words of a learning milestone, what a discovery key result should reach.
+LEARNING_MILESTONE_WORDS: frozenset[str] = frozenset(
+    """
+    confirm confirms confirmed reject rejects rejected hypothesis hypotheses decision decide
+    go no-go evidence validated invalidated learning learnings insight insights
+    """.split()
+)

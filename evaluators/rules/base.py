@@ -1,0 +1,60 @@
+"""What a rule is: a stable code, its default wording, its docs, and a check."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..model import Severity
+
+AppliesTo = Literal["objective", "key_result", "set"]
+
+#: What a check reports: the character span of the triggering words (None for set-level
+#: findings) and an optional detail that fills ``{detail}`` in the rule's message.
+Hit = tuple[tuple[int, int] | None, str | None]
+Hits = Sequence[Hit]
+#: What a check returns when it finds nothing (shared: checks run thousands of times a second).
+NO_HITS: Hits = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A docs/test example. For objective and key-result rules ``text`` is the judged
+    text; for set rules it is the objective and ``key_results`` the set. ``objective``
+    gives a key-result example its objective (for mission), ``evidence`` marks key
+    results as generated."""
+
+    text: str
+    key_results: tuple[str, ...] = ()
+    evidence: str | None = None
+    objective: str | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.objective is not None:
+            parts.append(f"(objective: “{self.objective}”) ")
+        parts.append(f"“{self.text}”")
+        if self.key_results:
+            parts.append(" → " + "; ".join(f"“{kr}”" for kr in self.key_results))
+        if self.evidence is not None:
+            parts.append(f" (generated from: “{self.evidence}”)")
+        return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    code: str
+    applies_to: AppliesTo
+    severity: Severity  # the default; config may override it
+    message: str  # may contain {detail}
+    suggestion: str
+    description: str  # what triggers it, for the docs table
+    example_fail: Example
+    example_pass: Example
+    check: Callable[[Any], Hits]
+
+    def render_message(self, detail: str | None) -> str:
+        if "{detail}" in self.message:
+            return self.message.replace("{detail}", detail or "")
+        return self.message

@@ -1,0 +1,252 @@
+"""Tokenise a text once and precompute what every rule needs.
+
+Speed matters here (the evaluators run on every keystroke and on every generated
+candidate), so each text is tokenised with one compiled regex and the rules then work
+on plain tuples with set look-ups. No per-call regex compilation, no NLP library.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from . import lexicon as lx
+
+# Tokens of the *lowercased* text: words and numbers with inner hyphens, apostrophes,
+# dots and commas ("sign-in", "we'll", "3.12", "2,000", "p99", "12k"), else any single
+# non-space character (punctuation, %, $, …). Explicit ASCII ranges plus everything from
+# U+00C0 up are measurably faster than Unicode \w on every call, which matters here.
+_TOKEN_RE = re.compile(
+    r"[a-z0-9\u00c0-\uffff]+(?:[.,'’\-][a-z0-9\u00c0-\uffff]+)*|[^\sa-z0-9\u00c0-\uffff]"
+)
+_NUMBER_RE = re.compile(r"(\d+(?:[.,]\d+)*)(k|m|bn|x)?$")
+# A list marker or label in front of the text: "- ", "1. ", "KR2: ", "Objective:".
+_LABEL_RE = re.compile(
+    r"\s*(?:[-*•–]\s+|\d{1,2}[.)]\s+|(?:o|kr|okr|objective|key\s+result)\s*\d*\s*[:.)\-–]\s*)",
+    re.IGNORECASE,
+)
+_LABEL_STARTS = frozenset("-*•–0123456789ok \t")
+_ED_RE = re.compile(r"ed\b")
+
+WORD, NUMBER, SYMBOL, PUNCT = "w", "n", "s", "p"
+_KIND_BY_FIRST_CHAR: dict[str, str] = {c: SYMBOL for c in "%$£€<>≥≤"}
+
+# ------------------------------------------------------------------------------------------
+# A light lemmatiser: suffix stripping guided by the lexicons, plus irregular forms.
+
+_IRREGULAR: dict[str, str] = {
+    "built": "build", "rebuilt": "rebuild", "wrote": "write", "written": "write",
+    "rewritten": "rewrite", "held": "hold", "ran": "run", "made": "make", "did": "do",
+    "done": "do", "grew": "grow", "grown": "grow", "rose": "rise", "risen": "rise",
+    "fell": "fall", "fallen": "fall", "won": "win", "led": "lead", "kept": "keep",
+    "began": "begin", "begun": "begin", "chose": "choose", "chosen": "choose", "drew": "draw",
+    "drawn": "draw", "went": "go", "gone": "go", "got": "get", "gotten": "get",
+    "brought": "bring", "took": "take", "taken": "take", "understood": "understand",
+    "learnt": "learn", "sent": "send", "spun": "spin", "stood": "stand", "sold": "sell",
+    "bought": "buy", "found": "find", "became": "become", "gave": "give", "given": "give",
+    "shown": "show", "knew": "know", "known": "know", "hit": "hit", "cut": "cut",
+    "set": "set", "put": "put", "run": "run", "shut": "shut", "drove": "drive",
+    "driven": "drive", "saw": "see", "seen": "see", "met": "meet", "lost": "lose",
+    "paid": "pay", "told": "tell", "said": "say", "thought": "think", "felt": "feel",
+    "is": "be", "are": "be", "was": "be", "were": "be", "been": "be", "am": "be",
+    "has": "have", "had": "have", "does": "do", "goes": "go", "people": "person",
+}
+
+_VOCABULARY: frozenset[str] = (
+    lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DISCOVERY_VERBS | lx.RESEARCH_VERBS
+    | lx.DIRECTION_VERBS | lx.BUSINESS_AS_USUAL_VERBS | lx.IMPROVEMENT_VERBS
+    | frozenset("go get do give show see take bring stand spin put carry clean reject confirm".split())
+)
+
+# (suffix to remove, text to add) tried in order; the first result found in the vocabulary
+# wins, so "migrated" → "migrate" (via "d") but "shipped" → "ship" (via doubled consonant).
+_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("ies", "y"), ("ied", "y"), ("ying", "y"), ("es", ""), ("s", ""), ("ed", ""), ("d", ""),
+    ("ed", "e"), ("ing", ""), ("ing", "e"),
+)
+
+_lemma_memo: dict[str, str] = {}
+
+
+def lemma(word: str) -> str:
+    """Base form of a lowercase word, or a plural-stripped form when it is unknown."""
+    if not word[0].isalpha():
+        return word  # numbers and punctuation have no base form (and would fill the memo)
+    cached = _lemma_memo.get(word)
+    if cached is not None:
+        return cached
+    result = _lemma(word)
+    if len(_lemma_memo) > 200_000:  # bounded: free text has an unbounded vocabulary
+        _lemma_memo.clear()
+    _lemma_memo[word] = result
+    return result
+
+
+def _lemma(word: str) -> str:
+    irregular = _IRREGULAR.get(word)
+    if irregular is not None:
+        return irregular
+    if word in _VOCABULARY or len(word) < 4:
+        return word
+    for suffix, replacement in _SUFFIXES:
+        if word.endswith(suffix):
+            stem = word[: -len(suffix)]
+            candidate = stem + replacement
+            if candidate in _VOCABULARY:
+                return candidate
+            # "shipped" → "shipp" → "ship": undo a doubled final consonant.
+            if (
+                suffix in ("ed", "ing")
+                and len(stem) > 2
+                and stem[-1] == stem[-2]
+                and stem[:-1] in _VOCABULARY
+            ):
+                return stem[:-1]
+    # Unknown word: strip a plain plural so "teams" and "team" compare equal.
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def is_participle(word: str) -> bool:
+    """Whether a lowercase word looks like a past participle ("migrated", "built")."""
+    return word.endswith("ed") or (word in _IRREGULAR and word not in _NOT_PARTICIPLES)
+
+
+_NOT_PARTICIPLES = frozenset("is are am has does goes people".split())
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def number_value(token: str) -> float | None:
+    """The value of a number token ("2,000" → 2000, "12k" → 12000, "99.95" → 99.95)."""
+    match = _NUMBER_RE.match(token)
+    if match is None:
+        return None
+    digits, scale = match.groups()
+    if "," in digits and "." not in digits:
+        digits = digits.replace(",", "")
+    elif "," in digits:  # "1,234.5"
+        digits = digits.replace(",", "")
+    try:
+        value = float(digits)
+    except ValueError:  # "1.2.3" (a version) — still a figure, not a value we can compare
+        return None
+    if scale == "k":
+        value *= 1_000
+    elif scale == "m":
+        value *= 1_000_000
+    elif scale == "bn":
+        value *= 1_000_000_000
+    return value
+
+
+class Analysis:
+    """Everything the rules read about one text, computed once.
+
+    Token lists are parallel: ``words[i]`` (lowercase), ``lemmas[i]``, ``kinds[i]``
+    (WORD, NUMBER, SYMBOL or PUNCT). ``wordset``/``lemmaset`` let rules reject a text
+    with one set intersection before looping. Character offsets (``starts``/``ends``)
+    and the tokens as written (``raw``) are only needed to report a finding or to see
+    capitals, so they are computed on first use. ``first`` is the index of the first
+    token after any list marker, label or "Team:" prefix.
+    """
+
+    __slots__ = (
+        "text", "lowered", "words", "lemmas", "kinds", "wordset", "lemmaset", "first",
+        "word_count", "has_ed", "_starts", "_ends", "_raw",
+    )
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a few Unicode capitals lowercase to two characters
+            lowered = "".join(c.lower()[0] for c in text)
+        self.lowered = lowered
+        words = _TOKEN_RE.findall(lowered)
+        self.words = words
+        kind_get = _KIND_BY_FIRST_CHAR.get
+        kinds = [kind_get(w[0]) or _kind_of(w[0]) for w in words]
+        self.kinds = kinds
+        memo = _lemma_memo
+        self.lemmas = [memo.get(w) or lemma(w) for w in words]
+        self.wordset = frozenset(words)
+        self.lemmaset = frozenset(self.lemmas)
+        self.word_count = len(words) - kinds.count(PUNCT) - kinds.count(SYMBOL)
+        self.has_ed = _ED_RE.search(lowered) is not None
+        self._starts: list[int] | None = None
+        self._ends: list[int] | None = None
+        self._raw: list[str] | None = None
+        self.first = self._skip_label()
+
+    def _locate(self) -> None:
+        starts: list[int] = []
+        ends: list[int] = []
+        for match in _TOKEN_RE.finditer(self.lowered):
+            start, end = match.span()
+            starts.append(start)
+            ends.append(end)
+        self._starts, self._ends = starts, ends
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._locate()
+        return self._starts  # type: ignore[return-value]
+
+    @property
+    def ends(self) -> list[int]:
+        if self._ends is None:
+            self._locate()
+        return self._ends  # type: ignore[return-value]
+
+    @property
+    def raw(self) -> list[str]:
+        """Tokens as written (for capitals)."""
+        if self._raw is None:
+            text = self.text
+            self._raw = [text[s:e] for s, e in zip(self.starts, self.ends)]
+        return self._raw
+
+    def _skip_label(self) -> int:
+        first = 0
+        # Cheap test first: a label starts with a bullet, a digit, "o", "k" or space.
+        label = _LABEL_RE.match(self.text) if self.lowered[:1] in _LABEL_STARTS else None
+        if label is not None and label.end() > 0:
+            cut = label.end()
+            starts = self.starts
+            while first < len(starts) and starts[first] < cut:
+                first += 1
+        # A short "Team:" or "Sales leadership:" prefix names an owner, not the goal.
+        words = self.words
+        if ":" in self.wordset:
+            for i in range(first, min(first + 5, len(words))):
+                if words[i] == ":":
+                    if i + 1 < len(words):
+                        return i + 1
+                    break
+        return first
+
+    def span(self, start_token: int, end_token: int) -> tuple[int, int]:
+        """Character span covering tokens [start_token, end_token]."""
+        return (self.starts[start_token], self.ends[end_token])
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+def _kind_of(first_char: str) -> str:
+    kind = _KIND_BY_FIRST_CHAR.get(first_char)
+    if kind is None:
+        kind = NUMBER if first_char.isdigit() else WORD if first_char.isalpha() else PUNCT
+        _KIND_BY_FIRST_CHAR[first_char] = kind
+    return kind
+
+
+@lru_cache(maxsize=8192)
+def analyse(text: str) -> Analysis:
+    """Tokenise and featurise a text (cached: the same text is often judged many times,
+    e.g. while a user types or when a candidate is re-scored)."""
+    return Analysis(text)
+
