@@ -1,0 +1,67 @@
+"""Text that should never be in an objective or key result: links, markup, instructions.
+
+Model output can be manipulated by what a user pasted (prompt injection). Candidates are
+plain text; a link, a tag, template syntax or an instruction aimed at a machine inside one
+is a sign the output was steered, and a consumer that rendered it as HTML would be at risk.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .base import NO_HITS, Example, Hits, Rule
+
+SUSPICIOUS = re.compile(
+    r"(?:https?|ftp|file|javascript|data):\S*"  # links and script URLs
+    r"|\bwww\.\S+"
+    r"|<\s*/?\s*[a-z!][^>]*>?"  # markup: <script>, </div>, <img …, <!--
+    r"|&(?:lt|gt|amp|#\d+);"  # escaped markup
+    r"|\{\{|\{%|\$\{"  # template and expression syntax
+    r"|\b(?:ignore|disregard|forget)\b[^.]{0,40}\b(?:instructions?|rules|prompt|above)\b"
+    r"|\bsystem\s+prompt\b|\byou\s+are\s+now\b|\bdeveloper\s+mode\b",
+    re.IGNORECASE,
+)
+
+
+def suspicious_span(text: str) -> Hits:
+    match = SUSPICIOUS.search(text)
+    if match is None:
+        return NO_HITS
+    return [((match.start(), match.end()), match.group(0)[:40])]
+
+
+def check_objective(reading) -> Hits:
+    return suspicious_span(reading.a.text)
+
+
+def check_key_result(context) -> Hits:
+    return suspicious_span(context.r.a.text)
+
+
+_MESSAGE = "“{detail}” is a link, markup or an instruction, not part of an objective: the text may have been manipulated."
+_SUGGESTION = "Treat this candidate as untrusted: render it as plain text only, and rewrite it without the link, markup or instruction."
+_DESCRIPTION = "A URL, HTML/markup, template syntax, or an instruction aimed at a model (“ignore previous instructions”, “system prompt”)."
+
+SUSPICIOUS_OBJECTIVE = Rule(
+    code="suspicious_content",
+    applies_to="objective",
+    severity="error",
+    message=_MESSAGE,
+    suggestion=_SUGGESTION,
+    description=_DESCRIPTION,
+    example_fail=Example("Customers sign in at https://example.test/login without help"),
+    example_pass=Example("Customers sign in without help"),
+    check=check_objective,
+)
+
+SUSPICIOUS_KEY_RESULT = Rule(
+    code="kr_suspicious_content",
+    applies_to="key_result",
+    severity="error",
+    message=_MESSAGE,
+    suggestion=_SUGGESTION,
+    description=_DESCRIPTION,
+    example_fail=Example("Sign-in success above 99% <script>alert(1)</script>"),
+    example_pass=Example("Sign-in success above 99% every week"),
+    check=check_key_result,
+)
