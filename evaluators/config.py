@@ -7,6 +7,7 @@ judging then only reads the prebuilt lookups, so a config is cheap to pass aroun
 
 from __future__ import annotations
 
+import itertools
 import os
 import tomllib
 from collections.abc import Mapping
@@ -31,6 +32,8 @@ class RuleSettings:
     enabled: bool = True
 
 
+_SERIALS = itertools.count()
+
 #: An enabled rule with its configured severity and weight, ready for the engine.
 ActiveRule = tuple[Rule, Severity, float]
 
@@ -45,8 +48,12 @@ class EvaluatorConfig:
     key_result_rules: tuple[ActiveRule, ...] = field(init=False, repr=False, compare=False)
     set_rules: tuple[ActiveRule, ...] = field(init=False, repr=False, compare=False)
     active: Mapping[str, ActiveRule] = field(init=False, repr=False, compare=False)
+    # A number no other config gets: the per-text judgement caches key on it rather than
+    # on the config itself, so that they hold no reference the garbage collector must follow.
+    serial: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "serial", next(_SERIALS))
         object.__setattr__(self, "rules", MappingProxyType(dict(self.rules)))
         for target, attribute in (
             ("objective", "objective_rules"),

@@ -66,11 +66,11 @@ def _remember(cache: dict, key: object, value: tuple) -> tuple:
 
 
 def _judge_objective(reading: ObjectiveReading, config: EvaluatorConfig) -> ObjectiveJudgement:
-    cached = reading.judged.get(config)
+    cached = reading.judged.get(config.serial)
     if cached is None:
         findings, penalty = _findings(config.objective_rules, reading)
         output = any(f.code == "output_verb" for f in findings)
-        cached = _remember(reading.judged, config, (tuple(findings), _score(penalty), output))
+        cached = _remember(reading.judged, config.serial, (tuple(findings), _score(penalty), output))
     findings, score, output = cached
     return ObjectiveJudgement(
         text=reading.a.text,
@@ -101,7 +101,7 @@ def _judge_key_result(
     evidence_figures: frozenset[str] | None,
     config: EvaluatorConfig,
 ) -> KeyResultJudgement:
-    key = (config, mission)
+    key = (config.serial, mission)
     cached = reading.judged.get(key)
     if cached is None:
         # Everything but invented_baseline depends only on the text, config and mission.
@@ -110,21 +110,22 @@ def _judge_key_result(
         cached = _remember(
             reading.judged,
             key,
-            (tuple(findings), penalty, "kr_activity" in codes, "kr_unmeasurable" not in codes),
+            (tuple(findings), penalty, _score(penalty), "kr_activity" in codes, "kr_unmeasurable" not in codes),
         )
-    findings_cached, penalty, activity, measurable = cached
+    findings_cached, penalty, score, activity, measurable = cached
     findings = list(findings_cached)
-    invented = config.active.get("invented_baseline")
-    if evidence_figures is not None and invented is not None:
-        extra, extra_penalty = _findings((invented,), KeyResultContext(reading, mission, evidence_figures))
-        if extra:
-            findings = sort_findings(findings + extra)
-            penalty += extra_penalty
+    if evidence_figures is not None:
+        invented = config.active.get("invented_baseline")
+        if invented is not None:
+            extra, extra_penalty = _findings((invented,), KeyResultContext(reading, mission, evidence_figures))
+            if extra:
+                findings = sort_findings(findings + extra)
+                score = _score(penalty + extra_penalty)
     return KeyResultJudgement(
         text=reading.a.text,
         kind="output" if activity else "outcome",
         measurable=measurable,
-        score=_score(penalty),
+        score=score,
         findings=findings,
     )
 
@@ -167,7 +168,7 @@ def evaluate(
     objective_reading = read_objective(objective)
     objective_judgement = _judge_objective(objective_reading, config)
     mission = objective_reading.mission
-    evidence_figures = _evidence_figures(evidence, context)
+    evidence_figures = None if evidence is None else _evidence_figures(evidence, context)
     readings = [read_key_result(text) for text in key_results]
     key_result_judgements = [
         _judge_key_result(reading, mission, evidence_figures, config) for reading in readings

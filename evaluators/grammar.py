@@ -8,10 +8,13 @@ them into character spans.
 
 from __future__ import annotations
 
+from itertools import compress
+
 from . import lexicon as lx
-from .text import NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle
+from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle
 
 Span = tuple[int, int]  # token indices, both inclusive
+Mask = tuple[bool, ...]  # one flag per token
 
 _SUBJECT_PRONOUNS = frozenset("we i let's lets".split())
 _INTENT_WORDS = frozenset(
@@ -177,14 +180,16 @@ def activity_noun_lead(a: Analysis, i: int) -> Span | None:
     return None
 
 
-def done_phrase(a: Analysis, start: int, figure_mask: list[bool]) -> Span | None:
+def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
     """A deliverable reported as done: "RBAC is implemented", "… goes live", "… is in
     place", "… enabled by default", "Mailboxes migrated to the new server"."""
-    if not a.has_ed and not (a.wordset & _DONE_TRIGGERS):
+    if not a.has_ed and _DONE_TRIGGERS.isdisjoint(a.words):
         return None
     words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
     for j in range(start + 1, n):
         word = words[j]
+        if word not in _DONE_SCAN_WORDS and not word.endswith("ed"):
+            continue  # nothing below can start or stop a done phrase at this word
         prev = words[j - 1]
         if word in _SUBORDINATORS:
             return None
@@ -217,7 +222,11 @@ def done_phrase(a: Analysis, start: int, figure_mask: list[bool]) -> Span | None
     return None
 
 
-def _nothing_measured_after(a: Analysis, j: int, figure_mask: list[bool]) -> bool:
+# The words done_phrase acts on, besides "-ed" participles.
+_DONE_SCAN_WORDS = _SUBORDINATORS | {"live", "place"} | lx.DONE_WORDS | IRREGULAR_PARTICIPLES
+
+
+def _nothing_measured_after(a: Analysis, j: int, figure_mask: Mask) -> bool:
     """A done-phrase followed by a measured change ("Features released each week rise
     from 2 to 5") reports a measure, not a task."""
     for k in range(j + 1, len(a.words)):
@@ -246,19 +255,37 @@ def user_story_want(a: Analysis) -> Span | None:
 # ------------------------------------------------------------------ figures and deadlines
 
 
-def deadline_mask(a: Analysis) -> tuple[list[bool], Span | None]:
+class _Unmarked(dict):
+    """n → a tuple of n False: the mask of a text with nothing to mark, shared (tuples
+    are immutable) so that most texts build no mask at all."""
+
+    def __missing__(self, n: int) -> tuple[bool, ...]:
+        mask = (False,) * n
+        if n <= 512:
+            self[n] = mask
+        return mask
+
+
+_UNMARKED = _Unmarked()
+_NOTHING: frozenset[str] = frozenset()
+
+
+def deadline_mask(a: Analysis) -> tuple[Mask, Span | None]:
     """Tokens that belong to a deadline or cadence ("by the end of the quarter", "every
     month", "in Q3", "a month") and the first such span."""
     words, kinds, n = a.words, a.kinds, len(a.words)
-    mask = [False] * n
     first: Span | None = None
-    if not (a.wordset & lx.PERIOD_WORDS) and NUMBER not in kinds:
-        return mask, None
-    periods = lx.PERIOD_WORDS
-    candidates = [
-        j for j, word in enumerate(words)
-        if word in periods or (len(word) == 4 and word[:2] in ("19", "20") and kinds[j] == NUMBER)
-    ]
+    # Deadlines end in a period word or a year; find which of those the text has first,
+    # so most texts (none at all) skip the scan.
+    closers = lx.PERIOD_WORDS.intersection(words) if not lx.PERIOD_WORDS.isdisjoint(words) else _NOTHING
+    if a.number_at:
+        years = [words[j] for j in a.number_at if len(words[j]) == 4 and words[j][:2] in ("19", "20")]
+        if years:
+            closers = closers.union(years)
+    if not closers:
+        return _UNMARKED[n], None
+    mask = [False] * n
+    candidates = [j for j, word in enumerate(words) if word in closers]
     for j in candidates:
         word = words[j]
         year = kinds[j] == NUMBER
@@ -283,43 +310,37 @@ def deadline_mask(a: Analysis) -> tuple[list[bool], Span | None]:
             mask[k] = True
         if first is None:
             first = (opener, j)
-    return mask, first
+    return (tuple(mask) if first is not None else _UNMARKED[n]), first
 
 
-def figure_mask(a: Analysis, deadlines: list[bool], lead: int) -> list[bool]:
+def figure_mask(a: Analysis, deadlines: Mask, lead: int) -> Mask:
     """Tokens that state a quantity: numbers, number words, "halve"/"double", and a
     leading "All"/"Every"/"No" — outside deadlines."""
-    words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
+    words, n = a.words, len(a.words)
     mask = [False] * n
-    if (
-        NUMBER not in kinds
-        and not (a.wordset & _FIGURE_WORDS)
-        and not (a.lemmaset & _MULTIPLIERS)
-        and not (lead < n and words[lead] in lx.QUANTIFIER_WORDS)
-    ):
-        return mask
-    for i in range(n):
-        if deadlines[i]:
-            continue
-        kind = kinds[i]
-        if kind == NUMBER:
+    for i in a.number_at:
+        if not deadlines[i]:
             mask[i] = True
-        elif kind == WORD:
-            word = words[i]
-            if word in lx.NUMBER_WORDS or lemmas[i] in _MULTIPLIERS or word in ("none", "nobody"):
-                mask[i] = True
-            elif i == lead and word in lx.QUANTIFIER_WORDS:
-                mask[i] = True
-    return mask
+    # Figure words are rare: only scan the words when the text has one.
+    if not _FIGURE_WORDS.isdisjoint(a.words) or not _MULTIPLIERS.isdisjoint(a.lemmas):
+        lemmas, kinds = a.lemmas, a.kinds
+        for i in range(n):
+            if kinds[i] == WORD and not deadlines[i]:
+                word = words[i]
+                if word in lx.NUMBER_WORDS or lemmas[i] in _MULTIPLIERS or word in ("none", "nobody"):
+                    mask[i] = True
+    if lead < n and words[lead] in lx.QUANTIFIER_WORDS and a.kinds[lead] == WORD and not deadlines[lead]:
+        mask[lead] = True
+    return tuple(mask) if True in mask else _UNMARKED[n]
 
 
-def placeholders(a: Analysis) -> list[Span]:
+def placeholders(a: Analysis) -> tuple[Span, ...]:
     """Explicit stand-ins for an unknown figure: "to be measured", "TBD", "$N",
     "baseline unknown"."""
     words, n = a.words, len(a.words)
+    if _PLACEHOLDER_TRIGGERS.isdisjoint(a.words):
+        return ()
     found: list[Span] = []
-    if not (a.wordset & _PLACEHOLDER_TRIGGERS):
-        return found
     i = 0
     while i < n:
         word = words[i]
@@ -336,7 +357,7 @@ def placeholders(a: Analysis) -> list[Span]:
             if word != "n" or _placeholder_n(a, i):
                 found.append((i, i))
         i += 1
-    return found
+    return tuple(found)
 
 
 _PLACEHOLDER_TRIGGERS = lx.PLACEHOLDER_WORDS | frozenset(("be",))
@@ -365,17 +386,21 @@ class Measures:
         self.deadline, self.deadline_span = deadline_mask(a)
         figures = figure_mask(a, self.deadline, lead)
         self.figures = figures
-        self.placeholders = placeholders(a)
-        figure_at = [i for i in range(n) if figures[i]] if True in figures else []
+        found_placeholders = placeholders(a)
+        self.placeholders = found_placeholders
+        figure_at = list(compress(range(n), figures)) if True in figures else []
         self.has_figure = bool(figure_at)
-        placeholder_at = {k for s, e in self.placeholders for k in range(s, e + 1)}
+        placeholder_at = (
+            {k for start, end in found_placeholders for k in range(start, end + 1)} if found_placeholders else ()
+        )
 
         # Baseline: "from 40%", "from a baseline to be measured", or a relative change.
         baseline_tokens: set[int] = set()
-        has_baseline = bool(a.lemmaset & _MULTIPLIERS) or bool(a.wordset & _YEAR_ON_YEAR)
-        if a.wordset & _BASELINE_TRIGGERS:
-            for i in range(n):
-                word = words[i]
+        has_baseline = not _MULTIPLIERS.isdisjoint(lemmas) or not _YEAR_ON_YEAR.isdisjoint(words)
+        if not _BASELINE_TRIGGERS.isdisjoint(words):
+            for i, word in enumerate(words):
+                if word not in _BASELINE_TRIGGERS:
+                    continue  # every branch below starts from a trigger word
                 if word == "from" or word in _BASELINE_WORDS:
                     for k in range(i + 1, min(i + 4, n)):
                         if figures[k] or k in placeholder_at or (word == "from" and words[k] in _BASELINE_WORDS):
@@ -391,43 +416,60 @@ class Measures:
                 elif word in _PERCENT_WORDS and i + 1 < n and words[i + 1] in _MORE_OR_LESS:
                     has_baseline = True  # "20% more time"
         if not has_baseline:
-            has_baseline = any(kinds[i] == NUMBER and words[i].endswith("x") for i in figure_at)
+            for i in figure_at:
+                if kinds[i] == NUMBER and words[i].endswith("x"):  # "2x", "10x"
+                    has_baseline = True
+                    break
         self.has_baseline = has_baseline
 
-        target_placeholder = any(
-            "from" not in words[max(0, s - 3):s] for s, _ in self.placeholders
-        )
-        self.has_target = target_placeholder or any(i not in baseline_tokens for i in figure_at)
+        has_target = False
+        for start, _ in found_placeholders:
+            if "from" not in words[max(0, start - 3):start]:
+                has_target = True
+                break
+        if not has_target:
+            for i in figure_at:
+                if i not in baseline_tokens:
+                    has_target = True
+                    break
+        self.has_target = has_target
 
         # Threshold: a level to hold ("under 800 ms", "99.95% or above", "zero", "every").
         threshold = False
-        if a.wordset & lx.THRESHOLD_WORDS:
+        if not lx.THRESHOLD_WORDS.isdisjoint(words):
             deadline = self.deadline
+            threshold_words = lx.THRESHOLD_WORDS
             for i in figure_at:
                 if words[i] in ("zero", "none", "nobody") or (i == lead and words[i] in lx.QUANTIFIER_WORDS):
                     threshold = True
                     break
-                if any(words[k] in lx.THRESHOLD_WORDS and not deadline[k] for k in range(max(0, i - 3), i)):
+                for k in range(max(0, i - 3), i):
+                    if words[k] in threshold_words and not deadline[k]:
+                        threshold = True
+                        break
+                if threshold:
+                    break
+        if not threshold and "or" in words:
+            for i in range(n - 1):
+                if words[i] == "or" and words[i + 1] in _AFTER_OR_THRESHOLD:
                     threshold = True
                     break
-        if not threshold and "or" in a.wordset:
-            threshold = any(
-                words[i] == "or" and i + 1 < n and words[i + 1] in _AFTER_OR_THRESHOLD for i in range(n)
-            )
         self.is_threshold = threshold
-        self.has_direction = bool(a.lemmaset & lx.DIRECTION_VERBS) or (
+        self.has_direction = not lx.DIRECTION_VERBS.isdisjoint(lemmas) or (
             lead < n and lemmas[lead] in lx.OUTCOME_VERBS
         )
-        self.has_metric = self.has_figure or bool(a.lemmaset & lx.METRIC_NOUNS) or bool(
-            a.wordset & lx.METRIC_NOUNS
+        self.has_metric = (
+            self.has_figure
+            or not lx.METRIC_NOUNS.isdisjoint(lemmas)
+            or not lx.METRIC_NOUNS.isdisjoint(words)
         )
 
 
-def compound_joint(a: Analysis, figures: list[bool]) -> int | None:
+def compound_joint(a: Analysis, figures: Mask) -> int | None:
     """Index of an "and" joining two measured clauses ("NPS reaches 50 and churn falls
     to 3%"), or None. Ranges ("between 5 and 10") are not compounds."""
     words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
-    if not (a.wordset & _CONJUNCTIONS) or not any(figures):
+    if _CONJUNCTIONS.isdisjoint(a.words) or True not in figures:
         return None
     joints = [i for i in range(n) if words[i] in _CONJUNCTIONS]
     bounds = [-1, *joints, n]
@@ -438,27 +480,25 @@ def compound_joint(a: Analysis, figures: list[bool]) -> int | None:
             continue
         if figures[joint - 1] and joint + 1 < n and figures[joint + 1]:
             continue  # "between 5 and 10", "3 and 4 star reviews"
-        left_measured = any(figures[i] for i in left)
-        right_measured = any(figures[i] for i in right) or any(
-            lemmas[i] in lx.DIRECTION_VERBS for i in right
-        )
-        right_has_words = sum(
-            1 for i in right if kinds[i] == WORD and words[i] not in lx.STOPWORDS
-            and words[i] not in lx.PERIOD_WORDS
-        ) >= 1
-        if left_measured and right_measured and right_has_words:
-            return joint
+        if True not in figures[left.start:left.stop]:
+            continue  # the left clause is not measured
+        if True not in figures[right.start:right.stop] and lx.DIRECTION_VERBS.isdisjoint(
+            lemmas[right.start:right.stop]
+        ):
+            continue  # nor is the right one
+        for i in right:
+            if kinds[i] == WORD and words[i] not in lx.STOPWORDS and words[i] not in lx.PERIOD_WORDS:
+                return joint  # and it has words of its own
     return None
 
 
 def content_lemmas(a: Analysis) -> frozenset[str]:
     """Meaningful words of a text, for comparing two texts. Figures are left out: two key
     results on the same metric with different targets are still duplicates."""
-    return frozenset(
-        lemma
-        for lemma, kind in zip(a.lemmas[a.first:], a.kinds[a.first:])
-        if kind == WORD and lemma not in lx.STOPWORDS
-    )
+    lemmas, kinds = a.lemmas, a.kinds
+    if a.first:
+        lemmas, kinds = lemmas[a.first:], kinds[a.first:]
+    return frozenset(compress(lemmas, map(WORD.__eq__, kinds))).difference(lx.STOPWORDS)
 
 
 __all__ = [

@@ -65,21 +65,47 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
     ("ed", "e"), ("ing", ""), ("ing", "e"),
 )
 
-_lemma_memo: dict[str, str] = {}
+# Words repeat across texts even when texts do not, so each token's lemma and kind are
+# computed once and then looked up (a dict look-up per token, mapped in C). Bounded:
+# free text has an unbounded vocabulary.
+_MAX_MEMO = 200_000
+
+
+class _LemmaMemo(dict):
+    """token → lemma; numbers and punctuation are their own lemma."""
+
+    __slots__ = ()
+
+    def __missing__(self, token: str) -> str:
+        result = _lemma(token) if token[0].isalpha() else token
+        if len(self) > _MAX_MEMO:
+            self.clear()
+        self[token] = result
+        return result
+
+
+class _KindMemo(dict):
+    """token → WORD, NUMBER, SYMBOL or PUNCT (decided by its first character)."""
+
+    __slots__ = ()
+
+    def __missing__(self, token: str) -> str:
+        kind = _kind_of(token[0])
+        if len(self) > _MAX_MEMO:
+            self.clear()
+        self[token] = kind
+        return kind
+
+
+_lemma_memo = _LemmaMemo()
+_kind_memo = _KindMemo()
+_lemma_of = _lemma_memo.__getitem__
+_kind_of_token = _kind_memo.__getitem__
 
 
 def lemma(word: str) -> str:
     """Base form of a lowercase word, or a plural-stripped form when it is unknown."""
-    if not word[0].isalpha():
-        return word  # numbers and punctuation have no base form (and would fill the memo)
-    cached = _lemma_memo.get(word)
-    if cached is not None:
-        return cached
-    result = _lemma(word)
-    if len(_lemma_memo) > 200_000:  # bounded: free text has an unbounded vocabulary
-        _lemma_memo.clear()
-    _lemma_memo[word] = result
-    return result
+    return _lemma_of(word)
 
 
 def _lemma(word: str) -> str:
@@ -108,12 +134,14 @@ def _lemma(word: str) -> str:
     return word
 
 
+_NOT_PARTICIPLES = frozenset("is are am has does goes people".split())
+#: Irregular past participles and past tenses ("built", "ran"): participles without "-ed".
+IRREGULAR_PARTICIPLES = frozenset(_IRREGULAR) - _NOT_PARTICIPLES
+
+
 def is_participle(word: str) -> bool:
     """Whether a lowercase word looks like a past participle ("migrated", "built")."""
-    return word.endswith("ed") or (word in _IRREGULAR and word not in _NOT_PARTICIPLES)
-
-
-_NOT_PARTICIPLES = frozenset("is are am has does goes people".split())
+    return word.endswith("ed") or word in IRREGULAR_PARTICIPLES
 
 
 # ------------------------------------------------------------------------------------------
@@ -142,20 +170,44 @@ def number_value(token: str) -> float | None:
     return value
 
 
+def tokenise(lowered: str) -> list[str]:
+    """The tokens of a lowercased text (``_TOKEN_RE.findall``, only faster)."""
+    if not lowered.isascii():
+        # Outside ASCII, str.split() and the token pattern disagree on what separates
+        # tokens (U+3000 is whitespace to split() but a token character to the pattern).
+        return _TOKEN_RE.findall(lowered)
+    # Tokens never span whitespace, and a chunk of only letters and digits is one token:
+    # most chunks are, and skipping the regex for them roughly halves the cost.
+    tokens: list[str] = []
+    for chunk in lowered.split():
+        if chunk.isalnum():
+            tokens.append(chunk)
+        else:
+            tokens += _TOKEN_RE.findall(chunk)
+    return tokens
+
+
 class Analysis:
     """Everything the rules read about one text, computed once.
 
-    Token lists are parallel: ``words[i]`` (lowercase), ``lemmas[i]``, ``kinds[i]``
-    (WORD, NUMBER, SYMBOL or PUNCT). ``wordset``/``lemmaset`` let rules reject a text
-    with one set intersection before looping. Character offsets (``starts``/``ends``)
-    and the tokens as written (``raw``) are only needed to report a finding or to see
-    capitals, so they are computed on first use. ``first`` is the index of the first
-    token after any list marker, label or "Team:" prefix.
+    Token sequences are parallel: ``words[i]`` (lowercase), ``lemmas[i]`` and
+    ``kinds[i]`` (WORD, NUMBER, SYMBOL or PUNCT; ``kinds`` is a string of these one-letter
+    codes). Rules reject most texts before looping with one set test of a lexicon
+    against the tokens (``lx.PERIOD_WORDS.isdisjoint(a.words)``: no per-text set to build
+    or keep), and ``number_at`` lists the indices of NUMBER tokens (most texts have none).
+    Character offsets (``starts``/``ends``) and the tokens as written (``raw``) are only
+    needed to report a finding or to see capitals, so they are computed on first use.
+    ``first`` is the index of the first token after any list marker, label or "Team:"
+    prefix.
+
+    Sequences are tuples, not lists: analyses are cached, and the garbage collector stops
+    tracking a tuple of strings or numbers, while it would scan a list at every full
+    collection for as long as the cache holds it.
     """
 
     __slots__ = (
-        "text", "lowered", "words", "lemmas", "kinds", "wordset", "lemmaset", "first",
-        "word_count", "has_ed", "_starts", "_ends", "_raw",
+        "text", "lowered", "words", "lemmas", "kinds", "first",
+        "has_ed", "number_at", "_starts", "_ends", "_raw", "_capitals_after_first",
     )
 
     def __init__(self, text: str) -> None:
@@ -164,50 +216,76 @@ class Analysis:
         if len(lowered) != len(text):  # a few Unicode capitals lowercase to two characters
             lowered = "".join(c.lower()[0] for c in text)
         self.lowered = lowered
-        words = _TOKEN_RE.findall(lowered)
+        words = tuple(tokenise(lowered))
         self.words = words
-        kind_get = _KIND_BY_FIRST_CHAR.get
-        kinds = [kind_get(w[0]) or _kind_of(w[0]) for w in words]
+        kinds = "".join(map(_kind_of_token, words))
         self.kinds = kinds
-        memo = _lemma_memo
-        self.lemmas = [memo.get(w) or lemma(w) for w in words]
-        self.wordset = frozenset(words)
-        self.lemmaset = frozenset(self.lemmas)
-        self.word_count = len(words) - kinds.count(PUNCT) - kinds.count(SYMBOL)
-        self.has_ed = _ED_RE.search(lowered) is not None
-        self._starts: list[int] | None = None
-        self._ends: list[int] | None = None
-        self._raw: list[str] | None = None
-        self.first = self._skip_label()
-
-    def _locate(self) -> None:
-        starts: list[int] = []
-        ends: list[int] = []
-        for match in _TOKEN_RE.finditer(self.lowered):
-            start, end = match.span()
-            starts.append(start)
-            ends.append(end)
-        self._starts, self._ends = starts, ends
+        lemmas = tuple(map(_lemma_of, words))
+        self.lemmas = lemmas
+        self.number_at = _positions(kinds, NUMBER)
+        self.has_ed = "ed" in lowered and _ED_RE.search(lowered) is not None
+        self._starts: tuple[int, ...] | None = None
+        self._ends: tuple[int, ...] | None = None
+        self._raw: tuple[str, ...] | None = None
+        self._capitals_after_first: bool | None = None
+        # Only a text opening with a label character or holding a colon can have a prefix.
+        if lowered[:1] in _LABEL_STARTS or ":" in words:
+            self.first = self._skip_label()
+        else:
+            self.first = 0
 
     @property
-    def starts(self) -> list[int]:
+    def word_count(self) -> int:
+        """Tokens that are words or numbers (not punctuation or symbols)."""
+        kinds = self.kinds
+        return len(kinds) - kinds.count(PUNCT) - kinds.count(SYMBOL)
+
+    def _locate(self) -> None:
+        # Between tokens there is only whitespace that no token can start with, so each
+        # token is the first occurrence of its text after the previous one.
+        starts: list[int] = []
+        ends: list[int] = []
+        find = self.lowered.find
+        position = 0
+        for word in self.words:
+            position = find(word, position)
+            starts.append(position)
+            position += len(word)
+            ends.append(position)
+        self._starts, self._ends = tuple(starts), tuple(ends)
+
+    @property
+    def starts(self) -> tuple[int, ...]:
         if self._starts is None:
             self._locate()
         return self._starts  # type: ignore[return-value]
 
     @property
-    def ends(self) -> list[int]:
+    def ends(self) -> tuple[int, ...]:
         if self._ends is None:
             self._locate()
         return self._ends  # type: ignore[return-value]
 
     @property
-    def raw(self) -> list[str]:
+    def raw(self) -> tuple[str, ...]:
         """Tokens as written (for capitals)."""
         if self._raw is None:
             text = self.text
-            self._raw = [text[s:e] for s, e in zip(self.starts, self.ends)]
+            self._raw = tuple(text[s:e] for s, e in zip(self.starts, self.ends))
         return self._raw
+
+    def is_capitalised(self, i: int) -> bool:
+        """Whether token i starts with a capital as written (``raw[i][0].isupper()``)."""
+        if i > 0 and self._starts is None:
+            # Most texts have no capital after their first letter; then no token but the
+            # first can be capitalised, and the offsets need not be computed to know it.
+            if self._capitals_after_first is None:
+                text = self.text
+                # (ASCII only: some Unicode capitals, like "ℂ", are their own lowercase.)
+                self._capitals_after_first = not (text.isascii() and text[1:] == self.lowered[1:])
+            if not self._capitals_after_first:
+                return False
+        return self.text[self.starts[i]].isupper()
 
     def _skip_label(self) -> int:
         first = 0
@@ -220,7 +298,7 @@ class Analysis:
                 first += 1
         # A short "Team:" or "Sales leadership:" prefix names an owner, not the goal.
         words = self.words
-        if ":" in self.wordset:
+        if ":" in words:
             for i in range(first, min(first + 5, len(words))):
                 if words[i] == ":":
                     if i + 1 < len(words):
@@ -234,6 +312,18 @@ class Analysis:
 
     def __len__(self) -> int:
         return len(self.words)
+
+
+def _positions(codes: str, code: str) -> tuple[int, ...]:
+    """Indices at which ``code`` occurs in ``codes`` (a string of one-letter codes)."""
+    i = codes.find(code)
+    if i < 0:
+        return ()
+    found = []
+    while i >= 0:
+        found.append(i)
+        i = codes.find(code, i + 1)
+    return tuple(found)
 
 
 def _kind_of(first_char: str) -> str:

@@ -500,3 +500,11 @@ def test_lexicon_exports_frozensets() -> None:
 
     assert isinstance(lexicon.OUTPUT_VERBS, frozenset) and "upgrade" in lexicon.OUTPUT_VERBS
     assert isinstance(lexicon.DISCOVERY_VERBS, frozenset) and "explore" in lexicon.DISCOVERY_VERBS
+
+
+def test_a_bare_label_is_judged_not_crashed():
+    from evaluators import judge_key_result, judge_objective
+
+    for text in ["KR1: ", "Objective: ", "Sales:"]:
+        assert not judge_key_result(text).measurable
+        assert judge_objective(text).kind in ("output", "outcome")

@@ -35,11 +35,11 @@ class KeyResultReading:
             and (words[lead] == lemmas[lead] or words[lead].endswith("ing"))
         )
         self.compound = g.compound_joint(a, m.figures)
-        self.milestone = bool(a.wordset & lx.LEARNING_MILESTONE_WORDS)
+        self.milestone = not lx.LEARNING_MILESTONE_WORDS.isdisjoint(words)
         self.content = g.content_lemmas(a)
         # For the set's guardrail rule: does it push growth or speed, or protect something?
-        self.guards = bool(a.wordset & lx.GUARDRAIL_WORDS or a.lemmaset & lx.GUARDRAIL_WORDS)
-        self.pushes_growth = bool(a.wordset & lx.GROWTH_WORDS or a.lemmaset & lx.GROWTH_WORDS)
+        self.guards = not lx.GUARDRAIL_WORDS.isdisjoint(words) or not lx.GUARDRAIL_WORDS.isdisjoint(lemmas)
+        self.pushes_growth = not lx.GROWTH_WORDS.isdisjoint(words) or not lx.GROWTH_WORDS.isdisjoint(lemmas)
         # Findings already built for a (config, mission); see engine.
         self.judged: dict = {}
 
@@ -82,7 +82,7 @@ def _measurable(r: KeyResultReading, mission: Mission) -> bool:
     return mission == "discovery" and r.milestone and m.deadline_span is not None
 
 
-def figure_keys(a: Analysis, include: list[bool] | None = None) -> frozenset[str]:
+def figure_keys(a: Analysis, include: g.Mask | None = None) -> frozenset[str]:
     """Comparable forms of every figure in a text: "2,000" and "2k" → "2000"."""
     keys: set[str] = set()
     for i, (word, kind) in enumerate(zip(a.words, a.kinds)):
@@ -125,7 +125,8 @@ def check_unmeasurable(c: KeyResultContext) -> Hits:
     if c.measurable:
         return NO_HITS
     a = c.r.a
-    return [((a.starts[a.first], len(a.text)) if a.words else None, None)]
+    # A text that is only a label ("KR1: ") has no words after it to point at.
+    return [((a.starts[a.first], len(a.text)) if a.first < len(a.words) else None, None)]
 
 
 def _judges_measure(c: KeyResultContext) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import compress
 
 from .. import grammar as g
 from .. import lexicon as lx
@@ -32,21 +33,16 @@ class ObjectiveReading:
         self.content = g.content_lemmas(a)
         self.judged: dict = {}  # findings already built per config; see engine
         self.solutions = _solution_spans(a, self.lead)
-        in_solution = {k for s, e in self.solutions for k in range(s, e + 1)}
-        self.numbers = [
-            i for i in range(len(a.words))
-            if figures[i] and i not in in_solution
-            and (a.kinds[i] == NUMBER or a.words[i] in lx.NUMBER_WORDS)
-        ]
+        self.numbers = _numbers(a, figures, self.solutions) if True in figures else ()
 
-    def _find_output(self, figures: list[bool]) -> tuple[g.Span | None, str | None]:
+    def _find_output(self, figures: g.Mask) -> tuple[g.Span | None, str | None]:
         a, lead = self.a, self.lead
         story = g.user_story_want(a)
         if story is not None:
             return story, "a user story asks for a feature"
         if self.mission == "discovery":
             return None, None
-        verb = g.deliverable_lead(a, lead, has_figure=any(figures))
+        verb = g.deliverable_lead(a, lead, has_figure=True in figures)
         if verb is not None:
             return verb, None
         noun = g.activity_noun_lead(a, lead)
@@ -68,26 +64,44 @@ class ObjectiveReading:
         return None, None
 
 
-def _solution_spans(a: Analysis, lead: int) -> list[g.Span]:
+def _numbers(a: Analysis, figures: g.Mask, solutions: tuple[g.Span, ...]) -> tuple[int, ...]:
+    """Figures (digits or number words) that are not part of a named solution."""
+    in_solution = {k for s, e in solutions for k in range(s, e + 1)}
+    return tuple(
+        i for i in compress(range(len(figures)), figures)
+        if i not in in_solution and (a.kinds[i] == NUMBER or a.words[i] in lx.NUMBER_WORDS)
+    )
+
+
+def _solution_spans(a: Analysis, lead: int) -> tuple[g.Span, ...]:
     """Named technologies, products and versions ("to Kubernetes", "Elasticsearch 8",
     "Microsoft 365", "Python 3.12", "v2")."""
-    words, raw, kinds, n = a.words, a.raw, a.kinds, len(a.words)
+    words, kinds, n = a.words, a.kinds, len(a.words)
     spans: list[g.Span] = []
     i = lead + 1
     while i < n:
         word = words[i]
         start = -1
         if kinds[i] == WORD:
-            capitalised = raw[i][0].isupper() and word not in lx.CALENDAR_WORDS and word != "i"
-            if word in lx.TECH_NOUNS and (capitalised or word not in lx.TECH_NAMES_ALSO_WORDS):
+            next_is_number = i + 1 < n and kinds[i + 1] == NUMBER
+            if (
+                (word in lx.TECH_NOUNS and word not in lx.TECH_NAMES_ALSO_WORDS)
+                or (next_is_number and word in ("version", "release"))  # "version 8"
+                or (word[0] == "v" and len(word) > 1 and word[1].isdigit())  # "v2"
+            ):
                 start = i
-            elif word in ("version", "release") and i + 1 < n and kinds[i + 1] == NUMBER:
-                start = i  # "version 8"
-            elif capitalised and words[i - 1] in lx.SOLUTION_PREPOSITIONS:
-                start = i
-            elif capitalised and i + 1 < n and kinds[i + 1] == NUMBER and not g.is_year(a, i + 1):
-                start = i
-            elif word[0] == "v" and len(word) > 1 and word[1].isdigit():
+            elif (
+                # The rest needs a capital ("to Kubernetes", "Teams", "Microsoft 365"), and
+                # finding one needs character offsets: test everything else first.
+                (
+                    word in lx.TECH_NOUNS
+                    or words[i - 1] in lx.SOLUTION_PREPOSITIONS
+                    or (next_is_number and not g.is_year(a, i + 1))
+                )
+                and word not in lx.CALENDAR_WORDS
+                and word != "i"
+                and a.is_capitalised(i)
+            ):
                 start = i
         if start < 0:
             i += 1
@@ -95,12 +109,12 @@ def _solution_spans(a: Analysis, lead: int) -> list[g.Span]:
         end = start
         while end + 1 < n and (
             (kinds[end + 1] == NUMBER and not g.is_year(a, end + 1))
-            or (kinds[end + 1] == WORD and raw[end + 1][0].isupper() and words[end + 1] not in lx.STOPWORDS)
+            or (kinds[end + 1] == WORD and words[end + 1] not in lx.STOPWORDS and a.is_capitalised(end + 1))
         ):
             end += 1
         spans.append((start, end))
         i = end + 1
-    return spans
+    return tuple(spans)
 
 
 @lru_cache(maxsize=8192)

@@ -23,7 +23,26 @@ SUSPICIOUS = re.compile(
 )
 
 
-def suspicious_span(text: str) -> Hits:
+# Every alternative of SUSPICIOUS needs one of these strings (lowercase), so an ASCII text
+# containing none of them cannot match: the substring tests cost far less than the regex
+# search, which tries each alternative at every position. (Non-ASCII texts always get the
+# full search: under IGNORECASE "ſ" matches "s", "K" matches "k", and so on.)
+_REQUIRED_SUBSTRINGS = (":", "<", "&", "{", "www.", "ignore", "disregard", "forget", "system", "you", "developer")
+
+
+def could_be_suspicious(text: str, lowered: str) -> bool:
+    """False only when ``SUSPICIOUS`` cannot match ``text`` (``lowered`` is its lowercase)."""
+    if not text.isascii():  # test the text itself: "K" (Kelvin sign) lowercases to ASCII "k"
+        return True
+    for needle in _REQUIRED_SUBSTRINGS:
+        if needle in lowered:
+            return True
+    return False
+
+
+def suspicious_span(text: str, lowered: str | None = None) -> Hits:
+    if not could_be_suspicious(text, text.lower() if lowered is None else lowered):
+        return NO_HITS
     match = SUSPICIOUS.search(text)
     if match is None:
         return NO_HITS
@@ -31,11 +50,11 @@ def suspicious_span(text: str) -> Hits:
 
 
 def check_objective(reading) -> Hits:
-    return suspicious_span(reading.a.text)
+    return suspicious_span(reading.a.text, reading.a.lowered)
 
 
 def check_key_result(context) -> Hits:
-    return suspicious_span(context.r.a.text)
+    return suspicious_span(context.r.a.text, context.r.a.lowered)
 
 
 _MESSAGE = "“{detail}” is a link, markup or an instruction, not part of an objective: the text may have been manipulated."

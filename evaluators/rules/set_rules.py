@@ -42,9 +42,15 @@ def check_duplicate(c: SetContext) -> Hits:
     hits = []
     for i in range(len(content)):
         a = content[i]
+        if not a:
+            continue
         for j in range(i + 1, len(content)):
             b = content[j]
-            if a and b and len(a & b) >= DUPLICATE_JACCARD * len(a | b):
+            if not b or a.isdisjoint(b):
+                continue  # nothing shared: Jaccard 0
+            shared = len(a & b)
+            # len(a | b) without building the union.
+            if shared >= DUPLICATE_JACCARD * (len(a) + len(b) - shared):
                 hits.append((None, f"{i + 1} and {j + 1}"))
     return hits
 
