@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
+from msgspec import Meta
 
 
 class Settings(msgspec.Struct, kw_only=True):
@@ -31,7 +32,9 @@ class Settings(msgspec.Struct, kw_only=True):
     rate_limit: str = "600/minute"  # per API key (per client address when keys are off); "0" disables
     # Evaluators and storage.
     rules_file: str | None = None
-    db_path: str = "realise.db"
+    db_path: str = "realise.db"  # feedback, and batches with their results cache
+    batch_concurrency: Annotated[int, Meta(ge=1, le=1000)] = 8  # model calls in flight across all batches (the AIMD ceiling)
+    batch_max_items: Annotated[int, Meta(ge=1)] = 10_000
     # Logging: "auto" is JSON lines when stderr is not a terminal, readable otherwise.
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
@@ -68,6 +71,8 @@ _ENV: dict[str, str] = {
     "rate_limit": "REALISE_RATE_LIMIT",
     "rules_file": "REALISE_RULES_FILE",
     "db_path": "REALISE_DB_PATH",
+    "batch_concurrency": "REALISE_BATCH_CONCURRENCY",
+    "batch_max_items": "REALISE_BATCH_MAX_ITEMS",
     "log_format": "REALISE_LOG_FORMAT",
     "log_level": "REALISE_LOG_LEVEL",
 }

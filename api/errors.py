@@ -12,6 +12,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from api.cancellation import ClientDisconnected
+from rewriter.batch.errors import BatchConflict, BatchInputError, BatchNotFound, BatchTooLarge, UnsupportedFormat
 from rewriter.errors import UpstreamBadOutput, UpstreamError, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 
 log = structlog.get_logger("realise.errors")
@@ -23,6 +24,7 @@ _TITLES = {
     401: "Unauthorized",
     404: "Not found",
     405: "Method not allowed",
+    409: "Conflict",
     413: "Content too large",
     415: "Unsupported media type",
     422: "Invalid input",
@@ -119,6 +121,24 @@ def upstream_handler(request: Request[Any, Any, Any], exc: UpstreamError) -> Res
     return problem(request, 502, exc.message, kind="model-error")
 
 
+def batch_input_handler(request: Request[Any, Any, Any], exc: BatchInputError) -> Response[dict[str, Any]]:
+    if isinstance(exc, UnsupportedFormat):
+        status, kind = 415, "unsupported-format"
+    elif isinstance(exc, BatchTooLarge):
+        status, kind = 413, "batch-too-large"
+    else:
+        status, kind = 422, "invalid-input"
+    return problem(request, status, exc.message, errors=[{"field": exc.field, "message": exc.message}], kind=kind)
+
+
+def batch_not_found_handler(request: Request[Any, Any, Any], exc: BatchNotFound) -> Response[dict[str, Any]]:
+    return problem(request, 404, exc.message, kind="batch-not-found")
+
+
+def batch_conflict_handler(request: Request[Any, Any, Any], exc: BatchConflict) -> Response[dict[str, Any]]:
+    return problem(request, 409, exc.message, kind="batch-conflict")
+
+
 def disconnected_handler(request: Request[Any, Any, Any], exc: ClientDisconnected) -> Response[dict[str, Any]]:
     # Nobody will read this; 499 (nginx's "client closed request") makes the log line honest.
     return problem(request, 499, "The client closed the connection; the work was cancelled.")
@@ -134,6 +154,9 @@ EXCEPTION_HANDLERS = {
     InvalidInput: invalid_input_handler,
     HTTPException: http_handler,
     UpstreamError: upstream_handler,
+    BatchInputError: batch_input_handler,
+    BatchNotFound: batch_not_found_handler,
+    BatchConflict: batch_conflict_handler,
     ClientDisconnected: disconnected_handler,
     Exception: unexpected_handler,
 }

@@ -1,0 +1,282 @@
+"""Batch bench: the batch runner in-process against the mock model on loopback.
+
+    .venv/bin/python bench/batch.py [--latency 0.2] [--concurrency 50] [--items 1000]
+
+Prints, side by side in one run:
+  1. throughput — 1,000 items at concurrency 50: elapsed against the ideal bound
+     items × latency / concurrency, as a ratio (target ≥ 90 %); and, to tell the runner's
+     own cost from the model client's, the same batch with an engine that only sleeps for
+     the latency (no HTTP, no SDK);
+  2. memory — peak RSS for 1,000 and for 10,000 items, each in a fresh subprocess, and how
+     much it grew over the process's size before the batch (target: 10,000 < 2 × 1,000);
+  3. duplicates — a backlog with 30 % duplicate items: model calls / items (target ≤ 0.70);
+  4. a 429 storm — the mock refuses 30 % of calls with Retry-After: 1: every item finishes,
+     none is lost.
+Requests come from the real backlogs in /work/shared/data/backlogs (user stories and Jira
+titles) when they are there, else they are generated. Only loopback is ever contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from support.servers import run_mock_model  # noqa: E402
+
+from api.config import Settings  # noqa: E402
+from api.observability import configure_logging  # noqa: E402
+from api.services import Services, build_services  # noqa: E402
+from rewriter.batch.export import encode_pages  # noqa: E402
+from rewriter.batch.model import BacklogItem, Batch, BatchOptions  # noqa: E402
+from rewriter.batch.runner import BatchRunner  # noqa: E402
+from rewriter.batch.store import BatchStore  # noqa: E402
+from rewriter.domain import EngineInfo, Generation, Mission, RewriteSpec, Usage  # noqa: E402
+from rewriter.offline import OfflineEngine  # noqa: E402
+from rewriter.pipeline import RewritePipeline  # noqa: E402
+
+DATA = Path("/work/shared/data/backlogs")
+DUPLICATE_SHARE = 0.30
+STORM_REJECT_RATE = 0.30
+STORM_ITEMS = 300
+
+
+# --- backlogs ----------------------------------------------------------------------------------
+
+
+def real_requests(data: Path) -> Iterator[str]:
+    """User stories, then Jira titles, as they are in the shared data set (if present)."""
+    for path in sorted((data / "user-stories").glob("*.txt")):
+        yield from (line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
+    for path in sorted((data / "jira-titles").glob("*.tsv")):
+        with path.open(encoding="utf-8", newline="") as file:
+            yield from (row["title"].strip() for row in csv.DictReader(file, delimiter="\t") if row["title"].strip())
+
+
+def synthetic_requests() -> Iterator[str]:
+    roles = ["caseworker", "student", "site reliability engineer", "shop owner", "nurse", "data analyst"]
+    asks = ["see all open cases on one page", "export my timetable", "get paged only for real outages",
+            "print shipping labels in bulk", "record a handover note", "schedule the weekly report"]  # fmt: skip
+    number = 0
+    while True:
+        number += 1
+        yield f"As a {roles[number % len(roles)]}, I want to {asks[number // len(roles) % len(asks)]} (request {number}), so that I save time"
+
+
+def unique_requests(count: int, data: Path) -> list[str]:
+    """``count`` distinct requests, real ones first."""
+    found: dict[str, None] = {}
+    for source in (real_requests(data), synthetic_requests()):
+        for text in source:
+            found.setdefault(text[:2000])
+            if len(found) == count:
+                return list(found)
+    raise AssertionError("unreachable: the synthetic source never ends")
+
+
+def with_duplicates(count: int, share: float, data: Path) -> list[str]:
+    """``count`` requests of which ``share`` repeat earlier ones, shuffled with a fixed seed."""
+    distinct = unique_requests(round(count * (1 - share)), data)
+    rng = random.Random(7)
+    backlog = distinct + [rng.choice(distinct) for _ in range(count - len(distinct))]
+    rng.shuffle(backlog)
+    return backlog
+
+
+# --- one batch ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    batch: Batch
+    elapsed: float
+    cpu_per_item_ms: float
+    model_calls: int
+    model_rejected: int
+    lowest_concurrency: int
+    final_concurrency: int
+    rows: int
+
+
+def services_for(model_url: str, db: Path, concurrency: int) -> Services:
+    settings = Settings(
+        openai_base_url=f"{model_url}/v1", openai_api_key="bench-key", model="mock-model", db_path=str(db),
+        batch_concurrency=concurrency, rate_limit="0", log_level="WARNING",
+    )  # fmt: skip
+    return build_services(settings)
+
+
+async def run_batch(services: Services, model_url: str, requests: list[str]) -> Outcome:
+    """Store the batch, run it to its end, stream its results out, and say what it took."""
+    store, runner = services.batch_store, services.batch_runner
+    items = (BacklogItem(where=f"line {n}", request=text) for n, text in enumerate(requests, start=1))
+    batch = store.create(items, options=BatchOptions(), source="bench", input_digest="0" * 64)
+    httpx.post(f"{model_url}/_control/reset").raise_for_status()
+    lowest = runner.limit.current
+
+    async def watch_concurrency() -> None:
+        nonlocal lowest
+        while True:
+            lowest = min(lowest, runner.limit.current)
+            await asyncio.sleep(0.02)
+
+    watcher = asyncio.create_task(watch_concurrency())
+    cpu, started = time.process_time(), time.perf_counter()
+    final = await runner.run(batch.id)
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    watcher.cancel()
+    rows = sum(chunk.count(b"\n") for chunk in encode_pages(store.rows(final.seq), "jsonl"))
+    stats = httpx.get(f"{model_url}/_stats").json()
+    return Outcome(
+        final, elapsed, cpu / len(requests) * 1000, stats["calls"], stats["rejected"], lowest, runner.limit.current, rows
+    )
+
+
+async def scenario(model_url: str, db: Path, concurrency: int, requests: list[str], *, warm_up: list[str] | None = None) -> Outcome:
+    services = services_for(model_url, db, concurrency)
+    try:
+        if warm_up:  # open the connection pool and fill the evaluators' caches, as in a running server
+            await run_batch(services, model_url, warm_up)
+        return await run_batch(services, model_url, requests)
+    finally:
+        await services.close()
+
+
+class SleepingEngine:
+    """A model that answers after ``latency`` seconds at no CPU cost: what the runner costs by itself."""
+
+    provider = "openai"
+    model = "sleeping"
+
+    def __init__(self, latency: float) -> None:
+        self.latency = latency
+        self._drafts = OfflineEngine()
+
+    def cache_identity(self, mission: Mission) -> str:
+        return f"sleeping:{mission}"
+
+    async def generate(self, spec: RewriteSpec, mission: Mission) -> Generation:
+        await asyncio.sleep(self.latency)
+        return Generation(
+            drafts=self._drafts.generate_now(spec, mission).drafts,
+            engine=EngineInfo(provider="openai", model=self.model, prompt="sleeping@1"),
+            usage=Usage(calls=1),
+        )
+
+
+async def runner_alone(db: Path, latency: float, concurrency: int, requests: list[str]) -> tuple[float, float]:
+    """Elapsed seconds and CPU ms per item for a batch against the sleeping engine."""
+    store = BatchStore(db)
+    try:
+        runner = BatchRunner(store, RewritePipeline(SleepingEngine(latency)), concurrency=concurrency)
+        items = (BacklogItem(where=f"line {n}", request=text) for n, text in enumerate(requests, start=1))
+        batch = store.create(items, options=BatchOptions(), source="bench", input_digest="0" * 64)
+        cpu, started = time.process_time(), time.perf_counter()
+        await runner.run(batch.id)
+        return time.perf_counter() - started, (time.process_time() - cpu) / len(requests) * 1000
+    finally:
+        store.close()
+
+
+def memory_child(model_url: str, count: int, concurrency: int, data: Path) -> None:
+    """One batch of ``count`` items in this fresh process; prints its RSS before the batch and at the peak."""
+    requests = unique_requests(count, data)  # the input file's stand-in, held by the bench, not by realise
+    with tempfile.TemporaryDirectory() as tmp:
+        services = services_for(model_url, Path(tmp) / "memory.db", concurrency)
+        before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+        async def run_and_close() -> Outcome:
+            try:
+                return await run_batch(services, model_url, requests)
+            finally:
+                await services.close()
+
+        outcome = asyncio.run(run_and_close())
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"items": count, "done": outcome.batch.done, "before_mb": before_kb / 1024, "peak_mb": peak_kb / 1024}))
+
+
+def memory_in_subprocess(model_url: str, count: int, concurrency: int, data: Path) -> dict:
+    command = [sys.executable, __file__, "--memory-child", str(count), "--model-url", model_url,
+               "--concurrency", str(concurrency), "--data", str(data)]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- the report --------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--latency", type=float, default=0.2, help="the mock model's latency in seconds")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--memory-items", type=int, nargs=2, default=[1000, 10_000], metavar=("SMALL", "LARGE"))
+    parser.add_argument("--data", type=Path, default=DATA, help="real backlogs (optional)")
+    parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--model-url", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    configure_logging(fmt="console", level="WARNING")
+    if args.memory_child:
+        memory_child(args.model_url, args.memory_child, args.concurrency, args.data)
+        return
+
+    source = "real backlogs" if (args.data / "user-stories").is_dir() else "generated requests"
+    with tempfile.TemporaryDirectory() as tmp, run_mock_model(latency=args.latency) as model:
+        db = Path(tmp)
+        requests = unique_requests(args.items + args.concurrency, args.data)
+        throughput = asyncio.run(
+            scenario(model.url, db / "throughput.db", args.concurrency, requests[: args.items], warm_up=requests[args.items :])
+        )
+        alone_elapsed, alone_cpu = asyncio.run(runner_alone(db / "alone.db", args.latency, args.concurrency, requests[: args.items]))
+        small, large = (memory_in_subprocess(model.url, count, args.concurrency, args.data) for count in args.memory_items)
+        backlog = with_duplicates(args.items, DUPLICATE_SHARE, args.data)
+        duplicates = asyncio.run(scenario(model.url, db / "duplicates.db", args.concurrency, backlog))
+        with run_mock_model(latency=args.latency, reject_rate=STORM_REJECT_RATE, retry_after=1) as storm_model:
+            storm = asyncio.run(scenario(storm_model.url, db / "storm.db", args.concurrency, unique_requests(STORM_ITEMS, args.data)))
+
+    bound = args.items * args.latency / args.concurrency
+    ratio = bound / throughput.elapsed
+    calls_per_item = duplicates.model_calls / args.items
+    lost = STORM_ITEMS - storm.rows
+    report = [
+        ("1 throughput", "≥ 90 % of the bound", ratio >= 0.9,
+         f"{args.items:,} items at concurrency {args.concurrency}: {throughput.elapsed:.2f} s against an ideal {bound:.2f} s "
+         f"= {ratio:.0%} of the bound ({args.items / throughput.elapsed:.0f} items/s; runner CPU {throughput.cpu_per_item_ms:.1f} ms per item)"),
+        ("1b runner only", "diagnostic, no target", None,
+         f"the same batch, the model replaced by a {args.latency * 1000:.0f} ms sleep (no HTTP, no SDK): {alone_elapsed:.2f} s "
+         f"= {bound / alone_elapsed:.0%} of the bound (CPU {alone_cpu:.1f} ms per item: drafts, evaluation, store)"),
+        ("2 memory", "large < 2 × small", large["peak_mb"] < 2 * small["peak_mb"] and large["done"] == large["items"],
+         f"peak RSS {small['peak_mb']:.0f} MB for {small['items']:,} items, {large['peak_mb']:.0f} MB for {large['items']:,} "
+         f"(grown during the batch: {small['peak_mb'] - small['before_mb']:.1f} MB and {large['peak_mb'] - large['before_mb']:.1f} MB)"),
+        ("3 duplicates", "≤ 0.70 calls/item", calls_per_item <= 0.70,
+         f"{args.items:,} items, {DUPLICATE_SHARE:.0%} duplicates: {duplicates.model_calls:,} model calls = {calls_per_item:.2f} per item; "
+         f"{duplicates.batch.cached:,} reported cached"),
+        ("4 429 storm", "all done, none lost", storm.batch.done == STORM_ITEMS and lost == 0,
+         f"{STORM_ITEMS} items, {STORM_REJECT_RATE:.0%} of calls refused with Retry-After 1 s: {storm.model_rejected:,} 429s; "
+         f"done {storm.batch.done}, failed {storm.batch.failed}, lost {lost}; concurrency fell to {storm.lowest_concurrency}, "
+         f"ended at {storm.final_concurrency}; {storm.elapsed:.1f} s"),
+    ]
+    print(f"realise batch bench: mock model latency {args.latency * 1000:.0f} ms on loopback, {source}")
+    for name, target, met, measured in report:
+        verdict = "      " if met is None else "met   " if met else "MISSED"
+        print(f"{name:<14} {verdict} {target:<21} {measured}")
+
+
+if __name__ == "__main__":
+    main()

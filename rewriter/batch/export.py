@@ -1,0 +1,137 @@
+"""One row per input item, as NDJSON or CSV: what GET /v1/batches/{id}/results and the CLI's
+``--out`` file hold, with the same columns.
+
+Columns: ``id``, ``status`` (pending, done, failed), ``request``, ``assessment_kind`` (was
+the input itself an output or an outcome?), ``objective`` (the top candidate), its
+``key_results``, ``score``, ``passed`` (no error-level finding), ``findings`` (the top
+ones, most severe first) and ``error`` (why the item failed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Iterator
+from typing import Literal
+
+import msgspec
+
+from evaluators.model import sort_findings
+from rewriter.batch.store import StoredRow
+from evaluators import ObjectiveJudgement
+from rewriter.domain import Candidate
+
+OutputFormat = Literal["jsonl", "csv"]
+TOP_FINDINGS = 3
+COLUMNS = ("id", "status", "request", "assessment_kind", "objective", "key_results", "score", "passed", "findings", "error")
+# A spreadsheet runs a cell that starts with one of these as a formula; text from a backlog or
+# a model must never become one (CSV injection), so such cells get a leading apostrophe.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class FindingSummary(msgspec.Struct, frozen=True, kw_only=True):
+    severity: str
+    code: str
+    message: str
+
+
+class ItemResult(msgspec.Struct, frozen=True, kw_only=True):
+    """What a done item keeps: the judgement of its input and its best candidate. Also the cached value."""
+
+    assessment_kind: str
+    objective: str
+    key_results: list[str]
+    score: float
+    passed: bool
+    findings: list[FindingSummary]
+
+
+class ResultRow(msgspec.Struct, kw_only=True):
+    id: str
+    status: str
+    request: str
+    assessment_kind: str | None = None
+    objective: str | None = None
+    key_results: list[str] | None = None
+    score: float | None = None
+    passed: bool | None = None
+    findings: list[FindingSummary] | None = None
+    error: str | None = None
+
+
+def summarise(assessment: ObjectiveJudgement, candidates: list[Candidate]) -> ItemResult:
+    """The judgement of the input and the top candidate, with its most severe findings."""
+    top = candidates[0]
+    evaluation = top.evaluation
+    findings = sort_findings(
+        [*evaluation.objective.findings, *(f for kr in evaluation.key_results for f in kr.findings), *evaluation.findings]
+    )
+    # The same finding on each key result says one thing, once (dict.fromkeys keeps the order).
+    distinct = list(dict.fromkeys(FindingSummary(severity=f.severity, code=f.code, message=f.message) for f in findings))
+    return ItemResult(
+        assessment_kind=assessment.kind,
+        objective=top.objective,
+        key_results=[kr.text for kr in top.key_results],
+        score=top.score,
+        passed=evaluation.passed,
+        findings=distinct[:TOP_FINDINGS],
+    )
+
+
+_decode_result = msgspec.json.Decoder(ItemResult).decode
+
+
+def result_row(stored: StoredRow) -> ResultRow:
+    row = ResultRow(id=stored.id, status=stored.status, request=stored.request, error=stored.error)
+    if stored.result is not None:
+        result = _decode_result(stored.result)
+        row.assessment_kind = result.assessment_kind
+        row.objective = result.objective
+        row.key_results = result.key_results
+        row.score = result.score
+        row.passed = result.passed
+        row.findings = result.findings
+    return row
+
+
+def encode_pages(pages: Iterable[list[StoredRow]], fmt: OutputFormat) -> Iterator[bytes]:
+    """One chunk of bytes per page of rows; CSV starts with its header."""
+    if fmt == "csv":
+        yield _csv_lines([list(COLUMNS)])
+        for page in pages:
+            yield _csv_lines([_csv_cells(result_row(stored)) for stored in page])
+        return
+    encoder = msgspec.json.Encoder()
+    for page in pages:
+        buffer = bytearray()
+        for stored in page:
+            encoder.encode_into(result_row(stored), buffer, len(buffer))
+            buffer.extend(b"\n")
+        yield bytes(buffer)
+
+
+def _csv_lines(rows: list[list[str]]) -> bytes:
+    text = io.StringIO()
+    csv.writer(text).writerows(rows)
+    return text.getvalue().encode()
+
+
+def _safe(text: str | None) -> str:
+    if not text:
+        return ""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _csv_cells(row: ResultRow) -> list[str]:
+    return [
+        _safe(row.id),
+        row.status,
+        _safe(row.request),
+        row.assessment_kind or "",
+        _safe(row.objective),
+        _safe("\n".join(row.key_results or [])),
+        "" if row.score is None else f"{row.score:.3f}",
+        "" if row.passed is None else str(row.passed).lower(),
+        _safe("\n".join(f"{f.severity} {f.code}: {f.message}" for f in row.findings or [])),
+        _safe(row.error),
+    ]

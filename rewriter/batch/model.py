@@ -1,0 +1,99 @@
+"""What a batch is made of: its options, its items and its record."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from rewriter.domain import MissionChoice, RewriteSpec
+
+BatchStatus = Literal["queued", "running", "done", "cancelled", "failed"]
+UNFINISHED: tuple[BatchStatus, ...] = ("queued", "running")
+
+
+class BatchOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How every item of a batch is rewritten (the options of POST /v1/rewrites), and what it may spend."""
+
+    mission: MissionChoice = "auto"
+    candidates: Annotated[int, Meta(ge=1, le=5)] = 3
+    key_results: Annotated[int, Meta(ge=2, le=5)] = 3
+    token_budget: (
+        Annotated[int, Meta(ge=1, description="Stop the batch once its model calls have used this many tokens (per run).")]
+        | None
+    ) = None
+
+    def spec_for(self, request: str, context: str | None) -> RewriteSpec:
+        return RewriteSpec(
+            request=request, context=context, mission=self.mission, candidates=self.candidates, key_results=self.key_results
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class BacklogItem:
+    """One item as read from the input, before it is stored."""
+
+    where: str  # how messages name it: "row 7", "line 3", "items[2]"
+    request: str
+    context: str | None = None
+    id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PendingItem:
+    """An item the runner still has to do."""
+
+    position: int
+    request: str
+    context: str | None
+    attempts: int
+
+
+class Batch(msgspec.Struct, kw_only=True):
+    """A batch as stored. Counters are kept up to date in the same transaction as each item."""
+
+    id: str
+    seq: int  # creation order; the cursor of GET /v1/batches
+    status: BatchStatus
+    source: str
+    input_digest: str
+    options: BatchOptions
+    total: int
+    done: int  # items with a result, including the cached ones
+    failed: int
+    cached: int  # items answered without a model call (persistent cache or an identical item)
+    tokens: int
+    tokens_at_run_start: int
+    completed_at_run_start: int
+    error: str | None
+    created_at: float
+    run_started_at: float | None
+    finished_at: float | None
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.done - self.failed
+
+    @property
+    def progress(self) -> float:
+        return (self.done + self.failed) / self.total if self.total else 1.0
+
+    @property
+    def run_tokens(self) -> int:
+        """Tokens spent since the current run started: what the token budget limits."""
+        return self.tokens - self.tokens_at_run_start
+
+    def items_per_second(self, now: float | None = None) -> float | None:
+        """Completion rate of the current run, or None before anything was completed in it."""
+        if self.status not in UNFINISHED or self.run_started_at is None:
+            return None
+        completed = self.done + self.failed - self.completed_at_run_start
+        elapsed = (now or time.time()) - self.run_started_at
+        return completed / elapsed if completed > 0 and elapsed > 0 else None
+
+    def eta_seconds(self, now: float | None = None) -> float | None:
+        rate = self.items_per_second(now)
+        return self.pending / rate if rate else None

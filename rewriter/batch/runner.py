@@ -1,0 +1,324 @@
+"""Runs batches: bounded, adaptive concurrency; nothing lost, nothing paid for twice.
+
+A batch's life: ``queued`` → ``running`` → ``done`` (every item done or failed), ``failed``
+(stopped as a whole: its token budget ran out), or ``cancelled``. A retry puts an ended batch
+back to ``queued``. An item's: ``pending`` → ``done`` | ``failed``.
+
+* **Resume.** Only pending items are ever dispatched, and an item becomes done in the same
+  transaction that stores its result; so after a crash or a stop, running the batch again
+  sends the model exactly the items whose answers were never stored.
+* **Passes.** A pass walks the pending items in input order, a page at a time (memory stays
+  flat in the batch size). A transient model failure (rate limit, outage, timeout) leaves the
+  item pending for the next pass, after a pause that grows each pass and honours the longest
+  Retry-After seen; after ``max_attempts`` the item fails with its last error. Other failures
+  fail the item at once. No failure stops the batch.
+* **Nothing paid twice.** Each item has a cache key (normalised request and context, options,
+  mission, and the engine's own identity: provider, model, prompt version). A stored
+  generation for the key is reused; an identical item already being computed is waited for
+  instead of computed again.
+* **Concurrency** is an AIMD limit shared by every batch: +1 per window of successful model
+  calls, halved when the provider answers 429 (at most once per Retry-After period).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+import unicodedata
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import msgspec
+import structlog
+
+from evaluators import judge_objective
+from rewriter.batch.export import summarise
+from rewriter.batch.model import Batch, PendingItem
+from rewriter.batch.store import BatchStore
+from rewriter.domain import CandidateDraft, Mission, RewriteSpec
+from rewriter.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from rewriter.llm import OpenAIEngine
+from rewriter.pipeline import RewritePipeline
+
+log = structlog.get_logger("realise.batch")
+
+PAGE_SIZE = 256
+MAX_PASS_DELAY = 60.0
+TRANSIENT = (UpstreamUnavailable, UpstreamTimeout)
+_encode = msgspec.json.encode
+_decode_drafts = msgspec.json.Decoder(list[CandidateDraft]).decode
+
+
+class AdaptiveLimit:
+    """A concurrency limit that backs off when the provider pushes back (AIMD, as TCP does).
+
+    Additive increase: each successful call adds ``1/limit``, so the limit grows by about one
+    per round of calls. Multiplicative decrease: a 429 halves it, but only once per
+    Retry-After period, because the calls already in flight when the provider started
+    refusing will all see 429s for the same congestion. Waiters are served first come, first
+    served, so concurrent batches share the slots.
+    """
+
+    DECREASE = 0.5
+    DEFAULT_HOLD = 1.0  # seconds between decreases when the provider gives no Retry-After
+    FLOOR = 1
+
+    def __init__(self, ceiling: int, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ceiling = ceiling
+        self.limit = float(ceiling)
+        self.in_use = 0
+        self._clock = clock
+        self._hold_until = float("-inf")
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    @property
+    def current(self) -> int:
+        return max(self.FLOOR, int(self.limit))
+
+    async def acquire(self) -> None:
+        if self.in_use < self.current and not self._waiters:
+            self.in_use += 1
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.release()  # handed a slot just as we were cancelled: pass it on
+            else:
+                self._waiters.remove(waiter)
+            raise
+
+    def release(self) -> None:
+        self.in_use -= 1
+        self._hand_over()
+
+    def succeeded(self) -> None:
+        self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
+        self._hand_over()
+
+    def rate_limited(self, retry_after: float | None) -> None:
+        """An ``OpenAIEngine.rate_limit_listeners`` callback: the provider answered 429."""
+        now = self._clock()
+        if now < self._hold_until:
+            return
+        self._hold_until = now + (retry_after or self.DEFAULT_HOLD)
+        before = self.current
+        self.limit = max(float(self.FLOOR), self.limit * self.DECREASE)
+        log.info("batch_concurrency_lowered", before=before, after=self.current, retry_after=retry_after)
+
+    def _hand_over(self) -> None:
+        # The slot is counted as taken when handed over, so nobody can overtake the waiter.
+        while self._waiters and self.in_use < self.current:
+            waiter = self._waiters.popleft()
+            self.in_use += 1
+            waiter.set_result(None)
+
+
+def _normalised(text: str | None) -> str:
+    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+
+
+def cache_key(spec: RewriteSpec, mission: Mission, engine_identity: str) -> str:
+    """Same key, same generation: normalised text (Unicode form, whitespace), options, mission, engine.
+
+    Case is kept: it carries meaning (acronyms, product names) that a model's answer reflects.
+    """
+    fields = [_normalised(spec.request), _normalised(spec.context), spec.candidates, spec.key_results, mission, engine_identity]
+    return hashlib.sha256(_encode(fields)).hexdigest()
+
+
+@dataclass
+class _Run:
+    """One batch's run in this process."""
+
+    batch: Batch
+    tokens: int  # spent in this run: what the token budget limits
+    retry_after: float = 0.0  # the longest wait the provider asked for during the current pass
+
+    @property
+    def budget_exhausted(self) -> bool:
+        budget = self.batch.options.token_budget
+        return budget is not None and self.tokens >= budget
+
+
+class BatchRunner:
+    def __init__(
+        self, store: BatchStore, pipeline: RewritePipeline, *, concurrency: int, max_attempts: int = 3, retry_delay: float = 2.0
+    ) -> None:
+        self.store = store
+        self.pipeline = pipeline
+        self.limit = AdaptiveLimit(concurrency)
+        if isinstance(pipeline.engine, OpenAIEngine):
+            pipeline.engine.rate_limit_listeners.append(self.limit.rate_limited)
+        self.max_attempts = max_attempts
+        self.retry_delay = retry_delay  # seconds before the second pass; doubles each pass
+        self._running: dict[str, asyncio.Task[None]] = {}
+        # Cache keys being computed right now; identical items wait for these instead of paying again.
+        self._leaders: dict[str, asyncio.Future[None]] = {}
+        self._accepting = False
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Start accepting batches and resume every unfinished one (app start-up)."""
+        self._accepting = True
+        for batch_id in self.store.unfinished():
+            self.submit(batch_id)
+
+    def submit(self, batch_id: str) -> None:
+        """Run a stored batch in the background. Before start() it just waits in the store."""
+        if self._accepting and batch_id not in self._running:
+            self._running[batch_id] = asyncio.create_task(self._run_in_background(batch_id), name=f"batch {batch_id}")
+
+    async def cancel(self, batch_id: str) -> Batch:
+        self.store.cancel(batch_id)
+        task = self._running.get(batch_id)
+        if task is not None:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+        return self.store.get(batch_id)
+
+    async def stop(self) -> None:
+        """Stop every run (app shutdown). In-flight items stay pending and run again on the next start."""
+        self._accepting = False
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _run_in_background(self, batch_id: str) -> None:
+        try:
+            await self.run(batch_id)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug, not an item's failure: end the batch rather than leave it "running"
+            log.exception("batch_crashed", batch=batch_id)
+            self.store.finish(self.store.get(batch_id).seq, "failed", f"internal error ({type(exc).__name__}); it has been logged")
+        finally:
+            # No await between the batch's last write and this, so a retry can never find the
+            # batch ended but still listed as running here.
+            self._running.pop(batch_id, None)
+
+    # --- a run -------------------------------------------------------------------------------
+
+    async def run(self, batch_id: str) -> Batch:
+        """Run the batch to its end in the calling task (the CLI's way); returns the final record."""
+        batch = self.store.start_run(batch_id)
+        if batch.status != "running":  # cancelled or ended meanwhile, e.g. by another process sharing the file
+            return batch
+        run = _Run(batch, tokens=batch.run_tokens)
+        started = time.monotonic()
+        log.info("batch_started", batch=batch.id, total=batch.total, pending=batch.pending, concurrency=self.limit.current)
+        # Ends: each pass either settles every pending item or counts one more attempt against
+        # it, and an item fails once it has had max_attempts.
+        passes = 0
+        while True:
+            await self._pass(run)
+            passes += 1
+            if run.budget_exhausted:
+                self.store.finish(
+                    batch.seq,
+                    "failed",
+                    f"stopped: this run used {run.tokens:,} tokens of its budget of {batch.options.token_budget:,}; "
+                    "retry the batch to continue with a fresh budget",
+                )
+                break
+            if not self.store.pending_items(batch.seq, after=-1, limit=1):
+                self.store.finish(batch.seq, "done")
+                break
+            await asyncio.sleep(min(max(run.retry_after, self.retry_delay * 2 ** (passes - 1)), MAX_PASS_DELAY))
+            run.retry_after = 0.0
+        final = self.store.get(batch_id)
+        log.info(
+            "batch_finished", batch=final.id, status=final.status, done=final.done, failed=final.failed,
+            cached=final.cached, tokens=final.tokens, seconds=round(time.monotonic() - started, 3),
+        )  # fmt: skip
+        return final
+
+    async def _pass(self, run: _Run) -> None:
+        """Dispatch every pending item once, in input order, as fast as the limit allows."""
+        in_flight: set[asyncio.Task[None]] = set()
+        after = -1
+        try:
+            while not run.budget_exhausted:
+                page = self.store.pending_items(run.batch.seq, after=after, limit=PAGE_SIZE)
+                if not page:
+                    break
+                for item in page:
+                    await self.limit.acquire()
+                    # Checked with the slot in hand: the call that freed it may have used up the budget.
+                    if run.budget_exhausted:
+                        self.limit.release()
+                        break
+                    task = asyncio.create_task(self._process(run, item))
+                    in_flight.add(task)
+                    task.add_done_callback(in_flight.discard)
+                after = page[-1].position
+            await asyncio.gather(*in_flight)
+        finally:
+            # Cancelled (cancel, shutdown): stop the model calls too; their items stay pending.
+            for task in in_flight:
+                task.cancel()
+            await asyncio.gather(*in_flight, return_exceptions=True)
+
+    async def _process(self, run: _Run, item: PendingItem) -> None:
+        """Do one item and record how it ended; never raises (but for cancellation)."""
+        seq = run.batch.seq
+        try:
+            await self._rewrite(run, item)
+        except TRANSIENT as exc:
+            run.retry_after = max(run.retry_after, getattr(exc, "retry_after", None) or 0.0)
+            if item.attempts + 1 >= self.max_attempts:
+                self.store.fail(seq, item.position, exc.message)
+            else:
+                self.store.defer(seq, item.position, exc.message)
+        except UpstreamError as exc:
+            self.store.fail(seq, item.position, exc.message)
+        except Exception as exc:
+            log.exception("batch_item_crashed", batch=run.batch.id, position=item.position)
+            self.store.fail(seq, item.position, f"internal error ({type(exc).__name__}); it has been logged")
+        finally:
+            self.limit.release()
+
+    async def _rewrite(self, run: _Run, item: PendingItem) -> None:
+        spec = run.batch.options.spec_for(item.request, item.context)
+        mission = RewritePipeline.resolve_mission(spec)
+        key = cache_key(spec, mission, self.pipeline.engine.cache_identity(mission))
+        while (leader := self._leaders.get(key)) is not None:
+            await asyncio.shield(leader)  # shielded: our cancellation must not cancel the leader's signal
+        generation = self.store.cached_generation(key)
+        if generation is not None:
+            # What RewritePipeline.rewrite does after the engine: judge the input, rank the drafts.
+            assessment = judge_objective(spec.request, self.pipeline.evaluator_config)
+            candidates = self.pipeline.rank(_decode_drafts(generation), spec)
+            self.store.complete(run.batch.seq, item.position, _encode(summarise(assessment, candidates)), tokens=0, cached=True)
+            return
+        leader = asyncio.get_running_loop().create_future()
+        self._leaders[key] = leader
+        try:
+            result = await self.pipeline.rewrite(spec)
+            drafts = [
+                CandidateDraft(objective=c.objective, problem_statement=c.problem_statement, hypothesis=c.hypothesis, key_results=c.key_results)
+                for c in result.candidates
+            ]
+            # An answer the offline engine gave because the model failed is this item's result,
+            # but not what the model would say: it must not be served to later items.
+            reusable = result.engine.fallback_reason is None
+            self.store.complete(
+                run.batch.seq,
+                item.position,
+                _encode(summarise(result.assessment, result.candidates)),
+                tokens=result.usage.total_tokens,
+                cached=False,
+                cache_entry=(key, _encode(drafts)) if reusable else None,
+            )
+        finally:
+            # Written (or failed) before waking the followers, so they find the cache filled.
+            del self._leaders[key]
+            leader.set_result(None)
+        run.tokens += result.usage.total_tokens
+        self.limit.succeeded()
