@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import structlog
 from litestar import Litestar, Request
 from litestar.config.app import AppConfig
@@ -12,6 +14,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins import InitPluginProtocol
+from litestar.static_files import create_static_files_router
 
 from api.config import Settings, load_settings
 from api.controllers import ALL_CONTROLLERS
@@ -24,6 +27,7 @@ from api.services import Services, build_services
 from rewriter.pipeline import Engine
 
 VERSION = "0.1.0"
+PLAYGROUND_DIR = Path(__file__).resolve().parent / "static"
 
 
 def _services(state: State) -> Services:
@@ -55,6 +59,11 @@ class RealisePlugin(InitPluginProtocol):
 
     def on_app_init(self, app_config: AppConfig) -> AppConfig:
         app_config.route_handlers.extend([*ALL_CONTROLLERS, MetricsController])
+        # The playground at "/". Litestar matches literal paths before this catch-all
+        # {file_path:path} route, so /v1, /health and /schema still reach their handlers.
+        app_config.route_handlers.append(
+            create_static_files_router(path="/", directories=[PLAYGROUND_DIR], html_mode=True, name="playground")
+        )
         settings = self.services.settings
         # Order matters: metrics see every request, keys are checked before anything is counted
         # against a client's rate limit, and the limit is per key.
@@ -79,6 +88,8 @@ class RealisePlugin(InitPluginProtocol):
         app_config.dependencies["services"] = Provide(_services, sync_to_thread=False)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.state["services"] = self.services
+        # Unfinished batches resume on start-up; close() stops them (their in-flight items stay pending).
+        app_config.on_startup.append(self.services.batch_runner.start)
         app_config.on_shutdown.append(self.services.close)
         app_config.openapi_config = OpenAPIConfig(
             title="realise",

@@ -11,6 +11,7 @@ import msgspec
 from rich.console import Console
 from rich.table import Table
 
+from api import batch_cli
 from api.config import ConfigError, load_settings
 from rewriter.domain import RewriteResult, RewriteSpec
 from rewriter.errors import UpstreamError
@@ -39,6 +40,10 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--kr", action="append", default=[], help="a key result (repeatable)")
     evaluate.add_argument("--context")
     evaluate.add_argument("--json", action="store_true")
+
+    commands.add_parser("mcp", help="serve the rewrite and evaluate tools to AI assistants over MCP (stdio)")
+
+    batch_cli.add_parser(commands)
     return parser
 
 
@@ -64,7 +69,8 @@ def _print_rewrite(result: RewriteResult, console: Console) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     console = Console()
     try:
         settings = load_settings()
@@ -79,6 +85,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         app = create_app(settings)
         uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, timeout_graceful_shutdown=30)
+        return 0
+
+    if args.command == "mcp":
+        from api.mcp_server import serve_stdio
+
+        serve_stdio(settings)
         return 0
 
     if args.command == "rewrite":
@@ -118,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             table.add_row("(the set)", "", _findings_text(evaluation.findings))
         console.print(table)
         return 0 if evaluation.passed else 1
+
+    if args.command == "batch":
+        return batch_cli.run(args, settings, parser)
     return 2
 
 
