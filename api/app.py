@@ -85,6 +85,7 @@ class RealisePlugin(InitPluginProtocol):
             )
         self.services.pipeline.observers.append(record_model_call)
         LIVE_STATE.circuit_state = lambda: self.services.pipeline.circuit.state
+        LIVE_STATE.batch_item_counts = self.services.batch_store.item_counts
         app_config.dependencies["services"] = Provide(_services, sync_to_thread=False)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.state["services"] = self.services

@@ -177,7 +177,12 @@ def test_metrics_count_requests_by_route_and_status(tmp_path):
     with make_client(tmp_path) as client:
         client.post("/v1/evaluations", json=EVALUATION)
         client.post("/v1/evaluations", json={"objective": ""})
+        submitted = client.post("/v1/batches", json={"items": [{"request": "Upgrade Elasticsearch"}, {"request": "Build a portal"}]})
+        assert submitted.status_code == 202
         text = client.get("/metrics").text
+    assert 'realise_batch_items{state="pending"}' in text or 'realise_batch_items{state="done"}' in text
+    counts = {line.split('"')[1]: float(line.split()[-1]) for line in text.splitlines() if line.startswith("realise_batch_items{")}
+    assert counts["pending"] + counts["done"] + counts["failed"] == 2
     assert 'realise_requests_total{' in text
     assert 'path="/v1/evaluations"' in text and 'status_code="422"' in text
     assert "realise_request_duration_seconds_bucket" in text

@@ -145,6 +145,13 @@ class BatchStore:
             self._connection.close()
             self._connection = None
 
+    def item_counts(self) -> dict[str, int]:
+        """Items across all batches by state (for metrics), from the per-batch counters."""
+        total, done, failed, cached = self._db.execute(
+            "SELECT COALESCE(SUM(total), 0), COALESCE(SUM(done), 0), COALESCE(SUM(failed), 0), COALESCE(SUM(cached), 0) FROM batches"
+        ).fetchone()
+        return {"pending": total - done - failed, "done": done, "failed": failed, "cached": cached}
+
     # --- batches -----------------------------------------------------------------------------
 
     def create(
