@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
+from collections import Counter
 import sys
 import tempfile
 import time
@@ -38,6 +39,9 @@ REQUESTS = [
     "Hire two data analysts",
     "Explore personalisation for returning visitors",
 ]
+
+
+ERROR_KINDS: Counter[str] = Counter()  # what the failed requests were, for the report
 
 
 def rss_mb(pid: int) -> float:
@@ -66,6 +70,7 @@ async def drive(url: str, clients: int, duration: float) -> tuple[list[float], i
     """``clients`` closed-loop workers for ``duration`` seconds: latencies (ms), errors, total, overheads (ms)."""
     latencies: list[float] = []
     overheads: list[float] = []
+    error_kinds: Counter[str] = ERROR_KINDS
     errors = 0
     stop_at = time.perf_counter() + duration
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -81,8 +86,11 @@ async def drive(url: str, clients: int, duration: float) -> tuple[list[float], i
                 try:
                     response = await client.post("/v1/rewrites", json=body)
                     ok = response.status_code == 200
-                except httpx.HTTPError:
+                    if not ok:
+                        error_kinds[f"HTTP {response.status_code}: {response.json().get('detail', '')[:60]}"] += 1
+                except httpx.HTTPError as exc:
                     ok = False
+                    error_kinds[type(exc).__name__] += 1
                 if ok:
                     latency = (time.perf_counter() - started) * 1000
                     latencies.append(latency)
@@ -127,6 +135,8 @@ def main() -> None:
     print(f"realise load bench (mock model latency {args.model_latency * 1000:.0f} ms, loopback)")
     print(f"1) {args.clients} concurrent clients for {args.duration:.0f} s")
     print(f"   requests: {total}  ({total / elapsed:.1f} req/s)   errors: {errors}  (target 0)")
+    if ERROR_KINDS:
+        print(f"   errors by kind: {dict(ERROR_KINDS)}")
     print(f"   latency ms  p50 {percentile(latencies, .5):.1f}  p95 {percentile(latencies, .95):.1f}  p99 {percentile(latencies, .99):.1f}")
     print(f"   server RSS  start {rss_start:.1f} MB  end {rss_end:.1f} MB  growth {growth:+.1f} %  (target ≤ 20 %)")
     print(f"2) overhead at {args.overhead_clients} concurrent clients ({len(overhead)} requests, {overhead_errors} errors)")
