@@ -27,6 +27,7 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
+from rewriter.llm import ShardedTransport  # noqa: E402
 from support.servers import run_mock_model, run_realise_server  # noqa: E402
 
 REQUESTS = [
@@ -73,8 +74,10 @@ async def drive(url: str, clients: int, duration: float) -> tuple[list[float], i
     error_kinds: Counter[str] = ERROR_KINDS
     errors = 0
     stop_at = time.perf_counter() + duration
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+    # Small pools used in turn: one big httpcore pool costs the load generator itself CPU that
+    # grows with the number of connections, and would measure the client, not the server.
+    transport = ShardedTransport(max_connections=clients)
+    async with httpx.AsyncClient(base_url=url, transport=transport, timeout=30) as client:
 
         async def worker(index: int) -> None:
             nonlocal errors
