@@ -22,7 +22,7 @@ from api.errors import EXCEPTION_HANDLERS
 from api.metrics import LIVE_STATE, PROMETHEUS, MetricsController, record_model_call
 from api.observability import RequestLogMiddleware, configure_logging
 from api.schemas import close_strict_objects
-from api.security import ApiKeyMiddleware, ApiKeys, client_identity
+from api.security import ApiKeyMiddleware, client_identity
 from api.services import Services, build_services
 from rewriter.pipeline import Engine
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from itertools import compress
 
 from . import lexicon as lx
-from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle
+from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, WORD, Analysis, is_participle
 
 Span = tuple[int, int]  # token indices, both inclusive
 Mask = tuple[bool, ...]  # one flag per token

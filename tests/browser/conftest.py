@@ -8,7 +8,6 @@ screenshotted into test-artifacts/ (gitignored) before the browser closes.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
