@@ -68,9 +68,9 @@ def _remember(cache: dict, key: object, value: tuple) -> tuple:
 def _judge_objective(reading: ObjectiveReading, config: EvaluatorConfig) -> ObjectiveJudgement:
     cached = reading.judged.get(config.serial)
     if cached is None:
-        findings, penalty = _findings(config.objective_rules, reading)
-        output = any(f.code == "output_verb" for f in findings)
-        cached = _remember(reading.judged, config.serial, (tuple(findings), _score(penalty), output))
+        fresh, penalty = _findings(config.objective_rules, reading)
+        is_output = any(f.code == "output_verb" for f in fresh)
+        cached = _remember(reading.judged, config.serial, (tuple(fresh), _score(penalty), is_output))
     findings, score, output = cached
     return ObjectiveJudgement(
         text=reading.a.text,
@@ -105,12 +105,12 @@ def _judge_key_result(
     cached = reading.judged.get(key)
     if cached is None:
         # Everything but invented_baseline depends only on the text, config and mission.
-        findings, penalty = _findings(config.key_result_rules, KeyResultContext(reading, mission, None))
-        codes = {f.code for f in findings}
+        fresh, fresh_penalty = _findings(config.key_result_rules, KeyResultContext(reading, mission, None))
+        codes = {f.code for f in fresh}
         cached = _remember(
             reading.judged,
             key,
-            (tuple(findings), penalty, _score(penalty), "kr_activity" in codes, "kr_unmeasurable" not in codes),
+            (tuple(fresh), fresh_penalty, _score(fresh_penalty), "kr_activity" in codes, "kr_unmeasurable" not in codes),
         )
     findings_cached, penalty, score, activity, measurable = cached
     findings = list(findings_cached)

@@ -150,6 +150,30 @@ async def test_empty_choices_is_reasked(engine):
     assert route.call_count == 2 and generation.drafts
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b"<html>Bad gateway</html>", b'{"choices": "none"}', b'{"choices": [{"message": {"content": 5}}]}'],
+    ids=["html", "choices-not-a-list", "content-not-text"],
+)
+@respx.mock
+async def test_a_200_that_is_not_a_chat_completion_is_a_bad_output_error(engine, body):
+    route = respx.post(URL).mock(return_value=httpx.Response(200, content=body, headers={"content-type": "application/json"}))
+    with pytest.raises(UpstreamBadOutput, match="not a chat completion"):
+        await engine.generate(SPEC, "delivery")
+    assert route.call_count == 1
+
+
+@respx.mock
+async def test_extra_completion_fields_are_ignored_and_missing_usage_is_zero(engine):
+    reply = completion(json.dumps(GOOD_REPLY))
+    del reply["usage"]
+    reply["system_fingerprint"] = "fp_1"
+    reply["choices"][0]["logprobs"] = None
+    respx.post(URL).mock(return_value=httpx.Response(200, json=reply))
+    generation = await engine.generate(SPEC, "delivery")
+    assert generation.drafts and generation.usage.calls == 1 and generation.usage.total_tokens == 0
+
+
 @respx.mock
 async def test_429_honours_retry_after_then_succeeds(engine):
     waits = []
