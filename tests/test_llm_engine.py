@@ -59,7 +59,7 @@ def ok(content: str | dict = GOOD_REPLY, **kwargs) -> httpx.Response:
 
 @pytest.fixture
 def engine():
-    client = build_client(api_key="sk-test-secret-key", base_url=BASE, timeout=5)
+    client = build_client(api_key="sk-test-secret-key", base_url=BASE, timeout=5, transport="httpx")
     return OpenAIEngine(client=client, model="test-model", library=default_library(), retry=FAST)
 
 
@@ -242,7 +242,7 @@ async def test_client_errors_are_never_retried(engine, status):
 
 @respx.mock
 async def test_total_budget_stops_before_a_long_retry_after():
-    client = build_client(api_key=None, base_url=BASE, timeout=5)
+    client = build_client(api_key=None, base_url=BASE, timeout=5, transport="httpx")
     engine = OpenAIEngine(client=client, model="m", library=default_library(), retry=RetryPolicy(max_attempts=5, total_budget=2))
     route = respx.post(URL).mock(return_value=httpx.Response(429, headers={"Retry-After": "20"}, json={"error": {"message": "x"}}))
     with pytest.raises(UpstreamUnavailable) as caught:
@@ -291,3 +291,16 @@ async def test_sharded_transport_spreads_calls_over_small_pools():
         for _ in range(14):
             assert (await client.get("http://pool.test/")).status_code == 200
     assert [transport.shards.index(s) for s in used] == list(range(7)) * 2
+
+
+async def test_the_default_transport_is_the_sdks_aiohttp_client_and_unknown_ones_are_refused():
+    import openai
+
+    client = build_client(api_key=None, base_url=BASE, timeout=5, max_connections=7)
+    try:
+        assert isinstance(client._client, openai.DefaultAioHttpClient)
+        assert client.max_retries == 0
+    finally:
+        await client.close()
+    with pytest.raises(ValueError, match="unknown HTTP transport"):
+        build_client(api_key=None, base_url=BASE, timeout=5, transport="carrier-pigeon")
