@@ -45,15 +45,34 @@ def _draft_texts(draft: CandidateDraft) -> Iterable[str]:
 
 class OutputGuard:
     def __init__(self, *, instructions: str, secrets: Iterable[str] = (), allowed_text: str = "") -> None:
-        # Runs of words the user typed themselves are not leaks, even if the prompt has them too.
-        self.instruction_shingles = instruction_shingles(instructions) - _shingles(allowed_text)
+        self.instruction_shingles = instruction_shingles(instructions)
+        # Runs of words the user typed themselves are not leaks, even if the prompt has them
+        # too. Worked out only when a text shares a run with the instructions (rarely): every
+        # reply is screened, and copying the prompt's whole shingle set per call was a tenth
+        # of the server's CPU under load.
+        self._allowed_text = allowed_text
+        self._allowed: set[tuple[str, ...]] | None = None
         self.secrets = [s for s in secrets if s and len(s) >= 6]
+
+    def _repeats_instructions(self, text: str) -> bool:
+        words = _WORD.findall(text.lower())
+        if len(words) < SHINGLE:
+            return False
+        instructions = self.instruction_shingles
+        shared = {
+            shingle for i in range(len(words) - SHINGLE + 1) if (shingle := tuple(words[i : i + SHINGLE])) in instructions
+        }
+        if not shared:
+            return False
+        if self._allowed is None:
+            self._allowed = _shingles(self._allowed_text)
+        return not shared <= self._allowed
 
     def leak_in(self, draft: CandidateDraft) -> str | None:
         for text in _draft_texts(draft):
             if any(secret in text for secret in self.secrets):
                 return "a secret"
-            if self.instruction_shingles & _shingles(text):
+            if self._repeats_instructions(text):
                 return "the system instructions"
         return None
 
