@@ -8,6 +8,9 @@ Prints, in one run:
   2. overhead = API latency − model latency at 50 concurrent clients
      (target p50 ≤ 3 ms, p99 ≤ 15 ms). The model latency of each request is what the server
      reports in its Server-Timing header (time spent in the model call, SDK included).
+     It also prints the CPU each process (server, mock model, this load generator) spent
+     per request, and what the target's request rate (clients / model latency) would cost
+     this machine in cores: the three share its CPUs.
 Only loopback is ever contacted; every loop stops by itself.
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import sys
 import tempfile
@@ -50,6 +54,12 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return float("nan")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -134,9 +144,15 @@ def main() -> None:
             rss_end = rss_mb(pid)
             growth = (rss_end - rss_start) / rss_start * 100
 
+            processes = {"server": pid, "mock model": model.process.pid, "load generator": os.getpid()}
+            cpu_before = {name: cpu_seconds(p) for name, p in processes.items()}
             overhead_latencies, overhead_errors, _, overhead = asyncio.run(
                 drive(server.url, args.overhead_clients, args.overhead_duration)
             )
+            cpu_ms = {
+                name: (cpu_seconds(p) - cpu_before[name]) * 1000 / max(len(overhead_latencies), 1)
+                for name, p in processes.items()
+            }
             unloaded_latencies, _, _, unloaded = asyncio.run(drive(server.url, 1, 5))
 
     print(f"realise load bench (mock model latency {args.model_latency * 1000:.0f} ms, loopback)")
@@ -151,6 +167,14 @@ def main() -> None:
           f"  mean {statistics.fmean(overhead) if overhead else float('nan'):.2f}")
     print(f"   throughput {len(overhead_latencies) / args.overhead_duration:.1f} req/s;"
           f" for reference, one client alone: overhead p50 {percentile(unloaded, .5):.2f} ms, p99 {percentile(unloaded, .99):.2f} ms")
+    # What the target asks of this machine: every client waits ~one model latency, so the
+    # server must sustain clients / latency requests per second with CPU to spare.
+    needed = args.overhead_clients / args.model_latency
+    per_request = sum(cpu_ms.values())
+    cores = os.cpu_count() or 1
+    print(f"   CPU per request: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in cpu_ms.items())
+          + f" = {per_request:.2f} ms; {args.overhead_clients} clients at {args.model_latency * 1000:.0f} ms need"
+          f" {needed:.0f} req/s = {needed * per_request / 1000:.2f} cores of this machine's {cores}")
 
 
 if __name__ == "__main__":
