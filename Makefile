@@ -3,10 +3,14 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# Optional mypyc-compiled evaluators (evaluators/_build.py): rebuilt when an evaluator source
+# changes; a failed build only warns, and `import evaluators` then runs pure Python.
+COMPILED_STAMP := build/evaluators-compiled/.make-attempted
+EVALUATOR_SOURCES := $(shell find evaluators -name '*.py' -not -path '*/__pycache__/*')
 
 .PHONY: install run test bench docs clean
 
-install: $(STAMP)
+install: $(STAMP) $(COMPILED_STAMP)
 
 # Re-install only when the project's metadata changes; safe to run any number of times.
 $(STAMP): pyproject.toml
@@ -14,6 +18,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
+
+# Attempted once per source change, success or not (no compiler: a warning, then pure Python).
+$(COMPILED_STAMP): $(STAMP) $(EVALUATOR_SOURCES)
+	@$(BIN)/python -m evaluators._build || echo "warning: compiled evaluators not built; pure Python is used (slower, same results)" >&2
+	@mkdir -p $(@D) && touch $@
 
 run: install
 	$(BIN)/realise serve --host 127.0.0.1 --port 8000

@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from evaluators import clear_caches, evaluate  # noqa: E402
+from evaluators import COMPILED_STATUS, clear_caches, evaluate  # noqa: E402
 
 TARGET_PER_SECOND = 20_000
 TARGET_RATIO = 0.5
@@ -130,6 +130,7 @@ def _reference_microseconds() -> float:
 
 def bench_in_process(seconds: float) -> float:
     print("== in-process evaluate(objective, 3 key results), one core")
+    print(f"   evaluators: {COMPILED_STATUS}")
     pinned, previous_affinity = _pin_to_one_core()
     print(f"   {pinned}; machine reference sum(range(1000)) = {_reference_microseconds():.1f} µs")
 

@@ -2,15 +2,26 @@
 
 Pure, deterministic and fast: no model, no network, no I/O at judge time (the
 packaged ``rules.toml`` is read once, on first use).
+
+When ``python -m evaluators._build`` has compiled them with mypyc and the build matches the
+current sources, the compiled modules are used (about twice as fast); otherwise pure Python.
+``COMPILED`` says which, ``COMPILED_STATUS`` why (see ``evaluators/_accel.py``).
 """
 
-from .config import EvaluatorConfig, RuleSettings, default_config, load_config
-from .engine import clear_caches, evaluate, judge_key_result, judge_objective
-from .model import Evaluation, Finding, KeyResultJudgement, ObjectiveJudgement
-from .rules import RULES
-from .rules.objective import detect_mission
+from . import _accel
+
+# Before any other submodule is imported: a valid compiled build goes first on __path__.
+COMPILED, COMPILED_STATUS = _accel.activate(__path__)
+
+from .config import EvaluatorConfig, RuleSettings, default_config, load_config  # noqa: E402
+from .engine import clear_caches, evaluate, judge_key_result, judge_objective  # noqa: E402
+from .model import Evaluation, Finding, KeyResultJudgement, ObjectiveJudgement  # noqa: E402
+from .rules import RULES  # noqa: E402
+from .rules.objective import detect_mission  # noqa: E402
 
 __all__ = [
+    "COMPILED",
+    "COMPILED_STATUS",
     "RULES",
     "Evaluation",
     "EvaluatorConfig",
