@@ -46,12 +46,22 @@ def _at_least_one(text: str) -> int:
     return value
 
 
+def _workers(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 64:
+        raise argparse.ArgumentTypeError("must be 0 to 64")
+    return value
+
+
 def add_parser(commands: Any) -> None:
     batch = commands.add_parser("batch", help="rewrite a whole backlog file (CSV, TSV, JSON, JSON lines or text)")
     batch.add_argument("file", type=Path)
     batch.add_argument("--out", type=Path, help="write one row per item here (default: standard output)")
     batch.add_argument("--format", choices=["csv", "jsonl"], help="output format (default: from --out's extension, else jsonl)")
     batch.add_argument("--concurrency", type=_at_least_one, metavar="N", help="model calls in flight (default: REALISE_BATCH_CONCURRENCY)")
+    batch.add_argument(
+        "--workers", type=_workers, metavar="N", help="worker processes for the items, 0: this one (default: REALISE_BATCH_WORKERS)"
+    )
     batch.add_argument("--resume", action="store_true", help="continue the last batch made from this file, retrying its failed items")
     batch.add_argument("--url", help="run on this realise server instead of in-process")
     batch.add_argument("--api-key", default=os.environ.get("REALISE_API_KEY"), help="key for --url (default: REALISE_API_KEY)")
@@ -64,6 +74,8 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace, settings: Settings, parser: argparse.ArgumentParser) -> int:
     if args.url and args.concurrency:
         parser.error("--concurrency applies in-process only; a server uses its REALISE_BATCH_CONCURRENCY")
+    if args.url and args.workers is not None:
+        parser.error("--workers applies in-process only; a server uses its REALISE_BATCH_WORKERS")
     # Warnings only: the progress bar already says what the info lines would, and they would tear it.
     configure_logging(fmt=settings.log_format, level="WARNING", secrets=[settings.openai_api_key or ""])
     console = Console(stderr=True)
@@ -76,6 +88,10 @@ def run(args: argparse.Namespace, settings: Settings, parser: argparse.ArgumentP
             return _Remote(args, console).run(options, output)
         if args.concurrency:
             settings = msgspec.structs.replace(settings, batch_concurrency=args.concurrency)
+        if args.workers is not None:
+            settings = msgspec.structs.replace(settings, batch_workers=args.workers)
+        # Worker processes log as this one does (above), to the same terminal.
+        settings = msgspec.structs.replace(settings, log_level="WARNING")
         return asyncio.run(_run_local(args, settings, options, output, console))
     except BatchInputError as exc:
         console.print(f"[red]cannot read {args.file}:[/] {exc.message}")

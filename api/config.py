@@ -35,6 +35,8 @@ class Settings(msgspec.Struct, kw_only=True):
     db_path: str = "realise.db"  # feedback, and batches with their results cache
     batch_concurrency: Annotated[int, Meta(ge=1, le=1000)] = 8  # model calls in flight across all batches (the AIMD ceiling)
     batch_max_items: Annotated[int, Meta(ge=1)] = 10_000
+    # Child processes that compute batch items (model call, judging); 0: in the server's own process.
+    batch_workers: Annotated[int, Meta(ge=0, le=64)] = 0
     # Logging: "auto" is JSON lines when stderr is not a terminal, readable otherwise.
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
@@ -73,6 +75,7 @@ _ENV: dict[str, str] = {
     "db_path": "REALISE_DB_PATH",
     "batch_concurrency": "REALISE_BATCH_CONCURRENCY",
     "batch_max_items": "REALISE_BATCH_MAX_ITEMS",
+    "batch_workers": "REALISE_BATCH_WORKERS",
     "log_format": "REALISE_LOG_FORMAT",
     "log_level": "REALISE_LOG_LEVEL",
 }

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+import msgspec
+import structlog
 
 from evaluators import EvaluatorConfig, load_config
 from prompts import PromptLibrary, default_library
 from rewriter.batch.runner import BatchRunner
 from rewriter.batch.store import BatchStore
+from rewriter.batch.worker import WorkerPool
 from rewriter.circuit import CircuitBreaker
 from rewriter.feedback import FeedbackStore
 from rewriter.llm import OpenAIEngine, RetryPolicy, build_client
@@ -15,6 +21,7 @@ from rewriter.offline import OfflineEngine
 from rewriter.pipeline import Engine, RewritePipeline
 
 from api.config import Settings
+from api.observability import configure_logging
 from api.security import ApiKeys
 
 
@@ -55,16 +62,55 @@ def build_engine(settings: Settings, prompts: PromptLibrary) -> Engine:
     )
 
 
-def build_services(settings: Settings, *, engine: Engine | None = None) -> Services:
-    prompts = default_library()
-    evaluator_config = load_config(settings.rules_file)
-    engine = engine or build_engine(settings, prompts)
-    pipeline = RewritePipeline(
+def build_pipeline(settings: Settings, engine: Engine, evaluator_config: EvaluatorConfig | None) -> RewritePipeline:
+    return RewritePipeline(
         engine,
         fallback_to_offline=settings.fallback == "offline",
         evaluator_config=evaluator_config,
         circuit=CircuitBreaker(threshold=settings.circuit_threshold, cooldown=settings.circuit_cooldown),
     )
+
+
+WORKER_FACTORY = "api.services:batch_worker_pipeline"
+
+
+def build_batch_workers(settings: Settings) -> WorkerPool | None:
+    """``REALISE_BATCH_WORKERS`` processes, each building its pipeline as below from these settings."""
+    if not settings.batch_workers:
+        return None
+    # The config goes down a pipe; the model key in the environment (never argv); API keys not at all.
+    config = msgspec.json.encode(msgspec.structs.replace(settings, openai_api_key=None, api_keys=None, api_keys_file=None))
+    return WorkerPool(
+        settings.batch_workers, factory=WORKER_FACTORY, config=config, env={"OPENAI_API_KEY": settings.openai_api_key}
+    )
+
+
+def batch_worker_pipeline(config: bytes) -> tuple[RewritePipeline, Callable[[], Awaitable[None]]]:
+    """Runs in a batch worker process (``rewriter.batch.worker``): its pipeline, as build_services builds the server's."""
+    settings = msgspec.json.decode(config, type=Settings)
+    settings = msgspec.structs.replace(settings, openai_api_key=os.environ.get("OPENAI_API_KEY") or None)
+    configure_logging(fmt=settings.log_format, level=settings.log_level, secrets=[settings.openai_api_key or ""])
+    engine = build_engine(settings, default_library())
+    pipeline = build_pipeline(settings, engine, load_config(settings.rules_file))
+
+    async def close() -> None:
+        if isinstance(engine, OpenAIEngine):
+            await engine.client.close()
+
+    return pipeline, close
+
+
+def build_services(settings: Settings, *, engine: Engine | None = None) -> Services:
+    prompts = default_library()
+    evaluator_config = load_config(settings.rules_file)
+    workers = None
+    if engine is not None and settings.batch_workers:
+        # Workers build their engine from the settings; one handed in here (tests) exists only in this process.
+        structlog.get_logger("realise.batch").warning("batch_workers_ignored", reason="an engine object was passed in")
+    else:
+        workers = build_batch_workers(settings)
+    engine = engine or build_engine(settings, prompts)
+    pipeline = build_pipeline(settings, engine, evaluator_config)
     batch_store = BatchStore(settings.db_path)
     return Services(
         settings=settings,
@@ -75,5 +121,5 @@ def build_services(settings: Settings, *, engine: Engine | None = None) -> Servi
         feedback=FeedbackStore(settings.db_path),
         api_keys=ApiKeys.load(settings.api_keys, settings.api_keys_file),
         batch_store=batch_store,
-        batch_runner=BatchRunner(batch_store, pipeline, concurrency=settings.batch_concurrency),
+        batch_runner=BatchRunner(batch_store, pipeline, concurrency=settings.batch_concurrency, workers=workers),
     )

@@ -1,17 +1,22 @@
 """Batch bench: the batch runner in-process against the mock model on loopback.
 
-    .venv/bin/python bench/batch.py [--latency 0.2] [--concurrency 50] [--items 1000]
+    .venv/bin/python bench/batch.py [--latency 0.2] [--concurrency 50] [--items 1000] [--workers 2]
 
 Prints, side by side in one run:
-  1. throughput — 1,000 items at concurrency 50: elapsed against the ideal bound
-     items × latency / concurrency, as a ratio (target ≥ 90 %); and, to tell the runner's
-     own cost from the model client's, the same batch with an engine that only sleeps for
-     the latency (no HTTP, no SDK);
+  1. throughput — 1,000 items at concurrency 50, computed by ``--workers`` batch worker
+     processes (REALISE_BATCH_WORKERS): elapsed against the ideal bound
+     items × latency / concurrency, as a ratio (target ≥ 90 %), with the CPU time per item of
+     the runner, of its workers and of the mock model (which shares the machine); then, for
+     comparison, the same batch in-process (no workers), and, to tell the runner's own cost
+     from the model client's, in-process with an engine that only sleeps for the latency
+     (no HTTP, no SDK);
   2. memory — peak RSS for 1,000 and for 10,000 items, each in a fresh subprocess, and how
      much it grew over the process's size before the batch (target: 10,000 < 2 × 1,000);
   3. duplicates — a backlog with 30 % duplicate items: model calls / items (target ≤ 0.70);
   4. a 429 storm — the mock refuses 30 % of calls with Retry-After: 1: every item finishes,
-     none is lost.
+     none is lost; in-process, and again with the workers (their 429s must reach the
+     parent's limit).
+Scenarios 2 and 3 run in-process.
 Requests come from the real backlogs in /work/shared/data/backlogs (user stories and Jira
 titles) when they are there, else they are generated. Only loopback is ever contacted.
 """
@@ -22,6 +27,7 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import random
 import resource
 import subprocess
@@ -105,7 +111,10 @@ def with_duplicates(count: int, share: float, data: Path) -> list[str]:
 class Outcome:
     batch: Batch
     elapsed: float
-    cpu_per_item_ms: float
+    cpu_per_item_ms: float  # this process
+    workers_cpu_per_item_ms: float  # the batch worker processes (0 without workers)
+    mock_cpu_per_item_ms: float | None  # the mock model, which shares the machine
+    workers: int
     model_calls: int
     model_rejected: int
     lowest_concurrency: int
@@ -113,17 +122,29 @@ class Outcome:
     rows: int
 
 
-def services_for(model_url: str, db: Path, concurrency: int) -> Services:
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used so far; 0 if unknown (not Linux, gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def services_for(model_url: str, db: Path, concurrency: int, workers: int = 0) -> Services:
     settings = Settings(
         openai_base_url=f"{model_url}/v1", openai_api_key="bench-key", model="mock-model", db_path=str(db),
-        batch_concurrency=concurrency, rate_limit="0", log_level="WARNING",
+        batch_concurrency=concurrency, batch_workers=workers, rate_limit="0", log_level="WARNING",
     )  # fmt: skip
     return build_services(settings)
 
 
-async def run_batch(services: Services, model_url: str, requests: list[str]) -> Outcome:
+async def run_batch(services: Services, model_url: str, requests: list[str], *, model_pid: int | None = None) -> Outcome:
     """Store the batch, run it to its end, stream its results out, and say what it took."""
     store, runner = services.batch_store, services.batch_runner
+    pool = runner.workers
+    if pool is not None:
+        await pool.start()  # started before the clock, as in a server that has run a batch before
     items = (BacklogItem(where=f"line {n}", request=text) for n, text in enumerate(requests, start=1))
     batch = store.create(items, options=BatchOptions(), source="bench", input_digest="0" * 64)
     httpx.post(f"{model_url}/_control/reset").raise_for_status()
@@ -136,23 +157,39 @@ async def run_batch(services: Services, model_url: str, requests: list[str]) -> 
             await asyncio.sleep(0.02)
 
     watcher = asyncio.create_task(watch_concurrency())
+    pids = pool.pids if pool is not None else []
+    workers_cpu = -sum(map(process_cpu, pids))
+    mock_cpu_before = process_cpu(model_pid) if model_pid else 0.0
     cpu, started = time.process_time(), time.perf_counter()
     final = await runner.run(batch.id)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+    workers_cpu += sum(map(process_cpu, pids))  # a worker restarted meanwhile is not counted
+    mock_cpu = process_cpu(model_pid) - mock_cpu_before if model_pid else None
     watcher.cancel()
     rows = sum(chunk.count(b"\n") for chunk in encode_pages(store.rows(final.seq), "jsonl"))
     stats = httpx.get(f"{model_url}/_stats").json()
+    per_item = 1000 / len(requests)
     return Outcome(
-        final, elapsed, cpu / len(requests) * 1000, stats["calls"], stats["rejected"], lowest, runner.limit.current, rows
-    )
+        final, elapsed, cpu * per_item, workers_cpu * per_item, None if mock_cpu is None else mock_cpu * per_item,
+        len(pids), stats["calls"], stats["rejected"], lowest, runner.limit.current, rows,
+    )  # fmt: skip
 
 
-async def scenario(model_url: str, db: Path, concurrency: int, requests: list[str], *, warm_up: list[str] | None = None) -> Outcome:
-    services = services_for(model_url, db, concurrency)
+async def scenario(
+    model_url: str,
+    db: Path,
+    concurrency: int,
+    requests: list[str],
+    *,
+    warm_up: list[str] | None = None,
+    workers: int = 0,
+    model_pid: int | None = None,
+) -> Outcome:
+    services = services_for(model_url, db, concurrency, workers)
     try:
         if warm_up:  # open the connection pool and fill the evaluators' caches, as in a running server
             await run_batch(services, model_url, warm_up)
-        return await run_batch(services, model_url, requests)
+        return await run_batch(services, model_url, requests, model_pid=model_pid)
     finally:
         await services.close()
 
@@ -221,11 +258,21 @@ def memory_in_subprocess(model_url: str, count: int, concurrency: int, data: Pat
 # --- the report --------------------------------------------------------------------------------
 
 
+def cpu_split(outcome: Outcome) -> str:
+    parts = [f"runner {outcome.cpu_per_item_ms:.1f} ms"]
+    if outcome.workers:
+        parts.append(f"workers {outcome.workers_cpu_per_item_ms:.1f} ms")
+    if outcome.mock_cpu_per_item_ms is not None:
+        parts.append(f"mock model {outcome.mock_cpu_per_item_ms:.1f} ms")
+    return ", ".join(parts)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency", type=float, default=0.2, help="the mock model's latency in seconds")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--items", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=2, help="batch worker processes for scenarios 1 and 4b (0: in-process)")
     parser.add_argument("--memory-items", type=int, nargs=2, default=[1000, 10_000], metavar=("SMALL", "LARGE"))
     parser.add_argument("--data", type=Path, default=DATA, help="real backlogs (optional)")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
@@ -240,24 +287,38 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, run_mock_model(latency=args.latency) as model:
         db = Path(tmp)
         requests = unique_requests(args.items + args.concurrency, args.data)
-        throughput = asyncio.run(
-            scenario(model.url, db / "throughput.db", args.concurrency, requests[: args.items], warm_up=requests[args.items :])
+        throughput, in_process = (
+            asyncio.run(
+                scenario(
+                    model.url, db / f"throughput-{workers}.db", args.concurrency, requests[: args.items],
+                    warm_up=requests[args.items :], workers=workers, model_pid=model.process.pid,
+                )  # fmt: skip
+            )
+            for workers in (args.workers, 0)
         )
         alone_elapsed, alone_cpu = asyncio.run(runner_alone(db / "alone.db", args.latency, args.concurrency, requests[: args.items]))
         small, large = (memory_in_subprocess(model.url, count, args.concurrency, args.data) for count in args.memory_items)
         backlog = with_duplicates(args.items, DUPLICATE_SHARE, args.data)
         duplicates = asyncio.run(scenario(model.url, db / "duplicates.db", args.concurrency, backlog))
         with run_mock_model(latency=args.latency, reject_rate=STORM_REJECT_RATE, retry_after=1) as storm_model:
-            storm = asyncio.run(scenario(storm_model.url, db / "storm.db", args.concurrency, unique_requests(STORM_ITEMS, args.data)))
+            storms = [
+                asyncio.run(
+                    scenario(storm_model.url, db / f"storm-{workers}.db", args.concurrency, unique_requests(STORM_ITEMS, args.data), workers=workers)
+                )
+                for workers in dict.fromkeys((0, args.workers))
+            ]
 
     bound = args.items * args.latency / args.concurrency
     ratio = bound / throughput.elapsed
     calls_per_item = duplicates.model_calls / args.items
-    lost = STORM_ITEMS - storm.rows
     report = [
         ("1 throughput", "≥ 90 % of the bound", ratio >= 0.9,
-         f"{args.items:,} items at concurrency {args.concurrency}: {throughput.elapsed:.2f} s against an ideal {bound:.2f} s "
-         f"= {ratio:.0%} of the bound ({args.items / throughput.elapsed:.0f} items/s; runner CPU {throughput.cpu_per_item_ms:.1f} ms per item)"),
+         f"{args.items:,} items at concurrency {args.concurrency}, {throughput.workers} worker processes: {throughput.elapsed:.2f} s "
+         f"against an ideal {bound:.2f} s = {ratio:.0%} of the bound ({args.items / throughput.elapsed:.0f} items/s); "
+         f"CPU per item: {cpu_split(throughput)}"),
+        ("1c in-process", "diagnostic, no target", None,
+         f"the same batch without workers: {in_process.elapsed:.2f} s = {bound / in_process.elapsed:.0%} of the bound; "
+         f"CPU per item: {cpu_split(in_process)}"),
         ("1b runner only", "diagnostic, no target", None,
          f"the same batch, the model replaced by a {args.latency * 1000:.0f} ms sleep (no HTTP, no SDK): {alone_elapsed:.2f} s "
          f"= {bound / alone_elapsed:.0%} of the bound (CPU {alone_cpu:.1f} ms per item: drafts, evaluation, store)"),
@@ -267,11 +328,15 @@ def main() -> None:
         ("3 duplicates", "≤ 0.70 calls/item", calls_per_item <= 0.70,
          f"{args.items:,} items, {DUPLICATE_SHARE:.0%} duplicates: {duplicates.model_calls:,} model calls = {calls_per_item:.2f} per item; "
          f"{duplicates.batch.cached:,} reported cached"),
-        ("4 429 storm", "all done, none lost", storm.batch.done == STORM_ITEMS and lost == 0,
-         f"{STORM_ITEMS} items, {STORM_REJECT_RATE:.0%} of calls refused with Retry-After 1 s: {storm.model_rejected:,} 429s; "
-         f"done {storm.batch.done}, failed {storm.batch.failed}, lost {lost}; concurrency fell to {storm.lowest_concurrency}, "
-         f"ended at {storm.final_concurrency}; {storm.elapsed:.1f} s"),
     ]
+    for name, storm in zip(("4 429 storm", "4b with workers"), storms):
+        lost = STORM_ITEMS - storm.rows
+        report.append(
+            (name, "all done, none lost", storm.batch.done == STORM_ITEMS and lost == 0,
+             f"{STORM_ITEMS} items, {storm.workers} worker processes, {STORM_REJECT_RATE:.0%} of calls refused with Retry-After 1 s: "
+             f"{storm.model_rejected:,} 429s; done {storm.batch.done}, failed {storm.batch.failed}, lost {lost}; "
+             f"concurrency fell to {storm.lowest_concurrency}, ended at {storm.final_concurrency}; {storm.elapsed:.1f} s")
+        )  # fmt: skip
     print(f"realise batch bench: mock model latency {args.latency * 1000:.0f} ms on loopback, {source}")
     for name, target, met, measured in report:
         verdict = "      " if met is None else "met   " if met else "MISSED"

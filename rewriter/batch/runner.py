@@ -18,6 +18,13 @@ back to ``queued``. An item's: ``pending`` → ``done`` | ``failed``.
   instead of computed again.
 * **Concurrency** is an AIMD limit shared by every batch: +1 per window of successful model
   calls, halved when the provider answers 429 (at most once per Retry-After period).
+* **Worker processes** (``REALISE_BATCH_WORKERS`` > 0, a :class:`~rewriter.batch.worker.WorkerPool`):
+  the model call and the judging of its answer, the CPU-heavy part of an item, run in N child
+  processes (see ``rewriter/batch/worker.py``). Everything above stays here, in one process with
+  one writer: paging, the limit (their 429s are forwarded to it), duplicates, the cache, the
+  store, budgets, passes. A worker that dies fails its items in flight as transient errors (they
+  stay pending for the next pass) and is restarted; stop() shuts the workers down. With 0 (the
+  default) items are computed in this process, on this event loop.
 """
 
 from __future__ import annotations
@@ -37,10 +44,11 @@ from evaluators import judge_objective
 from rewriter.batch.export import summarise
 from rewriter.batch.model import Batch, PendingItem
 from rewriter.batch.store import BatchStore
+from rewriter.batch.worker import Computed, WorkerPool, compute
 from rewriter.domain import CandidateDraft, Mission, RewriteSpec
 from rewriter.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from rewriter.llm import OpenAIEngine
-from rewriter.pipeline import RewritePipeline
+from rewriter.pipeline import ModelCallRecord, RewritePipeline
 
 log = structlog.get_logger("realise.batch")
 
@@ -147,13 +155,26 @@ class _Run:
 
 class BatchRunner:
     def __init__(
-        self, store: BatchStore, pipeline: RewritePipeline, *, concurrency: int, max_attempts: int = 3, retry_delay: float = 2.0
+        self,
+        store: BatchStore,
+        pipeline: RewritePipeline,
+        *,
+        concurrency: int,
+        max_attempts: int = 3,
+        retry_delay: float = 2.0,
+        workers: WorkerPool | None = None,
     ) -> None:
+        """``pipeline`` computes the items, unless ``workers`` do; it still judges cached items
+        and names the engine in cache keys, so the workers' pipelines must match it."""
         self.store = store
         self.pipeline = pipeline
+        self.workers = workers
         self.limit = AdaptiveLimit(concurrency)
         if isinstance(pipeline.engine, OpenAIEngine):
             pipeline.engine.rate_limit_listeners.append(self.limit.rate_limited)
+        if workers is not None:
+            workers.rate_limit_listeners.append(self.limit.rate_limited)
+            workers.call_observers.append(self._observe_model_call)
         self.max_attempts = max_attempts
         self.retry_delay = retry_delay  # seconds before the second pass; doubles each pass
         self._running: dict[str, asyncio.Task[None]] = {}
@@ -183,12 +204,19 @@ class BatchRunner:
         return self.store.get(batch_id)
 
     async def stop(self) -> None:
-        """Stop every run (app shutdown). In-flight items stay pending and run again on the next start."""
+        """Stop every run (app shutdown), then the workers. In-flight items stay pending and run again on the next start."""
         self._accepting = False
         tasks = list(self._running.values())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        if self.workers is not None:
+            await self.workers.close()
+
+    def _observe_model_call(self, record: ModelCallRecord) -> None:
+        """A worker's model call, reported to this pipeline's observers (the metrics) as if made here."""
+        for observer in self.pipeline.observers:
+            observer(record)
 
     async def _run_in_background(self, batch_id: str) -> None:
         try:
@@ -211,6 +239,8 @@ class BatchRunner:
         if batch.status != "running":  # cancelled or ended meanwhile, e.g. by another process sharing the file
             return batch
         run = _Run(batch, tokens=batch.run_tokens)
+        if self.workers is not None:
+            await self.workers.start()  # started on the first run; restarts any that died since
         started = time.monotonic()
         log.info("batch_started", batch=batch.id, total=batch.total, pending=batch.pending, concurrency=self.limit.current)
         # Ends: each pass either settles every pending item or counts one more attempt against
@@ -280,7 +310,9 @@ class BatchRunner:
             self.store.fail(seq, item.position, exc.message)
         except Exception as exc:
             log.exception("batch_item_crashed", batch=run.batch.id, position=item.position)
-            self.store.fail(seq, item.position, f"internal error ({type(exc).__name__}); it has been logged")
+            # A crash in a worker is named by the class it raised there (logged there too).
+            name = getattr(exc, "type_name", type(exc).__name__)
+            self.store.fail(seq, item.position, f"internal error ({name}); it has been logged")
         finally:
             self.limit.release()
 
@@ -300,25 +332,25 @@ class BatchRunner:
         leader = asyncio.get_running_loop().create_future()
         self._leaders[key] = leader
         try:
-            result = await self.pipeline.rewrite(spec)
-            drafts = [
-                CandidateDraft(objective=c.objective, problem_statement=c.problem_statement, hypothesis=c.hypothesis, key_results=c.key_results)
-                for c in result.candidates
-            ]
-            # An answer the offline engine gave because the model failed is this item's result,
-            # but not what the model would say: it must not be served to later items.
-            reusable = result.engine.fallback_reason is None
+            computed = await self._compute(spec, mission)
             self.store.complete(
                 run.batch.seq,
                 item.position,
-                _encode(summarise(result.assessment, result.candidates)),
-                tokens=result.usage.total_tokens,
+                computed.summary,
+                tokens=computed.tokens,
                 cached=False,
-                cache_entry=(key, _encode(drafts)) if reusable else None,
+                cache_entry=(key, computed.drafts) if computed.reusable else None,
             )
         finally:
             # Written (or failed) before waking the followers, so they find the cache filled.
             del self._leaders[key]
             leader.set_result(None)
-        run.tokens += result.usage.total_tokens
+        run.tokens += computed.tokens
         self.limit.succeeded()
+
+    async def _compute(self, spec: RewriteSpec, mission: Mission) -> Computed:
+        """The model call and the judging of its answer: in a worker process, or here."""
+        if self.workers is not None:
+            # The mission is resolved already (it is part of the key): the worker need not detect it again.
+            return await self.workers.rewrite(msgspec.structs.replace(spec, mission=mission))
+        return await compute(self.pipeline, spec)
