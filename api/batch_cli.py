@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import sys
 import time
@@ -187,6 +188,8 @@ async def _run_local(args: argparse.Namespace, settings: Settings, options: Batc
     from api.services import build_services
 
     services = build_services(settings)
+    gc.collect()
+    gc.freeze()  # what exists now lives until the batch ends; full collections need not re-scan it
     store, runner = services.batch_store, services.batch_runner
     started = time.monotonic()
     try:

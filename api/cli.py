@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from collections.abc import Sequence
 
@@ -84,6 +85,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from api.app import create_app
 
         app = create_app(settings)
+        # What exists now (modules, the SDK's pydantic models, templates, lexicons) lives as long
+        # as the server. Frozen, it is no longer re-scanned by every full collection: unfrozen,
+        # those scans paused the event loop for 150-250 ms every few seconds under load.
+        gc.collect()
+        gc.freeze()
         uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, timeout_graceful_shutdown=30)
         return 0
 

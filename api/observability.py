@@ -55,7 +55,7 @@ def configure_logging(*, fmt: str = "auto", level: str = "INFO", secrets: Iterab
     renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(colors=False)
     # Client libraries log every HTTP call at INFO (URLs, status) in their own format; our access
     # and model-call lines already say what matters, in one format.
-    for noisy in ("httpx", "httpcore", "openai"):
+    for noisy in ("httpx", "httpx2", "httpcore", "openai"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     structlog.configure(
         processors=[
