@@ -1,7 +1,9 @@
 """The model engine against respx-mocked HTTP: retries, fallbacks, re-asks and error mapping.
 
-respx intercepts httpx, not httpx2 (openai ≥ 3's default transport), so the engine's client
-is built with an ``httpx.AsyncClient`` — the same choice production makes (see rewriter/llm.py).
+respx intercepts httpx, not httpx2 (openai ≥ 3's stack), so these tests build the engine's client
+with ``transport="httpx"`` (a plain ``httpx.AsyncClient``). Production uses the SDK's aiohttp
+transport (see rewriter/llm.py ``build_client``); the integration tests drive that one against
+the loopback mock server.
 """
 
 from __future__ import annotations
