@@ -38,6 +38,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import httpx
 import httpx2
 import msgspec
@@ -141,6 +142,23 @@ def is_transient(exc: BaseException) -> bool:
         return True
     if isinstance(exc, openai.APIStatusError):
         return exc.status_code in RETRYABLE_STATUS or exc.status_code >= 500
+    return False
+
+
+def closed_while_idle(exc: BaseException) -> bool:
+    """Whether a call failed because the server had closed the keep-alive connection it was
+    sent on (servers drop idle connections after a few seconds, and a pooled one can be picked
+    just as that happens). The SDK reports this as a timeout or connection error; the cause
+    chain says what it was."""
+    seen: BaseException | None = exc
+    for _ in range(8):  # cause chains are short; never loop on a cycle
+        if seen is None:
+            return False
+        if isinstance(seen, aiohttp.ServerDisconnectedError):
+            return True
+        if isinstance(seen, (httpx.RemoteProtocolError, httpx2.RemoteProtocolError)) and "without sending" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
     return False
 
 
@@ -353,6 +371,8 @@ class OpenAIEngine:
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
+        if state.attempt_number == 1 and exc is not None and closed_while_idle(exc):
+            return 0.0  # a stale pooled connection, not a struggling server: no reason to wait
         server_says = retry_after_seconds(getattr(exc, "response", None)) if exc else None
         if server_says is not None:
             return min(server_says, self.retry.max_retry_after)

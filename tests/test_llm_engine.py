@@ -306,3 +306,33 @@ async def test_the_default_transport_is_the_sdks_aiohttp_client_and_unknown_ones
         await client.close()
     with pytest.raises(ValueError, match="unknown HTTP transport"):
         build_client(api_key=None, base_url=BASE, timeout=5, transport="carrier-pigeon")
+
+
+def _chained(*errors: BaseException) -> BaseException:
+    """errors[0] raised from errors[1] raised from …, as the SDK and its transport chain them."""
+    for outer, inner in zip(errors, errors[1:]):
+        outer.__cause__ = inner
+    return errors[0]
+
+
+def test_a_connection_the_server_closed_while_idle_is_retried_at_once_other_failures_back_off(engine):
+    import aiohttp
+    import httpx2
+    import openai
+    from tenacity import RetryCallState
+
+    request = httpx2.Request("POST", URL)
+    stale = _chained(openai.APITimeoutError(request=request), httpx2.ConnectTimeout("Server disconnected"), aiohttp.ServerDisconnectedError())
+    slow = _chained(openai.APITimeoutError(request=request), httpx2.ReadTimeout("timed out"))
+    engine.retry = RetryPolicy(initial_wait=1.0, max_wait=8.0)
+
+    def first_wait(exc: BaseException, attempt: int = 1) -> float:
+        state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})
+        state.attempt_number = attempt
+        state.set_exception((type(exc), exc, None))
+        return engine._wait(state)
+
+    assert first_wait(stale) == 0.0
+    # A second failure in a row is not a stale connection any more: back off as usual.
+    waits = [first_wait(stale, attempt=2) for _ in range(20)] + [first_wait(slow) for _ in range(20)]
+    assert max(waits) > 0.0 and all(0.0 <= w <= 8.0 for w in waits)
