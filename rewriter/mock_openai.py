@@ -370,6 +370,7 @@ class MockOpenAI:
                 return
 
     async def _chat_completions(self, body: bytes, send: Send) -> None:
+        received = time.monotonic()
         request = _parse_json_object(body)
         messages = request.get("messages")
         if not isinstance(messages, list) or not all(isinstance(message, dict) for message in messages):
@@ -406,10 +407,13 @@ class MockOpenAI:
             message = "JSON schema conversion failed: unsupported schema construct"
             await _send(send, 500, {"error": {"code": 500, "message": message, "type": "server_error"}})
             return
-        await asyncio.sleep(self.settings.latency)
         system_text = next((str(m.get("content", "")) for m in messages if m.get("role") == "system"), "")
         content = json.dumps(build_candidates(request_text, echo=self._mode == "echo", system_text=system_text))
-        await _send(send, 200, self._completion(request, content, "stop"))
+        payload = json.dumps(self._completion(request, content, "stop")).encode()
+        # The latency is the time to answer: the mock's own work counts against it, so a burst
+        # of calls is not answered later than the latency promises (as long as the CPU keeps up).
+        await asyncio.sleep(max(0.0, self.settings.latency - (time.monotonic() - received)))
+        await _send(send, 200, payload)
 
     async def _play_scripted(
         self, entry: dict[str, Any], request: dict[str, Any], request_text: str, send: Send

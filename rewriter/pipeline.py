@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -68,21 +68,31 @@ class RewritePipeline:
     def resolve_mission(spec: RewriteSpec) -> Mission:
         return detect_mission(spec.request) if spec.mission == "auto" else spec.mission
 
-    async def rewrite(self, spec: RewriteSpec) -> RewriteResult:
-        assessment = judge_objective(spec.request, self.evaluator_config)
+    async def rewrite(
+        self, spec: RewriteSpec, *, model_call_ended: Callable[[], Awaitable[None]] | None = None
+    ) -> RewriteResult:
+        """``model_call_ended``, if given, is awaited as soon as the engine has answered or failed
+        (not when cancelled), before anything is judged: a caller that bounds model calls in
+        flight (the batch runner) frees its slot there, and may make the judging wait its turn."""
         mission = self.resolve_mission(spec)
+        failure: UpstreamError | None = None
         try:
             generation = await self._generate(spec, mission)
         except UpstreamError as exc:
+            failure = exc
+        if model_call_ended is not None:
+            await model_call_ended()
+        if failure is not None:
             if not self.fallback_to_offline:
-                raise
-            log.warning("model_failed_falling_back", error=exc.message, attempts=exc.attempts)
+                raise failure
+            log.warning("model_failed_falling_back", error=failure.message, attempts=failure.attempts)
             generation = self.offline.generate_now(spec, mission)
-            generation.engine.fallback_reason = exc.message
+            generation.engine.fallback_reason = failure.message
             # The failed attempts were still made; say so in the bill.
-            generation.usage = Usage(calls=exc.attempts)
+            generation.usage = Usage(calls=failure.attempts)
         return RewriteResult(
-            assessment=assessment,
+            # Judged after the model call, which need not wait for it.
+            assessment=judge_objective(spec.request, self.evaluator_config),
             mission=mission,
             candidates=self.rank(generation.drafts, spec),
             engine=generation.engine,

@@ -327,9 +327,9 @@ def test_the_cli_runs_a_file_with_workers_and_leaves_no_worker_behind(tmp_path, 
     sent = []
     rewrite = WorkerPool.rewrite
 
-    async def counted(self, spec):
+    async def counted(self, spec, model_call_ended=None):
         sent.append(spec.request)
-        return await rewrite(self, spec)
+        return await rewrite(self, spec, model_call_ended)
 
     monkeypatch.setattr(WorkerPool, "rewrite", counted)
     out = tmp_path / "out.jsonl"

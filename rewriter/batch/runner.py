@@ -16,8 +16,13 @@ back to ``queued``. An item's: ``pending`` → ``done`` | ``failed``.
   mission, and the engine's own identity: provider, model, prompt version). A stored
   generation for the key is reused; an identical item already being computed is waited for
   instead of computed again.
-* **Concurrency** is an AIMD limit shared by every batch: +1 per window of successful model
-  calls, halved when the provider answers 429 (at most once per Retry-After period).
+* **Concurrency** is an AIMD limit on model calls in flight, shared by every batch: +1 per
+  window of successful model calls, halved when the provider answers 429 (at most once per
+  Retry-After period). An item holds its slot until its model call has answered (or it turned
+  out to be cached), not while its answer is judged and stored: judging one item must not
+  keep the provider idle. Answers are judged one per turn of the event loop
+  (:class:`~rewriter.batch.slots.JudgingLane`), and items in progress, judging included, are
+  bounded by twice the ceiling, so a slow judge cannot pile up answers.
 * **Worker processes** (``REALISE_BATCH_WORKERS`` > 0, a :class:`~rewriter.batch.worker.WorkerPool`):
   the model call and the judging of its answer, the CPU-heavy part of an item, run in N child
   processes (see ``rewriter/batch/worker.py``). Everything above stays here, in one process with
@@ -33,7 +38,6 @@ import asyncio
 import hashlib
 import time
 import unicodedata
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,6 +47,7 @@ import structlog
 from evaluators import judge_objective
 from rewriter.batch.export import summarise
 from rewriter.batch.model import Batch, PendingItem
+from rewriter.batch.slots import AdaptiveLimit, FairSlots, JudgingLane, Pacer
 from rewriter.batch.store import BatchStore
 from rewriter.batch.worker import Computed, WorkerPool, compute
 from rewriter.domain import CandidateDraft, Mission, RewriteSpec
@@ -57,73 +62,6 @@ MAX_PASS_DELAY = 60.0
 TRANSIENT = (UpstreamUnavailable, UpstreamTimeout)
 _encode = msgspec.json.encode
 _decode_drafts = msgspec.json.Decoder(list[CandidateDraft]).decode
-
-
-class AdaptiveLimit:
-    """A concurrency limit that backs off when the provider pushes back (AIMD, as TCP does).
-
-    Additive increase: each successful call adds ``1/limit``, so the limit grows by about one
-    per round of calls. Multiplicative decrease: a 429 halves it, but only once per
-    Retry-After period, because the calls already in flight when the provider started
-    refusing will all see 429s for the same congestion. Waiters are served first come, first
-    served, so concurrent batches share the slots.
-    """
-
-    DECREASE = 0.5
-    DEFAULT_HOLD = 1.0  # seconds between decreases when the provider gives no Retry-After
-    FLOOR = 1
-
-    def __init__(self, ceiling: int, *, clock: Callable[[], float] = time.monotonic) -> None:
-        self.ceiling = ceiling
-        self.limit = float(ceiling)
-        self.in_use = 0
-        self._clock = clock
-        self._hold_until = float("-inf")
-        self._waiters: deque[asyncio.Future[None]] = deque()
-
-    @property
-    def current(self) -> int:
-        return max(self.FLOOR, int(self.limit))
-
-    async def acquire(self) -> None:
-        if self.in_use < self.current and not self._waiters:
-            self.in_use += 1
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        try:
-            await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled():
-                self.release()  # handed a slot just as we were cancelled: pass it on
-            else:
-                self._waiters.remove(waiter)
-            raise
-
-    def release(self) -> None:
-        self.in_use -= 1
-        self._hand_over()
-
-    def succeeded(self) -> None:
-        self.limit = min(float(self.ceiling), self.limit + 1 / self.limit)
-        self._hand_over()
-
-    def rate_limited(self, retry_after: float | None) -> None:
-        """An ``OpenAIEngine.rate_limit_listeners`` callback: the provider answered 429."""
-        now = self._clock()
-        if now < self._hold_until:
-            return
-        self._hold_until = now + (retry_after or self.DEFAULT_HOLD)
-        before = self.current
-        self.limit = max(float(self.FLOOR), self.limit * self.DECREASE)
-        log.info("batch_concurrency_lowered", before=before, after=self.current, retry_after=retry_after)
-
-    def _hand_over(self) -> None:
-        # The slot is counted as taken when handed over, so nobody can overtake the waiter.
-        while self._waiters and self.in_use < self.current:
-            waiter = self._waiters.popleft()
-            self.in_use += 1
-            waiter.set_result(None)
 
 
 def _normalised(text: str | None) -> str:
@@ -170,6 +108,9 @@ class BatchRunner:
         self.pipeline = pipeline
         self.workers = workers
         self.limit = AdaptiveLimit(concurrency)
+        self._in_progress = FairSlots(2 * concurrency)
+        self._lane = JudgingLane()  # for items computed here (workers have their own)
+        self._pacer = Pacer()
         if isinstance(pipeline.engine, OpenAIEngine):
             pipeline.engine.rate_limit_listeners.append(self.limit.rate_limited)
         if workers is not None:
@@ -279,11 +220,18 @@ class BatchRunner:
                 if not page:
                     break
                 for item in page:
-                    await self.limit.acquire()
+                    await self._in_progress.acquire()
+                    try:
+                        await self.limit.acquire()
+                    except BaseException:
+                        self._in_progress.release()
+                        raise
                     # Checked with the slot in hand: the call that freed it may have used up the budget.
                     if run.budget_exhausted:
                         self.limit.release()
+                        self._in_progress.release()
                         break
+                    await self._pacer.wait(self.limit.current)
                     task = asyncio.create_task(self._process(run, item))
                     in_flight.add(task)
                     task.add_done_callback(in_flight.discard)
@@ -298,8 +246,16 @@ class BatchRunner:
     async def _process(self, run: _Run, item: PendingItem) -> None:
         """Do one item and record how it ended; never raises (but for cancellation)."""
         seq = run.batch.seq
+        holds_slot = True
+
+        def free_slot() -> None:  # once: when the model call ends, or when the item does
+            nonlocal holds_slot
+            if holds_slot:
+                holds_slot = False
+                self.limit.release()
+
         try:
-            await self._rewrite(run, item)
+            await self._rewrite(run, item, free_slot)
         except TRANSIENT as exc:
             run.retry_after = max(run.retry_after, getattr(exc, "retry_after", None) or 0.0)
             if item.attempts + 1 >= self.max_attempts:
@@ -314,9 +270,10 @@ class BatchRunner:
             name = getattr(exc, "type_name", type(exc).__name__)
             self.store.fail(seq, item.position, f"internal error ({name}); it has been logged")
         finally:
-            self.limit.release()
+            free_slot()
+            self._in_progress.release()
 
-    async def _rewrite(self, run: _Run, item: PendingItem) -> None:
+    async def _rewrite(self, run: _Run, item: PendingItem, free_slot: Callable[[], None]) -> None:
         spec = run.batch.options.spec_for(item.request, item.context)
         mission = RewritePipeline.resolve_mission(spec)
         key = cache_key(spec, mission, self.pipeline.engine.cache_identity(mission))
@@ -324,6 +281,7 @@ class BatchRunner:
             await asyncio.shield(leader)  # shielded: our cancellation must not cancel the leader's signal
         generation = self.store.cached_generation(key)
         if generation is not None:
+            free_slot()  # no model call to make
             # What RewritePipeline.rewrite does after the engine: judge the input, rank the drafts.
             assessment = judge_objective(spec.request, self.pipeline.evaluator_config)
             candidates = self.pipeline.rank(_decode_drafts(generation), spec)
@@ -331,8 +289,14 @@ class BatchRunner:
             return
         leader = asyncio.get_running_loop().create_future()
         self._leaders[key] = leader
+        started = time.monotonic()
+
+        def model_call_ended() -> None:
+            self._pacer.observe(time.monotonic() - started)
+            free_slot()
+
         try:
-            computed = await self._compute(spec, mission)
+            computed = await self._compute(spec, mission, model_call_ended)
             self.store.complete(
                 run.batch.seq,
                 item.position,
@@ -348,9 +312,9 @@ class BatchRunner:
         run.tokens += computed.tokens
         self.limit.succeeded()
 
-    async def _compute(self, spec: RewriteSpec, mission: Mission) -> Computed:
+    async def _compute(self, spec: RewriteSpec, mission: Mission, model_call_ended: Callable[[], None]) -> Computed:
         """The model call and the judging of its answer: in a worker process, or here."""
         if self.workers is not None:
             # The mission is resolved already (it is part of the key): the worker need not detect it again.
-            return await self.workers.rewrite(msgspec.structs.replace(spec, mission=mission))
-        return await compute(self.pipeline, spec)
+            return await self.workers.rewrite(msgspec.structs.replace(spec, mission=mission), model_call_ended)
+        return await compute(self.pipeline, spec, model_call_ended, self._lane)

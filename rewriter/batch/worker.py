@@ -13,7 +13,9 @@ single writer: the store, the concurrency limit, duplicate detection, the cache,
   message (below). Parent → worker: :class:`Configure` (first), :class:`Rewrite`,
   :class:`Cancel`; end of input means stop. Worker → parent: :class:`Ready`, then for each
   item :class:`Done` (the stored summary, the reusable drafts, the tokens) or :class:`Failed`
-  (the error class, so the parent raises what the in-process pipeline would have raised), and
+  (the error class, so the parent raises what the in-process pipeline would have raised), before
+  either :class:`CallEnded` once its model call has answered (the parent frees the item's
+  concurrency slot then), and
   events as they happen: :class:`RateLimited` (a 429, for the parent's AIMD limit) and
   :class:`ModelCall` (for the parent's metrics). The worker's stdout is reserved for frames;
   anything printed goes to stderr, which is the parent's.
@@ -48,7 +50,8 @@ import msgspec
 import structlog
 
 from rewriter.batch.export import summarise
-from rewriter.domain import CandidateDraft, RewriteSpec
+from rewriter.batch.slots import JudgingLane
+from rewriter.domain import CandidateDraft, RewriteResult, RewriteSpec
 from rewriter.errors import UpstreamBadOutput, UpstreamError, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 from rewriter.pipeline import ModelCallRecord, RewritePipeline
 
@@ -74,8 +77,32 @@ class Computed(msgspec.Struct, array_like=True):
     reusable: bool  # False when the offline engine answered because the model failed
 
 
-async def compute(pipeline: RewritePipeline, spec: RewriteSpec) -> Computed:
-    result = await pipeline.rewrite(spec)
+async def compute(
+    pipeline: RewritePipeline,
+    spec: RewriteSpec,
+    model_call_ended: Callable[[], None] | None = None,
+    lane: JudgingLane | None = None,
+) -> Computed:
+    """One item: ``model_call_ended`` is called once its model call has answered or failed; the
+    judging then waits for its turn in ``lane``."""
+    in_lane = False
+
+    async def call_ended() -> None:
+        nonlocal in_lane
+        if model_call_ended is not None:
+            model_call_ended()
+        if lane is not None:
+            await lane.acquire()
+            in_lane = True
+
+    try:
+        return _computed(await pipeline.rewrite(spec, model_call_ended=call_ended))
+    finally:
+        if in_lane:
+            lane.release()  # type: ignore[union-attr]  # in_lane implies a lane
+
+
+def _computed(result: RewriteResult) -> Computed:
     drafts = [
         CandidateDraft(objective=c.objective, problem_statement=c.problem_statement, hypothesis=c.hypothesis, key_results=c.key_results)
         for c in result.candidates
@@ -126,6 +153,13 @@ class Failed(msgspec.Struct, tag="failed", array_like=True):
     calls: list[ModelCallRecord] = []
 
 
+class CallEnded(msgspec.Struct, tag="call_ended", array_like=True):
+    """The item's model call has answered or failed; its judging goes on (the parent frees the
+    item's concurrency slot: the limit bounds model calls, not judging)."""
+
+    id: int
+
+
 class RateLimited(msgspec.Struct, tag="rate_limited", array_like=True):
     retry_after: float | None
 
@@ -137,7 +171,7 @@ class ModelCall(msgspec.Struct, tag="model_call", array_like=True):
 
 
 ToWorker: TypeAlias = Configure | Rewrite | Cancel
-FromWorker: TypeAlias = Ready | Done | Failed | RateLimited | ModelCall
+FromWorker: TypeAlias = Ready | CallEnded | Done | Failed | RateLimited | ModelCall
 
 _encoder = msgspec.msgpack.Encoder()
 _decode_to_worker = msgspec.msgpack.Decoder(ToWorker).decode
@@ -218,6 +252,7 @@ class _Worker:
         self.slot = slot
         self.process = process
         self.pending: dict[int, asyncio.Future[Computed]] = {}
+        self.call_ended: dict[int, Callable[[], None]] = {}  # items whose model call has not ended yet
         self.alive = True
         self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.started_at = time.monotonic()
@@ -297,12 +332,17 @@ class WorkerPool:
         if not self.pids:
             raise WorkerStartError(f"no batch worker could be started: {self._last_start_error}")
 
-    async def rewrite(self, spec: RewriteSpec) -> Computed:
-        """One item in the least busy worker; raises what the pipeline raised there."""
+    async def rewrite(self, spec: RewriteSpec, model_call_ended: Callable[[], None] | None = None) -> Computed:
+        """One item in the least busy worker; raises what the pipeline raised there.
+
+        ``model_call_ended`` is called when the worker says the item's model call has ended
+        (before it judges the answer); not at all if the item ends otherwise first."""
         worker = await self._least_loaded()
         item = next(self._ids)
         future: asyncio.Future[Computed] = asyncio.get_running_loop().create_future()
         worker.pending[item] = future
+        if model_call_ended is not None:
+            worker.call_ended[item] = model_call_ended
         worker.send(Rewrite(item, spec))
         try:
             return await future
@@ -310,6 +350,8 @@ class WorkerPool:
             if worker.pending.pop(item, None) is not None and worker.alive:
                 worker.send(Cancel(item))
             raise
+        finally:
+            worker.call_ended.pop(item, None)
 
     async def close(self) -> None:
         """Stop every worker: end of input, then a kill for any that outstays stop_timeout."""
@@ -391,7 +433,10 @@ class WorkerPool:
         try:
             while (body := await read_frame(stdout)) is not None:
                 message = _decode_from_worker(body)
-                if isinstance(message, (Done, Failed)):
+                if isinstance(message, CallEnded):
+                    if (ended := worker.call_ended.pop(message.id, None)) is not None:
+                        ended()
+                elif isinstance(message, (Done, Failed)):
                     self._observe(message.calls)
                     future = worker.pending.pop(message.id, None)
                     if future is not None and not future.done():
@@ -430,6 +475,7 @@ class WorkerPool:
             worker.ready.set_exception(WorkerStartError(f"the batch worker exited before it was ready ({reason})"))
             worker.ready.exception()  # retrieved here too: nobody may be waiting any more
         pending, worker.pending = worker.pending, {}
+        worker.call_ended.clear()
         for future in pending.values():
             if not future.done():
                 future.set_exception(WorkerLost(f"the batch worker process running this item exited ({reason})"))
@@ -479,6 +525,7 @@ async def serve(factory: PipelineFactory, frames_out: int) -> None:
     if listeners is not None:
         listeners.append(lambda retry_after: send(RateLimited(retry_after)))
     tasks: dict[int, asyncio.Task[None]] = {}
+    lane = JudgingLane()
     item_calls: contextvars.ContextVar[list[ModelCallRecord] | None] = contextvars.ContextVar("item_calls", default=None)
 
     def observe(record: ModelCallRecord) -> None:
@@ -495,7 +542,7 @@ async def serve(factory: PipelineFactory, frames_out: int) -> None:
         calls: list[ModelCallRecord] = []
         item_calls.set(calls)  # this task's own context
         try:
-            computed = await compute(pipeline, item.spec)
+            computed = await compute(pipeline, item.spec, lambda: send(CallEnded(item.id)), lane)
         except asyncio.CancelledError:
             raise  # the parent dropped it: no answer expected
         except Exception as exc:
