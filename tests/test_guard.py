@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import msgspec
+
 from rewriter.domain import CandidateDraft, KeyResultDraft
 from rewriter.guard import SHINGLE, OutputGuard
 
@@ -51,3 +53,19 @@ def test_secrets_are_dropped_and_too_short_ones_are_ignored():
     kept, dropped = guard.screen([draft(key_result="Use key sk-live-123456 to call it"), draft("Make abc simpler")])
     assert [d.objective for d in kept] == ["Make abc simpler"]
     assert dropped == ["a secret"]
+
+
+def test_a_run_split_across_two_fields_is_not_one_run():
+    words = RUN.split()
+    half = SHINGLE // 2
+    split = CandidateDraft(
+        objective="Make search easier: " + " ".join(words[:half]),
+        problem_statement=" ".join(words[half:SHINGLE]) + " is what we heard.",
+        hypothesis="We believe a supported search will cut toil.",
+        key_results=[KeyResultDraft(text="Support hours fall by a third", metric="support hours")],
+    )
+    kept, dropped = OutputGuard(instructions=INSTRUCTIONS).screen([split])
+    assert kept == [split] and dropped == []
+    # The same words in one field are a copied run.
+    joined = msgspec.structs.replace(split, objective="Make search easier: " + " ".join(words[:SHINGLE]))
+    assert OutputGuard(instructions=INSTRUCTIONS).screen([joined])[1] == ["the system instructions"]
