@@ -77,6 +77,32 @@ def cache_key(spec: RewriteSpec, mission: Mission, engine_identity: str) -> str:
     return hashlib.sha256(_encode(fields)).hexdigest()
 
 
+class _ModelSlot:
+    """An item's place among the model calls in flight: taken, after the pacer's spacing, just
+    before its call; given back as soon as the model has answered, or when the item ends."""
+
+    def __init__(self, limit: AdaptiveLimit, pacer: Pacer) -> None:
+        self.limit = limit
+        self.pacer = pacer
+        self.held = False
+        self._call_started = 0.0
+
+    async def take(self) -> None:
+        await self.limit.acquire()
+        self.held = True
+        await self.pacer.wait(self.limit.current)
+        self._call_started = time.monotonic()
+
+    def call_ended(self) -> None:
+        self.pacer.observe(time.monotonic() - self._call_started)
+        self.give_back()
+
+    def give_back(self) -> None:
+        if self.held:
+            self.held = False
+            self.limit.release()
+
+
 @dataclass
 class _Run:
     """One batch's run in this process."""
@@ -221,17 +247,10 @@ class BatchRunner:
                     break
                 for item in page:
                     await self._in_progress.acquire()
-                    try:
-                        await self.limit.acquire()
-                    except BaseException:
-                        self._in_progress.release()
-                        raise
-                    # Checked with the slot in hand: the call that freed it may have used up the budget.
+                    # Checked with the place in hand: the item that freed it may have used up the budget.
                     if run.budget_exhausted:
-                        self.limit.release()
                         self._in_progress.release()
                         break
-                    await self._pacer.wait(self.limit.current)
                     task = asyncio.create_task(self._process(run, item))
                     in_flight.add(task)
                     task.add_done_callback(in_flight.discard)
@@ -246,16 +265,9 @@ class BatchRunner:
     async def _process(self, run: _Run, item: PendingItem) -> None:
         """Do one item and record how it ended; never raises (but for cancellation)."""
         seq = run.batch.seq
-        holds_slot = True
-
-        def free_slot() -> None:  # once: when the model call ends, or when the item does
-            nonlocal holds_slot
-            if holds_slot:
-                holds_slot = False
-                self.limit.release()
-
+        slot = _ModelSlot(self.limit, self._pacer)
         try:
-            await self._rewrite(run, item, free_slot)
+            await self._rewrite(run, item, slot)
         except TRANSIENT as exc:
             run.retry_after = max(run.retry_after, getattr(exc, "retry_after", None) or 0.0)
             if item.attempts + 1 >= self.max_attempts:
@@ -270,10 +282,10 @@ class BatchRunner:
             name = getattr(exc, "type_name", type(exc).__name__)
             self.store.fail(seq, item.position, f"internal error ({name}); it has been logged")
         finally:
-            free_slot()
+            slot.give_back()
             self._in_progress.release()
 
-    async def _rewrite(self, run: _Run, item: PendingItem, free_slot: Callable[[], None]) -> None:
+    async def _rewrite(self, run: _Run, item: PendingItem, slot: _ModelSlot) -> None:
         spec = run.batch.options.spec_for(item.request, item.context)
         mission = RewritePipeline.resolve_mission(spec)
         key = cache_key(spec, mission, self.pipeline.engine.cache_identity(mission))
@@ -281,22 +293,20 @@ class BatchRunner:
             await asyncio.shield(leader)  # shielded: our cancellation must not cancel the leader's signal
         generation = self.store.cached_generation(key)
         if generation is not None:
-            free_slot()  # no model call to make
             # What RewritePipeline.rewrite does after the engine: judge the input, rank the drafts.
             assessment = judge_objective(spec.request, self.pipeline.evaluator_config)
             candidates = self.pipeline.rank(_decode_drafts(generation), spec)
             self.store.complete(run.batch.seq, item.position, _encode(summarise(assessment, candidates)), tokens=0, cached=True)
             return
+        # A leader from here on, before any await: an identical item must wait for this one.
         leader = asyncio.get_running_loop().create_future()
         self._leaders[key] = leader
-        started = time.monotonic()
-
-        def model_call_ended() -> None:
-            self._pacer.observe(time.monotonic() - started)
-            free_slot()
-
         try:
-            computed = await self._compute(spec, mission, model_call_ended)
+            await slot.take()
+            # Checked with the slot in hand: the call that freed it may have used up the budget.
+            if run.budget_exhausted:
+                return  # stays pending; the run ends as failed
+            computed = await self._compute(spec, mission, slot.call_ended)
             self.store.complete(
                 run.batch.seq,
                 item.position,

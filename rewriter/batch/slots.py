@@ -43,7 +43,7 @@ class FairSlots:
         except asyncio.CancelledError:
             if waiter.done() and not waiter.cancelled():
                 self.release()  # handed a slot just as we were cancelled: pass it on
-            else:
+            elif waiter in self._waiters:  # (a hand-over may have skipped it already)
                 self._waiters.remove(waiter)
             raise
 
@@ -55,6 +55,8 @@ class FairSlots:
         # The slot is counted as taken when handed over, so nobody can overtake the waiter.
         while self._waiters and self.in_use < self.current:
             waiter = self._waiters.popleft()
+            if waiter.done():
+                continue  # cancelled while it waited; its task has yet to unwind
             self.in_use += 1
             waiter.set_result(None)
 
@@ -114,17 +116,18 @@ class AdaptiveLimit(FairSlots):
 
 
 class Pacer:
-    """Spaces the starts of model calls: at least half a call's latency over the slots apart.
+    """Spaces the starts of model calls: a quarter of a call's latency over the slots apart.
 
     Calls started together come back together, and a burst of answers is read, judged and
     stored one after another, so the last of them hold their slots longest; and since each
     answer frees the slot for the next call at once, the burst repeats every round. Spacing
-    starts by ``latency / slots / 2`` (half the steady rate the slots allow, so it never
-    limits throughput) spreads a burst over the round within a round or two. The latency is
-    a moving average of calls observed; until one is, nothing is spaced.
+    starts by ``latency / slots / 4`` (a quarter of the steady spacing the slots allow, so it
+    never limits throughput) spreads a burst out within a round or two. The latency is a
+    moving average of the calls observed; until one is, nothing is spaced.
     """
 
     SMOOTHING = 0.2
+    SPREAD = 4
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.latency: float | None = None
@@ -139,12 +142,15 @@ class Pacer:
             self.latency += self.SMOOTHING * (seconds - self.latency)
 
     def gap(self, slots: int) -> float:
-        return 0.0 if self.latency is None else self.latency / max(slots, 1) / 2
+        return 0.0 if self.latency is None else self.latency / max(slots, 1) / self.SPREAD
 
     async def wait(self, slots: int) -> None:
-        """Return when the next call may start, with ``slots`` calls allowed in flight."""
+        """Return when the next call may start, with ``slots`` calls allowed in flight.
+
+        Each caller reserves its start time before sleeping, so concurrent callers are
+        spaced in the order they came."""
         now = self._clock()
-        if now < self._next_start:
-            await asyncio.sleep(self._next_start - now)
-            now = self._next_start
-        self._next_start = now + self.gap(slots)
+        start = max(now, self._next_start)
+        self._next_start = start + self.gap(slots)
+        if start > now:
+            await asyncio.sleep(start - now)
