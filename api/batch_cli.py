@@ -193,6 +193,13 @@ async def _run_local(args: argparse.Namespace, settings: Settings, options: Batc
     store, runner = services.batch_store, services.batch_runner
     started = time.monotonic()
     try:
+        # Before anything is stored: a batch left queued here would be run by that other process.
+        if not runner.claim():
+            console.print(
+                f"[red]{runner.lock.holder()} is running the batches of {store.path}.[/] "
+                "Send the file to that server instead (--url URL), or stop it first."
+            )
+            return 2
         with args.file.open("rb") as file:
             fmt, items = read_backlog(file, filename=args.file.name)
             digest = _file_digest(args.file, fmt, options)

@@ -76,3 +76,17 @@ def test_unreadable_files_and_bad_flags_are_usage_errors(tmp_path):
     assert unreadable.returncode == 2 and "export it as CSV" in " ".join(unreadable.stderr.split())  # rich wraps lines
     remote_concurrency = realise(str(FIXTURES / "user_stories.txt"), "--url", "http://127.0.0.1:9", "--concurrency", "4", tmp_path=tmp_path)
     assert remote_concurrency.returncode == 2 and "REALISE_BATCH_CONCURRENCY" in remote_concurrency.stderr
+
+
+def test_in_process_refuses_a_database_whose_batches_a_running_server_runs_and_stores_nothing(tmp_path):
+    env = {"REALISE_ENGINE": "offline", "REALISE_DB_PATH": str(tmp_path / "cli.db"), "REALISE_LOG_LEVEL": "WARNING"}
+    with run_realise_server(env=env):
+        before = batches_in(tmp_path)
+        refused = realise(str(FIXTURES / "user_stories.txt"), "--out", str(tmp_path / "out.csv"), tmp_path=tmp_path)
+        assert refused.returncode == 2
+        said = " ".join((refused.stdout + refused.stderr).split())  # unwrapped
+        assert "is running the batches of" in said and "--url URL" in said
+        assert batches_in(tmp_path) == before  # nothing queued that the server would then run
+    # With the server gone, the same command runs.
+    done = realise(str(FIXTURES / "user_stories.txt"), "--out", str(tmp_path / "out.csv"), tmp_path=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -203,3 +203,32 @@ async def test_a_429_from_the_model_lowers_the_batch_concurrency_for_a_while_and
     assert (batch.done, batch.failed) == (6, 0)
     assert seen_after_429 == [2]  # halved by the 429 ...
     assert runner.limit.current == 4  # ... and raised again by the successes that followed
+
+
+async def test_one_runner_per_database_file_a_second_stands_by_and_takes_over_when_the_first_stops(tmp_path, monkeypatch):
+    from rewriter.batch import runner as runner_module
+    from rewriter.batch.errors import BatchConflict as Conflict
+
+    monkeypatch.setattr(runner_module, "LOCK_POLL_SECONDS", 0.02)
+    first_store, second_store = BatchStore(tmp_path / "shared.db"), BatchStore(tmp_path / "shared.db")
+    first, second = runner_for(first_store, ScriptedEngine()), runner_for(second_store, ScriptedEngine())
+    try:
+        await first.start()
+        await second.start()  # stands by: the first holds the file
+        batch_id = submit(second_store, "Upgrade Elasticsearch", "Build a chatbot")
+        second.submit(batch_id)
+        with pytest.raises(Conflict, match="is running the batches of"):
+            await second.run(batch_id)
+        await asyncio.sleep(0.1)
+        assert second_store.get(batch_id).status == "queued"  # waiting, not run by the one on standby
+        await first.stop()  # releases the file: the second takes over and runs what waits
+        for _ in range(200):
+            if second_store.get(batch_id).status == "done":
+                break
+            await asyncio.sleep(0.01)
+        assert second_store.get(batch_id).status == "done"
+        assert first.lock.held is False and second.lock.held is True
+    finally:
+        await second.stop()
+        first_store.close()
+        second_store.close()

@@ -46,6 +46,8 @@ import structlog
 
 from evaluators import judge_objective
 from rewriter.batch.export import summarise
+from rewriter.batch.errors import BatchConflict
+from rewriter.batch.lock import RunnerLock
 from rewriter.batch.model import Batch, PendingItem
 from rewriter.batch.slots import AdaptiveLimit, FairSlots, JudgingLane, Pacer
 from rewriter.batch.store import BatchStore
@@ -58,6 +60,7 @@ from rewriter.pipeline import ModelCallRecord, RewritePipeline
 log = structlog.get_logger("realise.batch")
 
 PAGE_SIZE = 256
+LOCK_POLL_SECONDS = 2.0  # how often a runner on standby tries to take over
 MAX_PASS_DELAY = 60.0
 TRANSIENT = (UpstreamUnavailable, UpstreamTimeout)
 _encode = msgspec.json.encode
@@ -148,18 +151,45 @@ class BatchRunner:
         # Cache keys being computed right now; identical items wait for these instead of paying again.
         self._leaders: dict[str, asyncio.Future[None]] = {}
         self._accepting = False
+        self.lock = RunnerLock(store.path)
+        self._standby: asyncio.Task[None] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Start accepting batches and resume every unfinished one (app start-up)."""
+        """Start accepting batches and resume every unfinished one (app start-up).
+
+        If another process runs this database's batches, stand by: new batches are stored and
+        wait, queued, until that process stops and this one takes over (within a few seconds).
+        """
         self._accepting = True
+        if self.lock.acquire():
+            self._resume()
+            return
+        log.warning(
+            "batch_runner_standby", holder=self.lock.holder(), database=str(self.store.path),
+            detail="another process runs this database's batches; new ones wait until it stops, then run here",
+        )  # fmt: skip
+        self._standby = asyncio.create_task(self._take_over_when_free(), name="batch runner standby")
+
+    def claim(self) -> bool:
+        """Become the process that runs this database's batches, if no other is (the CLI's check)."""
+        return self.lock.acquire()
+
+    def _resume(self) -> None:
         for batch_id in self.store.unfinished():
             self.submit(batch_id)
 
+    async def _take_over_when_free(self) -> None:
+        while not self.lock.acquire():
+            await asyncio.sleep(LOCK_POLL_SECONDS)
+        log.info("batch_runner_took_over", database=str(self.store.path))
+        self._resume()
+
     def submit(self, batch_id: str) -> None:
-        """Run a stored batch in the background. Before start() it just waits in the store."""
-        if self._accepting and batch_id not in self._running:
+        """Run a stored batch in the background. Before start(), or while another process runs
+        this database's batches, it just waits in the store."""
+        if self._accepting and self.lock.held and batch_id not in self._running:
             self._running[batch_id] = asyncio.create_task(self._run_in_background(batch_id), name=f"batch {batch_id}")
 
     async def cancel(self, batch_id: str) -> Batch:
@@ -173,12 +203,17 @@ class BatchRunner:
     async def stop(self) -> None:
         """Stop every run (app shutdown), then the workers. In-flight items stay pending and run again on the next start."""
         self._accepting = False
+        if self._standby is not None:
+            self._standby.cancel()
+            await asyncio.gather(self._standby, return_exceptions=True)
+            self._standby = None
         tasks = list(self._running.values())
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         if self.workers is not None:
             await self.workers.close()
+        self.lock.release()  # nothing of ours runs any more: another process may take over
 
     def _observe_model_call(self, record: ModelCallRecord) -> None:
         """A worker's model call, reported to this pipeline's observers (the metrics) as if made here."""
@@ -202,6 +237,11 @@ class BatchRunner:
 
     async def run(self, batch_id: str) -> Batch:
         """Run the batch to its end in the calling task (the CLI's way); returns the final record."""
+        if not self.lock.acquire():
+            raise BatchConflict(
+                f"{self.lock.holder()} is running the batches of {self.store.path}; "
+                "send this batch to that server (realise batch --url), or stop it first"
+            )
         batch = self.store.start_run(batch_id)
         if batch.status != "running":  # cancelled or ended meanwhile, e.g. by another process sharing the file
             return batch
