@@ -209,26 +209,62 @@ async def test_one_runner_per_database_file_a_second_stands_by_and_takes_over_wh
     from rewriter.batch import runner as runner_module
     from rewriter.batch.errors import BatchConflict as Conflict
 
-    monkeypatch.setattr(runner_module, "LOCK_POLL_SECONDS", 0.02)
+    monkeypatch.setattr(runner_module, "STORE_POLL_SECONDS", 0.02)
     first_store, second_store = BatchStore(tmp_path / "shared.db"), BatchStore(tmp_path / "shared.db")
-    first, second = runner_for(first_store, ScriptedEngine()), runner_for(second_store, ScriptedEngine())
+    first_engine, second_engine = ScriptedEngine(), ScriptedEngine()
+    first, second = runner_for(first_store, first_engine), runner_for(second_store, second_engine)
+
+    async def until_done(batch_id: str) -> None:
+        for _ in range(300):
+            if second_store.get(batch_id).status == "done":
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError(f"batch {batch_id} is {second_store.get(batch_id).status}")
+
     try:
         await first.start()
         await second.start()  # stands by: the first holds the file
-        batch_id = submit(second_store, "Upgrade Elasticsearch", "Build a chatbot")
-        second.submit(batch_id)
+        early = submit(second_store, "Upgrade Elasticsearch", "Build a chatbot")
+        second.submit(early)  # what the second server's handler does: nothing runs here ...
         with pytest.raises(Conflict, match="is running the batches of"):
-            await second.run(batch_id)
-        await asyncio.sleep(0.1)
-        assert second_store.get(batch_id).status == "queued"  # waiting, not run by the one on standby
-        await first.stop()  # releases the file: the second takes over and runs what waits
-        for _ in range(200):
-            if second_store.get(batch_id).status == "done":
-                break
-            await asyncio.sleep(0.01)
-        assert second_store.get(batch_id).status == "done"
+            await second.run(early)
+        await until_done(early)  # ... the first finds it in the file and runs it
+        assert sum(first_engine.calls.values()) == 2 and not second_engine.calls
+        await first.stop()  # releases the file: the second takes over
+        late = submit(second_store, "Hire two analysts")
+        second.submit(late)
+        await until_done(late)
+        assert second_engine.calls == {"Hire two analysts": 1}
         assert first.lock.held is False and second.lock.held is True
     finally:
         await second.stop()
         first_store.close()
         second_store.close()
+
+
+async def test_the_runner_picks_up_batches_another_process_stored_or_cancelled_in_its_file(tmp_path, monkeypatch):
+    from rewriter.batch import runner as runner_module
+
+    monkeypatch.setattr(runner_module, "STORE_POLL_SECONDS", 0.02)
+    engine = ScriptedEngine(held=True)
+    owner_store, other_store = BatchStore(tmp_path / "shared.db"), BatchStore(tmp_path / "shared.db")
+    owner = runner_for(owner_store, engine)
+    try:
+        await owner.start()
+        stored_elsewhere = submit(other_store, "Upgrade Elasticsearch")  # as another server's handler would
+        for _ in range(200):
+            if engine.in_flight:
+                break
+            await asyncio.sleep(0.01)
+        assert engine.calls["Upgrade Elasticsearch"] == 1  # the owner found it and started it
+        other_store.cancel(stored_elsewhere)  # a cancel made in the other process ...
+        for _ in range(200):
+            if not engine.in_flight:
+                break
+            await asyncio.sleep(0.01)
+        assert engine.cancelled == 1  # ... stops the call running here
+        assert owner_store.get(stored_elsewhere).status == "cancelled"
+    finally:
+        await owner.stop()
+        owner_store.close()
+        other_store.close()

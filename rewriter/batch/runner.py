@@ -60,7 +60,7 @@ from rewriter.pipeline import ModelCallRecord, RewritePipeline
 log = structlog.get_logger("realise.batch")
 
 PAGE_SIZE = 256
-LOCK_POLL_SECONDS = 2.0  # how often a runner on standby tries to take over
+STORE_POLL_SECONDS = 1.0  # how often a runner looks at what other processes did to the file
 MAX_PASS_DELAY = 60.0
 TRANSIENT = (UpstreamUnavailable, UpstreamTimeout)
 _encode = msgspec.json.encode
@@ -152,39 +152,48 @@ class BatchRunner:
         self._leaders: dict[str, asyncio.Future[None]] = {}
         self._accepting = False
         self.lock = RunnerLock(store.path)
-        self._standby: asyncio.Task[None] | None = None
+        self._supervisor: asyncio.Task[None] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Start accepting batches and resume every unfinished one (app start-up).
 
-        If another process runs this database's batches, stand by: new batches are stored and
-        wait, queued, until that process stops and this one takes over (within a few seconds).
+        Several processes may share the database file (servers, ``realise batch``); one of them
+        runs its batches. That one also picks up, within a second or so, what the others store,
+        cancel or retry there. The others stand by and take over when it stops.
         """
         self._accepting = True
         if self.lock.acquire():
-            self._resume()
-            return
-        log.warning(
-            "batch_runner_standby", holder=self.lock.holder(), database=str(self.store.path),
-            detail="another process runs this database's batches; new ones wait until it stops, then run here",
-        )  # fmt: skip
-        self._standby = asyncio.create_task(self._take_over_when_free(), name="batch runner standby")
+            self._follow_store()
+        else:
+            log.warning(
+                "batch_runner_standby", holder=self.lock.holder(), database=str(self.store.path),
+                detail="another process runs this database's batches; this one takes over when it stops",
+            )  # fmt: skip
+        self._supervisor = asyncio.create_task(self._supervise(), name="batch runner supervisor")
 
     def claim(self) -> bool:
         """Become the process that runs this database's batches, if no other is (the CLI's check)."""
         return self.lock.acquire()
 
-    def _resume(self) -> None:
+    async def _supervise(self) -> None:
+        while True:
+            await asyncio.sleep(STORE_POLL_SECONDS)
+            if self.lock.held:
+                self._follow_store()
+            elif self.lock.acquire():
+                log.info("batch_runner_took_over", database=str(self.store.path))
+                self._follow_store()
+
+    def _follow_store(self) -> None:
+        """Run every unfinished batch not running here yet (stored, retried or interrupted, by
+        this process or another), and stop those cancelled meanwhile (by another process)."""
         for batch_id in self.store.unfinished():
             self.submit(batch_id)
-
-    async def _take_over_when_free(self) -> None:
-        while not self.lock.acquire():
-            await asyncio.sleep(LOCK_POLL_SECONDS)
-        log.info("batch_runner_took_over", database=str(self.store.path))
-        self._resume()
+        for batch_id, task in list(self._running.items()):
+            if self.store.get(batch_id).status == "cancelled":
+                task.cancel()
 
     def submit(self, batch_id: str) -> None:
         """Run a stored batch in the background. Before start(), or while another process runs
@@ -203,10 +212,10 @@ class BatchRunner:
     async def stop(self) -> None:
         """Stop every run (app shutdown), then the workers. In-flight items stay pending and run again on the next start."""
         self._accepting = False
-        if self._standby is not None:
-            self._standby.cancel()
-            await asyncio.gather(self._standby, return_exceptions=True)
-            self._standby = None
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            await asyncio.gather(self._supervisor, return_exceptions=True)
+            self._supervisor = None
         tasks = list(self._running.values())
         for task in tasks:
             task.cancel()
