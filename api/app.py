@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import structlog
@@ -101,6 +102,17 @@ class RealisePlugin(InitPluginProtocol):
             use_handler_docstrings=True,
         )
         return app_config
+
+
+def create_served_app(settings: Settings | None = None) -> Litestar:
+    """The app as ``realise serve`` runs it, in each of its processes: for as long as it serves."""
+    app = create_app(settings)
+    # What exists now (modules, the SDK's pydantic models, templates, lexicons) lives as long
+    # as the server. Frozen, it is no longer re-scanned by every full collection: unfrozen,
+    # those scans paused the event loop for 150-250 ms every few seconds under load.
+    gc.collect()
+    gc.freeze()
+    return app
 
 
 def create_app(settings: Settings | None = None, *, engine: Engine | None = None) -> Litestar:

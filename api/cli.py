@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
+import os
+import shutil
 import sys
+import tempfile
 from collections.abc import Sequence
 
 import msgspec
@@ -13,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from api import batch_cli
-from api.config import ConfigError, load_settings
+from api.config import ConfigError, Settings, load_settings
 from rewriter.domain import RewriteResult, RewriteSpec
 from rewriter.errors import UpstreamError
 
@@ -27,6 +29,10 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the HTTP API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers", type=int, choices=range(1, 65), metavar="1-64", default=None,
+        help="processes serving HTTP (default: REALISE_WEB_WORKERS, else 1)",
+    )
 
     rewrite = commands.add_parser("rewrite", help="rewrite one request and print ranked candidates")
     rewrite.add_argument("request")
@@ -69,6 +75,28 @@ def _print_rewrite(result: RewriteResult, console: Console) -> None:
     console.print(table)
 
 
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    options: dict = dict(host=args.host, port=args.port, log_config=None, access_log=False, timeout_graceful_shutdown=30)
+    workers = args.workers or settings.web_workers
+    if workers == 1:
+        from api.app import create_served_app
+
+        uvicorn.run(create_served_app(settings), **options)
+        return 0
+    # Each worker process builds its own app from the environment (uvicorn spawns them). They
+    # share the port, the database file (one of them runs the batches) and, through this
+    # directory, the Prometheus metrics; each keeps its own rate limits and circuit breaker.
+    metrics_dir = tempfile.mkdtemp(prefix="realise-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        uvicorn.run("api.app:create_served_app", factory=True, workers=workers, **options)
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -80,18 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
     if args.command == "serve":
-        import uvicorn
-
-        from api.app import create_app
-
-        app = create_app(settings)
-        # What exists now (modules, the SDK's pydantic models, templates, lexicons) lives as long
-        # as the server. Frozen, it is no longer re-scanned by every full collection: unfrozen,
-        # those scans paused the event loop for 150-250 ms every few seconds under load.
-        gc.collect()
-        gc.freeze()
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False, timeout_graceful_shutdown=30)
-        return 0
+        return _serve(args, settings)
 
     if args.command == "mcp":
         from api.mcp_server import serve_stdio

@@ -37,6 +37,8 @@ class Settings(msgspec.Struct, kw_only=True):
     batch_max_items: Annotated[int, Meta(ge=1)] = 10_000
     # Child processes that compute batch items (model call, judging); 0: in the server's own process.
     batch_workers: Annotated[int, Meta(ge=0, le=64)] = 0
+    # Processes that serve HTTP (`realise serve`); each has its own rate limits and circuit breaker.
+    web_workers: Annotated[int, Meta(ge=1, le=64)] = 1
     # Logging: "auto" is JSON lines when stderr is not a terminal, readable otherwise.
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: str = "INFO"
@@ -76,6 +78,7 @@ _ENV: dict[str, str] = {
     "batch_concurrency": "REALISE_BATCH_CONCURRENCY",
     "batch_max_items": "REALISE_BATCH_MAX_ITEMS",
     "batch_workers": "REALISE_BATCH_WORKERS",
+    "web_workers": "REALISE_WEB_WORKERS",
     "log_format": "REALISE_LOG_FORMAT",
     "log_level": "REALISE_LOG_LEVEL",
 }

@@ -3,15 +3,22 @@
 prometheus_client keeps one process-wide registry, so these metrics are module-level and
 live state (circuit, batch items) is read at scrape time from the services last wired by
 ``create_app`` — one app per process in production.
+
+With several server processes (``realise serve --workers N``) ``PROMETHEUS_MULTIPROC_DIR`` is
+set: counters and histograms are summed over the processes (prometheus_client's multiprocess
+mode), batch items are counted in the shared database, and the circuit state is that of the
+process answering the scrape.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from litestar import Response, get
 from litestar.plugins.prometheus import PrometheusConfig, PrometheusController
-from prometheus_client import REGISTRY, Counter
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, Counter, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
@@ -62,3 +69,13 @@ PROMETHEUS = PrometheusConfig(app_name="realise", prefix="realise", group_path=T
 class MetricsController(PrometheusController):
     path = "/metrics"
     include_in_schema = False
+
+    @get(sync_to_thread=False)
+    def get(self) -> Response:  # type: ignore[override]
+        """Prometheus metrics of every server process."""
+        registry = REGISTRY
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            registry.register(LIVE_STATE)
+        return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})

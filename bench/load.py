@@ -1,6 +1,6 @@
 """Load bench: the real server against a mock model on loopback, bounded in time.
 
-    .venv/bin/python bench/load.py [--duration 60] [--clients 200] [--overhead-clients 50]
+    .venv/bin/python bench/load.py [--duration 60] [--clients 200] [--overhead-clients 50] [--server-workers 1]
 
 Prints, in one run:
   1. N concurrent clients for D seconds on POST /v1/rewrites: requests/s, p50/p95/p99,
@@ -60,6 +60,21 @@ def cpu_seconds(pid: int) -> float:
     """User + system CPU time a process has used so far (from /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def serving_pids(pid: int) -> list[int]:
+    """The server's processes that serve HTTP: itself, or the workers it spawned (--workers N)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
+                cmdline = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if int(ppid) == pid and b"spawn_main" in cmdline:
+                children.append(int(entry.name))
+    return children or [pid]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -126,6 +141,7 @@ def main() -> None:
     parser.add_argument("--overhead-clients", type=int, default=50)
     parser.add_argument("--overhead-duration", type=float, default=20.0)
     parser.add_argument("--model-latency", type=float, default=0.1)
+    parser.add_argument("--server-workers", type=int, default=1, help="processes serving HTTP (realise serve --workers)")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, run_mock_model(latency=args.model_latency) as model:
@@ -134,28 +150,29 @@ def main() -> None:
             "REALISE_ENGINE": None, "REALISE_RATE_LIMIT": "0", "REALISE_DB_PATH": f"{tmp}/bench.db",
             "REALISE_LOG_LEVEL": "WARNING",
         }
-        with run_realise_server(env=env) as server:
+        with run_realise_server(env=env, args=["--workers", str(args.server_workers)]) as server:
             pid = server.process.pid
             asyncio.run(drive(server.url, 20, 3))  # warm up: imports, connection pools, caches
-            rss_start = rss_mb(pid)
+            pids = serving_pids(pid)
+            rss_start = sum(map(rss_mb, pids))
             started = time.perf_counter()
             latencies, errors, total, _ = asyncio.run(drive(server.url, args.clients, args.duration))
             elapsed = time.perf_counter() - started
-            rss_end = rss_mb(pid)
+            rss_end = sum(map(rss_mb, pids))
             growth = (rss_end - rss_start) / rss_start * 100
 
-            processes = {"server": pid, "mock model": model.process.pid, "load generator": os.getpid()}
-            cpu_before = {name: cpu_seconds(p) for name, p in processes.items()}
+            processes = {"server": pids, "mock model": [model.process.pid], "load generator": [os.getpid()]}
+            cpu_before = {name: sum(map(cpu_seconds, group)) for name, group in processes.items()}
             overhead_latencies, overhead_errors, _, overhead = asyncio.run(
                 drive(server.url, args.overhead_clients, args.overhead_duration)
             )
             cpu_ms = {
-                name: (cpu_seconds(p) - cpu_before[name]) * 1000 / max(len(overhead_latencies), 1)
-                for name, p in processes.items()
+                name: (sum(map(cpu_seconds, group)) - cpu_before[name]) * 1000 / max(len(overhead_latencies), 1)
+                for name, group in processes.items()
             }
             unloaded_latencies, _, _, unloaded = asyncio.run(drive(server.url, 1, 5))
 
-    print(f"realise load bench (mock model latency {args.model_latency * 1000:.0f} ms, loopback)")
+    print(f"realise load bench (mock model latency {args.model_latency * 1000:.0f} ms, loopback, {args.server_workers} server process(es))")
     print(f"1) {args.clients} concurrent clients for {args.duration:.0f} s")
     print(f"   requests: {total}  ({total / elapsed:.1f} req/s)   errors: {errors}  (target 0)")
     if ERROR_KINDS:
