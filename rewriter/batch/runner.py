@@ -18,11 +18,16 @@ back to ``queued``. An item's: ``pending`` → ``done`` | ``failed``.
   instead of computed again.
 * **Concurrency** is an AIMD limit on model calls in flight, shared by every batch: +1 per
   window of successful model calls, halved when the provider answers 429 (at most once per
-  Retry-After period). An item holds its slot until its model call has answered (or it turned
-  out to be cached), not while its answer is judged and stored: judging one item must not
-  keep the provider idle. Answers are judged one per turn of the event loop
-  (:class:`~rewriter.batch.slots.JudgingLane`), and items in progress, judging included, are
-  bounded by twice the ceiling, so a slow judge cannot pile up answers.
+  Retry-After period). An item takes a slot just before it calls the model (cached items, and
+  items waiting for an identical one, take none), and gives it back as soon as the model has
+  answered, not after its answer is judged and stored: judging one item must not keep the
+  provider idle. Starts are spaced by a :class:`~rewriter.batch.slots.Pacer`, answers are
+  judged one per turn of the event loop (:class:`~rewriter.batch.slots.JudgingLane`), and items
+  in progress, judging included, are bounded by twice the ceiling, so a slow judge cannot pile
+  up answers.
+* **One runner per database file**: the process holding its lock
+  (:class:`~rewriter.batch.lock.RunnerLock`) runs its batches, including those other processes
+  store, retry or cancel there (it looks every second); the others stand by.
 * **Worker processes** (``REALISE_BATCH_WORKERS`` > 0, a :class:`~rewriter.batch.worker.WorkerPool`):
   the model call and the judging of its answer, the CPU-heavy part of an item, run in N child
   processes (see ``rewriter/batch/worker.py``). Everything above stays here, in one process with

@@ -12,12 +12,11 @@ single writer: the store, the concurrency limit, duplicate detection, the cache,
 * **Frames** on the worker's stdin and stdout: a 4-byte big-endian length, then a msgpack
   message (below). Parent → worker: :class:`Configure` (first), :class:`Rewrite`,
   :class:`Cancel`; end of input means stop. Worker → parent: :class:`Ready`, then for each
-  item :class:`Done` (the stored summary, the reusable drafts, the tokens) or :class:`Failed`
-  (the error class, so the parent raises what the in-process pipeline would have raised), before
-  either :class:`CallEnded` once its model call has answered (the parent frees the item's
-  concurrency slot then), and
-  events as they happen: :class:`RateLimited` (a 429, for the parent's AIMD limit) and
-  :class:`ModelCall` (for the parent's metrics). The worker's stdout is reserved for frames;
+  item :class:`CallEnded` as soon as its model call has answered (the parent frees the item's
+  concurrency slot then), and :class:`Done` (the stored summary, the reusable drafts, the
+  tokens) or :class:`Failed` (the error class, so the parent raises what the in-process
+  pipeline would have raised); and events as they happen: :class:`RateLimited` (a 429, for
+  the parent's AIMD limit) and :class:`ModelCall` (for the parent's metrics). The worker's stdout is reserved for frames;
   anything printed goes to stderr, which is the parent's.
 * **Dispatch** goes to the worker with the fewest items in flight. The global limit stays in
   the parent, so N workers never make more calls than one runner would.
