@@ -32,7 +32,7 @@ import aiohttp
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from support.servers import run_mock_model, run_realise_server  # noqa: E402
+from support.servers import live_children, run_mock_model, run_realise_server  # noqa: E402
 
 REQUESTS = [
     "Upgrade Elasticsearch",
@@ -64,17 +64,7 @@ def cpu_seconds(pid: int) -> float:
 
 def serving_pids(pid: int) -> list[int]:
     """The server's processes that serve HTTP: itself, or the workers it spawned (--workers N)."""
-    children = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[1]
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if int(ppid) == pid and b"spawn_main" in cmdline:
-                children.append(int(entry.name))
-    return children or [pid]
+    return live_children(pid, b"spawn_main") or [pid]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -189,7 +179,7 @@ def main() -> None:
     needed = args.overhead_clients / args.model_latency
     per_request = sum(cpu_ms.values())
     cores = os.cpu_count() or 1
-    print(f"   CPU per request: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in cpu_ms.items())
+    print("   CPU per request: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in cpu_ms.items())
           + f" = {per_request:.2f} ms; {args.overhead_clients} clients at {args.model_latency * 1000:.0f} ms need"
           f" {needed:.0f} req/s = {needed * per_request / 1000:.2f} cores of this machine's {cores}")
 

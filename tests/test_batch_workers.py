@@ -19,7 +19,7 @@ from pathlib import Path
 import msgspec
 import pytest
 from support.batch_engines import ScriptedEngine
-from support.servers import PROJECT_ROOT, run_mock_model
+from support.servers import PROJECT_ROOT, is_running, live_children, run_mock_model
 from support.worker_pipelines import TESTS_PATH, Failure, Script, scripted_engine
 
 from api.config import Settings
@@ -70,25 +70,7 @@ def rows(store: BatchStore, batch: Batch) -> list[dict]:
 
 def worker_children() -> list[int]:
     """Live (not zombie) batch worker processes whose parent is this process."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
-            cmdline = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if int(ppid) == os.getpid() and state != "Z" and b"rewriter.batch.worker" in cmdline:
-            found.append(int(entry.name))
-    return sorted(found)
-
-
-def running(pid: int) -> bool:
-    try:
-        return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
-    except OSError:
-        return False
+    return live_children(os.getpid(), b"rewriter.batch.worker")
 
 
 async def eventually(condition, timeout: float = 15.0) -> None:
@@ -199,7 +181,7 @@ async def test_stop_cancels_the_calls_in_flight_and_ends_every_worker(mock, tmp_
     started = time.monotonic()
     await services.close()  # runner.stop(), then the store and the engine
     assert time.monotonic() - started < 2.5  # the workers cancelled their calls rather than waiting for them
-    assert worker_children() == [] and not any(running(pid) for pid in pids)
+    assert worker_children() == [] and not any(is_running(pid) for pid in pids)
     store = BatchStore(tmp_path / "batches.db")
     try:
         stopped = store.get(batch.id)
@@ -310,12 +292,12 @@ asyncio.run(main())
             line = process.stdout.readline()
             assert line, "the parent exited before starting its worker"
         (worker,) = map(int, line.split()[1:])
-        assert running(worker)
+        assert is_running(worker)
     finally:
         process.kill()
         process.wait()
     deadline = time.monotonic() + 10
-    while running(worker):  # its stdin reached end of file: it stops by itself
+    while is_running(worker):  # its stdin reached end of file: it stops by itself
         assert time.monotonic() < deadline, f"worker {worker} outlived its killed parent"
         time.sleep(0.02)
 

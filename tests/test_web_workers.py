@@ -10,24 +10,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from support.servers import run_realise_server
+from support.servers import is_running, live_children, run_realise_server
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
 
 
 def serving_children(pid: int) -> list[int]:
-    """The live processes uvicorn spawned to serve (not multiprocessing's resource tracker)."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
-                cmdline = (entry / "cmdline").read_bytes()
-            except OSError:
-                continue
-            if int(ppid) == pid and state != "Z" and b"spawn_main" in cmdline:
-                found.append(int(entry.name))
-    return found
+    """The processes uvicorn spawned to serve (not multiprocessing's resource tracker)."""
+    return live_children(pid, b"spawn_main")
 
 
 def rewrites_counted(metrics: str) -> float:
@@ -71,8 +61,7 @@ def test_two_processes_serve_one_port_sum_their_metrics_run_each_batch_once_and_
         assert (batch["status"], batch["done"], batch["failed"]) == ("done", 6, 0)
         rows = httpx.get(f"{server.url}/v1/batches/{created['id']}/results").text.splitlines()
         assert len(rows) == 6
-    for pid in workers:  # stopping the server stops its workers
-        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    assert not any(map(is_running, workers))  # stopping the server stops its workers
 
 
 def test_the_workers_count_comes_from_the_environment_and_is_checked():

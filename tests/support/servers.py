@@ -244,3 +244,28 @@ def run_realise_server(
             yield server
         finally:
             server.stop()
+
+
+def live_children(parent: int, command_has: bytes) -> list[int]:
+    """Live (not zombie) processes whose parent is ``parent`` and whose command line contains
+    ``command_has``, sorted (Linux: read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            state, ppid = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(ppid) == parent and state != "Z" and command_has in cmdline:
+            found.append(int(entry.name))
+    return sorted(found)
+
+
+def is_running(pid: int) -> bool:
+    """Whether the process exists and is not a zombie (Linux)."""
+    try:
+        return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
+    except OSError:
+        return False
