@@ -88,12 +88,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # Each worker process builds its own app from the environment (uvicorn spawns them). They
     # share the port, the database file (one of them runs the batches) and, through this
     # directory, the Prometheus metrics; each keeps its own rate limits and circuit breaker.
-    metrics_dir = tempfile.mkdtemp(prefix="realise-metrics-")
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    # An operator's own PROMETHEUS_MULTIPROC_DIR is used as it is (and left in place).
+    own_dir = None if os.environ.get("PROMETHEUS_MULTIPROC_DIR") else tempfile.mkdtemp(prefix="realise-metrics-")
+    if own_dir is not None:
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_dir
     try:
         uvicorn.run("api.app:create_served_app", factory=True, workers=workers, **options)
     finally:
-        shutil.rmtree(metrics_dir, ignore_errors=True)
+        if own_dir is not None:
+            shutil.rmtree(own_dir, ignore_errors=True)
     return 0
 
 
