@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import re
 import time
 from pathlib import Path
@@ -71,4 +70,3 @@ def test_the_workers_count_comes_from_the_environment_and_is_checked():
     assert load_settings({}).web_workers == 1
     with pytest.raises(ConfigError):
         load_settings({"REALISE_WEB_WORKERS": "0"})
-    assert os.environ.get("PROMETHEUS_MULTIPROC_DIR") is None  # the test process itself runs in single mode
