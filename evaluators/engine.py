@@ -4,12 +4,15 @@ Pure functions of their arguments: no I/O, no clock, no randomness, so the same 
 always gets the same judgement.
 
 Speed: a text's reading (tokens and features) is cached by text, and so are the
-findings built from it for a given config (and, for key results, mission). Findings
+findings last built from it, with the config (and, for key results, mission) they were
+built for. Findings
 are immutable, so sharing them between judgements is safe. Set-level rules and the
 evidence check run on every call.
 """
 
 from __future__ import annotations
+
+from typing import Final
 
 from collections.abc import Sequence
 
@@ -27,8 +30,7 @@ from .rules.objective import ObjectiveReading, read_objective
 from .rules.set_rules import SetContext
 from .text import analyse
 
-OBJECTIVE_WEIGHT = 0.4  # the key results carry the rest: they are what gets tracked
-_MAX_CACHED_CONFIGS = 8  # per reading; more means configs are being built per call
+OBJECTIVE_WEIGHT: Final = 0.4  # the key results carry the rest: they are what gets tracked
 
 
 def _findings(active: tuple[ActiveRule, ...], subject: object) -> tuple[list[Finding], float]:
@@ -58,19 +60,13 @@ def _score(penalty: float) -> float:
     return round(max(0.0, 1.0 - penalty), 3)
 
 
-def _remember(cache: dict, key: object, value: tuple) -> tuple:
-    if len(cache) >= _MAX_CACHED_CONFIGS:
-        cache.clear()
-    cache[key] = value
-    return value
-
-
 def _judge_objective(reading: ObjectiveReading, config: EvaluatorConfig) -> ObjectiveJudgement:
-    cached = reading.judged.get(config.serial)
-    if cached is None:
+    cached = reading.judged
+    if cached is None or reading.judged_for != config.serial:
         fresh, penalty = _findings(config.objective_rules, reading)
         is_output = any(f.code == "output_verb" for f in fresh)
-        cached = _remember(reading.judged, config.serial, (tuple(fresh), _score(penalty), is_output))
+        cached = (tuple(fresh), _score(penalty), is_output)
+        reading.judged, reading.judged_for = cached, config.serial
     findings, score, output = cached
     return ObjectiveJudgement(
         text=reading.a.text,
@@ -101,17 +97,14 @@ def _judge_key_result(
     evidence_figures: frozenset[str] | None,
     config: EvaluatorConfig,
 ) -> KeyResultJudgement:
-    key = (config.serial, mission)
-    cached = reading.judged.get(key)
-    if cached is None:
+    cached = reading.judged
+    judged_for = reading.judged_for
+    if cached is None or judged_for is None or judged_for[0] != config.serial or judged_for[1] != mission:
         # Everything but invented_baseline depends only on the text, config and mission.
         fresh, fresh_penalty = _findings(config.key_result_rules, KeyResultContext(reading, mission, None))
         codes = {f.code for f in fresh}
-        cached = _remember(
-            reading.judged,
-            key,
-            (tuple(fresh), fresh_penalty, _score(fresh_penalty), "kr_activity" in codes, "kr_unmeasurable" not in codes),
-        )
+        cached = (tuple(fresh), fresh_penalty, _score(fresh_penalty), "kr_activity" in codes, "kr_unmeasurable" not in codes)
+        reading.judged, reading.judged_for = cached, (config.serial, mission)
     findings_cached, penalty, score, activity, measurable = cached
     findings = list(findings_cached)
     if evidence_figures is not None:
@@ -203,6 +196,6 @@ def clear_caches() -> None:
     from . import text
     from .rules import key_result, objective
 
-    text.analyse.cache_clear()
-    objective.read_objective.cache_clear()
-    key_result.read_key_result.cache_clear()
+    text.clear_cache()
+    objective.clear_cache()
+    key_result.clear_cache()

@@ -8,49 +8,56 @@ them into character spans.
 
 from __future__ import annotations
 
+from typing import Final
+
 from itertools import compress
 
 from . import lexicon as lx
+
+try:
+    from mypy_extensions import mypyc_attr
+except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
+    from ._marks import mypyc_attr  # type: ignore[assignment]
 from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, WORD, Analysis, is_participle
 
 Span = tuple[int, int]  # token indices, both inclusive
 Mask = tuple[bool, ...]  # one flag per token
 
-_SUBJECT_PRONOUNS = frozenset("we i let's lets".split())
-_INTENT_WORDS = frozenset(
+_SUBJECT_PRONOUNS: Final = frozenset("we i let's lets".split())
+_INTENT_WORDS: Final = frozenset(
     "will shall must should want need aim plan are would like hope intend us 'll going".split()
 )
-_ADVERB_FILLERS = frozenset(
+_ADVERB_FILLERS: Final = frozenset(
     "successfully fully finally really completely quickly properly also then first further".split()
 )
-_CLAUSE_OPENERS = frozenset("by before until within in during over throughout at for".split())
-_DEADLINE_CONNECTIVES = frozenset(
+_CLAUSE_OPENERS: Final = frozenset("by before until within in during over throughout at for".split())
+_DEADLINE_CONNECTIVES: Final = frozenset(
     """
     the end of this next each every calendar financial fiscal following last current same
     a an per all whole entire first second third fourth final
     """.split()
 ) | lx.PERIOD_WORDS
-_STANDALONE_PERIODS = frozenset("q1 q2 q3 q4 h1 h2 eoy eoq eom".split())
-_AFTER_OR_THRESHOLD = frozenset("above more better higher over below less fewer lower under".split())
-_BASELINE_WORDS = frozenset("baseline today today's current currently now".split())
-_MORE_OR_LESS = frozenset("more fewer less higher lower".split())
-_PERCENT_WORDS = frozenset("% percent pp points percentage".split())
-_YEAR_ON_YEAR = frozenset("yoy year-on-year year-over-year".split())
-_BASELINE_TRIGGERS = _BASELINE_WORDS | frozenset("from by up down year % percent pp points percentage".split())
-_CONJUNCTIONS = frozenset("and & ; plus while whilst".split())
+_STANDALONE_PERIODS: Final = frozenset("q1 q2 q3 q4 h1 h2 eoy eoq eom".split())
+_AFTER_OR_THRESHOLD: Final = frozenset("above more better higher over below less fewer lower under".split())
+_BASELINE_WORDS: Final = frozenset("baseline today today's current currently now".split())
+_MORE_OR_LESS: Final = frozenset("more fewer less higher lower".split())
+_PERCENT_WORDS: Final = frozenset("% percent pp points percentage".split())
+_YEAR_ON_YEAR: Final = frozenset("yoy year-on-year year-over-year".split())
+_BASELINE_TRIGGERS: Final = _BASELINE_WORDS | frozenset("from by up down year % percent pp points percentage".split())
+_CONJUNCTIONS: Final = frozenset("and & ; plus while whilst".split())
 # "Move faster", "Move towards …": a direction of travel, not a migration.
 # Words that can report a deliverable as done without an "-ed" ending.
-_DONE_TRIGGERS = lx.DONE_WORDS | frozenset(
+_DONE_TRIGGERS: Final = lx.DONE_WORDS | frozenset(
     "live place built rebuilt written rewritten held run made set done begun chosen drawn sent".split()
 )
-_MOVE_WITHOUT_DESTINATION = frozenset(
+_MOVE_WITHOUT_DESTINATION: Final = frozenset(
     "faster quicker quickly fast forward closer towards toward away beyond ahead up".split()
 )
-_MULTIPLIERS = frozenset("halve double triple quadruple twice half".split())
-_FIGURE_WORDS = frozenset(lx.NUMBER_WORDS) | frozenset(("none", "nobody"))
+_MULTIPLIERS: Final = frozenset("halve double triple quadruple twice half".split())
+_FIGURE_WORDS: Final = frozenset(lx.NUMBER_WORDS) | frozenset(("none", "nobody"))
 # Words that open a subordinate clause: "… whenever they are ready" describes a
 # condition, not a deliverable reported as done.
-_SUBORDINATORS = frozenset(
+_SUBORDINATORS: Final = frozenset(
     "whenever when if because so that which who where while until after before once unless as".split()
 )
 
@@ -223,7 +230,7 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
 
 
 # The words done_phrase acts on, besides "-ed" participles.
-_DONE_SCAN_WORDS = _SUBORDINATORS | {"live", "place"} | lx.DONE_WORDS | IRREGULAR_PARTICIPLES
+_DONE_SCAN_WORDS: Final = _SUBORDINATORS | {"live", "place"} | lx.DONE_WORDS | IRREGULAR_PARTICIPLES
 
 
 def _nothing_measured_after(a: Analysis, j: int, figure_mask: Mask) -> bool:
@@ -266,8 +273,8 @@ class _Unmarked(dict):
         return mask
 
 
-_UNMARKED = _Unmarked()
-_NOTHING: frozenset[str] = frozenset()
+_UNMARKED: Final = _Unmarked()
+_NOTHING: Final[frozenset[str]] = frozenset()
 
 
 def deadline_mask(a: Analysis) -> tuple[Mask, Span | None]:
@@ -360,7 +367,7 @@ def placeholders(a: Analysis) -> tuple[Span, ...]:
     return tuple(found)
 
 
-_PLACEHOLDER_TRIGGERS = lx.PLACEHOLDER_WORDS | frozenset(("be",))
+_PLACEHOLDER_TRIGGERS: Final = lx.PLACEHOLDER_WORDS | frozenset(("be",))
 
 
 def _placeholder_n(a: Analysis, i: int) -> bool:
@@ -373,6 +380,7 @@ def _placeholder_n(a: Analysis, i: int) -> bool:
     )
 
 
+@mypyc_attr(acyclic=True)  # holds only tuples, bools and spans: never in a cycle
 class Measures:
     """How a key result states its change: figures, baseline, target, threshold."""
 
@@ -492,13 +500,16 @@ def compound_joint(a: Analysis, figures: Mask) -> int | None:
     return None
 
 
-def content_lemmas(a: Analysis) -> frozenset[str]:
-    """Meaningful words of a text, for comparing two texts. Figures are left out: two key
-    results on the same metric with different targets are still duplicates."""
+def content_lemmas(a: Analysis) -> tuple[str, ...]:
+    """Meaningful words of a text, for comparing two texts (make a set of them to compare).
+    Figures are left out: two key results on the same metric with different targets are
+    still duplicates. A tuple, not a set: readings are cached, and the garbage collector
+    stops tracking a tuple of strings but scans every set at each collection."""
     lemmas, kinds = a.lemmas, a.kinds
-    if a.first:
-        lemmas, kinds = lemmas[a.first:], kinds[a.first:]
-    return frozenset(compress(lemmas, map(WORD.__eq__, kinds))).difference(lx.STOPWORDS)
+    stopwords = lx.STOPWORDS
+    return tuple([
+        lemmas[i] for i in range(a.first, len(lemmas)) if kinds[i] == WORD and lemmas[i] not in stopwords
+    ])
 
 
 __all__ = [

@@ -11,11 +11,13 @@ choose words the evaluators will accept, so the two can never drift apart.
 
 from __future__ import annotations
 
+from typing import Final
+
 # --- verbs that name a deliverable (an output) ------------------------------------------
 
 #: Verbs whose object is a thing the team produces. Leading an objective, they make it an
 #: output; leading a key result, they make it an activity.
-OUTPUT_VERBS: frozenset[str] = frozenset(
+OUTPUT_VERBS: Final[frozenset[str]] = frozenset(
     """
     build rebuild create implement reimplement upgrade downgrade migrate launch relaunch ship
     deploy redeploy redesign refactor rewrite install write hire develop add replace release
@@ -37,10 +39,10 @@ OUTPUT_VERBS: frozenset[str] = frozenset(
 #: Output verbs that also lead outcomes, so the rules look at what follows them:
 #: "Make search cheaper" (outcome) vs "Make a video" (output); "Enable caseworkers to
 #: decide" vs "Enable SSO"; "Move faster" vs "Move to the cloud".
-AMBIGUOUS_OUTPUT_VERBS: frozenset[str] = frozenset("make enable move".split())
+AMBIGUOUS_OUTPUT_VERBS: Final[frozenset[str]] = frozenset("make enable move".split())
 
 #: Two-word deliverable verbs: the first lemma plus a particle.
-OUTPUT_PHRASES: frozenset[tuple[str, str]] = frozenset(
+OUTPUT_PHRASES: Final[frozenset[tuple[str, str]]] = frozenset(
     {
         ("set", "up"), ("roll", "out"), ("stand", "up"), ("spin", "up"), ("kick", "off"),
         ("carry", "out"), ("put", "in"), ("put", "together"), ("clean", "up"), ("sign", "off"),
@@ -50,13 +52,13 @@ OUTPUT_PHRASES: frozenset[tuple[str, str]] = frozenset(
 )
 
 #: Verbs that only disguise a deliverable: "Deliver the roadmap", "Finish the migration".
-DISGUISED_OUTPUT_VERBS: frozenset[str] = frozenset(
+DISGUISED_OUTPUT_VERBS: Final[frozenset[str]] = frozenset(
     "deliver finish complete finalise finalize execute".split()
 )
 
 #: Task verbs that are also the right key results for a discovery mission
 #: ("interview 8 applicants", "run 3 experiments"): not flagged as activities there.
-RESEARCH_VERBS: frozenset[str] = frozenset(
+RESEARCH_VERBS: Final[frozenset[str]] = frozenset(
     """
     interview survey test run conduct hold observe shadow prototype pilot trial research study
     analyse analyze map collect gather review record speak talk learn validate explore
@@ -68,7 +70,7 @@ RESEARCH_VERBS: frozenset[str] = frozenset(
 # --- verbs that name a change (an outcome) ----------------------------------------------
 
 #: Verbs that move a measure or an experience: leading an objective they make it an outcome.
-OUTCOME_VERBS: frozenset[str] = frozenset(
+OUTCOME_VERBS: Final[frozenset[str]] = frozenset(
     """
     increase reduce grow cut raise lower decrease double halve triple quadruple improve boost
     lift shorten speed accelerate save eliminate minimise minimize maximise maximize prevent
@@ -81,7 +83,7 @@ OUTCOME_VERBS: frozenset[str] = frozenset(
 )
 
 #: Lead verbs that make a mission one of discovery (a learning objective).
-DISCOVERY_VERBS: frozenset[str] = frozenset(
+DISCOVERY_VERBS: Final[frozenset[str]] = frozenset(
     """
     explore understand learn investigate discover validate research assess determine decide
     experiment test find figure work establish prove identify evaluate
@@ -90,27 +92,27 @@ DISCOVERY_VERBS: frozenset[str] = frozenset(
 
 #: Discovery verbs that are only about learning when a question follows
 #: ("Test whether …", "Find out which …", not "Test the app", "Establish a board").
-DISCOVERY_VERBS_NEEDING_QUESTION: frozenset[str] = frozenset(
+DISCOVERY_VERBS_NEEDING_QUESTION: Final[frozenset[str]] = frozenset(
     "test find figure work establish prove assess determine decide identify evaluate".split()
 )
 
 #: Particles and question words that turn those verbs into a learning objective.
-QUESTION_WORDS: frozenset[str] = frozenset(
+QUESTION_WORDS: Final[frozenset[str]] = frozenset(
     "whether if which what why how who where when out that".split()
 )
 
 #: Lead verbs that keep things as they are.
-BUSINESS_AS_USUAL_VERBS: frozenset[str] = frozenset(
+BUSINESS_AS_USUAL_VERBS: Final[frozenset[str]] = frozenset(
     "maintain continue keep sustain preserve uphold carry".split()
 )
 
 #: Lead verbs that promise improvement without saying of what.
-IMPROVEMENT_VERBS: frozenset[str] = frozenset(
+IMPROVEMENT_VERBS: Final[frozenset[str]] = frozenset(
     "improve better enhance optimise optimize boost strengthen increase grow".split()
 )
 
 #: Words that name nothing in particular: "Improve things", "Be better at everything".
-VAGUE_WORDS: frozenset[str] = frozenset(
+VAGUE_WORDS: Final[frozenset[str]] = frozenset(
     """
     thing things stuff everything anything something it this that them us ourselves lot
     better best good great greater excellent world-class world class overall general generally
@@ -120,7 +122,7 @@ VAGUE_WORDS: frozenset[str] = frozenset(
 )
 
 #: Objects that make an output verb an outcome: you cannot ship trust.
-ABSTRACT_OUTCOME_NOUNS: frozenset[str] = frozenset(
+ABSTRACT_OUTCOME_NOUNS: Final[frozenset[str]] = frozenset(
     """
     trust confidence loyalty awareness momentum value habit habits culture relationship
     relationships reputation understanding alignment clarity engagement goodwill buy-in
@@ -129,7 +131,7 @@ ABSTRACT_OUTCOME_NOUNS: frozenset[str] = frozenset(
 )
 
 #: Verbs that state where a measure is heading: "rises", "falls", "grows".
-DIRECTION_VERBS: frozenset[str] = frozenset(
+DIRECTION_VERBS: Final[frozenset[str]] = frozenset(
     """
     rise fall grow drop increase decrease reduce cut raise lower climb decline shrink double
     halve triple improve reach hit exceed stay remain hold go move jump fell rose grew
@@ -137,7 +139,7 @@ DIRECTION_VERBS: frozenset[str] = frozenset(
 )
 
 #: Words a measure direction pushes up: growth and speed.
-GROWTH_WORDS: frozenset[str] = frozenset(
+GROWTH_WORDS: Final[frozenset[str]] = frozenset(
     """
     grow growth increase rise raise double triple more reach exceed boost lift acquire new
     sign-up sign-ups signup signups revenue sale sales lead leads user users customer customers
@@ -149,7 +151,7 @@ GROWTH_WORDS: frozenset[str] = frozenset(
 )
 
 #: Words that show a key result protects something while growth is pushed (a guardrail).
-GUARDRAIL_WORDS: frozenset[str] = frozenset(
+GUARDRAIL_WORDS: Final[frozenset[str]] = frozenset(
     """
     quality reliability reliable availability available uptime downtime error errors
     defect defects bug bugs incident incidents outage outages satisfaction satisfied nps
@@ -165,7 +167,7 @@ GUARDRAIL_WORDS: frozenset[str] = frozenset(
 
 #: Nouns that are results, not tasks, when counted after a verb: "Deliver 300 qualified
 #: leads a month" is a result, "Publish 10 posts" is a task.
-RESULT_NOUNS: frozenset[str] = frozenset(
+RESULT_NOUNS: Final[frozenset[str]] = frozenset(
     """
     lead leads sign-up sign-ups signup signups revenue sale sales customer customers user
     users order orders booking bookings subscriber subscribers deal deals conversion
@@ -178,23 +180,23 @@ RESULT_NOUNS: frozenset[str] = frozenset(
 
 #: Verbs that can lead a counted result rather than a task: "Deliver 300 qualified leads a
 #: month", "Sign 5 new customers" (while "Migrate 120 users" stays a task).
-RESULT_VERBS: frozenset[str] = frozenset(
+RESULT_VERBS: Final[frozenset[str]] = frozenset(
     "deliver produce generate sign close secure book make bring drive achieve earn win land".split()
 )
 
 #: Auxiliaries that, before a deliverable's past participle, say "the task is done":
 #: "RBAC is implemented", "the migration is completed".
-DONE_AUXILIARIES: frozenset[str] = frozenset(
+DONE_AUXILIARIES: Final[frozenset[str]] = frozenset(
     "is are be been being was were gets get got has have had will".split()
 )
 
 #: Words that on their own announce a task as done: "… goes live", "… is in place".
-DONE_WORDS: frozenset[str] = frozenset(
+DONE_WORDS: Final[frozenset[str]] = frozenset(
     "live done complete completed finished ready shipped launched delivered".split()
 )
 
 #: Nominalised deliverables: "Launch of the app by March", "Completion of the migration".
-ACTIVITY_NOUNS: frozenset[str] = frozenset(
+ACTIVITY_NOUNS: Final[frozenset[str]] = frozenset(
     """
     launch completion delivery implementation rollout roll-out migration release deployment
     installation creation development publication upgrade redesign introduction adoption
@@ -205,7 +207,7 @@ ACTIVITY_NOUNS: frozenset[str] = frozenset(
 #: Words for the metric itself, used to tell a noun from an imperative
 #: ("Build times halve" is about a measure; "Build a portal" is a task) and to find a
 #: named metric in placeholder key results.
-METRIC_NOUNS: frozenset[str] = frozenset(
+METRIC_NOUNS: Final[frozenset[str]] = frozenset(
     """
     time times rate rates cadence frequency speed duration success failure failures quality
     coverage cost costs count volume share number percentage proportion ratio score level
@@ -216,7 +218,7 @@ METRIC_NOUNS: frozenset[str] = frozenset(
 
 #: Words that mark a figure as a standing threshold rather than a change
 #: ("under 800 ms", "at 99.95% or above"): such key results need no baseline.
-THRESHOLD_WORDS: frozenset[str] = frozenset(
+THRESHOLD_WORDS: Final[frozenset[str]] = frozenset(
     """
     under below above over least most within less fewer longer shorter max maximum min
     minimum never always stay stays remain remains zero none no every all
@@ -224,13 +226,13 @@ THRESHOLD_WORDS: frozenset[str] = frozenset(
 )
 
 #: Words that state the change relative to today: "by 15%", "up 20 %", "halve".
-RELATIVE_CHANGE_WORDS: frozenset[str] = frozenset(
+RELATIVE_CHANGE_WORDS: Final[frozenset[str]] = frozenset(
     "up down halve double triple quadruple twice half fold x2 2x 3x 10x".split()
 )
 
 #: Number words read as numbers (they count as figures; "one" is left out because
 #: "one clear voice" is not a measure).
-NUMBER_WORDS: dict[str, int] = {
+NUMBER_WORDS: Final[dict[str, int]] = {
     "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
     "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
@@ -239,15 +241,15 @@ NUMBER_WORDS: dict[str, int] = {
 
 #: Words that stand for a whole set: a key result led by them states a threshold
 #: ("Every claim gets …", "No outage longer than …", "All tickets …").
-QUANTIFIER_WORDS: frozenset[str] = frozenset("all every no none zero nobody nothing half".split())
+QUANTIFIER_WORDS: Final[frozenset[str]] = frozenset("all every no none zero nobody nothing half".split())
 
 #: Words that open a deadline or a cadence ("by", "every", "per").
-DEADLINE_OPENERS: frozenset[str] = frozenset(
+DEADLINE_OPENERS: Final[frozenset[str]] = frozenset(
     "by before until till in during within every each per a an all this next end throughout across over for at".split()
 )
 
 #: Periods that can close a deadline ("by the end of the quarter", "per month", "all year").
-PERIOD_WORDS: frozenset[str] = frozenset(
+PERIOD_WORDS: Final[frozenset[str]] = frozenset(
     """
     day days daily week weeks weekly fortnight month months monthly quarter quarters quarterly
     year years yearly annual annually year-end sprint sprints half h1 h2 q1 q2 q3 q4 fy
@@ -258,7 +260,7 @@ PERIOD_WORDS: frozenset[str] = frozenset(
 )
 
 #: Calendar words that are not products even when capitalised.
-CALENDAR_WORDS: frozenset[str] = frozenset(
+CALENDAR_WORDS: Final[frozenset[str]] = frozenset(
     """
     january february march april may june july august september october november december
     monday tuesday wednesday thursday friday saturday sunday q1 q2 q3 q4 h1 h2 fy
@@ -266,7 +268,7 @@ CALENDAR_WORDS: frozenset[str] = frozenset(
 )
 
 #: Well-known technology and product names that are solutions, not goals.
-TECH_NOUNS: frozenset[str] = frozenset(
+TECH_NOUNS: Final[frozenset[str]] = frozenset(
     """
     kubernetes k8s elasticsearch opensearch solr kafka rabbitmq redis postgres postgresql
     mysql mongodb oracle sql nosql aws azure gcp terraform ansible docker jenkins gitlab github
@@ -281,16 +283,16 @@ TECH_NOUNS: frozenset[str] = frozenset(
 
 #: Technology names that are also everyday words ("teams", "spark", "rust"): they count
 #: as a named solution only when capitalised.
-TECH_NAMES_ALSO_WORDS: frozenset[str] = frozenset(
+TECH_NAMES_ALSO_WORDS: Final[frozenset[str]] = frozenset(
     "teams slack spark swift rust node react angular rails oracle windows java go vue".split()
 )
 
 #: Prepositions after which a capitalised name is the chosen solution ("to Kubernetes").
 #: Not "into"/"from": "Expand into Germany" names a market, not a product.
-SOLUTION_PREPOSITIONS: frozenset[str] = frozenset("to with on onto using via".split())
+SOLUTION_PREPOSITIONS: Final[frozenset[str]] = frozenset("to with on onto using via".split())
 
 #: Small words skipped when comparing content ("the", "of", "and").
-STOPWORDS: frozenset[str] = frozenset(
+STOPWORDS: Final[frozenset[str]] = frozenset(
     """
     a an the of to for and or in on at by with from into onto as is are be been being was
     were it its this that these those our we us their they them his her your you i my so
@@ -300,12 +302,12 @@ STOPWORDS: frozenset[str] = frozenset(
 )
 
 #: Determiners: a deliverable verb is usually followed by one ("Build a portal").
-DETERMINERS: frozenset[str] = frozenset(
+DETERMINERS: Final[frozenset[str]] = frozenset(
     "a an the our new their its his her my your this that these those some".split()
 )
 
 #: Words that start an objective without carrying meaning ("We will …", "Successfully …").
-LEAD_FILLERS: frozenset[str] = frozenset(
+LEAD_FILLERS: Final[frozenset[str]] = frozenset(
     """
     we will we'll shall to let's lets let us i our goal aim is successfully fully finally
     quickly properly also then first fully really completely further continue to
@@ -314,19 +316,19 @@ LEAD_FILLERS: frozenset[str] = frozenset(
 
 #: Finite verbs and auxiliaries that show the first word was a noun subject
 #: ("Builds are reliable", "Release cadence doubles").
-SUBJECT_FOLLOWERS: frozenset[str] = frozenset(
+SUBJECT_FOLLOWERS: Final[frozenset[str]] = frozenset(
     "is are was were can will should must has have had does do get gets stay stays remain remains".split()
 )
 
 #: Placeholders that stand for a figure nobody has measured yet.
-PLACEHOLDER_WORDS: frozenset[str] = frozenset("tbd tbc tba unknown n xxx zzz".split())
+PLACEHOLDER_WORDS: Final[frozenset[str]] = frozenset("tbd tbc tba unknown n xxx zzz".split())
 #: Participles after "to be" that make a placeholder: "to be measured", "to be agreed".
-PLACEHOLDER_PARTICIPLES: frozenset[str] = frozenset(
+PLACEHOLDER_PARTICIPLES: Final[frozenset[str]] = frozenset(
     "measured agreed confirmed determined set defined established decided baselined".split()
 )
 
 #: Words of a learning milestone, what a discovery key result should reach.
-LEARNING_MILESTONE_WORDS: frozenset[str] = frozenset(
+LEARNING_MILESTONE_WORDS: Final[frozenset[str]] = frozenset(
     """
     confirm confirms confirmed reject rejects rejected hypothesis hypotheses decision decide
     go no-go evidence validated invalidated learning learnings insight insights

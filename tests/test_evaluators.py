@@ -452,6 +452,44 @@ def test_config_override(tmp_path: pathlib.Path) -> None:
     assert default_config().severity("output_verb") == "error"
 
 
+def test_alternating_configs_and_missions_never_reuse_stale_findings(tmp_path: pathlib.Path) -> None:
+    """Each reading keeps the findings it last built and what they were built for; a
+    call with another config or mission must rebuild them, never reuse them."""
+    path = tmp_path / "rules.toml"
+    path.write_text('[rules.output_verb]\nseverity = "warning"\n\n[rules.kr_activity]\nenabled = false\n',
+                    encoding="utf-8")
+    custom = load_config(path)
+    objective, key_result = "Migrate payroll to Workday", "Interview 12 payroll clerks about month end"
+    clear_caches()
+    for _ in range(2):
+        assert judge_objective(objective).findings[0].severity == "error"
+        assert judge_objective(objective, custom).findings[0].severity == "warning"
+        assert "kr_activity" in codes(judge_key_result(key_result).findings)
+        assert "kr_activity" not in codes(judge_key_result(key_result, config=custom).findings)
+        # Research tasks are the right key results of a discovery objective.
+        assert "kr_activity" not in codes(judge_key_result(key_result, mission="discovery").findings)
+        assert judge_key_result(key_result).kind == "output"
+
+
+def test_recent_cache_is_bounded_and_keeps_what_is_in_use() -> None:
+    from evaluators.text import RecentCache
+
+    cache: RecentCache[str, int] = RecentCache(3)
+    for number in range(3):
+        cache.put(str(number), number)
+    assert cache.get("0") == 0 and len(cache) == 3
+    cache.put("3", 3)  # the first generation is full: it becomes the previous one
+    assert cache.get("1") == 1  # a hit there is copied forward …
+    for number in range(4, 6):
+        cache.put(str(number), number)
+    # … so when the current generation fills again and the oldest is dropped, "1" stays.
+    assert cache.get("1") == 1 and cache.get("3") == 3
+    assert cache.get("2") is None
+    assert len(cache) <= 6
+    cache.clear()
+    assert len(cache) == 0 and cache.get("1") is None
+
+
 @pytest.mark.parametrize(
     ("content", "complaint"),
     [

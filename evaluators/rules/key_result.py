@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import Final
 
 from .. import grammar as g
 from .. import lexicon as lx
 from ..model import Mission
-from ..text import NUMBER, WORD, Analysis, analyse, number_value
+from ..text import NUMBER, WORD, Analysis, RecentCache, analyse, number_value
+
+try:
+    from mypy_extensions import mypyc_attr
+except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
+    from .._marks import mypyc_attr  # type: ignore[assignment]
 from .base import NO_HITS, Example, Hits, Rule
 
 
+@mypyc_attr(acyclic=True)  # cached; untracked by the garbage collector (see text.Analysis)
 class KeyResultReading:
     """What the key-result rules need, read once per text (mission-independent)."""
 
     __slots__ = (
         "a", "lead", "m", "deliverable", "research_lead", "done", "compound", "milestone",
-        "content", "pushes_growth", "guards", "judged",
+        "content", "pushes_growth", "guards", "judged_for", "judged",
     )
 
     def __init__(self, a: Analysis) -> None:
@@ -40,16 +46,29 @@ class KeyResultReading:
         # For the set's guardrail rule: does it push growth or speed, or protect something?
         self.guards = not lx.GUARDRAIL_WORDS.isdisjoint(words) or not lx.GUARDRAIL_WORDS.isdisjoint(lemmas)
         self.pushes_growth = not lx.GROWTH_WORDS.isdisjoint(words) or not lx.GROWTH_WORDS.isdisjoint(lemmas)
-        # Findings already built for a (config, mission); see engine.
-        self.judged: dict = {}
+        # The findings last built from this reading, and the (config, mission) they were
+        # built for; see engine. One entry, not a dict: nearly every call uses the default
+        # config, and a dict of them would be one more object for the collector to track.
+        self.judged_for: tuple[int, str] | None = None
+        self.judged: tuple | None = None
 
 
-@lru_cache(maxsize=8192)
+_readings: Final[RecentCache[str, KeyResultReading]] = RecentCache(4096)
+
+
 def read_key_result(text: str) -> KeyResultReading:
-    return KeyResultReading(analyse(text))
+    found = _readings.get(text)
+    if found is None:
+        found = KeyResultReading(analyse(text))
+        _readings.put(text, found)
+    return found
 
 
+def clear_cache() -> None:
+    _readings.clear()
 
+
+@mypyc_attr(acyclic=True)
 class KeyResultContext:
     """One key result as judged in one call: its reading plus the call's mission and
     (for generated key results) the figures found in the evidence."""
@@ -133,7 +152,7 @@ def _judges_measure(c: KeyResultContext) -> bool:
     return c.activity is None and c.measurable
 
 
-_MISSING: Hits = ((None, None),)  # a "missing" finding has no words to point at
+_MISSING: Final[Hits] = ((None, None),)  # a "missing" finding has no words to point at
 
 
 def check_no_target(c: KeyResultContext) -> Hits:
@@ -195,7 +214,7 @@ def check_baseline_unknown(c: KeyResultContext) -> Hits:
     return hits
 
 
-KEY_RESULT_RULES: tuple[Rule, ...] = (
+KEY_RESULT_RULES: Final[tuple[Rule, ...]] = (
     Rule(
         code="kr_activity",
         applies_to="key_result",

@@ -2,25 +2,33 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import Final
+
 from itertools import compress
 
 from .. import grammar as g
 from .. import lexicon as lx
 from ..model import Mission
-from ..text import NUMBER, WORD, Analysis, analyse
+from ..text import NUMBER, WORD, Analysis, RecentCache, analyse
+
+try:
+    from mypy_extensions import mypyc_attr
+except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
+    from .._marks import mypyc_attr  # type: ignore[assignment]
 from .base import NO_HITS, Example, Hits, Rule
 
-MAX_OBJECTIVE_WORDS = 20
-_ON_TIME_WORDS = frozenset("time budget schedule plan track".split())
-_PROJECT_WORDS = lx.ACTIVITY_NOUNS | frozenset("project programme program roadmap phase milestone milestones plan".split())
+MAX_OBJECTIVE_WORDS: Final = 20
+_ON_TIME_WORDS: Final = frozenset("time budget schedule plan track".split())
+_PROJECT_WORDS: Final = lx.ACTIVITY_NOUNS | frozenset("project programme program roadmap phase milestone milestones plan".split())
 
 
+@mypyc_attr(acyclic=True)  # cached; untracked by the garbage collector (see text.Analysis)
 class ObjectiveReading:
     """What the objective rules need, read once per text."""
 
     __slots__ = (
-        "a", "lead", "mission", "output", "output_detail", "solutions", "numbers", "content", "judged",
+        "a", "lead", "mission", "output", "output_detail", "solutions", "numbers", "content",
+        "judged_for", "judged",
     )
 
     def __init__(self, a: Analysis) -> None:
@@ -31,7 +39,10 @@ class ObjectiveReading:
         self.mission: Mission = "discovery" if g.discovery_lead(a, self.lead) else "delivery"
         self.output, self.output_detail = self._find_output(figures)
         self.content = g.content_lemmas(a)
-        self.judged: dict = {}  # findings already built per config; see engine
+        # The findings last built from this reading and the config they were built for
+        # (its serial); see engine and KeyResultReading.
+        self.judged_for: int | None = None
+        self.judged: tuple | None = None
         self.solutions = _solution_spans(a, self.lead)
         self.numbers = _numbers(a, figures, self.solutions) if True in figures else ()
 
@@ -117,9 +128,19 @@ def _solution_spans(a: Analysis, lead: int) -> tuple[g.Span, ...]:
     return tuple(spans)
 
 
-@lru_cache(maxsize=8192)
+_readings: Final[RecentCache[str, ObjectiveReading]] = RecentCache(4096)
+
+
 def read_objective(text: str) -> ObjectiveReading:
-    return ObjectiveReading(analyse(text))
+    found = _readings.get(text)
+    if found is None:
+        found = ObjectiveReading(analyse(text))
+        _readings.put(text, found)
+    return found
+
+
+def clear_cache() -> None:
+    _readings.clear()
 
 
 
@@ -175,7 +196,7 @@ def check_business_as_usual(r: ObjectiveReading) -> Hits:
     return NO_HITS
 
 
-_EMPTY_LEADS = frozenset("be become get do".split())
+_EMPTY_LEADS: Final = frozenset("be become get do".split())
 
 
 def check_vague(r: ObjectiveReading) -> Hits:
@@ -193,7 +214,7 @@ def check_vague(r: ObjectiveReading) -> Hits:
 
 # ------------------------------------------------------------------------------- rules
 
-OBJECTIVE_RULES: tuple[Rule, ...] = (
+OBJECTIVE_RULES: Final[tuple[Rule, ...]] = (
     Rule(
         code="output_verb",
         applies_to="objective",

@@ -7,11 +7,13 @@ is a sign the output was steered, and a consumer that rendered it as HTML would 
 
 from __future__ import annotations
 
+from typing import Final
+
 import re
 
 from .base import NO_HITS, Example, Hits, Rule
 
-SUSPICIOUS = re.compile(
+SUSPICIOUS: Final = re.compile(
     r"(?:https?|ftp|file|javascript|data):\S*"  # links and script URLs
     r"|\bwww\.\S+"
     r"|<\s*/?\s*[a-z!][^>]*>?"  # markup: <script>, </div>, <img …, <!--
@@ -27,7 +29,7 @@ SUSPICIOUS = re.compile(
 # containing none of them cannot match: the substring tests cost far less than the regex
 # search, which tries each alternative at every position. (Non-ASCII texts always get the
 # full search: under IGNORECASE "ſ" matches "s", "K" matches "k", and so on.)
-_REQUIRED_SUBSTRINGS = (":", "<", "&", "{", "www.", "ignore", "disregard", "forget", "system", "you", "developer")
+_REQUIRED_SUBSTRINGS: Final = (":", "<", "&", "{", "www.", "ignore", "disregard", "forget", "system", "you", "developer")
 
 
 def could_be_suspicious(text: str, lowered: str) -> bool:
@@ -57,11 +59,11 @@ def check_key_result(context) -> Hits:
     return suspicious_span(context.r.a.text, context.r.a.lowered)
 
 
-_MESSAGE = "“{detail}” is a link, markup or an instruction, not part of an objective: the text may have been manipulated."
-_SUGGESTION = "Treat this candidate as untrusted: render it as plain text only, and rewrite it without the link, markup or instruction."
-_DESCRIPTION = "A URL, HTML/markup, template syntax, or an instruction aimed at a model (“ignore previous instructions”, “system prompt”)."
+_MESSAGE: Final = "“{detail}” is a link, markup or an instruction, not part of an objective: the text may have been manipulated."
+_SUGGESTION: Final = "Treat this candidate as untrusted: render it as plain text only, and rewrite it without the link, markup or instruction."
+_DESCRIPTION: Final = "A URL, HTML/markup, template syntax, or an instruction aimed at a model (“ignore previous instructions”, “system prompt”)."
 
-SUSPICIOUS_OBJECTIVE = Rule(
+SUSPICIOUS_OBJECTIVE: Final = Rule(
     code="suspicious_content",
     applies_to="objective",
     severity="error",
@@ -73,7 +75,7 @@ SUSPICIOUS_OBJECTIVE = Rule(
     check=check_objective,
 )
 
-SUSPICIOUS_KEY_RESULT = Rule(
+SUSPICIOUS_KEY_RESULT: Final = Rule(
     code="kr_suspicious_content",
     applies_to="key_result",
     severity="error",

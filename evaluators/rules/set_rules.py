@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from collections.abc import Sequence
 
 from .base import NO_HITS, Example, Hits, Rule
 from .key_result import KeyResultReading
 from .objective import ObjectiveReading
 
-DUPLICATE_JACCARD = 0.8
-RESTATEMENT_OVERLAP = 0.75
+DUPLICATE_JACCARD: Final = 0.8
+RESTATEMENT_OVERLAP: Final = 0.75
 
 
 class SetContext:
@@ -38,7 +40,7 @@ def check_count(c: SetContext) -> Hits:
 
 
 def check_duplicate(c: SetContext) -> Hits:
-    content = [r.content for r in c.key_results]
+    content = [set(r.content) for r in c.key_results]
     hits = []
     for i in range(len(content)):
         a = content[i]
@@ -65,20 +67,20 @@ def check_no_guardrail(c: SetContext) -> Hits:
 
 
 def check_restates_objective(c: SetContext) -> Hits:
-    objective = c.objective.content
-    if not objective:
+    if not c.objective.content:
         return NO_HITS
+    objective = set(c.objective.content)
     hits = []
     for index, r in enumerate(c.key_results, start=1):
-        words = r.content
-        if not words or r.m.has_figure or r.m.placeholders:
+        if not r.content or r.m.has_figure or r.m.placeholders:
             continue  # a figure adds the measure the objective lacks
+        words = set(r.content)
         if len(words & objective) >= RESTATEMENT_OVERLAP * len(words):
             hits.append((None, str(index)))
     return hits
 
 
-SET_RULES: tuple[Rule, ...] = (
+SET_RULES: Final[tuple[Rule, ...]] = (
     Rule(
         code="kr_count",
         applies_to="set",
