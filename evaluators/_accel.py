@@ -37,6 +37,7 @@ FORMAT = 1
 COMPILED_MODULES = (
     "config.py",
     "engine.py",
+    "features.py",
     "grammar.py",
     "lexicon.py",
     "text.py",

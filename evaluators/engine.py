@@ -18,12 +18,12 @@ from collections.abc import Sequence
 
 from .config import ActiveRule, EvaluatorConfig, default_config
 from .model import (
+    SEVERITY_ORDER,
     Evaluation,
     Finding,
     KeyResultJudgement,
     Mission,
     ObjectiveJudgement,
-    sort_findings,
 )
 from .rules.key_result import KeyResultContext, KeyResultReading, figure_keys, read_key_result
 from .rules.objective import ObjectiveReading, read_objective
@@ -31,6 +31,17 @@ from .rules.set_rules import SetContext
 from .text import analyse
 
 OBJECTIVE_WEIGHT: Final = 0.4  # the key results carry the rest: they are what gets tracked
+_round: Final = round  # a C static: a bare `round` is looked up in builtins at every call
+
+
+def _finding_order(finding: Finding) -> tuple[int, int, str]:
+    span = finding.span
+    return (SEVERITY_ORDER[finding.severity], span[0] if span is not None else -1, finding.code)
+
+
+def sort_findings(findings: list[Finding]) -> list[Finding]:
+    """Severity first (errors on top), then position in the text, then code."""
+    return sorted(findings, key=_finding_order)
 
 
 def _findings(active: tuple[ActiveRule, ...], subject: object) -> tuple[list[Finding], float]:
@@ -56,8 +67,18 @@ def _findings(active: tuple[ActiveRule, ...], subject: object) -> tuple[list[Fin
     return findings, penalty
 
 
+_scores: Final[dict[float, float]] = {}  # penalty → score: few distinct sums of rule weights
+
+
 def _score(penalty: float) -> float:
-    return round(max(0.0, 1.0 - penalty), 3)
+    # round(x, 3) formats the float to decimal digits and back: about 3,000 instructions,
+    # where a look-up is about 100. Penalties are sums of a few rule weights, so they repeat.
+    score = _scores.get(penalty)
+    if score is None:
+        score = _round(max(0.0, 1.0 - penalty), 3)
+        if len(_scores) < 4096:
+            _scores[penalty] = score
+    return score
 
 
 def _judge_objective(reading: ObjectiveReading, config: EvaluatorConfig) -> ObjectiveJudgement:
@@ -186,7 +207,7 @@ def evaluate(
         objective=objective_judgement,
         key_results=key_result_judgements,
         findings=set_findings,
-        score=round(min(1.0, max(0.0, overall - set_penalty)), 3),
+        score=_round(min(1.0, max(0.0, overall - set_penalty)), 3),
         passed=passed,
     )
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from itertools import compress
 
+from . import features as ft
 from . import lexicon as lx
 
 try:
@@ -39,22 +39,11 @@ _DEADLINE_CONNECTIVES: Final = frozenset(
 ) | lx.PERIOD_WORDS
 _STANDALONE_PERIODS: Final = frozenset("q1 q2 q3 q4 h1 h2 eoy eoq eom".split())
 _AFTER_OR_THRESHOLD: Final = frozenset("above more better higher over below less fewer lower under".split())
-_BASELINE_WORDS: Final = frozenset("baseline today today's current currently now".split())
 _MORE_OR_LESS: Final = frozenset("more fewer less higher lower".split())
-_PERCENT_WORDS: Final = frozenset("% percent pp points percentage".split())
-_YEAR_ON_YEAR: Final = frozenset("yoy year-on-year year-over-year".split())
-_BASELINE_TRIGGERS: Final = _BASELINE_WORDS | frozenset("from by up down year % percent pp points percentage".split())
-_CONJUNCTIONS: Final = frozenset("and & ; plus while whilst".split())
 # "Move faster", "Move towards …": a direction of travel, not a migration.
-# Words that can report a deliverable as done without an "-ed" ending.
-_DONE_TRIGGERS: Final = lx.DONE_WORDS | frozenset(
-    "live place built rebuilt written rewritten held run made set done begun chosen drawn sent".split()
-)
 _MOVE_WITHOUT_DESTINATION: Final = frozenset(
     "faster quicker quickly fast forward closer towards toward away beyond ahead up".split()
 )
-_MULTIPLIERS: Final = frozenset("halve double triple quadruple twice half".split())
-_FIGURE_WORDS: Final = frozenset(lx.NUMBER_WORDS) | frozenset(("none", "nobody"))
 # Words that open a subordinate clause: "… whenever they are ready" describes a
 # condition, not a deliverable reported as done.
 _SUBORDINATORS: Final = frozenset(
@@ -190,7 +179,7 @@ def activity_noun_lead(a: Analysis, i: int) -> Span | None:
 def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
     """A deliverable reported as done: "RBAC is implemented", "… goes live", "… is in
     place", "… enabled by default", "Mailboxes migrated to the new server"."""
-    if not a.has_ed and _DONE_TRIGGERS.isdisjoint(a.words):
+    if not a.has_ed and not a.flags & ft.DONE:
         return None
     words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
     for j in range(start + 1, n):
@@ -274,7 +263,6 @@ class _Unmarked(dict):
 
 
 _UNMARKED: Final = _Unmarked()
-_NOTHING: Final[frozenset[str]] = frozenset()
 
 
 def deadline_mask(a: Analysis) -> tuple[Mask, Span | None]:
@@ -282,17 +270,16 @@ def deadline_mask(a: Analysis) -> tuple[Mask, Span | None]:
     month", "in Q3", "a month") and the first such span."""
     words, kinds, n = a.words, a.kinds, len(a.words)
     first: Span | None = None
-    # Deadlines end in a period word or a year; find which of those the text has first,
-    # so most texts (none at all) skip the scan.
-    closers = lx.PERIOD_WORDS.intersection(words) if not lx.PERIOD_WORDS.isdisjoint(words) else _NOTHING
+    # Deadlines end in a period word or a year; most texts have neither (their bits say
+    # so) and skip the scan.
+    candidates = list(a.period_at)
     if a.number_at:
-        years = [words[j] for j in a.number_at if len(words[j]) == 4 and words[j][:2] in ("19", "20")]
+        years = [j for j in a.number_at if len(words[j]) == 4 and words[j][:2] in ("19", "20")]
         if years:
-            closers = closers.union(years)
-    if not closers:
+            candidates = sorted(candidates + years)
+    if not candidates:
         return _UNMARKED[n], None
     mask = [False] * n
-    candidates = [j for j, word in enumerate(words) if word in closers]
     for j in candidates:
         word = words[j]
         year = kinds[j] == NUMBER
@@ -325,27 +312,28 @@ def figure_mask(a: Analysis, deadlines: Mask, lead: int) -> Mask:
     leading "All"/"Every"/"No" — outside deadlines."""
     words, n = a.words, len(a.words)
     mask = [False] * n
+    marked = False
     for i in a.number_at:
         if not deadlines[i]:
-            mask[i] = True
+            mask[i] = marked = True
     # Figure words are rare: only scan the words when the text has one.
-    if not _FIGURE_WORDS.isdisjoint(a.words) or not _MULTIPLIERS.isdisjoint(a.lemmas):
+    if a.flags & (ft.FIGURE_WORD | ft.MULTIPLIER):
         lemmas, kinds = a.lemmas, a.kinds
         for i in range(n):
             if kinds[i] == WORD and not deadlines[i]:
                 word = words[i]
-                if word in lx.NUMBER_WORDS or lemmas[i] in _MULTIPLIERS or word in ("none", "nobody"):
-                    mask[i] = True
+                if word in lx.NUMBER_WORDS or lemmas[i] in ft.MULTIPLIERS or word in ("none", "nobody"):
+                    mask[i] = marked = True
     if lead < n and words[lead] in lx.QUANTIFIER_WORDS and a.kinds[lead] == WORD and not deadlines[lead]:
-        mask[lead] = True
-    return tuple(mask) if True in mask else _UNMARKED[n]
+        mask[lead] = marked = True
+    return tuple(mask) if marked else _UNMARKED[n]
 
 
 def placeholders(a: Analysis) -> tuple[Span, ...]:
     """Explicit stand-ins for an unknown figure: "to be measured", "TBD", "$N",
     "baseline unknown"."""
     words, n = a.words, len(a.words)
-    if _PLACEHOLDER_TRIGGERS.isdisjoint(a.words):
+    if not a.flags & ft.PLACEHOLDER:
         return ()
     found: list[Span] = []
     i = 0
@@ -367,7 +355,6 @@ def placeholders(a: Analysis) -> tuple[Span, ...]:
     return tuple(found)
 
 
-_PLACEHOLDER_TRIGGERS: Final = lx.PLACEHOLDER_WORDS | frozenset(("be",))
 
 
 def _placeholder_n(a: Analysis, i: int) -> bool:
@@ -396,7 +383,7 @@ class Measures:
         self.figures = figures
         found_placeholders = placeholders(a)
         self.placeholders = found_placeholders
-        figure_at = list(compress(range(n), figures)) if True in figures else []
+        figure_at = [i for i in range(n) if figures[i]] if True in figures else []
         self.has_figure = bool(figure_at)
         placeholder_at = (
             {k for start, end in found_placeholders for k in range(start, end + 1)} if found_placeholders else ()
@@ -404,24 +391,25 @@ class Measures:
 
         # Baseline: "from 40%", "from a baseline to be measured", or a relative change.
         baseline_tokens: set[int] = set()
-        has_baseline = not _MULTIPLIERS.isdisjoint(lemmas) or not _YEAR_ON_YEAR.isdisjoint(words)
-        if not _BASELINE_TRIGGERS.isdisjoint(words):
+        flags = a.flags
+        has_baseline = flags & (ft.MULTIPLIER | ft.YOY) != 0
+        if flags & ft.BASELINE_TRIGGER:
             for i, word in enumerate(words):
-                if word not in _BASELINE_TRIGGERS:
+                if word not in ft.BASELINE_TRIGGERS:
                     continue  # every branch below starts from a trigger word
-                if word == "from" or word in _BASELINE_WORDS:
+                if word == "from" or word in ft.BASELINE_WORDS:
                     for k in range(i + 1, min(i + 4, n)):
-                        if figures[k] or k in placeholder_at or (word == "from" and words[k] in _BASELINE_WORDS):
+                        if figures[k] or k in placeholder_at or (word == "from" and words[k] in ft.BASELINE_WORDS):
                             has_baseline = True
                             if word == "from":
                                 baseline_tokens.add(k)
                             break
                 elif word in ("by", "up", "down") and i + 1 < n and figures[i + 1]:
-                    if word != "by" or (i + 2 < n and words[i + 2] in _PERCENT_WORDS):
+                    if word != "by" or (i + 2 < n and words[i + 2] in ft.PERCENT_WORDS):
                         has_baseline = True  # "by 15%", "up 20 %"
                 elif word == "year" and i + 2 < n and words[i + 1] in ("on", "over") and words[i + 2] == "year":
                     has_baseline = True
-                elif word in _PERCENT_WORDS and i + 1 < n and words[i + 1] in _MORE_OR_LESS:
+                elif word in ft.PERCENT_WORDS and i + 1 < n and words[i + 1] in _MORE_OR_LESS:
                     has_baseline = True  # "20% more time"
         if not has_baseline:
             for i in figure_at:
@@ -444,7 +432,7 @@ class Measures:
 
         # Threshold: a level to hold ("under 800 ms", "99.95% or above", "zero", "every").
         threshold = False
-        if not lx.THRESHOLD_WORDS.isdisjoint(words):
+        if flags & ft.THRESHOLD:
             deadline = self.deadline
             threshold_words = lx.THRESHOLD_WORDS
             for i in figure_at:
@@ -463,13 +451,12 @@ class Measures:
                     threshold = True
                     break
         self.is_threshold = threshold
-        self.has_direction = not lx.DIRECTION_VERBS.isdisjoint(lemmas) or (
+        self.has_direction = flags & ft.DIRECTION != 0 or (
             lead < n and lemmas[lead] in lx.OUTCOME_VERBS
         )
         self.has_metric = (
             self.has_figure
-            or not lx.METRIC_NOUNS.isdisjoint(lemmas)
-            or not lx.METRIC_NOUNS.isdisjoint(words)
+            or flags & ft.METRIC != 0
         )
 
 
@@ -477,39 +464,51 @@ def compound_joint(a: Analysis, figures: Mask) -> int | None:
     """Index of an "and" joining two measured clauses ("NPS reaches 50 and churn falls
     to 3%"), or None. Ranges ("between 5 and 10") are not compounds."""
     words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
-    if _CONJUNCTIONS.isdisjoint(a.words) or True not in figures:
+    if not a.flags & ft.CONJUNCTION or True not in figures:
         return None
-    joints = [i for i in range(n) if words[i] in _CONJUNCTIONS]
-    bounds = [-1, *joints, n]
-    for position, joint in enumerate(joints, start=1):
-        left = range(bounds[position - 1] + 1, joint)
-        right = range(joint + 1, bounds[position + 1])
-        if not left or not right:
-            continue
-        if figures[joint - 1] and joint + 1 < n and figures[joint + 1]:
+    joints = [i for i in range(n) if words[i] in ft.CONJUNCTIONS]
+    directions = lx.DIRECTION_VERBS
+    for position in range(len(joints)):
+        joint = joints[position]
+        left_start = joints[position - 1] + 1 if position > 0 else 0
+        right_stop = joints[position + 1] if position + 1 < len(joints) else n
+        if left_start >= joint or joint + 1 >= right_stop:
+            continue  # a clause is empty
+        if figures[joint - 1] and figures[joint + 1]:
             continue  # "between 5 and 10", "3 and 4 star reviews"
-        if True not in figures[left.start:left.stop]:
+        if True not in figures[left_start:joint]:
             continue  # the left clause is not measured
-        if True not in figures[right.start:right.stop] and lx.DIRECTION_VERBS.isdisjoint(
-            lemmas[right.start:right.stop]
-        ):
-            continue  # nor is the right one
-        for i in right:
+        if True not in figures[joint + 1:right_stop]:
+            measured = False
+            for i in range(joint + 1, right_stop):
+                if lemmas[i] in directions:
+                    measured = True
+                    break
+            if not measured:
+                continue  # nor is the right one
+        for i in range(joint + 1, right_stop):
             if kinds[i] == WORD and words[i] not in lx.STOPWORDS and words[i] not in lx.PERIOD_WORDS:
                 return joint  # and it has words of its own
     return None
 
 
 def content_lemmas(a: Analysis) -> tuple[str, ...]:
-    """Meaningful words of a text, for comparing two texts (make a set of them to compare).
+    """The distinct meaningful words of a text, in order, for comparing two texts.
     Figures are left out: two key results on the same metric with different targets are
     still duplicates. A tuple, not a set: readings are cached, and the garbage collector
     stops tracking a tuple of strings but scans every set at each collection."""
-    lemmas, kinds = a.lemmas, a.kinds
-    stopwords = lx.STOPWORDS
-    return tuple([
-        lemmas[i] for i in range(a.first, len(lemmas)) if kinds[i] == WORD and lemmas[i] not in stopwords
-    ])
+    lemmas, first = a.lemmas, a.first
+    content: list[str] = []
+    for i in a.meaningful:
+        if i < first:
+            continue
+        lemma = lemmas[i]
+        for seen in content:
+            if seen is lemma:  # lemmas are interned (text.Token): `is` is `==` here
+                break
+        else:
+            content.append(lemma)
+    return tuple(content)
 
 
 __all__ = [

@@ -53,11 +53,3 @@ class Evaluation(msgspec.Struct, kw_only=True):
     findings: list[Finding]
     score: float
     passed: bool
-
-
-def sort_findings(findings: list[Finding]) -> list[Finding]:
-    """Severity first (errors on top), then position in the text."""
-    return sorted(
-        findings,
-        key=lambda f: (SEVERITY_ORDER[f.severity], f.span[0] if f.span else -1, f.code),
-    )

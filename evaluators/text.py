@@ -8,9 +8,11 @@ on plain tuples with set look-ups. No per-call regex compilation, no NLP library
 from __future__ import annotations
 
 import re
+import sys
 from typing import Final, Generic, TypeVar
 
 from . import lexicon as lx
+from .features import PERIOD, token_flags
 
 try:
     from mypy_extensions import mypyc_attr
@@ -73,47 +75,51 @@ _SUFFIXES: Final[tuple[tuple[str, str], ...]] = (
     ("ed", "e"), ("ing", ""), ("ing", "e"),
 )
 
-# Words repeat across texts even when texts do not, so each token's lemma and kind are
-# computed once and then looked up (a dict look-up per token, mapped in C). Bounded:
-# free text has an unbounded vocabulary.
+# Words repeat across texts even when texts do not, so each token's lemma, kind and
+# word-list bits are computed once and then looked up: one dict look-up per token.
 _MAX_MEMO: Final = 200_000
+_intern: Final = sys.intern
 
 
-class _LemmaMemo(dict):
-    """token → lemma; numbers and punctuation are their own lemma."""
+@mypyc_attr(acyclic=True)
+class Token:
+    """What every text with this token shares: its lemma, its kind (WORD, NUMBER, SYMBOL
+    or PUNCT, from its first character) and its word-list bits (see
+    :mod:`evaluators.features`)."""
 
-    __slots__ = ()
+    __slots__ = ("lemma", "kind", "flags", "meaningful")
 
-    def __missing__(self, token: str) -> str:
-        result = _lemma(token) if token[0].isalpha() else token
-        if len(self) > _MAX_MEMO:
-            self.clear()
-        self[token] = result
-        return result
-
-
-class _KindMemo(dict):
-    """token → WORD, NUMBER, SYMBOL or PUNCT (decided by its first character)."""
-
-    __slots__ = ()
-
-    def __missing__(self, token: str) -> str:
+    def __init__(self, token: str) -> None:
+        lemma = _lemma(token) if token[0].isalpha() else token  # numbers are their own lemma
+        # Interned: equal lemmas are then one object, so content_lemmas can tell
+        # repeats apart with `is`.
+        lemma = _intern(lemma)
+        self.lemma = lemma
         kind = _kind_of(token[0])
-        if len(self) > _MAX_MEMO:
-            self.clear()
-        self[token] = kind
-        return kind
+        self.kind = kind
+        self.flags = token_flags(token, lemma)
+        # A word that says what a text is about (not "the", "of", a number or a mark).
+        self.meaningful = kind == WORD and lemma not in lx.STOPWORDS
 
 
-_lemma_memo: Final = _LemmaMemo()
-_kind_memo: Final = _KindMemo()
-_lemma_of: Final = _lemma_memo.__getitem__
-_kind_of_token: Final = _kind_memo.__getitem__
+_tokens: Final[dict[str, Token]] = {}
+
+
+def token_info(token: str) -> Token:
+    """The shared facts about a token, computed once (bounded: free text has an unbounded
+    vocabulary, so the memo starts again when it is full)."""
+    info = _tokens.get(token)
+    if info is None:
+        info = Token(token)
+        if len(_tokens) >= _MAX_MEMO:
+            _tokens.clear()
+        _tokens[token] = info
+    return info
 
 
 def lemma(word: str) -> str:
     """Base form of a lowercase word, or a plural-stripped form when it is unknown."""
-    return _lemma_of(word)
+    return token_info(word).lemma if word else word
 
 
 def _lemma(word: str) -> str:
@@ -190,6 +196,11 @@ def tokenise(lowered: str) -> list[str]:
     for chunk in lowered.split():
         if chunk.isalnum():
             tokens.append(chunk)
+        elif len(chunk) > 1 and chunk[:-1].isalnum():
+            # A word with one mark after it ("15%", "q2,", "end."): an ASCII mark is
+            # never part of a token, so these are the two tokens the pattern finds.
+            tokens.append(chunk[:-1])
+            tokens.append(chunk[-1])
         else:
             tokens += _TOKEN_RE.findall(chunk)
     return tokens
@@ -201,9 +212,11 @@ class Analysis:
 
     Token sequences are parallel: ``words[i]`` (lowercase), ``lemmas[i]`` and
     ``kinds[i]`` (WORD, NUMBER, SYMBOL or PUNCT; ``kinds`` is a string of these one-letter
-    codes). Rules reject most texts before looping with one set test of a lexicon
-    against the tokens (``lx.PERIOD_WORDS.isdisjoint(a.words)``: no per-text set to build
-    or keep), and ``number_at`` lists the indices of NUMBER tokens (most texts have none).
+    codes). ``flags`` has a bit for each word list any token (or its lemma) is in (see
+    :mod:`evaluators.features`): rules reject most texts before looping with one bit test
+    (``a.flags & features.PERIOD``). ``number_at`` lists the indices of NUMBER tokens
+    (most texts have none), ``meaningful`` those of words that are not stopwords and
+    ``period_at`` those of period words (month, quarter, Q3 …).
     Character offsets (``starts``/``ends``) and the tokens as written (``raw``) are only
     needed to report a finding or to see capitals, so they are computed on first use.
     ``first`` is the index of the first token after any list marker, label or "Team:"
@@ -217,7 +230,7 @@ class Analysis:
     """
 
     __slots__ = (
-        "text", "lowered", "words", "lemmas", "kinds", "first",
+        "text", "lowered", "words", "lemmas", "kinds", "flags", "meaningful", "period_at", "first",
         "has_ed", "number_at", "_starts", "_ends", "_raw", "_capitals_after_first",
     )
 
@@ -227,20 +240,45 @@ class Analysis:
         if len(lowered) != len(text):  # a few Unicode capitals lowercase to two characters
             lowered = "".join(c.lower()[0] for c in text)
         self.lowered = lowered
-        words = tuple(tokenise(lowered))
+        tokens = tokenise(lowered)
+        words = tuple(tokens)
         self.words = words
-        kinds = "".join(map(_kind_of_token, words))
-        self.kinds = kinds
-        lemmas = tuple(map(_lemma_of, words))
-        self.lemmas = lemmas
-        self.number_at = _positions(kinds, NUMBER)
+        lemmas: list[str] = []
+        kinds: list[str] = []
+        number_at: list[int] = []
+        meaningful: list[int] = []
+        period_at: list[int] = []
+        flags = 0
+        memo = _tokens
+        for i in range(len(tokens)):
+            word = tokens[i]
+            info = memo.get(word)
+            if info is None:
+                info = token_info(word)
+            lemmas.append(info.lemma)
+            kind = info.kind
+            kinds.append(kind)
+            if kind == NUMBER:
+                number_at.append(i)
+            elif info.meaningful:
+                meaningful.append(i)
+            bits = info.flags
+            if bits & PERIOD:
+                period_at.append(i)
+            flags |= bits
+        self.lemmas = tuple(lemmas)
+        self.kinds = "".join(kinds)
+        self.flags = flags
+        self.number_at = tuple(number_at) if number_at else ()
+        self.meaningful = tuple(meaningful) if meaningful else ()
+        self.period_at = tuple(period_at) if period_at else ()
         self.has_ed = "ed" in lowered and _ED_RE.search(lowered) is not None
         self._starts: tuple[int, ...] | None = None
         self._ends: tuple[int, ...] | None = None
         self._raw: tuple[str, ...] | None = None
         self._capitals_after_first: bool | None = None
         # Only a text opening with a label character or holding a colon can have a prefix.
-        if lowered[:1] in _LABEL_STARTS or ":" in words:
+        if lowered[:1] in _LABEL_STARTS or ":" in lowered:  # a ":" is always a token of its own
             self.first = self._skip_label()
         else:
             self.first = 0
@@ -256,10 +294,10 @@ class Analysis:
         # token is the first occurrence of its text after the previous one.
         starts: list[int] = []
         ends: list[int] = []
-        find = self.lowered.find
+        lowered = self.lowered
         position = 0
         for word in self.words:
-            position = find(word, position)
+            position = lowered.find(word, position)
             starts.append(position)
             position += len(word)
             ends.append(position)
@@ -323,18 +361,6 @@ class Analysis:
 
     def __len__(self) -> int:
         return len(self.words)
-
-
-def _positions(codes: str, code: str) -> tuple[int, ...]:
-    """Indices at which ``code`` occurs in ``codes`` (a string of one-letter codes)."""
-    i = codes.find(code)
-    if i < 0:
-        return ()
-    found = []
-    while i >= 0:
-        found.append(i)
-        i = codes.find(code, i + 1)
-    return tuple(found)
 
 
 def _kind_of(first_char: str) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from .. import features as ft
 from .. import grammar as g
 from .. import lexicon as lx
 from ..model import Mission
@@ -41,11 +42,11 @@ class KeyResultReading:
             and (words[lead] == lemmas[lead] or words[lead].endswith("ing"))
         )
         self.compound = g.compound_joint(a, m.figures)
-        self.milestone = not lx.LEARNING_MILESTONE_WORDS.isdisjoint(words)
+        self.milestone = a.flags & ft.MILESTONE != 0
         self.content = g.content_lemmas(a)
         # For the set's guardrail rule: does it push growth or speed, or protect something?
-        self.guards = not lx.GUARDRAIL_WORDS.isdisjoint(words) or not lx.GUARDRAIL_WORDS.isdisjoint(lemmas)
-        self.pushes_growth = not lx.GROWTH_WORDS.isdisjoint(words) or not lx.GROWTH_WORDS.isdisjoint(lemmas)
+        self.guards = a.flags & ft.GUARDRAIL != 0
+        self.pushes_growth = a.flags & ft.GROWTH != 0
         # The findings last built from this reading, and the (config, mission) they were
         # built for; see engine. One entry, not a dict: nearly every call uses the default
         # config, and a dict of them would be one more object for the collector to track.

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Final
 
-from itertools import compress
-
 from .. import grammar as g
 from .. import lexicon as lx
 from ..model import Mission
@@ -78,10 +76,10 @@ class ObjectiveReading:
 def _numbers(a: Analysis, figures: g.Mask, solutions: tuple[g.Span, ...]) -> tuple[int, ...]:
     """Figures (digits or number words) that are not part of a named solution."""
     in_solution = {k for s, e in solutions for k in range(s, e + 1)}
-    return tuple(
-        i for i in compress(range(len(figures)), figures)
-        if i not in in_solution and (a.kinds[i] == NUMBER or a.words[i] in lx.NUMBER_WORDS)
-    )
+    return tuple([
+        i for i in range(len(figures))
+        if figures[i] and i not in in_solution and (a.kinds[i] == NUMBER or a.words[i] in lx.NUMBER_WORDS)
+    ])
 
 
 def _solution_spans(a: Analysis, lead: int) -> tuple[g.Span, ...]:

@@ -11,7 +11,11 @@ from typing import Final
 
 import re
 
+from .. import features as ft
+from ..text import Analysis
 from .base import NO_HITS, Example, Hits, Rule
+from .key_result import KeyResultContext
+from .objective import ObjectiveReading
 
 SUSPICIOUS: Final = re.compile(
     r"(?:https?|ftp|file|javascript|data):\S*"  # links and script URLs
@@ -51,12 +55,21 @@ def suspicious_span(text: str, lowered: str | None = None) -> Hits:
     return [((match.start(), match.end()), match.group(0)[:40])]
 
 
-def check_objective(reading) -> Hits:
-    return suspicious_span(reading.a.text, reading.a.lowered)
+def _check(a: Analysis) -> Hits:
+    # An ASCII text's tokens hold every required string of SUSPICIOUS: the characters are
+    # tokens of their own and the words lie inside one token ("www." inside "www.x"), so
+    # when no token has the hint bit (features.SUSPICIOUS_HINT) nothing can match.
+    if a.text.isascii() and not a.flags & ft.SUSPICIOUS_HINT:
+        return NO_HITS
+    return suspicious_span(a.text, a.lowered)
 
 
-def check_key_result(context) -> Hits:
-    return suspicious_span(context.r.a.text, context.r.a.lowered)
+def check_objective(reading: ObjectiveReading) -> Hits:
+    return _check(reading.a)
+
+
+def check_key_result(context: KeyResultContext) -> Hits:
+    return _check(context.r.a)
 
 
 _MESSAGE: Final = "“{detail}” is a link, markup or an instruction, not part of an objective: the text may have been manipulated."

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from collections.abc import Sequence
 
-from .base import NO_HITS, Example, Hits, Rule
+from .base import NO_HITS, Example, Hit, Hits, Rule
 from .key_result import KeyResultReading
 from .objective import ObjectiveReading
 
@@ -20,7 +19,7 @@ class SetContext:
     def __init__(
         self,
         objective: ObjectiveReading,
-        key_results: Sequence[KeyResultReading],
+        key_results: list[KeyResultReading],
         minimum: int,
         maximum: int,
     ) -> None:
@@ -39,20 +38,33 @@ def check_count(c: SetContext) -> Hits:
     return NO_HITS
 
 
+def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
+    """How many words of ``a`` are in ``b`` (both hold distinct words). Contents are a
+    handful of words, so scanning a tuple costs less than building a set to look in."""
+    shared = 0
+    for word in a:
+        if word in b:
+            shared += 1
+    return shared
+
+
 def check_duplicate(c: SetContext) -> Hits:
-    content = [set(r.content) for r in c.key_results]
-    hits = []
+    content = [r.content for r in c.key_results]
+    hits: list[Hit] = []
     for i in range(len(content)):
         a = content[i]
         if not a:
             continue
         for j in range(i + 1, len(content)):
             b = content[j]
-            if not b or a.isdisjoint(b):
-                continue  # nothing shared: Jaccard 0
-            shared = len(a & b)
-            # len(a | b) without building the union.
-            if shared >= DUPLICATE_JACCARD * (len(a) + len(b) - shared):
+            if not b:
+                continue
+            small, large = (len(a), len(b)) if len(a) <= len(b) else (len(b), len(a))
+            if small < DUPLICATE_JACCARD * large:
+                continue  # Jaccard is at most small / large
+            shared = _shared(a, b) if len(a) <= len(b) else _shared(b, a)
+            # Jaccard: shared / len(a | b), without building the union.
+            if shared and shared >= DUPLICATE_JACCARD * (len(a) + len(b) - shared):
                 hits.append((None, f"{i + 1} and {j + 1}"))
     return hits
 
@@ -67,16 +79,17 @@ def check_no_guardrail(c: SetContext) -> Hits:
 
 
 def check_restates_objective(c: SetContext) -> Hits:
-    if not c.objective.content:
+    objective = c.objective.content
+    if not objective:
         return NO_HITS
-    objective = set(c.objective.content)
-    hits = []
-    for index, r in enumerate(c.key_results, start=1):
-        if not r.content or r.m.has_figure or r.m.placeholders:
+    hits: list[Hit] = []
+    for index in range(len(c.key_results)):
+        r = c.key_results[index]
+        words = r.content
+        if not words or r.m.has_figure or r.m.placeholders:
             continue  # a figure adds the measure the objective lacks
-        words = set(r.content)
-        if len(words & objective) >= RESTATEMENT_OVERLAP * len(words):
-            hits.append((None, str(index)))
+        if _shared(words, objective) >= RESTATEMENT_OVERLAP * len(words):
+            hits.append((None, str(index + 1)))
     return hits
 
 

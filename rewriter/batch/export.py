@@ -16,7 +16,7 @@ from typing import Literal
 
 import msgspec
 
-from evaluators.model import sort_findings
+from evaluators.engine import sort_findings
 from rewriter.batch.store import StoredRow
 from evaluators import ObjectiveJudgement
 from rewriter.domain import Candidate
