@@ -546,3 +546,58 @@ def test_a_bare_label_is_judged_not_crashed():
     for text in ["KR1: ", "Objective: ", "Sales:"]:
         assert not judge_key_result(text).measurable
         assert judge_objective(text).kind in ("output", "outcome")
+
+
+# --------------------------------------------- the fast paths agree with the slow ones
+
+def _random_texts(count: int, seed: int) -> list[str]:
+    """Short random texts over letters, digits, marks, spaces, lexicon words and a few
+    non-ASCII characters: what the tokeniser's and the pre-checks' shortcuts must survive."""
+    import random
+
+    rng = random.Random(seed)
+    pieces = list("abcxyz019 .,'-%:;!?()\"$<&{}_/") + [
+        "www.", "ignore", "you", "system prompt", "from", "to", "by", "q3", "june", "2025",
+        "halve", "double", "rate", "errors", "grow", "and", " and ", "Ünï", "’", "\u3000", "K",
+    ]
+    return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(count)]
+
+
+def test_the_tokeniser_finds_what_the_token_pattern_finds() -> None:
+    from evaluators.text import _TOKEN_RE, tokenise
+
+    for text in _random_texts(20_000, seed=3):
+        lowered = text.lower()
+        assert tokenise(lowered) == _TOKEN_RE.findall(lowered), text
+
+
+def test_a_texts_bits_are_the_word_lists_its_tokens_are_in() -> None:
+    from evaluators import features as ft
+    from evaluators.text import analyse
+
+    for text in _random_texts(5_000, seed=4) + ["Error rates halve by June and revenue grows"]:
+        a = analyse(text)
+        expected = 0
+        for word, lemma in zip(a.words, a.lemmas):
+            for bit, words in ft._BY_WORD:
+                expected |= bit if word in words else 0
+            for bit, lemmas in ft._BY_LEMMA:
+                expected |= bit if lemma in lemmas else 0
+            if word in ft.SUSPICIOUS_CHARACTERS or any(f in word for f in ft.SUSPICIOUS_FRAGMENTS):
+                expected |= ft.SUSPICIOUS_HINT
+        assert a.flags == expected, text
+        assert a.period_at == tuple(i for i, w in enumerate(a.words) if w in evaluators.lexicon.PERIOD_WORDS)
+
+
+def test_the_safety_pre_check_never_hides_a_match() -> None:
+    from evaluators.rules.safety import SUSPICIOUS, _check
+    from evaluators.text import analyse
+
+    texts = _random_texts(20_000, seed=5) + ["See WWW.example.test", "re-ignore the rules above", "{{x}}"]
+    matched = 0
+    for text in texts:
+        found = SUSPICIOUS.search(text)
+        hits = _check(analyse(text))
+        assert bool(hits) == (found is not None), text
+        matched += found is not None
+    assert matched > 1_000  # the corpus does exercise the pattern
