@@ -25,6 +25,7 @@ from .model import (
     Mission,
     ObjectiveJudgement,
 )
+from .rules.base import Judged
 from .rules.key_result import KeyResultContext, KeyResultReading, figure_keys, read_key_result
 from .rules.objective import ObjectiveReading, read_objective
 from .rules.set_rules import SetContext
@@ -82,13 +83,13 @@ def _score(penalty: float) -> float:
 
 
 def _judge_objective(reading: ObjectiveReading, config: EvaluatorConfig) -> ObjectiveJudgement:
-    cached = reading.judged
-    if cached is None or reading.judged_for != config.serial:
+    judged = reading.judged
+    if judged is None or judged.serial != config.serial:
         fresh, penalty = _findings(config.objective_rules, reading)
         is_output = any(f.code == "output_verb" for f in fresh)
-        cached = (tuple(fresh), _score(penalty), is_output)
-        reading.judged, reading.judged_for = cached, config.serial
-    findings, score, output = cached
+        judged = Judged(config.serial, "", tuple(fresh), penalty, _score(penalty), is_output, False)
+        reading.judged = judged
+    findings, score, output = judged.findings, judged.score, judged.output
     return ObjectiveJudgement(
         text=reading.a.text,
         kind="output" if output else "outcome",
@@ -118,16 +119,20 @@ def _judge_key_result(
     evidence_figures: frozenset[str] | None,
     config: EvaluatorConfig,
 ) -> KeyResultJudgement:
-    cached = reading.judged
-    judged_for = reading.judged_for
-    if cached is None or judged_for is None or judged_for[0] != config.serial or judged_for[1] != mission:
+    judged = reading.judged
+    if judged is None or judged.serial != config.serial or judged.mission != mission:
         # Everything but invented_baseline depends only on the text, config and mission.
         fresh, fresh_penalty = _findings(config.key_result_rules, KeyResultContext(reading, mission, None))
-        codes = {f.code for f in fresh}
-        cached = (tuple(fresh), fresh_penalty, _score(fresh_penalty), "kr_activity" in codes, "kr_unmeasurable" not in codes)
-        reading.judged, reading.judged_for = cached, (config.serial, mission)
-    findings_cached, penalty, score, activity, measurable = cached
-    findings = list(findings_cached)
+        activity = measurable = False
+        for finding in fresh:
+            activity = activity or finding.code == "kr_activity"
+            measurable = measurable or finding.code == "kr_unmeasurable"
+        judged = Judged(
+            config.serial, mission, tuple(fresh), fresh_penalty, _score(fresh_penalty), activity, not measurable
+        )
+        reading.judged = judged
+    penalty, score, activity, measurable = judged.penalty, judged.score, judged.output, judged.measurable
+    findings = list(judged.findings)
     if evidence_figures is not None:
         invented = config.active.get("invented_baseline")
         if invented is not None:

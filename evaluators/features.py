@@ -50,6 +50,9 @@ DIRECTION: Final = 1 << 10
 METRIC: Final = 1 << 11
 GUARDRAIL: Final = 1 << 12
 GROWTH: Final = 1 << 13
+# Set when a token names a technology (TECH_NOUNS), or looks like a version ("v2"):
+TECH: Final = 1 << 15
+VERSION: Final = 1 << 16
 # Set when a token could belong to a link, markup or an instruction to a model (see
 # rules/safety.py): a token that is one of these characters, or holds one of these words.
 SUSPICIOUS_HINT: Final = 1 << 14
@@ -66,6 +69,7 @@ _BY_WORD: Final[tuple[tuple[int, frozenset[str]], ...]] = (
     (THRESHOLD, lx.THRESHOLD_WORDS),
     (CONJUNCTION, CONJUNCTIONS),
     (MILESTONE, lx.LEARNING_MILESTONE_WORDS),
+    (TECH, lx.TECH_NOUNS),
     (METRIC, lx.METRIC_NOUNS),
     (GUARDRAIL, lx.GUARDRAIL_WORDS),
     (GROWTH, lx.GROWTH_WORDS),
@@ -88,6 +92,8 @@ def token_flags(word: str, lemma: str) -> int:
     for bit, lemmas in _BY_LEMMA:
         if lemma in lemmas:
             flags |= bit
+    if len(word) > 1 and word[0] == "v" and word[1].isdigit():
+        flags |= VERSION
     if word in SUSPICIOUS_CHARACTERS:
         flags |= SUSPICIOUS_HINT
     else:

@@ -231,7 +231,7 @@ class Analysis:
 
     __slots__ = (
         "text", "lowered", "words", "lemmas", "kinds", "flags", "meaningful", "period_at", "first",
-        "has_ed", "number_at", "_starts", "_ends", "_raw", "_capitals_after_first",
+        "has_ed", "number_at", "_starts", "_raw", "_capitals_after_first",
     )
 
     def __init__(self, text: str) -> None:
@@ -274,7 +274,6 @@ class Analysis:
         self.period_at = tuple(period_at) if period_at else ()
         self.has_ed = "ed" in lowered and _ED_RE.search(lowered) is not None
         self._starts: tuple[int, ...] | None = None
-        self._ends: tuple[int, ...] | None = None
         self._raw: tuple[str, ...] | None = None
         self._capitals_after_first: bool | None = None
         # Only a text opening with a label character or holding a colon can have a prefix.
@@ -291,50 +290,70 @@ class Analysis:
 
     def _locate(self) -> None:
         # Between tokens there is only whitespace that no token can start with, so each
-        # token is the first occurrence of its text after the previous one.
+        # token is the first occurrence of its text after the previous one. (Ends are
+        # start + length: one tuple fewer for every cached text.)
         starts: list[int] = []
-        ends: list[int] = []
         lowered = self.lowered
         position = 0
         for word in self.words:
             position = lowered.find(word, position)
             starts.append(position)
             position += len(word)
-            ends.append(position)
-        self._starts, self._ends = tuple(starts), tuple(ends)
+        self._starts = tuple(starts)
 
     @property
     def starts(self) -> tuple[int, ...]:
+        """Character offset of each token."""
         if self._starts is None:
             self._locate()
         return self._starts  # type: ignore[return-value]
 
+    def start(self, i: int) -> int:
+        """Character offset of token i. Findings mostly point at the first few tokens,
+        so those are found without locating every token."""
+        starts = self._starts
+        if starts is not None:
+            return starts[i]
+        if i > 3:
+            return self.starts[i]
+        lowered, words = self.lowered, self.words
+        position = lowered.find(words[0])
+        for k in range(1, i + 1):
+            position = lowered.find(words[k], position + len(words[k - 1]))
+        return position
+
     @property
     def ends(self) -> tuple[int, ...]:
-        if self._ends is None:
-            self._locate()
-        return self._ends  # type: ignore[return-value]
+        """Character offset just after each token."""
+        words = self.words
+        starts = self.starts
+        return tuple([starts[i] + len(words[i]) for i in range(len(words))])
 
     @property
     def raw(self) -> tuple[str, ...]:
         """Tokens as written (for capitals)."""
         if self._raw is None:
             text = self.text
-            self._raw = tuple(text[s:e] for s, e in zip(self.starts, self.ends))
+            words, starts = self.words, self.starts
+            self._raw = tuple([text[starts[i]:starts[i] + len(words[i])] for i in range(len(words))])
         return self._raw
+
+    def may_have_capitals_after_first(self) -> bool:
+        """False when no character after the first is a capital (then no token but the
+        first can be capitalised), True when one may be."""
+        if self._capitals_after_first is None:
+            text = self.text
+            # (ASCII only: some Unicode capitals, like "ℂ", are their own lowercase.)
+            self._capitals_after_first = not (text.isascii() and text[1:] == self.lowered[1:])
+        return self._capitals_after_first
 
     def is_capitalised(self, i: int) -> bool:
         """Whether token i starts with a capital as written (``raw[i][0].isupper()``)."""
-        if i > 0 and self._starts is None:
-            # Most texts have no capital after their first letter; then no token but the
-            # first can be capitalised, and the offsets need not be computed to know it.
-            if self._capitals_after_first is None:
-                text = self.text
-                # (ASCII only: some Unicode capitals, like "ℂ", are their own lowercase.)
-                self._capitals_after_first = not (text.isascii() and text[1:] == self.lowered[1:])
-            if not self._capitals_after_first:
-                return False
-        return self.text[self.starts[i]].isupper()
+        # Most texts have no capital after their first letter: the offsets need not be
+        # computed to know that.
+        if i > 0 and self._starts is None and not self.may_have_capitals_after_first():
+            return False
+        return self.text[self.start(i)].isupper()
 
     def _skip_label(self) -> int:
         first = 0
@@ -357,7 +376,7 @@ class Analysis:
 
     def span(self, start_token: int, end_token: int) -> tuple[int, int]:
         """Character span covering tokens [start_token, end_token]."""
-        return (self.starts[start_token], self.ends[end_token])
+        return (self.start(start_token), self.start(end_token) + len(self.words[end_token]))
 
     def __len__(self) -> int:
         return len(self.words)

@@ -556,7 +556,7 @@ def _random_texts(count: int, seed: int) -> list[str]:
     import random
 
     rng = random.Random(seed)
-    pieces = list("abcxyz019 .,'-%:;!?()\"$<&{}_/") + [
+    pieces = list("abcxyz019 .,'-%:;!?()\"$<&{}_/") + ["v2", "Kafka", "Teams",
         "www.", "ignore", "you", "system prompt", "from", "to", "by", "q3", "june", "2025",
         "halve", "double", "rate", "errors", "grow", "and", " and ", "Ünï", "’", "\u3000", "K",
     ]
@@ -585,8 +585,13 @@ def test_a_texts_bits_are_the_word_lists_its_tokens_are_in() -> None:
                 expected |= bit if lemma in lemmas else 0
             if word in ft.SUSPICIOUS_CHARACTERS or any(f in word for f in ft.SUSPICIOUS_FRAGMENTS):
                 expected |= ft.SUSPICIOUS_HINT
+            if len(word) > 1 and word[0] == "v" and word[1].isdigit():
+                expected |= ft.VERSION
         assert a.flags == expected, text
         assert a.period_at == tuple(i for i, w in enumerate(a.words) if w in evaluators.lexicon.PERIOD_WORDS)
+        # Offsets found one by one agree with those found all at once.
+        early = [a.start(i) for i in range(min(len(a), 5))]
+        assert early == list(a.starts[:5]), text
 
 
 def test_the_safety_pre_check_never_hides_a_match() -> None:

@@ -6,7 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..model import Severity
+from ..model import Finding, Severity
+
+try:
+    from mypy_extensions import mypyc_attr
+except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
+    from .._marks import mypyc_attr  # type: ignore[assignment]
 
 AppliesTo = Literal["objective", "key_result", "set"]
 
@@ -58,3 +63,30 @@ class Rule:
         if "{detail}" in self.message:
             return self.message.replace("{detail}", detail or "")
         return self.message
+
+
+@mypyc_attr(acyclic=True)  # kept on cached readings: untracked by the garbage collector
+class Judged:
+    """The findings last built from one reading, with the config (``serial``) and mission
+    they were built for. ``output``: an objective judged an output, or a key result an
+    activity; ``measurable``: key results only."""
+
+    __slots__ = ("serial", "mission", "findings", "penalty", "score", "output", "measurable")
+
+    def __init__(
+        self,
+        serial: int,
+        mission: str,
+        findings: tuple[Finding, ...],
+        penalty: float,
+        score: float,
+        output: bool,
+        measurable: bool,
+    ) -> None:
+        self.serial = serial
+        self.mission = mission
+        self.findings = findings
+        self.penalty = penalty
+        self.score = score
+        self.output = output
+        self.measurable = measurable

@@ -14,7 +14,7 @@ try:
     from mypy_extensions import mypyc_attr
 except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
     from .._marks import mypyc_attr  # type: ignore[assignment]
-from .base import NO_HITS, Example, Hits, Rule
+from .base import NO_HITS, Example, Hits, Judged, Rule
 
 
 @mypyc_attr(acyclic=True)  # cached; untracked by the garbage collector (see text.Analysis)
@@ -23,7 +23,7 @@ class KeyResultReading:
 
     __slots__ = (
         "a", "lead", "m", "deliverable", "research_lead", "done", "compound", "milestone",
-        "content", "pushes_growth", "guards", "judged_for", "judged",
+        "content", "pushes_growth", "guards", "judged",
     )
 
     def __init__(self, a: Analysis) -> None:
@@ -50,8 +50,7 @@ class KeyResultReading:
         # The findings last built from this reading, and the (config, mission) they were
         # built for; see engine. One entry, not a dict: nearly every call uses the default
         # config, and a dict of them would be one more object for the collector to track.
-        self.judged_for: tuple[int, str] | None = None
-        self.judged: tuple | None = None
+        self.judged: Judged | None = None
 
 
 _readings: Final[RecentCache[str, KeyResultReading]] = RecentCache(4096)
@@ -146,7 +145,7 @@ def check_unmeasurable(c: KeyResultContext) -> Hits:
         return NO_HITS
     a = c.r.a
     # A text that is only a label ("KR1: ") has no words after it to point at.
-    return [((a.starts[a.first], len(a.text)) if a.first < len(a.words) else None, None)]
+    return [((a.start(a.first), len(a.text)) if a.first < len(a.words) else None, None)]
 
 
 def _judges_measure(c: KeyResultContext) -> bool:

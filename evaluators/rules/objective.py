@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from .. import features as ft
 from .. import grammar as g
 from .. import lexicon as lx
 from ..model import Mission
@@ -13,7 +14,7 @@ try:
     from mypy_extensions import mypyc_attr
 except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
     from .._marks import mypyc_attr  # type: ignore[assignment]
-from .base import NO_HITS, Example, Hits, Rule
+from .base import NO_HITS, Example, Hits, Judged, Rule
 
 MAX_OBJECTIVE_WORDS: Final = 20
 _ON_TIME_WORDS: Final = frozenset("time budget schedule plan track".split())
@@ -26,7 +27,7 @@ class ObjectiveReading:
 
     __slots__ = (
         "a", "lead", "mission", "output", "output_detail", "solutions", "numbers", "content",
-        "judged_for", "judged",
+        "judged",
     )
 
     def __init__(self, a: Analysis) -> None:
@@ -39,8 +40,7 @@ class ObjectiveReading:
         self.content = g.content_lemmas(a)
         # The findings last built from this reading and the config they were built for
         # (its serial); see engine and KeyResultReading.
-        self.judged_for: int | None = None
-        self.judged: tuple | None = None
+        self.judged: Judged | None = None
         self.solutions = _solution_spans(a, self.lead)
         self.numbers = _numbers(a, figures, self.solutions) if True in figures else ()
 
@@ -85,6 +85,10 @@ def _numbers(a: Analysis, figures: g.Mask, solutions: tuple[g.Span, ...]) -> tup
 def _solution_spans(a: Analysis, lead: int) -> tuple[g.Span, ...]:
     """Named technologies, products and versions ("to Kubernetes", "Elasticsearch 8",
     "Microsoft 365", "Python 3.12", "v2")."""
+    # Every span starts at a tech noun, a "v2", a word before a number or a capital after
+    # the first letter: most objectives have none of these.
+    if not a.flags & (ft.TECH | ft.VERSION) and not a.number_at and not a.may_have_capitals_after_first():
+        return ()
     words, kinds, n = a.words, a.kinds, len(a.words)
     spans: list[g.Span] = []
     i = lead + 1
@@ -207,7 +211,7 @@ def check_vague(r: ObjectiveReading) -> Hits:
     for w, k in zip(a.words[lead + 1:], a.kinds[lead + 1:]):
         if k == WORD and w not in lx.VAGUE_WORDS and w not in lx.STOPWORDS:
             return NO_HITS
-    return [((a.starts[a.first], len(a.text)), None)]
+    return [((a.start(a.first), len(a.text)), None)]
 
 
 # ------------------------------------------------------------------------------- rules

@@ -43,8 +43,10 @@ def _shared(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     handful of words, so scanning a tuple costs less than building a set to look in."""
     shared = 0
     for word in a:
-        if word in b:
-            shared += 1
+        for other in b:
+            if other is word:  # lemmas are interned (text.Token): `is` is `==` here
+                shared += 1
+                break
     return shared
 
 
