@@ -395,33 +395,68 @@ V = TypeVar("V")
 
 
 class RecentCache(Generic[K, V]):
-    """A bounded cache of recent values: two generations of at most ``size`` entries.
+    """A bounded cache of recent values that keeps for long only what is asked for twice.
 
-    New entries go into the current generation; when it is full it becomes the previous
-    one and the older is dropped at once. A hit in the previous generation is copied
-    forward, so what is in use survives. Compared with ``functools.lru_cache``: no linked
-    list node per entry (a GC-tracked object each), no re-ordering on every hit, and a
-    dict whose values are all untracked (compiled acyclic readings) is not tracked
-    itself. Under a stream of new texts the collector then has nothing of the cache to
-    scan, which was a third of the time of an uncached evaluation.
+    Admission: a freshly computed value goes on probation (``admit``), a small area that
+    holds the last few dozen; a hit there moves it into the cache proper. Most texts are
+    judged once (generated candidates, each version of a key result being typed), and
+    keeping them would buy nothing: every kept value's tuples are scanned by the next
+    garbage collection (once the objects alive since it pass 700), it takes fresh memory
+    instead of memory just freed, and the entries it pushes out are ones that do repeat
+    (the objective and the key results the user is not editing). A value used again soon
+    (the same text in the next call) is found on probation, not computed again. The keys
+    of values computed once are remembered longer (``seen``: strings, which the collector
+    never scans), so a text that comes back later is computed once more and then kept.
+
+    Storage: two generations of at most ``size`` entries (and two of ``PROBATION`` on
+    probation). New entries go into the current generation; when it is full it becomes
+    the previous one and the older is dropped at once. A hit in the previous generation
+    is copied forward, so what is in use survives. Compared with ``functools.lru_cache``:
+    no linked list node per entry (a GC-tracked object each), no re-ordering on every
+    hit, and a dict whose values are all untracked (compiled acyclic readings) is not
+    tracked itself.
     """
 
-    __slots__ = ("size", "current", "previous")
+    PROBATION: Final = 16
+
+    __slots__ = ("size", "current", "previous", "trial", "earlier_trial", "seen")
 
     def __init__(self, size: int) -> None:
         self.size = size
         self.current: dict[K, V] = {}
         self.previous: dict[K, V] = {}
+        self.trial: dict[K, V] = {}  # on probation: computed once, not asked for again yet
+        self.earlier_trial: dict[K, V] = {}
+        self.seen: dict[K, bool] = {}  # keys of values computed once (up to ``size``)
 
     def get(self, key: K) -> V | None:
         value = self.current.get(key)
         if value is None:
             value = self.previous.get(key)
-            if value is not None:
-                self.put(key, value)
+            if value is None:
+                value = self.trial.pop(key, None)
+                if value is None:
+                    value = self.earlier_trial.pop(key, None)
+                    if value is None:
+                        return None
+            self.put(key, value)
         return value
 
+    def admit(self, key: K, value: V) -> None:
+        """Keep a freshly computed value: on probation the first time its key is seen."""
+        if self.seen.pop(key, False):
+            self.put(key, value)  # computed before: it repeats
+            return
+        if len(self.seen) >= self.size:
+            self.seen = {}
+        self.seen[key] = True
+        if len(self.trial) >= self.PROBATION:
+            self.earlier_trial = self.trial
+            self.trial = {}
+        self.trial[key] = value
+
     def put(self, key: K, value: V) -> None:
+        """Store a value in the cache proper."""
         if len(self.current) >= self.size:
             self.previous = self.current
             self.current = {}
@@ -430,8 +465,12 @@ class RecentCache(Generic[K, V]):
     def clear(self) -> None:
         self.current = {}
         self.previous = {}
+        self.trial = {}
+        self.earlier_trial = {}
+        self.seen = {}
 
     def __len__(self) -> int:
+        """Entries in the cache proper (not those on probation)."""
         return len(self.current) + len(self.previous)
 
 
@@ -444,7 +483,7 @@ def analyse(text: str) -> Analysis:
     found = _analyses.get(text)
     if found is None:
         found = Analysis(text)
-        _analyses.put(text, found)
+        _analyses.admit(text, found)
     return found
 
 

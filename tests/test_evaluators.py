@@ -490,6 +490,34 @@ def test_recent_cache_is_bounded_and_keeps_what_is_in_use() -> None:
     assert len(cache) == 0 and cache.get("1") is None
 
 
+def test_recent_cache_keeps_for_long_only_what_is_asked_for_twice() -> None:
+    from evaluators.text import RecentCache
+
+    cache: RecentCache[str, int] = RecentCache(100)
+    cache.admit("once", 1)
+    assert len(cache) == 0  # on probation, not in the cache proper
+    assert cache.get("once") == 1  # asked for again soon: found, and kept
+    assert len(cache) == 1
+    cache.admit("passing", 2)
+    for number in range(2 * RecentCache.PROBATION):  # a stream of texts judged once
+        cache.admit(f"new {number}", number)
+    assert cache.get("passing") is None  # gone with the probation it was on …
+    cache.admit("passing", 2)  # … but remembered: computed again, it is kept
+    assert cache.get("passing") == 2
+    assert cache.get("once") == 1 and len(cache) == 2
+    for number in range(300):  # the memory of keys seen once is bounded
+        cache.admit(f"more {number}", number)
+    assert len(cache.seen) <= 100 and len(cache) == 2
+
+
+def test_a_text_judged_again_is_read_once() -> None:
+    from evaluators.rules.key_result import read_key_result
+
+    clear_caches()
+    text = "Wait time falls from 9 to 3 minutes by June"
+    assert read_key_result(text) is read_key_result(text) is read_key_result(text)
+
+
 @pytest.mark.parametrize(
     ("content", "complaint"),
     [

@@ -159,8 +159,9 @@ from evaluators import evaluate
 from evaluators.rules import key_result, objective
 from evaluators import text
 
-evaluate("Patients book appointments online", ["Online bookings rise from 15% to 60% by June",
-                                               "Launch the booking app"])
+for _ in range(2):  # the caches keep what is asked for twice
+    evaluate("Patients book appointments online", ["Online bookings rise from 15% to 60% by June",
+                                                   "Launch the booking app"])
 gc.collect()  # tuples of strings and numbers are untracked at their first collection
 reading = key_result.read_key_result("Online bookings rise from 15% to 60% by June")
 held = [reading, reading.a, reading.m, reading.content, reading.judged,

@@ -60,7 +60,7 @@ def read_key_result(text: str) -> KeyResultReading:
     found = _readings.get(text)
     if found is None:
         found = KeyResultReading(analyse(text))
-        _readings.put(text, found)
+        _readings.admit(text, found)
     return found
 
 

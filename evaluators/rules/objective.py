@@ -137,7 +137,7 @@ def read_objective(text: str) -> ObjectiveReading:
     found = _readings.get(text)
     if found is None:
         found = ObjectiveReading(analyse(text))
-        _readings.put(text, found)
+        _readings.admit(text, found)
     return found
 
 
