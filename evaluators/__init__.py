@@ -4,7 +4,8 @@ Pure, deterministic and fast: no model, no network, no I/O at judge time (the
 packaged ``rules.toml`` is read once, on first use).
 
 When ``python -m evaluators._build`` has compiled them with mypyc and the build matches the
-current sources, the compiled modules are used (three to four times as fast); otherwise pure Python.
+current sources, the compiled modules are used (three to four times as fast); otherwise pure
+Python.
 ``COMPILED`` says which, ``COMPILED_STATUS`` why (see ``evaluators/_accel.py``).
 """
 
