@@ -3,8 +3,9 @@
     .venv/bin/python bench/accuracy.py
 
 Scores judge_objective / judge_key_result against the labelled development set in
-../shared/data/labelled/, reports how many real user stories (read as objectives) are
-judged outputs, and, for information, the same rate over real Jira issue titles.
+../shared/data/labelled/ and the project's own probe sentences (tests/fixtures/probes/),
+reports how many real user stories (read as objectives) are judged outputs, and, for
+information, the same rate over real Jira issue titles.
 The labelled files are a development set: improve the general rules, not the lists.
 """
 
@@ -88,11 +89,27 @@ def output_rate(name: str, texts: Iterable[str], *, target: float | None, sample
     return rate
 
 
+PROBES = REPO / "tests" / "fixtures" / "probes"
+
+
+def score_probes() -> bool:
+    """The project's own probe sentences (tests/fixtures/probes, see its README): written
+    by someone who had not read the rules; each round was unseen when first judged."""
+    failed = False
+    for path in sorted(PROBES.glob("objectives-*.jsonl")):
+        accuracy = score_labelled(f"probe objectives, {path.stem}", _read_jsonl(path), _objective_kind, _codes_objective)
+        failed |= accuracy < TARGET
+    for path in sorted(PROBES.glob("key_results-*.jsonl")):
+        accuracy = score_labelled(f"probe key results, {path.stem}", _read_jsonl(path), _key_result_label, _codes_key_result)
+        failed |= accuracy < TARGET
+    return failed
+
+
 def main() -> int:
+    failed = score_probes()
     if not DATA.is_dir():
         print(f"Skipping: {DATA} is absent (the accuracy data lives in ../shared/data next to the repo).")
-        return 0
-    failed = False
+        return 1 if failed else 0
     labelled = DATA / "labelled"
     objectives = labelled / "objectives.jsonl"
     key_results = labelled / "key_results.jsonl"

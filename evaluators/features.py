@@ -31,6 +31,9 @@ BASELINE_WORDS: Final = frozenset("baseline today today's current currently now"
 PERCENT_WORDS: Final = frozenset("% percent pp points percentage".split())
 BASELINE_TRIGGERS: Final = BASELINE_WORDS | frozenset("from by up down year".split()) | PERCENT_WORDS
 CONJUNCTIONS: Final = frozenset("and & ; plus while whilst".split())
+#: After a named subject, the words that say what it will do next: "The HR team will roll
+#: out …", "Our council is going to open …", "The board plans to …".
+SUBJECT_MODALS: Final = frozenset("will shall must 'll is are plans aims intends wants needs".split())
 
 # ---------------------------------------------------------------------------- bits
 # Set when a token as written is in the list:
@@ -53,6 +56,10 @@ GROWTH: Final = 1 << 13
 # Set when a token names a technology (TECH_NOUNS), or looks like a version ("v2"):
 TECH: Final = 1 << 15
 VERSION: Final = 1 << 16
+# Set when a token is a cadence value ("weekly", "daily"):
+CADENCE: Final = 1 << 17
+# Set when a token is one of SUBJECT_MODALS:
+MODAL: Final = 1 << 18
 # Set when a token could belong to a link, markup or an instruction to a model (see
 # rules/safety.py): a token that is one of these characters, or holds one of these words.
 SUSPICIOUS_HINT: Final = 1 << 14
@@ -70,6 +77,8 @@ _BY_WORD: Final[tuple[tuple[int, frozenset[str]], ...]] = (
     (CONJUNCTION, CONJUNCTIONS),
     (MILESTONE, lx.LEARNING_MILESTONE_WORDS),
     (TECH, lx.TECH_NOUNS),
+    (CADENCE, lx.CADENCE_VALUES),
+    (MODAL, SUBJECT_MODALS),
     (METRIC, lx.METRIC_NOUNS),
     (GUARDRAIL, lx.GUARDRAIL_WORDS),
     (GROWTH, lx.GROWTH_WORDS),

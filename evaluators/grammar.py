@@ -18,12 +18,12 @@ try:
     from mypy_extensions import mypyc_attr
 except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
     from ._marks import mypyc_attr  # type: ignore[assignment]
-from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, WORD, Analysis, is_participle
+from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle
 
 Span = tuple[int, int]  # token indices, both inclusive
 Mask = tuple[bool, ...]  # one flag per token
 
-_SUBJECT_PRONOUNS: Final = frozenset("we i let's lets".split())
+_SUBJECT_PRONOUNS: Final = frozenset("we i let's lets we're we'll i'm i'll they they'll they're".split())
 _INTENT_WORDS: Final = frozenset(
     "will shall must should want need aim plan are would like hope intend us 'll going".split()
 )
@@ -77,6 +77,8 @@ def lead_index(a: Analysis, *, skip_deadline_clause: bool = False) -> int:
             i += 1
     elif i < n and words[i] == "to" and i + 1 < n:
         i += 1
+    else:
+        i = _after_subject_and_modal(a, i)
     for _ in range(2):
         if i + 1 < n and a.kinds[i + 1] == WORD and (
             words[i] in _ADVERB_FILLERS
@@ -84,6 +86,39 @@ def lead_index(a: Analysis, *, skip_deadline_clause: bool = False) -> int:
         ):
             i += 1
     return min(i, max(n - 1, 0))
+
+
+def _after_subject_and_modal(a: Analysis, i: int) -> int:
+    """Past "The HR team will", "Our council is going to": a short subject of plain words
+    then a modal ("will", "must", "is going to", "plans to"). Otherwise ``i``."""
+    if not a.flags & ft.MODAL:
+        return i
+    words, kinds, n = a.words, a.kinds, len(a.words)
+    if i >= n or (words[i] == a.lemmas[i] and a.lemmas[i] in _LEAD_VERBS):
+        return i  # "Test whether customers will pay": a verb leads, not a subject
+    for m in range(i + 1, min(i + 5, n - 1)):
+        word = words[m]
+        before = words[m - 1]
+        if kinds[m - 1] != WORD or before in _SUBORDINATORS or before in _CONJUNCTION_WORDS or before in lx.QUESTION_WORDS:
+            return i  # not a plain subject
+        if word in ft.SUBJECT_MODALS:
+            j = m + 1
+            if word in ("is", "are"):  # only "is going to", not "is reliable"
+                if not (j + 1 < n and words[j] == "going" and words[j + 1] == "to"):
+                    return i
+                j += 2
+            elif word != "will" and word != "'ll" and word != "shall" and word != "must":
+                if words[j] != "to":  # "plans to", "aims to"
+                    return i
+                j += 1
+            if j < n and kinds[j] == WORD:
+                return j
+            return i
+    return i
+
+
+_CONJUNCTION_WORDS: Final = frozenset("and or but nor".split())
+_LEAD_VERBS: Final = lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DISCOVERY_VERBS
 
 
 def is_question_follow(a: Analysis, i: int) -> bool:
@@ -139,12 +174,12 @@ def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
     phrase = (base, nxt) in lx.OUTPUT_PHRASES
     if base not in lx.OUTPUT_VERBS and not phrase:
         return None
-    if not (word == base or word.endswith("ing")):
+    if not (word == base or word.endswith("ing") or (word.startswith("re-") and word[3:] == base)):
         return None  # "Builds …", "Upgraded …": a subject, not an instruction
     if _used_as_noun(a, i):
         return None
     end = i + 1 if phrase else i
-    if base == "make" and nxt not in ("a", "an", "new"):
+    if base == "make" and nxt not in ("a", "an", "new") and not _count_follows(a, i + 1):
         return None  # "Make search supportable": make + object + state is a change
     if base == "enable":
         for j in range(i + 2, min(i + 8, n - 1)):
@@ -158,10 +193,87 @@ def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
         ):
             return None  # "Build trust with partners": you cannot ship trust
     if base in lx.RESULT_VERBS and has_figure:
-        for j in range(end + 1, min(end + 6, n)):
-            if lemmas[j] in lx.RESULT_NOUNS or words[j] in lx.RESULT_NOUNS:
-                return None  # "Deliver 300 qualified leads a month": a result
+        head = _counted_head(a, end + 1)
+        if head >= 0 and (lemmas[head] in lx.RESULT_NOUNS or words[head] in lx.RESULT_NOUNS):
+            return None  # "Deliver 300 qualified leads a month": a result
     return (i, end)
+
+
+def _count_follows(a: Analysis, i: int) -> bool:
+    """A count (not a share) at token i: "500 cold calls", not "90% of claims"."""
+    n = len(a.words)
+    if i >= n or not (a.kinds[i] == NUMBER or a.words[i] in lx.NUMBER_WORDS):
+        return False
+    return not (i + 1 < n and a.words[i + 1] in _SHARE_WORDS)
+
+
+_SHARE_WORDS: Final = frozenset("% percent pp per of".split())
+
+
+def _counted_head(a: Analysis, start: int) -> int:
+    """The noun a figure after ``start`` counts: the last word of the phrase after the
+    first figure ("300 qualified leads a month" → leads; "8 customer case study videos" →
+    videos; "£2m of pipeline" → pipeline), or -1."""
+    words, kinds, n = a.words, a.kinds, len(a.words)
+    j = start
+    while j < n and j < start + 4 and not (kinds[j] == NUMBER or words[j] in lx.NUMBER_WORDS):
+        j += 1
+    if j >= n or j >= start + 4:
+        return -1
+    head = -1
+    j += 1
+    while j < n and j < start + 10:
+        word = words[j]
+        if kinds[j] == WORD and word not in lx.STOPWORDS:
+            head = j
+        elif word == "of" and head < 0 or kinds[j] == SYMBOL or kinds[j] == NUMBER:
+            pass  # "£2m of pipeline", "40 %": the counted noun comes later
+        else:
+            break
+        j += 1
+    return head
+
+
+def artefact_phrase(a: Analysis, i: int, *, as_object: bool) -> Span | None:
+    """A thing to make, from token i: "a new e-commerce website", "our booking app".
+    Determiners first, then at most four plain words ending in an artefact noun (a
+    website, app, portal, podcast …). Standing alone (``as_object`` False: "A new website
+    for the garden centres") it must be "new" or indefinite and end the phrase; as the
+    object of a verb ("Get our booking app listed") anything may follow."""
+    words, kinds, n = a.words, a.kinds, len(a.words)
+    j = i
+    indefinite = j < n and words[j] in ("a", "an")
+    while j < n and words[j] in lx.DETERMINERS and words[j] != "new":
+        j += 1
+    new = j < n and words[j] in ("new", "brand-new")
+    # "A redesigned onboarding flow", "An upgraded data platform": whatever it is, a
+    # deliverable verb made it.
+    remade = (
+        indefinite and j < n and is_participle(words[j]) and a.lemmas[j] in lx.OUTPUT_VERBS
+        and words[j] != a.lemmas[j]
+    )
+    if new or remade:
+        j += 1
+    if not as_object and not (new or remade or indefinite):
+        return None
+    for k in range(j, min(j + 5, n)):
+        word = words[k]
+        if kinds[k] != WORD or word in lx.STOPWORDS:
+            return None
+        after_a_noun = k + 1 >= n or kinds[k + 1] == PUNCT or words[k + 1] in _AFTER_A_THING
+        if remade and not as_object and after_a_noun:
+            return (i, k)
+        if word in lx.ARTEFACT_NOUNS or a.lemmas[k] in lx.ARTEFACT_NOUNS:
+            after = words[k + 1] if k + 1 < n else ""
+            if as_object or not after or kinds[k + 1] == PUNCT or after in _AFTER_A_THING:
+                return (i, k)
+            return None  # "The new API is used by most partners": a subject, then its verb
+    return None
+
+
+# What may follow a thing named on its own: a preposition or relative clause about it
+# ("… for the garden centres", "… that tenants can use"), or its being delivered.
+_AFTER_A_THING: Final = frozenset("for to with in on at across from that which where live ready launched up".split())
 
 
 def activity_noun_lead(a: Analysis, i: int) -> Span | None:
@@ -182,6 +294,11 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
     if not a.has_ed and not a.flags & ft.DONE:
         return None
     words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
+    # After an imperative change verb ("Lower energy use per unit produced"), a participle
+    # after a noun describes that noun; the sentence already has its verb.
+    changes = start < n and words[start] == lemmas[start] and (
+        lemmas[start] in lx.OUTCOME_VERBS or lemmas[start] in lx.DIRECTION_VERBS
+    )
     for j in range(start + 1, n):
         word = words[j]
         if word not in _DONE_SCAN_WORDS and not word.endswith("ed"):
@@ -189,7 +306,9 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
         prev = words[j - 1]
         if word in _SUBORDINATORS:
             return None
-        if word == "live" and lemmas[j - 1] in ("go", "be") :
+        if word == "live" and (lemmas[j - 1] in ("go", "be") or _names_a_thing(a, j - 1)):
+            # "… goes live", "… is live", and "New homepage live by June": after a singular
+            # noun, "live" cannot be the verb (that would be "lives").
             return (j - 1, j) if _nothing_measured_after(a, j, figure_mask) else None
         if word == "place" and prev == "in":
             # "Controls are in place", "Put a CRM in place": a deliverable, done.
@@ -206,12 +325,13 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
         by_default = j + 2 < n and words[j + 1] == "by" and words[j + 2] == "default"
         after_noun = (
             participle
+            and not changes
             and word.endswith("ed")
             and kinds[j - 1] == WORD
             and prev not in lx.STOPWORDS
             and not is_participle(prev)
             and (j + 1 >= n or words[j + 1] in lx.STOPWORDS or kinds[j + 1] == PUNCT
-                 or words[j + 1] in ("across", "everywhere", "online", "company-wide"))
+                 or words[j + 1] in ("across", "everywhere", "online", "company-wide", "off", "out", "up"))
         )
         if (aux or by_default or after_noun) and _nothing_measured_after(a, j, figure_mask):
             return ((j - 1) if aux else j, j)
@@ -224,11 +344,51 @@ _DONE_SCAN_WORDS: Final = _SUBORDINATORS | {"live", "place"} | lx.DONE_WORDS | I
 
 def _nothing_measured_after(a: Analysis, j: int, figure_mask: Mask) -> bool:
     """A done-phrase followed by a measured change ("Features released each week rise
-    from 2 to 5") reports a measure, not a task."""
-    for k in range(j + 1, len(a.words)):
-        if figure_mask[k] or a.lemmas[k] in lx.DIRECTION_VERBS and a.words[k] != a.lemmas[k]:
+    from 2 to 5"), a share ("… to 90% of care homes") or a threshold ("… within 2 days")
+    reports a measure, not a task. A plain count ("Training delivered to 300 residents")
+    still counts what was handed over."""
+    words, lemmas = a.words, a.lemmas
+    for k in range(j + 1, len(words)):
+        if lemmas[k] in lx.DIRECTION_VERBS and words[k] != lemmas[k]:
+            return False
+        if figure_mask[k] and _measures(a, k):
             return False
     return True
+
+
+def _measures(a: Analysis, k: int) -> bool:
+    """Whether the figure at k states a share or a threshold rather than a count."""
+    words, n = a.words, len(a.words)
+    if k + 1 < n and words[k + 1] in _SHARE_MARKS:
+        return True
+    if a.kinds[k] != NUMBER and a.words[k] not in lx.NUMBER_WORDS:
+        return True  # "all", "none", "halve": not a count of things
+    for m in range(max(0, k - 3), k):
+        if words[m] in lx.THRESHOLD_WORDS:
+            return True
+    return False
+
+
+_SHARE_MARKS: Final = frozenset("% percent pp".split())
+# Words before "live" that are its subject but do not end in "s": "people live …".
+_PLURALS_WITHOUT_S: Final = frozenset("people children staff men women folk everyone everybody".split())
+
+
+def _names_a_thing(a: Analysis, i: int) -> bool:
+    """Whether token i is a singular noun that "live" after it describes ("New homepage
+    live"): a word, not a stopword, pronoun or plural. "now"/"fully" before "live" are
+    skipped: "The portal now live"."""
+    words = a.words
+    if i > 0 and words[i] in ("now", "fully") and i > a.first:
+        i -= 1
+    word = words[i]
+    return (
+        a.kinds[i] == WORD
+        and word not in lx.STOPWORDS
+        and word not in _PLURALS_WITHOUT_S
+        and not word.endswith("s")
+        and word not in lx.AUXILIARY_LIKE
+    )
 
 
 def user_story_want(a: Analysis) -> Span | None:
@@ -326,6 +486,10 @@ def figure_mask(a: Analysis, deadlines: Mask, lead: int) -> Mask:
                     mask[i] = marked = True
     if lead < n and words[lead] in lx.QUANTIFIER_WORDS and a.kinds[lead] == WORD and not deadlines[lead]:
         mask[lead] = marked = True
+    if a.flags & ft.CADENCE:  # "from weekly to daily": cadences as the values of a measure
+        for i in range(1, n):
+            if words[i] in lx.CADENCE_VALUES and words[i - 1] in ("from", "to") and not deadlines[i]:
+                mask[i] = marked = True
     return tuple(mask) if marked else _UNMARKED[n]
 
 
@@ -513,6 +677,7 @@ def content_lemmas(a: Analysis) -> tuple[str, ...]:
 
 __all__ = [
     "Measures", "Span", "activity_noun_lead", "compound_joint", "content_lemmas",
-    "deadline_mask", "deliverable_lead", "discovery_lead", "done_phrase", "figure_mask",
+    "artefact_phrase", "deadline_mask", "deliverable_lead", "discovery_lead", "done_phrase",
+    "figure_mask",
     "lead_index", "placeholders", "user_story_want",
 ]

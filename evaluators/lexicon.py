@@ -32,7 +32,8 @@ OUTPUT_VERBS: Final[frozenset[str]] = frozenset(
     localize translate print film make roll set enable remove delete send post distribute
     compile catalogue catalog inventory draw define plan start begin kick test review audit
     analyse analyze evaluate assess research interview survey pilot trial identify merge
-    equip offer transition fund commission stock
+    equip offer transition fund commission stock onboard retrofit refit refurbish renovate
+    construct rewire replatform re-platform fit tender
         """.split()
 )
 
@@ -48,6 +49,7 @@ OUTPUT_PHRASES: Final[frozenset[tuple[str, str]]] = frozenset(
         ("carry", "out"), ("put", "in"), ("put", "together"), ("clean", "up"), ("sign", "off"),
         ("write", "up"), ("switch", "to"), ("move", "to"), ("get", "done"), ("go", "live"),
         ("start", "using"), ("begin", "using"), ("bring", "in"), ("take", "over"),
+        ("wrap", "up"), ("kit", "out"), ("fit", "out"),
     }
 )
 
@@ -200,7 +202,31 @@ ACTIVITY_NOUNS: Final[frozenset[str]] = frozenset(
     """
     launch completion delivery implementation rollout roll-out migration release deployment
     installation creation development publication upgrade redesign introduction adoption
-    setup set-up build rebuild rewrite replacement go-live
+    setup set-up build rebuild rewrite replacement go-live move switchover switch-over
+    changeover cutover transfer procurement refurbishment installation
+    """.split()
+)
+
+#: How often something happens, as a value a measure can move between: "Deployments
+#: rise from weekly to daily".
+CADENCE_VALUES: Final[frozenset[str]] = frozenset(
+    "hourly daily weekly fortnightly monthly quarterly yearly annually continuously on-demand".split()
+)
+
+#: Words that can stand before a verb without being its subject noun.
+AUXILIARY_LIKE: Final[frozenset[str]] = frozenset(
+    "will shall can could would should may might must 'll also still always never".split()
+)
+
+#: Things a team makes and hands over: "A new website for …", "Get the app into the store".
+ARTEFACT_NOUNS: Final[frozenset[str]] = frozenset(
+    """
+    website site web-site app apps application portal platform system systems tool tools
+    dashboard dashboards homepage intranet extranet crm erp database api apis chatbot bot
+    podcast newsletter brochure leaflet video videos webinar webinars course module
+    feature features product products release version prototype mvp microsite landing
+    page pages form forms template templates policy handbook manual playbook wiki catalogue
+    catalog warehouse office depot building store shop branch clinic
     """.split()
 )
 

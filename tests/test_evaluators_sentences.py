@@ -3,6 +3,9 @@ each group holds sentences a person would judge the same way."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from evaluators import detect_mission, judge_key_result, judge_objective
@@ -211,3 +214,33 @@ def test_vague_key_results_are_unmeasurable(text: str) -> None:
     judgement = judge_key_result(text)
     assert not judgement.measurable
     assert any(f.code == "kr_unmeasurable" for f in judgement.findings)
+
+
+# ------------------------------------------------------------- the probe sentences
+# tests/fixtures/probes (see its README): 480 labelled sentences written by someone who had
+# not read the rules. A floor, not a list to match: at least 95 % of each file right.
+
+PROBES = Path(__file__).resolve().parent / "fixtures" / "probes"
+
+
+def _probe_rows(pattern: str) -> list[tuple[str, list[dict]]]:
+    files = sorted(PROBES.glob(pattern))
+    assert files, f"no probe files matching {pattern} in {PROBES}"
+    return [(path.name, [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line])
+            for path in files]
+
+
+@pytest.mark.parametrize(("name", "rows"), _probe_rows("objectives-*.jsonl"))
+def test_probe_objectives_are_judged_right(name: str, rows: list[dict]) -> None:
+    wrong = [row["text"] for row in rows if judge_objective(row["text"]).kind != row["label"]]
+    assert len(rows) == 120 and len(wrong) <= 0.05 * len(rows), wrong
+
+
+@pytest.mark.parametrize(("name", "rows"), _probe_rows("key_results-*.jsonl"))
+def test_probe_key_results_are_judged_right(name: str, rows: list[dict]) -> None:
+    def label(text: str) -> str:
+        judgement = judge_key_result(text)
+        return "good" if judgement.kind == "outcome" and judgement.measurable else "bad"
+
+    wrong = [row["text"] for row in rows if label(row["text"]) != row["label"]]
+    assert len(rows) == 120 and len(wrong) <= 0.05 * len(rows), wrong

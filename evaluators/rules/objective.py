@@ -18,6 +18,9 @@ from .base import NO_HITS, Example, Hits, Judged, Rule
 
 MAX_OBJECTIVE_WORDS: Final = 20
 _ON_TIME_WORDS: Final = frozenset("time budget schedule plan track".split())
+# "Hit every milestone", "Meet the roadmap deadlines": delivering a schedule.
+_SCHEDULE_VERBS: Final = frozenset("hit meet make achieve".split())
+_SCHEDULE_NOUNS: Final = frozenset("milestone milestones deadline deadlines roadmap deliverables".split())
 _PROJECT_WORDS: Final = lx.ACTIVITY_NOUNS | frozenset("project programme program roadmap phase milestone milestones plan".split())
 
 
@@ -60,7 +63,21 @@ class ObjectiveReading:
         done = g.done_phrase(a, lead, figures)
         if done is not None:
             return done, None
-        words = a.words
+        words, lemmas = a.words, a.lemmas
+        if lead >= len(words):
+            return None, None  # no words at all ("", "KR1:")
+        thing = g.artefact_phrase(a, lead, as_object=False)
+        if thing is not None:
+            # "A new website for the garden centres": a thing, with no change named.
+            return thing, "it names a thing to make, not the difference it should make"
+        if lemmas[lead] == "get" and words[lead] == "get" and lead + 1 < len(words):
+            thing = g.artefact_phrase(a, lead + 1, as_object=True)
+            if thing is not None:
+                return (lead, thing[1]), None  # "Get the iOS app into the App Store"
+        if lemmas[lead] in _SCHEDULE_VERBS and words[lead] == lemmas[lead]:
+            for k in range(lead + 1, min(lead + 6, len(words))):
+                if words[k] in _SCHEDULE_NOUNS:
+                    return (lead, k), None  # "Hit every milestone on the delivery plan"
         for i in range(lead + 1, len(words) - 1):
             if (
                 words[i] == "on"
@@ -228,8 +245,10 @@ OBJECTIVE_RULES: Final[tuple[Rule, ...]] = (
         ),
         description=(
             "Led by a deliverable verb (build, create, implement, upgrade, migrate, launch, "
-            "ship, set up, roll out …) or a disguised one (deliver the roadmap, finish/complete X, "
-            "the launch of X, X is implemented, X goes live, … project on time), or a user story "
+            "ship, set up, roll out …), also after a subject (“The team will roll out …”), or a "
+            "disguised one (deliver the roadmap, finish/complete X, the launch of X, X is "
+            "implemented, X goes live, hit every milestone, get the app into the store, … project "
+            "on time); a thing named on its own (“A new website for …”); or a user story "
             "(“As a …, I want …”). A purpose clause does not rescue it."
         ),
         example_fail=Example("Roll out a new intranet to increase collaboration"),
