@@ -276,12 +276,21 @@ def artefact_phrase(a: Analysis, i: int, *, as_object: bool) -> Span | None:
 _AFTER_A_THING: Final = frozenset("for to with in on at across from that which where live ready launched up".split())
 
 
+def _leads_a_change(a: Analysis, i: int) -> bool:
+    """Whether token i is an imperative change verb: "Reduce …", "Increase …", "Lower …"."""
+    return i < len(a.words) and a.words[i] == a.lemmas[i] and (
+        a.lemmas[i] in lx.OUTCOME_VERBS or a.lemmas[i] in lx.DIRECTION_VERBS
+    )
+
+
 def activity_noun_lead(a: Analysis, i: int) -> Span | None:
     """A nominalised deliverable near the start: "Launch of the app", "Successful
     migration of email", "The rollout of SSO"."""
     words, n = a.words, len(a.words)
     for j in range(i, min(i + 3, n - 1)):
         if words[j] in lx.ACTIVITY_NOUNS and words[j + 1] in ("of", "for", "to"):
+            if j > i and _leads_a_change(a, i):
+                return None  # "Increase adoption of search": the noun is what should change
             return (j, j)
         if a.kinds[j] != WORD or (j > i and words[j - 1] not in lx.DETERMINERS and j != i + 1):
             break
@@ -296,9 +305,7 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
     words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
     # After an imperative change verb ("Lower energy use per unit produced"), a participle
     # after a noun describes that noun; the sentence already has its verb.
-    changes = start < n and words[start] == lemmas[start] and (
-        lemmas[start] in lx.OUTCOME_VERBS or lemmas[start] in lx.DIRECTION_VERBS
-    )
+    changes = _leads_a_change(a, start)
     for j in range(start + 1, n):
         word = words[j]
         if word not in _DONE_SCAN_WORDS and not word.endswith("ed"):
@@ -473,8 +480,10 @@ def figure_mask(a: Analysis, deadlines: Mask, lead: int) -> Mask:
     words, n = a.words, len(a.words)
     mask = [False] * n
     marked = False
+    first = a.first
     for i in a.number_at:
-        if not deadlines[i]:
+        # Not a list marker ("2. …", "KR3:") nor a reference ("#42", "issue #7").
+        if not deadlines[i] and i >= first and (i == 0 or words[i - 1] != "#"):
             mask[i] = marked = True
     # Figure words are rare: only scan the words when the text has one.
     if a.flags & (ft.FIGURE_WORD | ft.MULTIPLIER):

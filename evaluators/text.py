@@ -375,9 +375,10 @@ class Analysis:
             starts = self.starts
             while first < len(starts) and starts[first] < cut:
                 first += 1
-        # A short "Team:" or "Sales leadership:" prefix names an owner, not the goal.
+        # A short "Team:" or "Sales leadership:" prefix names an owner, not the goal; but
+        # "Hire engineers: +1 frontend, +1 security" is the goal, led by its verb.
         words = self.words
-        if ":" in words:
+        if ":" in words and first < len(words) and self.lemmas[first] not in lx.OUTPUT_VERBS:
             for i in range(first, min(first + 5, len(words))):
                 if words[i] == ":":
                     if i + 1 < len(words):

@@ -84,6 +84,8 @@ def finding(findings: list[Finding], code: str) -> Finding:
         ("An automated reconciliation step for the month-end close", True),
         ("A simpler way for parents to apply for school places", False),
         ("Re-launch the loyalty scheme", True),
+        ("Speed up adoption of the new rota app among ward staff", False),
+        ("Rollout of the rota app to every ward", True),
     ],
 )
 def test_output_verb(text: str, fires: bool) -> None:
@@ -688,3 +690,18 @@ def test_currency_signs_quotes_and_dashes_are_tokens_of_their_own() -> None:
     assert [a.words[i] for i in a.number_at] == ["38", "29", "3"]
     # Letters outside ASCII are still word characters.
     assert analyse("Ünïcödé café’s naïve 日本語").words == ("ünïcödé", "café’s", "naïve", "日本語")
+
+
+def test_list_markers_and_references_are_not_figures() -> None:
+    # "3." numbers the item and "#118" names an issue: neither measures anything.
+    assert "number_in_objective" not in codes(judge_objective("3. Grow repeat custom from small firms").findings)
+    assert not judge_key_result("4) Publish the API guide").measurable
+    assert not judge_key_result("Close the sign-in bugs (#118, #204)").measurable
+    assert judge_key_result("3. Churn falls from 6% to 4% by June").measurable
+
+
+def test_an_owner_prefix_is_skipped_but_a_leading_verb_is_not() -> None:
+    owner = judge_key_result("Support team: first replies within 2 hours rise from 60% to 85%")
+    assert owner.kind == "outcome" and owner.measurable
+    task = judge_key_result("Recruit analysts: 2 in London, 1 in Leeds")
+    assert task.kind == "output" and "kr_activity" in codes(task.findings)
