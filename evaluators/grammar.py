@@ -189,7 +189,7 @@ def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
         return None
     for j in range(end + 1, min(end + 4, n)):
         if lemmas[j] in lx.ABSTRACT_OUTCOME_NOUNS and (
-            j + 1 >= n or words[j + 1] in lx.STOPWORDS or a.kinds[j + 1] == PUNCT
+            j + 1 >= n or words[j + 1] in lx.STOPWORDS or a.kinds[j + 1] == PUNCT or words[j + 1] in _AMONG
         ):
             return None  # "Build trust with partners": you cannot ship trust
     if base in lx.RESULT_VERBS and has_figure:
@@ -197,6 +197,9 @@ def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
         if head >= 0 and (lemmas[head] in lx.RESULT_NOUNS or words[head] in lx.RESULT_NOUNS):
             return None  # "Deliver 300 qualified leads a month": a result
     return (i, end)
+
+
+_AMONG: Final = frozenset("among amongst across between within throughout around".split())
 
 
 def _count_follows(a: Analysis, i: int) -> bool:
@@ -283,6 +286,46 @@ def _leads_a_change(a: Analysis, i: int) -> bool:
     )
 
 
+def prescribed_solution(a: Analysis, lead: int) -> Span | None:
+    """A change whose means are the deliverable: "Strengthen security by rolling out
+    hardware keys", "Boost engagement with a redesigned newsletter". The change verb
+    leads; "by" + a deliverable verb's "-ing", or "with"/"through"/"via" + a new or
+    remade thing, says what will be produced."""
+    words, lemmas, n = a.words, a.lemmas, len(a.words)
+    if not _leads_a_change(a, lead):
+        return None
+    for j in range(lead + 2, n - 1):
+        word = words[j]
+        if word == "by":
+            verb, base = words[j + 1], lemmas[j + 1]
+            particle = words[j + 2] if j + 2 < n else ""
+            phrase = (base, particle) in lx.OUTPUT_PHRASES
+            if not verb.endswith("ing") or not (base in lx.OUTPUT_VERBS or phrase):
+                continue
+            if base in lx.RESEARCH_VERBS and base not in _BUILD_LIKE:
+                continue  # "by testing …", "by interviewing …": learning, not producing
+            obj = j + 3 if phrase else j + 2
+            # It must have an object: "by rolling out hardware keys", not "by delivering
+            # on time" (a way of working).
+            if obj < n and (words[obj] in lx.DETERMINERS or (a.kinds[obj] == WORD and words[obj] not in lx.STOPWORDS)):
+                return (j, obj - 1)
+        elif word in ("with", "through", "via") and j + 2 < n:
+            k = j + 1
+            if words[k] in ("a", "an", "the", "our"):
+                k += 1
+            if k < n and (
+                words[k] in ("new", "brand-new")
+                or (is_participle(words[k]) and lemmas[k] in lx.OUTPUT_VERBS and words[k] != lemmas[k])
+            ):
+                return (j, k)
+    return None
+
+
+# Research verbs that still produce something when they are the means ("by testing" is
+# learning; "by running a campaign" is a deliverable).
+_BUILD_LIKE: Final = frozenset("run hold record prototype pilot".split())
+
+
 def activity_noun_lead(a: Analysis, i: int) -> Span | None:
     """A nominalised deliverable near the start: "Launch of the app", "Successful
     migration of email", "The rollout of SSO"."""
@@ -322,8 +365,16 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
             return (j - 1, j) if _nothing_measured_after(a, j, figure_mask) else None
         if kinds[j] != WORD:
             continue
-        done_word = word in lx.DONE_WORDS and not (j + 1 < n and words[j + 1] in ("to", "for"))
-        participle = is_participle(word) and lemmas[j] in lx.OUTPUT_VERBS and word != lemmas[j]
+        following = words[j + 1] if j + 1 < n else ""
+        done_word = word in lx.DONE_WORDS and following not in ("to", "for") and (
+            # "The new wing is open by autumn", not "The library is open until 8pm".
+            word not in _STATE_WORDS or not following or kinds[j + 1] == PUNCT or following in _WHEN_OR_WHERE
+        )
+        participle = is_participle(word) and lemmas[j] in lx.OUTPUT_VERBS and (
+            word != lemmas[j]
+            # "set up", "put in", "run out": participles spelt like the verb, shown by the particle
+            or (word in IRREGULAR_PARTICIPLES and (lemmas[j], following) in lx.OUTPUT_PHRASES)
+        )
         if not (done_word or participle):
             continue
         aux = prev in lx.DONE_AUXILIARIES or (
@@ -333,7 +384,7 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
         after_noun = (
             participle
             and not changes
-            and word.endswith("ed")
+            and (word.endswith("ed") or (lemmas[j], following) in lx.OUTPUT_PHRASES)
             and kinds[j - 1] == WORD
             and prev not in lx.STOPWORDS
             and not is_participle(prev)
@@ -344,6 +395,11 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
             return ((j - 1) if aux else j, j)
     return None
 
+
+# Done words that also describe a lasting state ("open until 8pm"): done only when a
+# place or a date follows, or nothing.
+_STATE_WORDS: Final = frozenset("open operational".split())
+_WHEN_OR_WHERE: Final = frozenset("by before in from across at on".split())
 
 # The words done_phrase acts on, besides "-ed" participles.
 _DONE_SCAN_WORDS: Final = _SUBORDINATORS | {"live", "place"} | lx.DONE_WORDS | IRREGULAR_PARTICIPLES
@@ -371,9 +427,16 @@ def _measures(a: Analysis, k: int) -> bool:
     if a.kinds[k] != NUMBER and a.words[k] not in lx.NUMBER_WORDS:
         return True  # "all", "none", "halve": not a count of things
     for m in range(max(0, k - 3), k):
-        if words[m] in lx.THRESHOLD_WORDS:
+        if words[m] in _LIMIT_WORDS:
             return True
     return False
+
+
+# Words that make a figure a limit ("within 2 days", "under 5 minutes"); "all 14 courts"
+# still counts places.
+_LIMIT_WORDS: Final = frozenset(
+    "under below above over least most within less fewer longer shorter max maximum min minimum".split()
+)
 
 
 _SHARE_MARKS: Final = frozenset("% percent pp".split())
@@ -687,6 +750,6 @@ def content_lemmas(a: Analysis) -> tuple[str, ...]:
 __all__ = [
     "Measures", "Span", "activity_noun_lead", "compound_joint", "content_lemmas",
     "artefact_phrase", "deadline_mask", "deliverable_lead", "discovery_lead", "done_phrase",
-    "figure_mask",
+    "figure_mask", "prescribed_solution",
     "lead_index", "placeholders", "user_story_want",
 ]

@@ -33,7 +33,7 @@ OUTPUT_VERBS: Final[frozenset[str]] = frozenset(
     compile catalogue catalog inventory draw define plan start begin kick test review audit
     analyse analyze evaluate assess research interview survey pilot trial identify merge
     equip offer transition fund commission stock onboard retrofit refit refurbish renovate
-    construct rewire replatform re-platform fit tender
+    construct rewire replatform re-platform fit tender obtain retool
         """.split()
 )
 
@@ -194,7 +194,7 @@ DONE_AUXILIARIES: Final[frozenset[str]] = frozenset(
 
 #: Words that on their own announce a task as done: "… goes live", "… is in place".
 DONE_WORDS: Final[frozenset[str]] = frozenset(
-    "live done complete completed finished ready shipped launched delivered".split()
+    "live done complete completed finished ready shipped launched delivered open operational".split()
 )
 
 #: Nominalised deliverables: "Launch of the app by March", "Completion of the migration".
@@ -203,7 +203,17 @@ ACTIVITY_NOUNS: Final[frozenset[str]] = frozenset(
     launch completion delivery implementation rollout roll-out migration release deployment
     installation creation development publication upgrade redesign introduction adoption
     setup set-up build rebuild rewrite replacement go-live move switchover switch-over
-    changeover cutover transfer procurement refurbishment installation
+    changeover cutover transfer procurement refurbishment installation relocation refresh
+    overhaul consolidation decommissioning replatforming retrofit
+    """.split()
+)
+
+#: What a team gets signed off: "Get the protocol approved", "Get EASA approval".
+APPROVAL_WORDS: Final[frozenset[str]] = frozenset(
+    """
+    approved approval approvals signed sign-off certified certification accredited
+    accreditation authorised authorized authorisation authorization permission consent
+    licensed licence license funded funding
     """.split()
 )
 
@@ -258,11 +268,22 @@ RELATIVE_CHANGE_WORDS: Final[frozenset[str]] = frozenset(
 
 #: Number words read as numbers (they count as figures; "one" is left out because
 #: "one clear voice" is not a measure).
+_UNITS: Final[dict[str, int]] = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+}
+_TENS: Final[dict[str, int]] = {
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90,
+}
+#: Numbers written as words ("one" alone is left out: "in one place" is seldom a count).
 NUMBER_WORDS: Final[dict[str, int]] = {
     "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20,
-    "thirty": 30, "forty": 40, "fifty": 50, "hundred": 100, "thousand": 1000,
-    "million": 1_000_000, "billion": 1_000_000_000, "dozen": 12,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000, "dozen": 12,
+    **_TENS,
+    # "sixty-two", "forty-five": one token each
+    **{f"{tens}-{unit}": _TENS[tens] + _UNITS[unit] for tens in _TENS for unit in _UNITS},
 }
 
 #: Words that stand for a whole set: a key result led by them states a threshold

@@ -36,10 +36,12 @@ _TOKEN_RE: Final = re.compile(
 _NUMBER_RE: Final = re.compile(r"(\d+(?:[.,]\d+)*)(k|m|bn|x)?$")
 # A list marker or label in front of the text: "- ", "1. ", "KR2: ", "Objective:".
 _LABEL_RE: Final = re.compile(
-    r"\s*(?:[-*•–]\s+|\d{1,2}[.)]\s+|(?:o|kr|okr|objective|key\s+result)\s*\d*\s*[:.)\-–]\s*)",
+    r"\s*(?:[-*•–—]\s+|\d{1,2}[.)]\s+|(?:o|kr|okr|objective|key\s+result)\s*\d*\s*[:.)\-–—]\s*)",
     re.IGNORECASE,
 )
-_LABEL_STARTS: Final = frozenset("-*•–0123456789ok \t")
+_LABEL_STARTS: Final = frozenset("-*•–—0123456789ok \t")
+# What ends an owner or period prefix: "Sales leadership: …", "Q3 — ship the redesign".
+_PREFIX_ENDS: Final = frozenset(":—–")
 _ED_RE: Final = re.compile(r"ed\b")
 
 WORD: Final = "w"
@@ -288,7 +290,8 @@ class Analysis:
         self._raw: tuple[str, ...] | None = None
         self._capitals_after_first: bool | None = None
         # Only a text opening with a label character or holding a colon can have a prefix.
-        if lowered[:1] in _LABEL_STARTS or ":" in lowered:  # a ":" is always a token of its own
+        # ":" and the dashes are always tokens of their own.
+        if lowered[:1] in _LABEL_STARTS or ":" in lowered or "—" in lowered or "–" in lowered:
             self.first = self._skip_label()
         else:
             self.first = 0
@@ -378,9 +381,10 @@ class Analysis:
         # A short "Team:" or "Sales leadership:" prefix names an owner, not the goal; but
         # "Hire engineers: +1 frontend, +1 security" is the goal, led by its verb.
         words = self.words
-        if ":" in words and first < len(words) and self.lemmas[first] not in lx.OUTPUT_VERBS:
+        if first < len(words) and self.lemmas[first] not in lx.OUTPUT_VERBS:
             for i in range(first, min(first + 5, len(words))):
-                if words[i] == ":":
+                # "Ops: …", and a short "Q3 — …" (longer text before a dash is an aside).
+                if words[i] == ":" or (words[i] in _PREFIX_ENDS and i - first <= 2):
                     if i + 1 < len(words):
                         return i + 1
                     break

@@ -86,6 +86,19 @@ def finding(findings: list[Finding], code: str) -> Finding:
         ("Re-launch the loyalty scheme", True),
         ("Speed up adoption of the new rota app among ward staff", False),
         ("Rollout of the rota app to every ward", True),
+        # The change, with its deliverable already chosen.
+        ("Cut fraud losses by rolling out card-reader checks", True),
+        ("Lift attendance with a redesigned parents' evening booking form", True),
+        ("Win repeat orders by answering every query the same day", False),
+        ("Keep tenants safe by responding to damp reports within a week", False),
+        # Sign-off as the goal; two-word deliverables; prefixes.
+        ("Get the new bus timetable approved by the council", True),
+        ("Get planning permission for the depot extension", True),
+        ("Get more people cycling to work", False),
+        ("Payroll consolidation", True),
+        ("Happier volunteers", False),
+        ("H2 — replace the visitor badge system", True),
+        ("Build goodwill among neighbours of the quarry", False),
     ],
 )
 def test_output_verb(text: str, fires: bool) -> None:
@@ -202,6 +215,11 @@ def test_detect_mission() -> None:
         "The operations team will run 5 open days",
         "Supplier framework signed off by the board",
         "Re-tender the cleaning contract for 3 sites",
+        "Out-of-hours helpline set up by March",
+        "The new food bank is open by November",
+        "KR 4 — complete the fire risk assessments",
+        "Obtain Cyber Essentials certification by Q2",
+        "Visitor wifi live in all 9 libraries",
     ],
 )
 def test_kr_activity_fires(text: str) -> None:
@@ -226,6 +244,7 @@ def test_kr_activity_fires(text: str) -> None:
         "Vaccines delivered to 95% of care homes by March",
         "Stock counts move from monthly to weekly by Q2",
         "Average cost per claim falls from €38 to €29 by Q4",
+        "Days to close the books fall from twenty-one to twelve by June",
     ],
 )
 def test_measured_outcomes_have_no_errors(text: str) -> None:
@@ -705,3 +724,14 @@ def test_an_owner_prefix_is_skipped_but_a_leading_verb_is_not() -> None:
     assert owner.kind == "outcome" and owner.measurable
     task = judge_key_result("Recruit analysts: 2 in London, 1 in Leeds")
     assert task.kind == "output" and "kr_activity" in codes(task.findings)
+
+
+def test_a_state_word_after_is_done_only_with_a_place_or_date() -> None:
+    assert judge_key_result("The new food bank is open by November").kind == "output"
+    assert judge_key_result("The library is open until 8pm on 5 weekdays").kind == "outcome"
+
+
+def test_numbers_written_in_words_with_a_hyphen_are_figures() -> None:
+    judgement = judge_key_result("Days to close the books fall from twenty-one to twelve by June")
+    assert codes(judgement.findings) == []  # a baseline and a target, both in words
+    assert judgement.measurable

@@ -74,6 +74,17 @@ class ObjectiveReading:
             thing = g.artefact_phrase(a, lead + 1, as_object=True)
             if thing is not None:
                 return (lead, thing[1]), None  # "Get the iOS app into the App Store"
+            for k in range(lead + 1, min(lead + 9, len(words))):
+                if words[k] in lx.APPROVAL_WORDS:
+                    return (lead, k), None  # "Get the trial protocol approved", "Get EASA approval"
+        means = g.prescribed_solution(a, lead)
+        if means is not None:
+            # "Strengthen security by rolling out hardware keys": the change, with its
+            # deliverable already chosen.
+            return means, "it prescribes the deliverable; name the change and leave the means to the team"
+        last = _last_word(a)
+        if 0 <= last - lead < 3 and words[last] in lx.ACTIVITY_NOUNS:
+            return (lead, last), None  # "ERP replacement", "Kubernetes upgrade"
         if lemmas[lead] in _SCHEDULE_VERBS and words[lead] == lemmas[lead]:
             for k in range(lead + 1, min(lead + 6, len(words))):
                 if words[k] in _SCHEDULE_NOUNS:
@@ -88,6 +99,14 @@ class ObjectiveReading:
                 # time" is a promise to people, so it needs a project word before it.)
                 return (i, i + 1), None
         return None, None
+
+
+def _last_word(a: Analysis) -> int:
+    """Index of the last word token (before a closing full stop), or -1."""
+    i = len(a.words) - 1
+    while i >= 0 and a.kinds[i] != WORD:
+        i -= 1
+    return i
 
 
 def _numbers(a: Analysis, figures: g.Mask, solutions: tuple[g.Span, ...]) -> tuple[int, ...]:
