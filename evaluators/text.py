@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from typing import Final, Generic, TypeVar
 
 from . import lexicon as lx
@@ -458,6 +459,14 @@ class RecentCache(Generic[K, V]):
             self.put(key, value)
         return value
 
+    def get_or_compute(self, key: K, compute: Callable[[K], V]) -> V:
+        """The value for ``key``, computing (and admitting) it when it is not kept."""
+        value = self.get(key)
+        if value is None:
+            value = compute(key)
+            self.admit(key, value)
+        return value
+
     def admit(self, key: K, value: V) -> None:
         """Keep a freshly computed value: on probation the first time its key is seen."""
         if self.seen.pop(key, False):
@@ -496,11 +505,7 @@ _analyses: Final[RecentCache[str, Analysis]] = RecentCache(4096)
 def analyse(text: str) -> Analysis:
     """Tokenise and featurise a text (cached: the same text is often judged many times,
     e.g. while a user types or when a candidate is re-scored)."""
-    found = _analyses.get(text)
-    if found is None:
-        found = Analysis(text)
-        _analyses.admit(text, found)
-    return found
+    return _analyses.get_or_compute(text, Analysis)
 
 
 

@@ -56,12 +56,12 @@ class KeyResultReading:
 _readings: Final[RecentCache[str, KeyResultReading]] = RecentCache(4096)
 
 
+def _read(text: str) -> KeyResultReading:
+    return KeyResultReading(analyse(text))
+
+
 def read_key_result(text: str) -> KeyResultReading:
-    found = _readings.get(text)
-    if found is None:
-        found = KeyResultReading(analyse(text))
-        _readings.admit(text, found)
-    return found
+    return _readings.get_or_compute(text, _read)
 
 
 def clear_cache() -> None:

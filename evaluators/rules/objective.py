@@ -169,12 +169,12 @@ def _solution_spans(a: Analysis, lead: int) -> tuple[g.Span, ...]:
 _readings: Final[RecentCache[str, ObjectiveReading]] = RecentCache(4096)
 
 
+def _read(text: str) -> ObjectiveReading:
+    return ObjectiveReading(analyse(text))
+
+
 def read_objective(text: str) -> ObjectiveReading:
-    found = _readings.get(text)
-    if found is None:
-        found = ObjectiveReading(analyse(text))
-        _readings.admit(text, found)
-    return found
+    return _readings.get_or_compute(text, _read)
 
 
 def clear_cache() -> None:
