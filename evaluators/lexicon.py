@@ -33,7 +33,7 @@ OUTPUT_VERBS: Final[frozenset[str]] = frozenset(
     compile catalogue catalog inventory draw define plan start begin kick test review audit
     analyse analyze evaluate assess research interview survey pilot trial identify merge
     equip offer transition fund commission stock onboard retrofit refit refurbish renovate
-    construct rewire replatform re-platform fit tender obtain retool
+    construct rewire replatform re-platform fit tender obtain retool visit list
         """.split()
 )
 

@@ -99,6 +99,11 @@ def finding(findings: list[Finding], code: str) -> Finding:
         ("Happier volunteers", False),
         ("H2 — replace the visitor badge system", True),
         ("Build goodwill among neighbours of the quarry", False),
+        ("Make renewals quicker by adding a one-click renewal page", True),
+        ("Make renewals quicker for members who pay monthly", False),
+        ("Upgraded parcel tracking page for business customers", True),
+        ("Automated checks catch most payment errors before month end", False),
+        ("List the new savings account on three price comparison sites", True),
     ],
 )
 def test_output_verb(text: str, fires: bool) -> None:
@@ -220,6 +225,8 @@ def test_detect_mission() -> None:
         "KR 4 — complete the fire risk assessments",
         "Obtain Cyber Essentials certification by Q2",
         "Visitor wifi live in all 9 libraries",
+        "Visit 25 partner farms before harvest",
+        "Fix bugs within 2 days of the report",
     ],
 )
 def test_kr_activity_fires(text: str) -> None:
@@ -245,6 +252,8 @@ def test_kr_activity_fires(text: str) -> None:
         "Stock counts move from monthly to weekly by Q2",
         "Average cost per claim falls from €38 to €29 by Q4",
         "Days to close the books fall from twenty-one to twelve by June",
+        "Inventory write-offs under 0.5% of stock value every quarter",
+        "Release lead time falls from 9 to 4 days by Q3",
     ],
 )
 def test_measured_outcomes_have_no_errors(text: str) -> None:

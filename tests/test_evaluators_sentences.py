@@ -217,7 +217,7 @@ def test_vague_key_results_are_unmeasurable(text: str) -> None:
 
 
 # ------------------------------------------------------------- the probe sentences
-# tests/fixtures/probes (see its README): 720 labelled sentences written by people who had
+# tests/fixtures/probes (see its README): 960 labelled sentences written by people who had
 # not read the rules. A floor, not a list to match: at least 95 % of each file right.
 
 PROBES = Path(__file__).resolve().parent / "fixtures" / "probes"
