@@ -107,7 +107,7 @@ def _after_subject_and_modal(a: Analysis, i: int) -> int:
                 if not (j + 1 < n and words[j] == "going" and words[j + 1] == "to"):
                     return i
                 j += 2
-            elif word != "will" and word != "'ll" and word != "shall" and word != "must":
+            elif word not in _MODALS_WITHOUT_TO:
                 if words[j] != "to":  # "plans to", "aims to"
                     return i
                 j += 1
@@ -118,6 +118,7 @@ def _after_subject_and_modal(a: Analysis, i: int) -> int:
 
 
 _CONJUNCTION_WORDS: Final = frozenset("and or but nor".split())
+_MODALS_WITHOUT_TO: Final = frozenset("will 'll shall must".split())
 _LEAD_VERBS: Final = lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DISCOVERY_VERBS
 
 
@@ -475,7 +476,7 @@ def _names_a_thing(a: Analysis, i: int) -> bool:
     live"): a word, not a stopword, pronoun or plural. "now"/"fully" before "live" are
     skipped: "The portal now live"."""
     words = a.words
-    if i > 0 and words[i] in ("now", "fully") and i > a.first:
+    if i > a.first and words[i] in ("now", "fully"):
         i -= 1
     word = words[i]
     return (

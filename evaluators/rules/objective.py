@@ -70,7 +70,7 @@ class ObjectiveReading:
         if thing is not None:
             # "A new website for the garden centres": a thing, with no change named.
             return thing, "it names a thing to make, not the difference it should make"
-        if lemmas[lead] == "get" and words[lead] == "get" and lead + 1 < len(words):
+        if words[lead] == "get" and lead + 1 < len(words):
             thing = g.artefact_phrase(a, lead + 1, as_object=True)
             if thing is not None:
                 return (lead, thing[1]), None  # "Get the iOS app into the App Store"
