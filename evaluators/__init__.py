@@ -1,7 +1,8 @@
 """Rule-based evaluators for objectives and key results.
 
-Pure, deterministic and fast: no model, no network, no I/O at judge time (the
-packaged ``rules.toml`` is read once, on first use).
+Pure, deterministic and fast: no model, no network. The only reads are of data shipped
+in well-kept packages' wheels (wordfreq's English word list, lingua's language models,
+simplemma's lemmas), once per process on first use (see ``evaluators/words.py``).
 
 When ``python -m evaluators._build`` has compiled them with mypyc and the build matches the
 current sources, the compiled modules are used (three to four times as fast); otherwise pure

@@ -1,5 +1,5 @@
-"""Evaluator settings: the packaged ``rules.toml`` defaults, optionally merged with a
-user's TOML file.
+"""Evaluator settings: the rules' own defaults (each :class:`Rule` declares its severity
+and weight), optionally overridden by an organisation's TOML file.
 
 Loading happens once (at import for the defaults, or on an explicit ``load_config``);
 judging then only reads the prebuilt lookups, so a config is cheap to pass around.
@@ -13,12 +13,15 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from types import MappingProxyType
 from typing import Any
 
 from .model import SEVERITY_ORDER, Severity
 from .rules import RULES, Rule
+from .rules.base import DEFAULT_WEIGHTS
+
+#: How many key results an objective should have unless a rules file says otherwise.
+DEFAULT_KEY_RESULTS = (2, 5)
 
 _TOP_LEVEL_KEYS = frozenset({"key_results", "rules"})
 _KEY_RESULT_KEYS = frozenset({"min", "max"})
@@ -141,13 +144,13 @@ def _merge(base: EvaluatorConfig, data: Mapping[str, Any], source: str) -> Evalu
 
 @cache
 def default_config() -> EvaluatorConfig:
-    """The packaged defaults (``evaluators/rules.toml``), built once."""
-    text = resources.files(__package__).joinpath("rules.toml").read_text(encoding="utf-8")
-    empty = EvaluatorConfig.__new__(EvaluatorConfig)  # a base with nothing set yet
-    object.__setattr__(empty, "key_result_min", 0)
-    object.__setattr__(empty, "key_result_max", 0)
-    object.__setattr__(empty, "rules", {})
-    return _merge(empty, tomllib.loads(text), "evaluators/rules.toml")
+    """Every rule with the severity and weight it declares (built once). A rules file
+    (``load_config``) overrides these; it holds only what an organisation changes."""
+    rules = {
+        code: RuleSettings(rule.severity, rule.weight if rule.weight is not None else DEFAULT_WEIGHTS[rule.severity])
+        for code, rule in RULES.items()
+    }
+    return EvaluatorConfig(key_result_min=DEFAULT_KEY_RESULTS[0], key_result_max=DEFAULT_KEY_RESULTS[1], rules=rules)
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> EvaluatorConfig:

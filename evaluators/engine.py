@@ -17,21 +17,25 @@ from typing import Final
 from collections.abc import Sequence
 
 from .config import ActiveRule, EvaluatorConfig, default_config
+from .language import JUDGED_LANGUAGES
 from .model import (
     SEVERITY_ORDER,
     Evaluation,
     Finding,
     KeyResultJudgement,
+    Kind,
     Mission,
     ObjectiveJudgement,
 )
 from .rules.base import Judged
-from .rules.key_result import KeyResultContext, KeyResultReading, figure_keys, read_key_result
-from .rules.objective import ObjectiveReading, read_objective
+from .rules.key_result import KeyResultContext, KeyResultReading, evidence_figure_keys, read_key_result
+from .rules.objective import ObjectiveCall, ObjectiveReading, read_objective
 from .rules.set_rules import SetContext
 from .text import analyse
 
 OBJECTIVE_WEIGHT: Final = 0.4  # the key results carry the rest: they are what gets tracked
+#: The highest score of a text or set with an error-level finding: below any without one.
+FAILED_SCORE_CAP: Final = 0.5
 _round: Final = round  # a C static: a bare `round` is looked up in builtins at every call
 
 
@@ -45,10 +49,19 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=_finding_order)
 
 
-def _findings(active: tuple[ActiveRule, ...], subject: object) -> tuple[list[Finding], float]:
+def _findings(
+    active: tuple[ActiveRule, ...], subject: object, language: str, per_call: bool
+) -> tuple[list[Finding], float]:
+    """Findings of the rules in ``active`` that understand ``language`` and are (or are
+    not, by ``per_call``) computed on every call."""
     findings: list[Finding] = []
     penalty = 0.0
     for rule, severity, weight in active:
+        if rule.per_call != per_call:
+            continue
+        languages = rule.languages
+        if languages is not None and language not in languages:
+            continue
         hits = rule.check(subject)
         if not hits:
             continue
@@ -82,34 +95,89 @@ def _score(penalty: float) -> float:
     return score
 
 
-def _judge_objective(reading: ObjectiveReading, config: EvaluatorConfig) -> ObjectiveJudgement:
+def _has_error(findings: Sequence[Finding]) -> bool:
+    for finding in findings:
+        if finding.severity == "error":
+            return True
+    return False
+
+
+def _capped(score: float, failed: bool) -> float:
+    """A text or set with an error-level finding scores at most FAILED_SCORE_CAP, so it
+    ranks below any that has none (see also RewritePipeline.rank)."""
+    return min(score, FAILED_SCORE_CAP) if failed else score
+
+
+def _judge_objective(
+    reading: ObjectiveReading,
+    config: EvaluatorConfig,
+    call: ObjectiveCall | None = None,
+    mission: Mission | None = None,
+) -> ObjectiveJudgement:
+    language = reading.language
     judged = reading.judged
     if judged is None or judged.serial != config.serial:
-        fresh, penalty = _findings(config.objective_rules, reading)
-        is_output = any(f.code == "output_verb" for f in fresh)
-        judged = Judged(config.serial, "", tuple(fresh), penalty, _score(penalty), is_output, False)
+        fresh, penalty = _findings(config.objective_rules, reading, language, False)
+        judged = Judged(config.serial, "", tuple(fresh), penalty, _score(penalty), reading.output is not None, False)
         reading.judged = judged
-    findings, score, output = judged.findings, judged.score, judged.output
+    findings, penalty = judged.findings, judged.penalty
+    extra, extra_penalty = _findings(
+        config.objective_rules, call or ObjectiveCall(reading, None, None), language, True
+    )
+    if extra:
+        all_findings = sort_findings(list(findings) + extra)
+        penalty += extra_penalty
+    else:
+        all_findings = list(findings)
+    kind: Kind = "unknown" if language not in JUDGED_LANGUAGES else "output" if judged.output else "outcome"
     return ObjectiveJudgement(
         text=reading.a.text,
-        kind="output" if output else "outcome",
-        score=score,
-        findings=list(findings),
-        mission=reading.mission,
+        kind=kind,
+        score=_capped(_score(penalty), _has_error(all_findings)),
+        findings=all_findings,
+        mission=mission or reading.mission,
+        language=language,
     )
 
 
-def judge_objective(text: str, config: EvaluatorConfig | None = None) -> ObjectiveJudgement:
-    """Judge one objective: output or outcome, its mission, findings and score."""
-    return _judge_objective(read_objective(text), config or default_config())
+def _exempt_words(*texts: str | None) -> frozenset[str] | None:
+    """The words the user wrote (request, context): the dictionary need not know them."""
+    words: set[str] = set()
+    given = False
+    for text in texts:
+        if text:
+            given = True
+            words.update(analyse(text).words)
+    return frozenset(words) if given else None
+
+
+def judge_objective(
+    text: str,
+    config: EvaluatorConfig | None = None,
+    *,
+    request: str | None = None,
+    context: str | None = None,
+    mission: Mission | None = None,
+) -> ObjectiveJudgement:
+    """Judge one objective: output or outcome (or unknown, for a language the rules do not
+    read), its mission, findings and score. ``request`` — the request the objective was
+    written for: an objective that repeats an output-style request is flagged, and words
+    of the request and ``context`` count as words. ``mission`` overrides the detected one."""
+    reading = read_objective(text)
+    call = None
+    if request is not None or context is not None:
+        call = ObjectiveCall(
+            reading, read_objective(request) if request else None, _exempt_words(request, context)
+        )
+    return _judge_objective(reading, config or default_config(), call, mission)
 
 
 def _evidence_figures(evidence: str | None, context: str | None = None) -> frozenset[str] | None:
     if evidence is None:
         return None
-    figures = figure_keys(analyse(evidence))
+    figures = evidence_figure_keys(evidence)
     if context:
-        figures |= figure_keys(analyse(context))
+        figures |= evidence_figure_keys(context)
     return figures
 
 
@@ -118,34 +186,35 @@ def _judge_key_result(
     mission: Mission,
     evidence_figures: frozenset[str] | None,
     config: EvaluatorConfig,
+    exempt: frozenset[str] | None = None,
 ) -> KeyResultJudgement:
+    language = reading.language
     judged = reading.judged
     if judged is None or judged.serial != config.serial or judged.mission != mission:
-        # Everything but invented_baseline depends only on the text, config and mission.
-        fresh, fresh_penalty = _findings(config.key_result_rules, KeyResultContext(reading, mission, None))
-        activity = measurable = False
-        for finding in fresh:
-            activity = activity or finding.code == "kr_activity"
-            measurable = measurable or finding.code == "kr_unmeasurable"
+        # Everything computed per call (invented figures, the user's words) is left out.
+        context = KeyResultContext(reading, mission, None)
+        fresh, fresh_penalty = _findings(config.key_result_rules, context, language, False)
         judged = Judged(
-            config.serial, mission, tuple(fresh), fresh_penalty, _score(fresh_penalty), activity, not measurable
+            config.serial, mission, tuple(fresh), fresh_penalty, _score(fresh_penalty),
+            context.activity is not None, context.measurable,
         )
         reading.judged = judged
-    penalty, score, activity, measurable = judged.penalty, judged.score, judged.output, judged.measurable
+    penalty = judged.penalty
     findings = list(judged.findings)
-    if evidence_figures is not None:
-        invented = config.active.get("invented_baseline")
-        if invented is not None:
-            extra, extra_penalty = _findings((invented,), KeyResultContext(reading, mission, evidence_figures))
-            if extra:
-                findings = sort_findings(findings + extra)
-                score = _score(penalty + extra_penalty)
+    extra, extra_penalty = _findings(
+        config.key_result_rules, KeyResultContext(reading, mission, evidence_figures, exempt), language, True
+    )
+    if extra:
+        findings = sort_findings(findings + extra)
+        penalty += extra_penalty
+    known = language in JUDGED_LANGUAGES
     return KeyResultJudgement(
         text=reading.a.text,
-        kind="output" if activity else "outcome",
-        measurable=measurable,
-        score=score,
+        kind=("output" if judged.output else "outcome") if known else "unknown",
+        measurable=judged.measurable if known else None,
+        score=_capped(_score(penalty), _has_error(findings)),
         findings=findings,
+        language=language,
     )
 
 
@@ -160,11 +229,13 @@ def judge_key_result(
 
     ``evidence`` — when given, the key result was generated, and ``evidence`` is the
     user's request and context: figures that appear nowhere in it are flagged
-    (``invented_baseline``). ``mission`` — the objective's mission; under "discovery"
-    research tasks (interviews, experiments) are accepted as key results.
+    (``invented_baseline``), and its words count as words. ``mission`` — the objective's
+    mission; under "discovery" research tasks (interviews, experiments) are accepted as
+    key results.
     """
     return _judge_key_result(
-        read_key_result(text), mission, _evidence_figures(evidence), config or default_config()
+        read_key_result(text), mission, _evidence_figures(evidence), config or default_config(),
+        _exempt_words(evidence),
     )
 
 
@@ -174,35 +245,44 @@ def evaluate(
     *,
     context: str | None = None,
     evidence: str | None = None,
+    request: str | None = None,
+    mission: Mission | None = None,
     key_result_range: tuple[int, int] | None = None,
     config: EvaluatorConfig | None = None,
 ) -> Evaluation:
     """Judge an objective with its key results, and the set as a whole.
 
     ``context`` is the user's background text; when ``evidence`` is given (generated key
-    results) figures quoted in the context count as known too. ``key_result_range``
-    overrides the configured (min, max) number of key results for this call.
+    results) figures quoted in the context count as known too. ``request`` is the
+    request the set was written for: an objective repeating it is flagged, and its words
+    (and the context's) count as words. ``mission`` — "delivery" or "discovery" —
+    overrides the mission detected from the objective: under discovery, research key
+    results are right. ``key_result_range`` overrides the configured (min, max) number of
+    key results for this call.
     """
     config = config or default_config()
     objective_reading = read_objective(objective)
-    objective_judgement = _judge_objective(objective_reading, config)
-    mission = objective_reading.mission
+    exempt = _exempt_words(request, context, evidence)
+    call = ObjectiveCall(objective_reading, read_objective(request) if request else None, exempt)
+    objective_judgement = _judge_objective(objective_reading, config, call, mission)
+    mission = objective_judgement.mission
     evidence_figures = None if evidence is None else _evidence_figures(evidence, context)
     readings = [read_key_result(text) for text in key_results]
     key_result_judgements = [
-        _judge_key_result(reading, mission, evidence_figures, config) for reading in readings
+        _judge_key_result(reading, mission, evidence_figures, config, exempt) for reading in readings
     ]
 
     minimum, maximum = key_result_range or (config.key_result_min, config.key_result_max)
     set_findings, set_penalty = _findings(
-        config.set_rules, SetContext(objective_reading, readings, minimum, maximum)
+        config.set_rules, SetContext(objective_reading, readings, minimum, maximum), objective_reading.language, False
     )
 
-    passed = not set_findings or all(f.severity != "error" for f in set_findings)
+    passed = not _has_error(set_findings) and not _has_error(objective_judgement.findings)
     if passed:
-        passed = all(f.severity != "error" for f in objective_judgement.findings) and all(
-            f.severity != "error" for j in key_result_judgements for f in j.findings
-        )
+        for judgement in key_result_judgements:
+            if _has_error(judgement.findings):
+                passed = False
+                break
     if key_result_judgements:
         mean = sum(j.score for j in key_result_judgements) / len(key_result_judgements)
         overall = OBJECTIVE_WEIGHT * objective_judgement.score + (1 - OBJECTIVE_WEIGHT) * mean
@@ -212,7 +292,7 @@ def evaluate(
         objective=objective_judgement,
         key_results=key_result_judgements,
         findings=set_findings,
-        score=_round(min(1.0, max(0.0, overall - set_penalty)), 3),
+        score=_capped(_round(min(1.0, max(0.0, overall - set_penalty)), 3), not passed),
         passed=passed,
     )
 

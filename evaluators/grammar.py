@@ -18,6 +18,7 @@ try:
     from mypy_extensions import mypyc_attr
 except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
     from ._marks import mypyc_attr  # type: ignore[assignment]
+from .foreign import ForeignMeasures
 from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle
 
 Span = tuple[int, int]  # token indices, both inclusive
@@ -639,7 +640,14 @@ class Measures:
         "has_target", "is_threshold", "has_direction", "has_metric",
     )
 
-    def __init__(self, a: Analysis, lead: int) -> None:
+    def __init__(self, a: Analysis, lead: int, foreign: ForeignMeasures | None = None) -> None:
+        if foreign is not None:  # German, French, Spanish: read by evaluators/foreign.py
+            self.deadline, self.deadline_span = foreign.deadline, foreign.deadline_span
+            self.figures, self.placeholders = foreign.figures, ()
+            self.has_figure, self.has_baseline = foreign.has_figure, foreign.has_baseline
+            self.has_target, self.is_threshold = foreign.has_target, foreign.is_threshold
+            self.has_direction, self.has_metric = False, foreign.has_figure
+            return
         words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
         self.deadline, self.deadline_span = deadline_mask(a)
         figures = figure_mask(a, self.deadline, lead)
@@ -780,3 +788,70 @@ __all__ = [
     "figure_mask", "prescribed_solution",
     "lead_index", "placeholders", "user_story_want",
 ]
+
+
+# ----------------------------------------------------------------------------- defects
+
+
+_ARRIVAL_STEMS: Final = ("arriv", "load", "come", "came", "run", "respond", "show", "deliver", "sent", "open")
+
+
+def defect_report(a: Analysis, lead: int) -> Span | None:
+    """A bug report or a symptom: "Fix the checkout", "Checkout button does nothing on
+    Safari 17", "Cannot delete data with a non admin role", "Export times out", "NPE when
+    saving", "reset emails arrive 20 minutes late". Not when the text asks for the fault
+    to go ("Fewer payments fail", "Customers pay without errors"): that is the outcome."""
+    words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
+    if lead >= n:
+        return None
+    if lemmas[lead] in lx.FIX_VERBS and words[lead] == lemmas[lead]:
+        return (lead, lead)
+    found: Span | None = None
+    for i in range(a.first, n):
+        if kinds[i] != WORD and kinds[i] != NUMBER:
+            continue
+        word = words[i]
+        if word in lx.FAULT_REMEDIES or (i == lead and lemmas[i] in lx.OUTCOME_VERBS):
+            return None
+        if found is not None:
+            continue
+        if word in lx.DEFECT_WORDS and kinds[i] == WORD:
+            found = (i, i)
+        elif word in lx.FAULT_VERBS:
+            found = (i, i)
+        elif word in lx.NEGATED_FAULTS:
+            for k in range(i + 1, min(i + 4, n)):
+                if lemmas[k] in lx.BROKEN_FEATURE_VERBS or words[k] in lx.BROKEN_FEATURE_VERBS:
+                    found = (i, k)
+                    break
+            if found is None and word in ("cannot", "can't", "unable") and i <= lead + 3:
+                found = (i, i)  # "Cannot delete data with a non admin role"
+        elif (word == "does" or word == "do") and i + 1 < n and words[i + 1] == "nothing":
+            found = (i, i + 1)
+        elif word == "times" and i + 1 < n and words[i + 1] == "out" and i > a.first:
+            found = (i, i + 1)
+        elif word == "timed" and i + 1 < n and words[i + 1] == "out":
+            found = (i, i + 1)
+        elif word in lx.LATE_WORDS and i > a.first:
+            for k in range(max(a.first, i - 4), i):
+                if words[k].startswith(_ARRIVAL_STEMS):
+                    found = (k, i)  # "emails arrive 20 minutes late", "pages load slowly"
+                    break
+        elif word == "no" and i + 1 < n and words[i + 1] in ("results", "data", "response", "email", "emails"):
+            if i > a.first and lemmas[i - 1] in ("return", "show", "get", "give", "display", "find"):
+                found = (i - 1, i + 1)
+    return found
+
+
+def approval_goal(a: Analysis, lead: int) -> Span | None:
+    """"Achieve SOC 2 certification", "Obtain the operating licence by June": a sign-off
+    to get, an event rather than a measure, even with a number in its name."""
+    words, n = a.words, len(a.words)
+    if lead >= n or a.lemmas[lead] not in lx.APPROVAL_LEADS or words[lead] != a.lemmas[lead]:
+        return None
+    for k in range(lead + 1, min(lead + 7, n)):
+        if words[k] in lx.APPROVAL_WORDS:
+            return (lead, k)
+        if a.kinds[k] == PUNCT:
+            break
+    return None

@@ -292,7 +292,7 @@ QUANTIFIER_WORDS: Final[frozenset[str]] = frozenset("all every no none zero nobo
 
 #: Words that open a deadline or a cadence ("by", "every", "per").
 DEADLINE_OPENERS: Final[frozenset[str]] = frozenset(
-    "by before until till in during within every each per a an all this next end throughout across over for at".split()
+    "by before until till in during within every each per a an all this next end throughout through thru across over for at".split()
 )
 
 #: Periods that can close a deadline ("by the end of the quarter", "per month", "all year").
@@ -381,3 +381,188 @@ LEARNING_MILESTONE_WORDS: Final[frozenset[str]] = frozenset(
     go no-go evidence validated invalidated learning learnings insight insights
     """.split()
 )
+
+
+# --- other languages (judged by evaluators/foreign.py) -------------------------------------
+# Lemmas as simplemma gives them (infinitives, singular nouns), lowercase.
+
+#: Deliverable verbs: leading (or, in German, closing) a request they make it an output.
+FOREIGN_OUTPUT_VERBS: Final[dict[str, frozenset[str]]] = {
+    "de": frozenset(
+        """
+        bauen aufbauen erstellen entwickeln implementieren aktualisieren migrieren einführen
+        umstellen ersetzen hinzufügen beheben reparieren einrichten installieren überarbeiten
+        neugestalten gestalten starten veröffentlichen programmieren integrieren konfigurieren
+        automatisieren bereitstellen ausrollen liefern umsetzen anpassen erweitern löschen
+        entfernen modernisieren upgraden updaten fixen designen launchen organisieren
+        durchführen schreiben anlegen erneuern austauschen abschalten korrigieren einbauen
+        hinzufügen umbauen migrieren programmieren ergänzen
+        """.split()
+    ),
+    "fr": frozenset(
+        """
+        construire créer développer implémenter migrer refondre lancer ajouter remplacer
+        corriger réparer installer déployer intégrer configurer automatiser publier programmer
+        concevoir moderniser supprimer modifier rédiger organiser livrer refaire mettre
+        actualiser migrer basculer passer mettre_à_jour ajouter écrire
+        """.split()
+    ),
+    "es": frozenset(
+        """
+        construir crear desarrollar implementar actualizar migrar lanzar añadir agregar
+        reemplazar corregir arreglar reparar instalar desplegar integrar configurar
+        automatizar publicar programar diseñar rediseñar modernizar eliminar borrar cambiar
+        modificar escribir organizar entregar rehacer sustituir montar
+        """.split()
+    ),
+}
+
+#: Words of a bug report: a fault to fix is an output.
+FOREIGN_DEFECT_WORDS: Final[dict[str, frozenset[str]]] = {
+    "de": frozenset("fehler bug absturz abstürzen stürzen kaputt defekt fehlerhaft hängen".split()),
+    "fr": frozenset("bug bogue erreur plantage planter crash bloquer bloqué impossible".split()),
+    "es": frozenset("error fallo fallar bug colgar bloqueo imposible".split()),
+}
+#: "does not work": a negation near one of these verbs.
+FOREIGN_WORKS_VERBS: Final[dict[str, frozenset[str]]] = {
+    "de": frozenset("funktionieren gehen laden klappen öffnen".split()),
+    "fr": frozenset("fonctionner marcher charger ouvrir".split()),
+    "es": frozenset("funcionar cargar abrir".split()),
+}
+FOREIGN_NEGATIONS: Final[dict[str, frozenset[str]]] = {
+    "de": frozenset("nicht kein keine nie".split()),
+    "fr": frozenset("ne n' pas plus jamais".split()),
+    "es": frozenset("no nunca".split()),
+}
+#: Openings of a user story ("Als Nutzer möchte ich …").
+FOREIGN_STORY_OPENERS: Final[dict[str, tuple[str, ...]]] = {
+    "de": ("als",),
+    "fr": ("en tant que", "en tant qu'"),
+    "es": ("como",),
+}
+FOREIGN_STORY_WANTS: Final[dict[str, frozenset[str]]] = {
+    "de": frozenset("möchte will wünsche brauche".split()),
+    "fr": frozenset("veux voudrais souhaite aimerais".split()),
+    "es": frozenset("quiero necesito deseo quisiera".split()),
+}
+#: Words before the verb that carry no meaning ("Bitte …", "Wir müssen …", "Il faut …").
+FOREIGN_LEAD_FILLERS: Final[dict[str, frozenset[str]]] = {
+    "de": frozenset("bitte wir müssen sollten sollen wollen möchten ich man dringend".split()),
+    "fr": frozenset("il faut nous devons on doit veuillez svp merci de".split()),
+    "es": frozenset("por favor hay que necesitamos debemos queremos tenemos se debe".split()),
+}
+#: Learning objectives ("Herausfinden, ob …", "Explorer …", "Entender si …").
+FOREIGN_DISCOVERY_VERBS: Final[dict[str, frozenset[str]]] = {
+    "de": frozenset("herausfinden erforschen untersuchen verstehen prüfen testen erkunden klären".split()),
+    "fr": frozenset("explorer comprendre découvrir étudier tester valider vérifier".split()),
+    "es": frozenset("explorar entender descubrir investigar validar comprobar averiguar".split()),
+}
+#: Words before a figure that make it the starting point ("von 30 %", "de 30 % à 45 %").
+FOREIGN_BASELINE_WORDS: Final[dict[str, frozenset[str]]] = {
+    "de": frozenset("von um ausgehend derzeit aktuell heute".split()),
+    "fr": frozenset("de d' depuis actuellement aujourd'hui".split()),
+    "es": frozenset("de desde actualmente hoy".split()),
+}
+#: Verbs that state a relative change with no figure ("halbieren", "doubler").
+FOREIGN_MULTIPLIERS: Final[dict[str, frozenset[str]]] = {
+    "de": frozenset("halbieren verdoppeln verdreifachen".split()),
+    "fr": frozenset("doubler tripler diviser".split()),
+    "es": frozenset("duplicar triplicar reducir_a_la_mitad".split()),
+}
+#: Words before a figure that make it a standing threshold ("unter 2 %", "au moins 90 %").
+FOREIGN_THRESHOLD_WORDS: Final[dict[str, frozenset[str]]] = {
+    "de": frozenset("unter über mindestens höchstens weniger mehr maximal minimal unterhalb oberhalb".split()),
+    "fr": frozenset("sous moins plus au-dessus au-dessous minimum maximum".split()),
+    "es": frozenset("bajo menos más mínimo máximo encima debajo".split()),
+}
+#: Words that open a deadline or a cadence ("bis Ende Juni", "d'ici fin juin", "antes de junio").
+FOREIGN_DEADLINE_OPENERS: Final[dict[str, frozenset[str]]] = {
+    "de": frozenset("bis zum zur im in ende pro je jeden jede jedes vor innerhalb".split()),
+    "fr": frozenset("d'ici avant fin en au à par chaque d'ici la le dans".split()),
+    "es": frozenset("antes para hasta en a al por cada finales fin final dentro".split()),
+}
+#: Periods that close a deadline in those languages.
+FOREIGN_PERIOD_WORDS: Final[frozenset[str]] = frozenset(
+    """
+    januar februar märz april mai juni juli august september oktober november dezember
+    quartal quartals quartalsende jahr jahres jahresende monat monats woche tag halbjahr
+    janvier février mars avril mai juin juillet août septembre octobre novembre décembre
+    trimestre semestre année an mois semaine jour
+    enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre
+    año mes semana día
+    """.split()
+)
+
+# --- bug reports --------------------------------------------------------------------------
+
+#: Words that report a fault: a request made of them asks for a fix (an output).
+DEFECT_WORDS: Final[frozenset[str]] = frozenset(
+    """
+    bug bugs buggy error errors exception exceptions npe nullpointerexception crash crashes
+    crashed crashing regression regressions glitch glitches broken defect defects typo typos
+    stacktrace traceback hang hangs hanging freeze freezes freezing frozen incorrect incorrectly
+    wrong wrongly corrupt corrupted timeout timeouts unresponsive flaky flakey misspelled
+    misaligned overlapping overlaps garbled truncated duplicated blank unclickable 404 500 502
+    503 segfault deadlock deadlocks leak leaks npes exceptions
+    """.split()
+)
+#: Verbs that, with a negation or as "fails to …", report a fault: "does not load",
+#: "fails to save", "cannot delete".
+FAULT_VERBS: Final[frozenset[str]] = frozenset("fail fails failed failing".split())
+NEGATED_FAULTS: Final[frozenset[str]] = frozenset(
+    "cannot can't unable doesn't don't won't isn't aren't didn't wasn't weren't couldn't not".split()
+)
+#: After a negation, the verbs of a broken feature ("does not load"), or "nothing".
+BROKEN_FEATURE_VERBS: Final[frozenset[str]] = frozenset(
+    """
+    work load show display appear save open respond render update sync send arrive start run
+    print upload download login log sign submit accept trigger fire redirect refresh connect
+    delete remove edit change see find access nothing
+    """.split()
+)
+#: Symptoms of slowness or lateness: "reset emails arrive 20 minutes late", "times out".
+LATE_WORDS: Final[frozenset[str]] = frozenset("late delayed slow slowly lag lagging lags".split())
+#: Words that turn a fault into the change wanted: "Fewer payments fail", "without errors".
+FAULT_REMEDIES: Final[frozenset[str]] = frozenset(
+    """
+    fewer less reduce reduced cut prevent prevented eliminate avoid stop halve without never
+    zero no-one nobody rarely minimise minimize lower decrease drop shrink free
+    """.split()
+)
+#: Lead verbs of a fix: "Fix the checkout", "Resolve the login bug".
+FIX_VERBS: Final[frozenset[str]] = frozenset("fix repair debug hotfix patch resolve troubleshoot correct".split())
+
+# --- vague objectives ------------------------------------------------------------------
+
+#: Words that name no one in particular and no change that could be observed: an objective
+#: made only of these and VAGUE_WORDS ("Make the product better for users", "Drive
+#: excellence across the board") says nothing a team could check.
+GENERIC_WORDS: Final[frozenset[str]] = frozenset(
+    """
+    product products service services user users customer customers people everyone
+    everybody business company organisation organization team teams experience experiences
+    quality excellence excellent innovation innovative innovate value success successful
+    level next board front forward future growth efficiency efficient performance result
+    results outcome outcomes impact synergy synergies drive unlock leverage deliver make
+    improve better best great greater good amazing awesome progress transformation transform
+    digital world world-class class top-notch leading cutting-edge edge game-changing
+    possible ever always market-leading industry-leading first-class premium seamless
+    seamlessly modern smart smarter efficiently effective effectively overall general
+    """.split()
+)
+
+#: Names of the languages the detector tells apart, for messages.
+LANGUAGE_NAMES: Final[dict[str, str]] = {
+    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "pt": "Portuguese",
+    "it": "Italian", "nl": "Dutch", "pl": "Polish", "sv": "Swedish", "da": "Danish",
+    "nb": "Norwegian", "fi": "Finnish", "tr": "Turkish", "ru": "Russian", "uk": "Ukrainian",
+    "cs": "Czech", "ar": "Arabic", "he": "Hebrew", "ja": "Japanese", "zh": "Chinese",
+    "ko": "Korean", "hi": "Hindi", "id": "Indonesian", "vi": "Vietnamese", "el": "Greek",
+    "ro": "Romanian", "hu": "Hungarian",
+}
+
+#: Lead verbs of a guardrail when a threshold follows: "Hold gross margin at 78% or above",
+#: "Keep churn under 2%" (not "Hold 6 roundtables").
+GUARDRAIL_LEADS: Final[frozenset[str]] = frozenset("hold keep maintain sustain preserve protect".split())
+#: Lead verbs of a goal that is a sign-off: "Achieve SOC 2 certification", "Obtain the licence".
+APPROVAL_LEADS: Final[frozenset[str]] = frozenset("get achieve obtain gain earn pass receive attain".split())

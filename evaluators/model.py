@@ -11,7 +11,7 @@ from typing import Literal
 import msgspec
 
 Severity = Literal["error", "warning", "info"]
-Kind = Literal["output", "outcome"]
+Kind = Literal["output", "outcome", "unknown"]  # unknown: a language the rules do not read
 Mission = Literal["delivery", "discovery"]
 
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
@@ -37,14 +37,16 @@ class ObjectiveJudgement(msgspec.Struct, kw_only=True):
     score: float
     findings: list[Finding]
     mission: Mission = "delivery"
+    language: str = "en"  # ISO 639-1, as detected
 
 
 class KeyResultJudgement(msgspec.Struct, kw_only=True):
     text: str
     kind: Kind
-    measurable: bool
+    measurable: bool | None  # None: a language the rules do not read
     score: float
     findings: list[Finding]
+    language: str = "en"  # ISO 639-1, as detected
 
 
 class Evaluation(msgspec.Struct, kw_only=True):

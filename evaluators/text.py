@@ -14,6 +14,7 @@ from typing import Final, Generic, TypeVar
 
 from . import lexicon as lx
 from .features import PERIOD, token_flags
+from .words import english_zipf
 
 try:
     from mypy_extensions import mypyc_attr
@@ -44,6 +45,10 @@ _LABEL_STARTS: Final = frozenset("-*•–—0123456789ok \t")
 # What ends an owner or period prefix: "Sales leadership: …", "Q3 — ship the redesign".
 _PREFIX_ENDS: Final = frozenset(":—–")
 _ED_RE: Final = re.compile(r"ed\b")
+
+#: Plain words rarer than this in English (Zipf scale: "backlog" 3.2, "kubernetes" 2.3,
+#: "datenbank" 0) count as rare: jargon, names, or another language.
+RARE_ZIPF: Final = 3.0
 
 WORD: Final = "w"
 NUMBER: Final = "n"
@@ -97,7 +102,7 @@ class Token:
     or PUNCT, from its first character) and its word-list bits (see
     :mod:`evaluators.features`)."""
 
-    __slots__ = ("lemma", "kind", "flags", "meaningful")
+    __slots__ = ("lemma", "kind", "flags", "meaningful", "zipf")
 
     def __init__(self, token: str) -> None:
         lemma = _lemma(token) if token[0].isalpha() else token  # numbers are their own lemma
@@ -110,6 +115,17 @@ class Token:
         self.flags = token_flags(token, lemma)
         # A word that says what a text is about (not "the", "of", a number or a mark).
         self.meaningful = kind == WORD and lemma not in lx.STOPWORDS
+        # How common the word is in English (wordfreq's Zipf scale, 0 = never seen); -1 for
+        # tokens that are not plain words (numbers, marks, "p99"): they are no one's English.
+        self.zipf = english_zipf(token) if kind == WORD and _is_plain_word(token) else -1.0
+
+
+def _is_plain_word(token: str) -> bool:
+    """Letters only, with inner hyphens or apostrophes ("sign-up", "don't"): no digits."""
+    for c in token:
+        if not (c.isalpha() or c in "-'’"):
+            return False
+    return True
 
 
 _tokens: Final[dict[str, Token]] = {}
@@ -245,7 +261,8 @@ class Analysis:
 
     __slots__ = (
         "text", "lowered", "words", "lemmas", "kinds", "flags", "meaningful", "period_at", "first",
-        "has_ed", "number_at", "_starts", "_raw", "_capitals_after_first",
+        "has_ed", "number_at", "rare_at", "unknown_at", "_starts", "_raw", "_capitals_after_first",
+        "_language",
     )
 
     def __init__(self, text: str) -> None:
@@ -262,6 +279,8 @@ class Analysis:
         number_at: list[int] = []
         meaningful: list[int] = []
         period_at: list[int] = []
+        rare_at: list[int] = []
+        unknown_at: list[int] = []
         flags = 0
         memo = _tokens
         for i in range(len(tokens)):
@@ -276,6 +295,11 @@ class Analysis:
                 number_at.append(i)
             elif info.meaningful:
                 meaningful.append(i)
+            zipf = info.zipf
+            if 0.0 <= zipf < RARE_ZIPF:
+                rare_at.append(i)
+                if zipf == 0.0:
+                    unknown_at.append(i)
             bits = info.flags
             if bits & PERIOD:
                 period_at.append(i)
@@ -286,6 +310,9 @@ class Analysis:
         self.number_at = tuple(number_at) if number_at else ()
         self.meaningful = tuple(meaningful) if meaningful else ()
         self.period_at = tuple(period_at) if period_at else ()
+        self.rare_at = tuple(rare_at) if rare_at else ()
+        self.unknown_at = tuple(unknown_at) if unknown_at else ()
+        self._language: str | None = None
         self.has_ed = "ed" in lowered and _ED_RE.search(lowered) is not None
         self._starts: tuple[int, ...] | None = None
         self._raw: tuple[str, ...] | None = None

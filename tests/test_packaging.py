@@ -29,7 +29,6 @@ def test_wheel_carries_runtime_data(wheel):
     names = set(wheel.namelist())
     for template in (ROOT / "prompts" / "templates").glob("*.j2"):
         assert f"prompts/templates/{template.name}" in names
-    assert "evaluators/rules.toml" in names
     for static in (ROOT / "api" / "static").glob("*") if (ROOT / "api" / "static").exists() else []:
         assert f"api/static/{static.name}" in names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))

@@ -15,6 +15,12 @@ except ImportError:  # no mypy installed, so nothing is compiled and the marks c
 
 AppliesTo = Literal["objective", "key_result", "set"]
 
+#: The languages the readings are built for (see evaluators/language.py).
+ENGLISH_ONLY: frozenset[str] = frozenset(("en",))
+JUDGED: frozenset[str] = frozenset(("en", "de", "fr", "es"))
+#: What a finding costs the score by default, by severity.
+DEFAULT_WEIGHTS: dict[str, float] = {"error": 0.5, "warning": 0.15, "info": 0.03}
+
 #: What a check reports: the character span of the triggering words (None for set-level
 #: findings) and an optional detail that fills ``{detail}`` in the rule's message.
 Hit = tuple[tuple[int, int] | None, str | None]
@@ -58,6 +64,15 @@ class Rule:
     example_fail: Example
     example_pass: Example
     check: Callable[[Any], Hits]
+    #: Score deducted per finding (from the judged text, or from the whole set for set
+    #: rules); None: the default for its severity (DEFAULT_WEIGHTS).
+    weight: float | None = None
+    #: Languages whose readings the check understands (ISO 639-1); None: any text. A text in
+    #: another language is never judged by it, so it never gets a verdict the rule cannot make.
+    languages: frozenset[str] | None = frozenset(("en",))
+    #: The check needs the call's context (the request, the user's words, the evidence), so
+    #: its findings are computed on every call instead of being cached with the text.
+    per_call: bool = False
 
     def render_message(self, detail: str | None) -> str:
         if "{detail}" in self.message:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from typing import Final
 
 from .. import features as ft
 from .. import grammar as g
 from .. import lexicon as lx
 from ..model import Mission
+from .. import foreign
+from ..language import ENGLISH, JUDGED_LANGUAGES, language_of
 from ..text import NUMBER, WORD, Analysis, RecentCache, analyse, number_value
+from .fluency import FluencyReading
+from .fluency import problems as fluency_problems
 
 try:
     from mypy_extensions import mypyc_attr
 except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
     from .._marks import mypyc_attr  # type: ignore[assignment]
-from .base import NO_HITS, Example, Hits, Judged, Rule
+from .base import JUDGED, NO_HITS, Example, Hits, Judged, Rule
 
 
 @mypyc_attr(acyclic=True)  # cached; untracked by the garbage collector (see text.Analysis)
@@ -23,17 +28,27 @@ class KeyResultReading:
 
     __slots__ = (
         "a", "lead", "m", "deliverable", "research_lead", "done", "compound", "milestone",
-        "content", "pushes_growth", "guards", "judged",
+        "content", "pushes_growth", "guards", "language", "fluency", "judged",
     )
 
     def __init__(self, a: Analysis) -> None:
         self.a = a
+        self.judged: Judged | None = None
+        language = language_of(a)
+        self.language = language
+        self.fluency = FluencyReading(a, language, objective=False)
+        self.content = g.content_lemmas(a)
+        if language != ENGLISH:
+            self._read_foreign(a, language)
+            return
         lead = g.lead_index(a, skip_deadline_clause=True)
         self.lead = lead
         m = g.Measures(a, lead)
         self.m = m
         self.deliverable = g.deliverable_lead(a, lead, has_figure=m.has_figure) or g.activity_noun_lead(a, lead)
-        self.done = g.done_phrase(a, lead, m.figures)
+        if self.deliverable is not None and a.lemmas[lead] in lx.GUARDRAIL_LEADS and m.is_threshold:
+            self.deliverable = None  # "Hold gross margin at 78% or above": a guardrail, not an event
+        self.done = g.done_phrase(a, lead, m.figures) or g.approval_goal(a, lead)
         words, lemmas = a.words, a.lemmas
         self.research_lead = (
             lead < len(words)
@@ -43,14 +58,27 @@ class KeyResultReading:
         )
         self.compound = g.compound_joint(a, m.figures)
         self.milestone = a.flags & ft.MILESTONE != 0
-        self.content = g.content_lemmas(a)
         # For the set's guardrail rule: does it push growth or speed, or protect something?
         self.guards = a.flags & ft.GUARDRAIL != 0
         self.pushes_growth = a.flags & ft.GROWTH != 0
-        # The findings last built from this reading, and the (config, mission) they were
-        # built for; see engine. One entry, not a dict: nearly every call uses the default
-        # config, and a dict of them would be one more object for the collector to track.
-        self.judged: Judged | None = None
+        # (``judged``: the findings last built from this reading, and the (config, mission)
+        # they were built for; see engine. One entry, not a dict: nearly every call uses the
+        # default config, and a dict of them would be one more object for the collector.)
+
+    def _read_foreign(self, a: Analysis, language: str) -> None:
+        self.lead = a.first
+        self.research_lead = False
+        self.done = None
+        self.compound = None
+        self.milestone = False
+        self.guards = self.pushes_growth = False
+        if language in JUDGED_LANGUAGES:
+            base = foreign.lemmas(a, language)
+            self.m = g.Measures(a, a.first, foreign.ForeignMeasures(a, language, base))
+            self.deliverable = foreign.output_lead(a, language, base)
+        else:
+            self.m = g.Measures(a, a.first, foreign.ForeignMeasures.nothing(a))
+            self.deliverable = None
 
 
 _readings: Final[RecentCache[str, KeyResultReading]] = RecentCache(4096)
@@ -73,12 +101,19 @@ class KeyResultContext:
     """One key result as judged in one call: its reading plus the call's mission and
     (for generated key results) the figures found in the evidence."""
 
-    __slots__ = ("r", "mission", "evidence_figures", "activity", "measurable")
+    __slots__ = ("r", "mission", "evidence_figures", "exempt", "activity", "measurable")
 
-    def __init__(self, r: KeyResultReading, mission: Mission, evidence_figures: frozenset[str] | None) -> None:
+    def __init__(
+        self,
+        r: KeyResultReading,
+        mission: Mission,
+        evidence_figures: frozenset[str] | None,
+        exempt: frozenset[str] | None = None,
+    ) -> None:
         self.r = r
         self.mission = mission
         self.evidence_figures = evidence_figures
+        self.exempt = exempt  # the words the user wrote, when known (see rules/fluency.py)
         self.activity = _activity_span(r, mission)
         self.measurable = _measurable(r, mission)
 
@@ -110,6 +145,22 @@ def figure_keys(a: Analysis, include: g.Mask | None = None) -> frozenset[str]:
         key = _figure_key(word, kind)
         if key is not None:
             keys.add(key)
+    return frozenset(keys)
+
+
+_DIGITS: Final = re.compile(r"\d+(?:[.,]\d+)*(?:k|m|bn)?")
+
+
+def evidence_figure_keys(text: str) -> frozenset[str]:
+    """Every figure the user wrote, also inside other tokens: "6.0-breakit" gives 6.0 and
+    6, "v2" gives 2, as well as the figures of the text's tokens."""
+    keys = set(figure_keys(analyse(text)))
+    for match in _DIGITS.finditer(text.lower()):
+        value = number_value(match.group(0))
+        if value is None:
+            continue
+        keys.add(f"{value:g}")
+        keys.add(f"{int(value):d}")
     return frozenset(keys)
 
 
@@ -214,6 +265,16 @@ def check_baseline_unknown(c: KeyResultContext) -> Hits:
     return hits
 
 
+def check_fluency(c: KeyResultContext) -> Hits:
+    return fluency_problems(c.r.fluency, c.r.a, c.exempt)
+
+
+def check_language_unsupported(c: KeyResultContext) -> Hits:
+    if c.r.language in JUDGED_LANGUAGES:
+        return NO_HITS
+    return [(None, lx.LANGUAGE_NAMES.get(c.r.language, c.r.language))]
+
+
 KEY_RESULT_RULES: Final[tuple[Rule, ...]] = (
     Rule(
         code="kr_activity",
@@ -234,6 +295,7 @@ KEY_RESULT_RULES: Final[tuple[Rule, ...]] = (
         example_fail=Example("Hold 6 customer roundtables"),
         example_pass=Example("Repeat purchases rise from 18% to 25% of orders by June"),
         check=check_activity,
+        languages=JUDGED,
     ),
     Rule(
         code="kr_unmeasurable",
@@ -249,6 +311,7 @@ KEY_RESULT_RULES: Final[tuple[Rule, ...]] = (
         example_fail=Example("Make onboarding smoother"),
         example_pass=Example("New starters complete onboarding in under 3 days"),
         check=check_unmeasurable,
+        languages=JUDGED,
     ),
     Rule(
         code="kr_no_target",
@@ -260,6 +323,7 @@ KEY_RESULT_RULES: Final[tuple[Rule, ...]] = (
         example_fail=Example("Grow the share of repeat customers from 18%"),
         example_pass=Example("Grow the share of repeat customers from 18% to 25%"),
         check=check_no_target,
+        languages=JUDGED,
     ),
     Rule(
         code="kr_no_baseline",
@@ -275,6 +339,7 @@ KEY_RESULT_RULES: Final[tuple[Rule, ...]] = (
         example_fail=Example("Net promoter score reaches 45 by Q4"),
         example_pass=Example("Net promoter score rises from 31 to 45 by Q4"),
         check=check_no_baseline,
+        languages=JUDGED,
     ),
     Rule(
         code="kr_no_deadline",
@@ -289,6 +354,7 @@ KEY_RESULT_RULES: Final[tuple[Rule, ...]] = (
         example_fail=Example("Average handling time falls from 9 to 6 minutes"),
         example_pass=Example("Average handling time falls from 9 to 6 minutes by the end of March"),
         check=check_no_deadline,
+        languages=JUDGED,
     ),
     Rule(
         code="kr_compound",
@@ -320,6 +386,8 @@ KEY_RESULT_RULES: Final[tuple[Rule, ...]] = (
             evidence="Upgrade Elasticsearch; we get about 120 complaints a month and want 30",
         ),
         check=check_invented_baseline,
+        languages=JUDGED,
+        per_call=True,
     ),
     Rule(
         code="baseline_unknown",
@@ -331,5 +399,31 @@ KEY_RESULT_RULES: Final[tuple[Rule, ...]] = (
         example_fail=Example("Failed logins fall from a baseline to be measured to a target to be agreed by Q3"),
         example_pass=Example("Failed logins fall from 400 to 100 a week by Q3"),
         check=check_baseline_unknown,
+    ),
+    Rule(
+        code="kr_not_fluent",
+        applies_to="key_result",
+        severity="error",
+        message="This key result is not well-formed text: {detail}.",
+        suggestion="Rewrite it as one plain sentence: the metric, where it starts, where it should be, and by when.",
+        description="As not_fluent, for a key result.",
+        example_fail=Example("Checkouting time falls from 4 to 2 minutes by June"),
+        example_pass=Example("Checkout time falls from 4 to 2 minutes by June"),
+        check=check_fluency,
+        languages=None,
+        per_call=True,
+    ),
+    Rule(
+        code="kr_language_unsupported",
+        applies_to="key_result",
+        severity="warning",
+        message="The text is in {detail}, which the evaluators cannot judge yet: whether it is measurable is unknown.",
+        suggestion="Judge it by hand, or write it in English, German, French or Spanish.",
+        description="As language_unsupported, for a key result.",
+        example_fail=Example("Klanttevredenheid stijgt van 7 naar 8 voor het einde van het jaar"),
+        example_pass=Example("Customer satisfaction rises from 7 to 8 by the end of the year"),
+        check=check_language_unsupported,
+        languages=None,
+        weight=0.0,
     ),
 )

@@ -8,15 +8,22 @@ from .. import features as ft
 from .. import grammar as g
 from .. import lexicon as lx
 from ..model import Mission
+from .. import foreign
+from ..language import ENGLISH, JUDGED_LANGUAGES, language_of
 from ..text import NUMBER, WORD, Analysis, RecentCache, analyse
+from .fluency import FluencyReading
+from .fluency import problems as fluency_problems
 
 try:
     from mypy_extensions import mypyc_attr
 except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
     from .._marks import mypyc_attr  # type: ignore[assignment]
-from .base import NO_HITS, Example, Hits, Judged, Rule
+from .base import ENGLISH_ONLY, JUDGED, NO_HITS, Example, Hits, Judged, Rule
 
 MAX_OBJECTIVE_WORDS: Final = 20
+_DEFECT_DETAIL: Final = (
+    "it reports a fault to fix; the outcome is people doing the thing without the fault"
+)
 _ON_TIME_WORDS: Final = frozenset("time budget schedule plan track".split())
 # "Hit every milestone", "Meet the roadmap deadlines": delivering a schedule.
 _SCHEDULE_VERBS: Final = frozenset("hit meet make achieve".split())
@@ -30,22 +37,51 @@ class ObjectiveReading:
 
     __slots__ = (
         "a", "lead", "mission", "output", "output_detail", "solutions", "numbers", "content",
-        "judged",
+        "language", "fluency", "judged",
     )
 
     def __init__(self, a: Analysis) -> None:
         self.a = a
+        # The findings last built from this reading and the config they were built for
+        # (its serial); see engine and KeyResultReading.
+        self.judged: Judged | None = None
+        language = language_of(a)
+        self.language = language
+        self.fluency = FluencyReading(a, language, objective=True)
+        self.content = g.content_lemmas(a)
+        if language != ENGLISH:
+            self._read_foreign(a, language)
+            return
         self.lead = g.lead_index(a)
         deadlines, _ = g.deadline_mask(a)
         figures = g.figure_mask(a, deadlines, self.lead)
         self.mission: Mission = "discovery" if g.discovery_lead(a, self.lead) else "delivery"
         self.output, self.output_detail = self._find_output(figures)
-        self.content = g.content_lemmas(a)
-        # The findings last built from this reading and the config they were built for
-        # (its serial); see engine and KeyResultReading.
-        self.judged: Judged | None = None
         self.solutions = _solution_spans(a, self.lead)
         self.numbers = _numbers(a, figures, self.solutions) if True in figures else ()
+
+    def _read_foreign(self, a: Analysis, language: str) -> None:
+        self.lead = a.first
+        self.mission = "delivery"
+        self.output, self.output_detail = None, None
+        self.solutions = ()
+        self.numbers = ()
+        if language not in JUDGED_LANGUAGES:
+            return  # judged by no rule that reads words: kind "unknown"
+        base = foreign.lemmas(a, language)
+        if foreign.discovery(a, language, base):
+            self.mission = "discovery"
+            return
+        story = foreign.story_want(a, language)
+        if story is not None:
+            self.output, self.output_detail = story, "a user story asks for a feature"
+            return
+        fault = foreign.defect(a, language, base)
+        if fault is not None:
+            self.output, self.output_detail = fault, _DEFECT_DETAIL
+            return
+        self.output = foreign.output_lead(a, language, base)
+        self.numbers = tuple([i for i in a.number_at if i >= a.first])
 
     def _find_output(self, figures: g.Mask) -> tuple[g.Span | None, str | None]:
         a, lead = self.a, self.lead
@@ -54,13 +90,16 @@ class ObjectiveReading:
             return story, "a user story asks for a feature"
         if self.mission == "discovery":
             return None, None
+        fault = g.defect_report(a, lead)
+        if fault is not None:
+            return fault, _DEFECT_DETAIL
         verb = g.deliverable_lead(a, lead, has_figure=True in figures)
         if verb is not None:
             return verb, None
         noun = g.activity_noun_lead(a, lead)
         if noun is not None:
             return noun, None
-        done = g.done_phrase(a, lead, figures)
+        done = g.done_phrase(a, lead, figures) or g.approval_goal(a, lead)
         if done is not None:
             return done, None
         words, lemmas = a.words, a.lemmas
@@ -234,20 +273,93 @@ def check_business_as_usual(r: ObjectiveReading) -> Hits:
     return NO_HITS
 
 
-_EMPTY_LEADS: Final = frozenset("be become get do".split())
+#: Lead words that, with nothing specific after them, promise nothing in particular.
+_VAGUE_LEADS: Final = lx.IMPROVEMENT_VERBS | frozenset(
+    "be become get do make drive unlock achieve deliver leverage create maximise maximize take go reach".split()
+)
 
 
 def check_vague(r: ObjectiveReading) -> Hits:
-    a, lead = r.a, r.lead
-    if lead >= len(a.words):
+    """Every meaningful word is a platitude: "Improve things", "Make the product better for
+    users", "Drive excellence across the board", "World class everything"."""
+    if r.language != ENGLISH:
         return NO_HITS
-    base = a.lemmas[lead]
-    if base not in lx.IMPROVEMENT_VERBS and base not in _EMPTY_LEADS:
-        return NO_HITS
-    for w, k in zip(a.words[lead + 1:], a.kinds[lead + 1:]):
-        if k == WORD and w not in lx.VAGUE_WORDS and w not in lx.STOPWORDS:
+    a = r.a
+    seen = False
+    for i in a.meaningful:
+        if i < a.first:
+            continue
+        seen = True
+        word, base = a.words[i], a.lemmas[i]
+        if not (
+            word in lx.VAGUE_WORDS or word in lx.GENERIC_WORDS or base in lx.GENERIC_WORDS or base in _VAGUE_LEADS
+        ):
             return NO_HITS
+    if not seen or a.number_at:
+        return NO_HITS
     return [((a.start(a.first), len(a.text)), None)]
+
+
+def check_language_unsupported(r: ObjectiveReading) -> Hits:
+    if r.language in JUDGED_LANGUAGES:
+        return NO_HITS
+    return [(None, lx.LANGUAGE_NAMES.get(r.language, r.language))]
+
+
+@mypyc_attr(acyclic=True)
+class ObjectiveCall:
+    """One objective as judged in one call: its reading, the request it was written for
+    (when known, read as an objective) and the words the user wrote (request and context),
+    which the dictionary need not know."""
+
+    __slots__ = ("r", "request", "exempt")
+
+    def __init__(self, r: ObjectiveReading, request: ObjectiveReading | None, exempt: frozenset[str] | None) -> None:
+        self.r = r
+        self.request = request
+        self.exempt = exempt
+
+
+def check_fluency(c: ObjectiveCall) -> Hits:
+    return fluency_problems(c.r.fluency, c.r.a, c.exempt)
+
+
+ECHO_RUN: Final = 4
+
+
+def check_echo(c: ObjectiveCall) -> Hits:
+    """Four or more words in a row from an output-style request: the request pasted into
+    a frame ("Make the Send a weekly newsletter to users effortless for users")."""
+    request = c.request
+    if request is None or request.output is None:
+        return NO_HITS
+    a, b = c.r.a, request.a
+    if len(a.words) < ECHO_RUN or len(b.words) < ECHO_RUN:
+        return NO_HITS
+    theirs = _word_positions(b)
+    grams = {tuple([b.words[k] for k in theirs[j:j + ECHO_RUN]]) for j in range(len(theirs) - ECHO_RUN + 1)}
+    ours = _word_positions(a)
+    best: tuple[int, int] | None = None
+    j = 0
+    while j <= len(ours) - ECHO_RUN:
+        gram = tuple([a.words[k] for k in ours[j:j + ECHO_RUN]])
+        if gram in grams and sum(1 for k in ours[j:j + ECHO_RUN] if a.kinds[k] != WORD or a.words[k] not in lx.STOPWORDS) >= 2:
+            end = j + ECHO_RUN
+            while end < len(ours) and tuple([a.words[k] for k in ours[end - ECHO_RUN + 1:end + 1]]) in grams:
+                end += 1
+            if best is None or end - j > best[1] - best[0]:
+                best = (j, end)
+            j = end
+        else:
+            j += 1
+    if best is None:
+        return NO_HITS
+    span = a.span(ours[best[0]], ours[best[1] - 1])
+    return [(span, a.text[span[0]:span[1]])]
+
+
+def _word_positions(a: Analysis) -> list[int]:
+    return [i for i in range(a.first, len(a.words)) if a.kinds[i] == WORD or a.kinds[i] == NUMBER]
 
 
 # ------------------------------------------------------------------------------- rules
@@ -273,6 +385,7 @@ OBJECTIVE_RULES: Final[tuple[Rule, ...]] = (
         example_fail=Example("Roll out a new intranet to increase collaboration"),
         example_pass=Example("Colleagues find the answer they need without asking around"),
         check=check_output_verb,
+        languages=JUDGED,
     ),
     Rule(
         code="solution_named",
@@ -301,6 +414,7 @@ OBJECTIVE_RULES: Final[tuple[Rule, ...]] = (
         example_fail=Example("Win 40 new schools as customers"),
         example_pass=Example("Schools choose us over paper-based planning"),
         check=check_number_in_objective,
+        languages=JUDGED,
     ),
     Rule(
         code="too_long",
@@ -330,15 +444,74 @@ OBJECTIVE_RULES: Final[tuple[Rule, ...]] = (
     Rule(
         code="vague",
         applies_to="objective",
-        severity="info",
-        message="The objective does not say what should improve or for whom.",
-        suggestion="Name the experience or measure that should change and who benefits.",
+        severity="error",
+        message="The objective says neither who benefits nor what change anyone could observe.",
+        suggestion="Name the people and the experience or measure that should change, e.g. “Shoppers on phones finish checkout without help”.",
         description=(
-            "An improvement verb (improve, enhance, optimise, boost …) or be/become/get/do with "
-            "nothing specific after it (“Improve things”, “Be better”)."
+            "Every meaningful word is a platitude: improvement or empty verbs (improve, make, drive, "
+            "be …), vague words (things, everything, better, world class) and generic nouns "
+            "(product, users, customers, experience, excellence, quality, growth): “Improve "
+            "things”, “Make the product better for users”, “Drive excellence across the board”."
         ),
-        example_fail=Example("Optimise everything"),
+        example_fail=Example("Make the product better for users"),
         example_pass=Example("Optimise delivery routes for drivers in rural areas"),
         check=check_vague,
+    ),
+    Rule(
+        code="not_fluent",
+        applies_to="objective",
+        severity="error",
+        message="This objective is not well-formed text: {detail}.",
+        suggestion="Rewrite it as one plain sentence about the change, in the words a person would use.",
+        description=(
+            "Words that are no words (not in wordfreq's English list and not written by the user; "
+            "without the user's words, only made-up inflections such as “checkouting”), a doubled "
+            "word or two determiners (“the the”, “a the”), a two-word phrase said twice, a clause "
+            "pasted into a frame (“the Increase NPS …”, “can … don't”), foreign words inside "
+            "English, control or invisible characters, no letters at all, or a question."
+        ),
+        example_fail=Example("Make the Improve things effortless for users"),
+        example_pass=Example("Make ordering repeat prescriptions effortless for patients"),
+        check=check_fluency,
+        languages=None,
+        per_call=True,
+    ),
+    Rule(
+        code="echoes_request",
+        applies_to="objective",
+        severity="error",
+        message="The objective repeats the request (“{detail}”) instead of saying what it should change.",
+        suggestion="Ask why the request matters and name that difference; do not reuse the request's words.",
+        description=(
+            f"With the original request given and judged an output: a run of {ECHO_RUN} or more words "
+            "of the request, at least two of them meaningful, repeated in the objective."
+        ),
+        example_fail=Example(
+            "Make the send a weekly newsletter to users effortless",
+            evidence="Send a weekly newsletter to users",
+        ),
+        example_pass=Example(
+            "Subscribers keep up with what changed without logging in",
+            evidence="Send a weekly newsletter to users",
+        ),
+        check=check_echo,
+        languages=JUDGED,
+        per_call=True,
+    ),
+    Rule(
+        code="language_unsupported",
+        applies_to="objective",
+        severity="warning",
+        message="The text is in {detail}, which the evaluators cannot judge yet: its kind is unknown.",
+        suggestion="Judge it by hand, or write it in English, German, French or Spanish.",
+        description=(
+            "The detected language (lingua, on texts that do not read as English) is not English, "
+            "German, French or Spanish. No other rule that reads words judges the text."
+        ),
+        example_fail=Example("Klanten vinden sneller een antwoord zonder te bellen"),
+        example_pass=Example("Customers find an answer without calling us"),
+        check=check_language_unsupported,
+        languages=None,
+        weight=0.0,
     ),
 )

@@ -1,0 +1,71 @@
+"""Which language a judged text is in.
+
+English texts are recognised word by word, for free: their tokens' English frequencies
+are already known (``Analysis.rare_at``). Only a text with letters outside ASCII, or
+whose words are mostly rare in English, is handed to the detector
+(:func:`evaluators.words.detect_language`), and even then jargon ("Upgrade Elasticsearch",
+"SSO") stays English unless the detector is sure and at least two words are not English.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from .text import WORD, Analysis
+from .words import MIN_CONFIDENCE, detect_language
+
+#: Languages judged by their own word lists and patterns (see evaluators/foreign.py);
+#: texts in any other language are marked unknown, never judged by English rules.
+JUDGED_LANGUAGES: Final = frozenset(("en", "de", "fr", "es"))
+ENGLISH: Final = "en"
+UNDETERMINED: Final = "und"
+
+
+def language_of(a: Analysis) -> str:
+    """ISO 639-1 code of the text's language ("en" when in doubt), computed once."""
+    language = a._language
+    if language is None:
+        language = _detect(a)
+        a._language = language
+    return language
+
+
+def _detect(a: Analysis) -> str:
+    words = 0
+    for kind in a.kinds:
+        if kind == WORD:
+            words += 1
+    if words == 0:
+        return ENGLISH  # figures and marks only: nothing to tell
+    rare = len(a.rare_at)
+    foreign_letters = not a.lowered.isascii() and _has_foreign_letters(a.lowered)
+    if not foreign_letters and (rare < 2 or 3 * rare < words):
+        return ENGLISH
+    language, confidence = detect_language(a.text)
+    if language == ENGLISH or confidence < MIN_CONFIDENCE:
+        return ENGLISH
+    if rare < 2 and not foreign_letters:
+        return ENGLISH
+    if _english_frame(a):
+        return ENGLISH  # English around foreign words: judged (and flagged) as English
+    return language
+
+
+def _english_frame(a: Analysis) -> bool:
+    """Whether the words that are not rare in English read as English on their own:
+    "Make the … effortless for users" around pasted German."""
+    rare = set(a.rare_at)
+    frame = [a.words[i] for i in range(len(a.words)) if a.kinds[i] == WORD and i not in rare]
+    if len(frame) < 3:
+        return False
+    language, confidence = detect_language(" ".join(frame))
+    return language == ENGLISH and confidence >= MIN_CONFIDENCE
+
+
+def _has_foreign_letters(lowered: str) -> bool:
+    # Typographic quotes, dashes and € are not letters: only letters outside ASCII say
+    # anything about the language ("é", "ü", "ñ", Arabic, kana).
+    for c in lowered:
+        if ord(c) > 127 and c.isalpha():
+            return True
+    return False

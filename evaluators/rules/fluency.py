@@ -1,0 +1,229 @@
+"""Is the text well-formed? Garbled candidates (a template filled with a pasted clause,
+made-up inflections, doubled words, foreign words in an English frame, invisible
+characters, a question) fail whatever else they get right.
+
+What can be read from the text alone is read once per text (:class:`FluencyReading`);
+what depends on the call (which words the user wrote, and so may be unknown to the
+dictionary) is decided by :func:`problems` with the call's exempt words.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from .. import lexicon as lx
+from ..language import ENGLISH
+from ..text import NUMBER, WORD, Analysis
+from ..words import MIN_CONFIDENCE, detect_language, english_zipf
+
+try:
+    from mypy_extensions import mypyc_attr
+except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
+    from .._marks import mypyc_attr  # type: ignore[assignment]
+from .base import NO_HITS, Hit, Hits
+
+#: Control characters, zero-width and direction marks: never part of an objective, and a
+#: way to hide text from the person reading it.
+_INVISIBLE: Final = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+#: Inflections a template adds to a word it did not understand ("checkouting", "customersing").
+_INFLECTIONS: Final = ("ings", "ing", "ers", "ed", "er", "es", "s", "ly")
+#: A word below this Zipf frequency in English is not an English word for the mixing test.
+_FOREIGN_ZIPF: Final = 1.0
+
+
+@mypyc_attr(acyclic=True)
+class FluencyReading:
+    """Problems found in the text alone, and the words to check against the call's own."""
+
+    __slots__ = ("problems", "unknown")
+
+    def __init__(self, a: Analysis, language: str, *, objective: bool) -> None:
+        found: list[Hit] = []
+        text = a.text
+        invisible = _INVISIBLE.search(text) if not text.isprintable() or not text.isascii() else None
+        if invisible is not None:
+            found.append(((invisible.start(), invisible.end()), "it contains an invisible or control character"))
+        if not _has_letters(text):
+            found.append(((0, len(text)), "it has no words, only symbols or emoji"))
+            self.problems = tuple(found)
+            self.unknown: tuple[int, ...] = ()
+            return
+        stripped = text.rstrip()
+        if stripped.endswith("?") or (objective and _question_lead(a)):
+            found.append(((a.start(a.first), len(stripped)), "it is a question, not a statement of what should change"))
+        if language == ENGLISH:
+            _doubled(a, found)
+            _pasted_clause(a, found)
+            _mixed_language(a, found)
+        self.problems = tuple(found)
+        self.unknown = _unknown_words(a) if language == ENGLISH else ()
+
+
+def problems(reading: FluencyReading, a: Analysis, exempt: frozenset[str] | None) -> Hits:
+    """The reading's problems, plus every word unknown to the dictionary that the user did
+    not write. Without ``exempt`` (nothing of the user's is known), only made-up
+    inflections of known words count: a word a person typed may be a name or jargon."""
+    if not reading.problems and not reading.unknown:
+        return NO_HITS
+    hits: list[Hit] = list(reading.problems)
+    for i in reading.unknown:
+        word = a.words[i]
+        if exempt is not None and word in exempt:
+            continue
+        if exempt is None and not _made_up_inflection(word):
+            continue
+        span = a.span(i, i)
+        hits.append((span, f"“{a.text[span[0]:span[1]]}” is not a word"))
+    return hits
+
+
+def _has_letters(text: str) -> bool:
+    for c in text:
+        if c.isalpha():
+            return True
+    return False
+
+
+_QUESTION_WORDS: Final = frozenset("how why what which who whom whose when where should shall can could would might do does did is are".split())
+_ASKED_OF: Final = frozenset("we i you they it our us".split())
+
+
+def _question_lead(a: Analysis) -> bool:
+    """"Should we upgrade …", "How might we …", "Why do customers leave" without the mark."""
+    words, i = a.words, a.first
+    if i + 1 >= len(words) or words[i] not in _QUESTION_WORDS:
+        return False
+    nxt = words[i + 1]
+    if words[i] in ("how", "why", "what", "which", "who", "when", "where"):
+        return nxt in _QUESTION_WORDS or nxt in _ASKED_OF or nxt == "to"
+    return nxt in _ASKED_OF
+
+
+_ARTICLES: Final = frozenset("a an the".split())
+_NO_ARTICLE_AFTER: Final = _ARTICLES | frozenset("our their your my his her its this these those we i they".split())
+_REPEATABLE: Final = frozenset("that had".split())  # "that that", "had had": grammatical
+
+
+def _doubled(a: Analysis, found: list[Hit]) -> None:
+    """Doubled words ("the the"), two determiners ("a the", "the our"), and a two-word
+    phrase said twice within a few words ("Warehouse pickers can warehouse pickers")."""
+    words, kinds, n = a.words, a.kinds, len(a.words)
+    for i in range(a.first, n - 1):
+        if kinds[i] != WORD or kinds[i + 1] != WORD:
+            continue
+        word, nxt = words[i], words[i + 1]
+        if word == nxt and word not in _REPEATABLE:
+            found.append((a.span(i, i + 1), f"“{word} {nxt}” repeats a word"))
+            return
+        if word in _ARTICLES and nxt in _NO_ARTICLE_AFTER:
+            found.append((a.span(i, i + 1), f"“{word} {nxt}” puts two determiners together"))
+            return
+    meaningful = a.meaningful
+    for x in range(len(meaningful) - 1):
+        i = meaningful[x]
+        if meaningful[x + 1] != i + 1:
+            continue
+        for y in range(x + 2, min(x + 6, len(meaningful) - 1)):
+            j = meaningful[y]
+            if j - i > 6:
+                break
+            if meaningful[y + 1] == j + 1 and words[j] == words[i] and words[j + 1] == words[i + 1]:
+                found.append((a.span(i, j + 1), f"“{words[i]} {words[i + 1]}” is said twice"))
+                return
+
+
+_DETERMINERS: Final = frozenset("the a an our their your this".split())
+_CLAUSE_WORDS: Final = lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DIRECTION_VERBS
+_PRONOUNS: Final = frozenset("we i they you".split())
+_MODALS: Final = frozenset("can can't cannot will won't should must could would may might shall don't doesn't".split())
+_JOINERS: Final = frozenset("and or but then".split())
+
+
+def _pasted_clause(a: Analysis, found: list[Hit]) -> None:
+    """A sentence pasted into a frame: a determiner before a capitalised verb or pronoun
+    ("Make the Improve things …", "the We need …", "the Customers renew …"), or two modals
+    with no joiner between ("pickers can … pickers don't")."""
+    words, kinds, lemmas, n = a.words, a.kinds, a.lemmas, len(a.words)
+    if a.may_have_capitals_after_first():
+        for i in range(a.first + 1, n - 1):
+            if words[i - 1] not in _DETERMINERS or kinds[i] != WORD or not a.is_capitalised(i):
+                continue
+            word = words[i]
+            raw = a.raw[i]
+            if raw.isupper() and len(raw) > 1:
+                continue  # an acronym: "the API", "the NHS"
+            base_verb = lemmas[i] in _CLAUSE_WORDS and word == lemmas[i]
+            plural_subject = (
+                word.endswith("s")
+                and kinds[i + 1] == WORD
+                and lemmas[i + 1] in _CLAUSE_WORDS
+                and words[i + 1] == lemmas[i + 1]
+            )
+            if base_verb or word in _PRONOUNS or plural_subject:
+                found.append((a.span(i - 1, i), "a sentence has been pasted into it"))
+                return
+    last_modal = -1
+    for i in range(a.first, n):
+        if words[i] in _MODALS:
+            if last_modal >= 0 and i - last_modal <= 4:
+                if not any(words[k] in _JOINERS or kinds[k] != WORD for k in range(last_modal + 1, i)):
+                    found.append((a.span(last_modal, i), "two clauses run into each other"))
+                    return
+            last_modal = i
+
+
+def _mixed_language(a: Analysis, found: list[Hit]) -> None:
+    """Two or more words in a row that are not English and read as another language,
+    inside an English text: a request pasted into an English frame."""
+    words, n = a.words, len(a.words)
+    rare = a.rare_at
+    if len(rare) < 2:
+        return
+    k = 0
+    while k < len(rare):
+        start = end = rare[k]
+        while k + 1 < len(rare) and rare[k + 1] == end + 1:
+            k += 1
+            end = rare[k]
+        k += 1
+        run = [i for i in range(start, end + 1) if _not_english(a, i)]
+        if len(run) < 2 or end - start + 1 == n:
+            continue
+        language, confidence = detect_language(" ".join(words[start:end + 1]))
+        if language != ENGLISH and confidence >= MIN_CONFIDENCE:
+            found.append((a.span(start, end), "it mixes another language into English"))
+            return
+
+
+def _not_english(a: Analysis, i: int) -> bool:
+    raw = a.raw[i]
+    if raw.isupper() and len(raw) > 1:
+        return False  # an acronym
+    return english_zipf(a.words[i]) < _FOREIGN_ZIPF
+
+
+def _unknown_words(a: Analysis) -> tuple[int, ...]:
+    """Plain words the English dictionary has never seen (not acronyms, not numbers)."""
+    found = []
+    for i in a.unknown_at:
+        if a.kinds[i] == NUMBER:
+            continue
+        raw = a.raw[i]
+        if raw.isupper() and len(raw) > 1:
+            continue
+        found.append(i)
+    return tuple(found)
+
+
+def _made_up_inflection(word: str) -> bool:
+    """An unknown word that is a known word plus an inflection: "checkouting",
+    "customersing", "newing". (A person's typo or a name rarely has that shape.)"""
+    for suffix in _INFLECTIONS:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            stem = word[: -len(suffix)]
+            if english_zipf(stem) >= 2.5 or (suffix[0] in "ei" and english_zipf(stem + "e") >= 2.5):
+                return True
+    return False

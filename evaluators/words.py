@@ -1,0 +1,74 @@
+"""What the evaluators ask of well-kept language packages: is this an English word, which
+language is this text in, what is a word's base form in another language.
+
+All three ship their data inside their wheels (no download at run time) and load it on
+first use, once per process:
+
+- ``wordfreq``: word frequencies of English, the dictionary behind :func:`english_zipf`
+  (about 36 MB once loaded).
+- ``lingua``: language detection for short texts, limited to :data:`DETECTED_LANGUAGES`
+  in its low-accuracy mode (about 40 MB, a fraction of a millisecond a text). The rules
+  ask it only about texts that do not read as English word by word
+  (:func:`evaluators.language.language_of`), so English texts never pay for it.
+- ``simplemma``: lemmas of German, French and Spanish words (:func:`foreign_lemma`).
+
+This module is not compiled (see ``_accel.COMPILED_MODULES``): it only calls into the
+packages, and the compiled modules memoise what it answers per token.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+#: Languages lingua tells apart (ISO 639-1). Texts in others come out as the nearest of
+#: these, which the rules treat like any unsupported language.
+DETECTED_LANGUAGES = (
+    "en de fr es pt it nl pl sv da nb fi tr ru uk cs ar he ja zh ko hi id vi el ro hu"
+).split()
+#: Below this confidence lingua's answer is no answer ("und").
+MIN_CONFIDENCE = 0.5
+
+
+def english_zipf(word: str) -> float:
+    """How common a lowercase word is in English, on wordfreq's Zipf scale: 0 for a word
+    it has never seen, about 3 for "backlog", 7 for "the"."""
+    return float(_zipf()(word, "en", wordlist="large"))
+
+
+@cache
+def _zipf() -> Any:
+    from wordfreq import zipf_frequency  # type: ignore[import-untyped,unused-ignore]
+
+    return zipf_frequency
+
+
+def detect_language(text: str) -> tuple[str, float]:
+    """The most likely language of ``text`` (ISO 639-1) and lingua's confidence in it;
+    ("und", 0.0) when lingua cannot tell."""
+    values = _detector().compute_language_confidence_values(text)
+    if not values:
+        return "und", 0.0
+    best = values[0]
+    return best.language.iso_code_639_1.name.lower(), float(best.value)
+
+
+@cache
+def _detector() -> Any:
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder  # type: ignore[import-untyped,unused-ignore]
+
+    languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in DETECTED_LANGUAGES]
+    return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
+
+
+def foreign_lemma(word: str, language: str) -> str:
+    """The base form of a lowercase word of ``language`` ("aktualisieren" for
+    "aktualisiert"), or the word itself when simplemma does not know it."""
+    return str(_lemmatize()(word, lang=language))
+
+
+@cache
+def _lemmatize() -> Any:
+    from simplemma import lemmatize  # type: ignore[import-untyped,unused-ignore]
+
+    return lemmatize
