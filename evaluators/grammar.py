@@ -176,6 +176,8 @@ def _used_as_noun(a: Analysis, i: int) -> bool:
                 return True
             if lemmas[j] in lx.DIRECTION_VERBS and words[j] != lemmas[j] and words[j].endswith("s"):
                 return True
+            if lemmas[j] in lx.DIRECTION_VERBS and words[j] == lemmas[j] and nxt.endswith("s") and words[j + 1] == "from":
+                return True  # "Trial accounts inviting a teammate rise from …"
     return False
 
 
@@ -354,6 +356,16 @@ def prescribed_solution(a: Analysis, lead: int) -> Span | None:
 _BUILD_LIKE: Final = frozenset("run hold record prototype pilot".split())
 
 
+def _moves_later(a: Analysis, start: int) -> bool:
+    """A finite verb of a measure after ``start``: "stays", "rises", "falls below"."""
+    words, lemmas = a.words, a.lemmas
+    for k in range(start, len(words)):
+        word = words[k]
+        if word in lx.HOLD_WORDS or (lemmas[k] in lx.DIRECTION_VERBS and word != lemmas[k] and word.endswith("s")):
+            return True
+    return False
+
+
 def activity_noun_lead(a: Analysis, i: int) -> Span | None:
     """A nominalised deliverable near the start: "Launch of the app", "Successful
     migration of email", "The rollout of SSO"."""
@@ -362,6 +374,8 @@ def activity_noun_lead(a: Analysis, i: int) -> Span | None:
         if words[j] in lx.ACTIVITY_NOUNS and words[j + 1] in ("of", "for", "to"):
             if j > i and _leads_a_change(a, i):
                 return None  # "Increase adoption of search": the noun is what should change
+            if _moves_later(a, j + 2):
+                return None  # "On-time completion of jobs stays above 95%": a measure's name
             return (j, j)
         if a.kinds[j] != WORD or (j > i and words[j - 1] not in lx.DETERMINERS and j != i + 1):
             break
@@ -637,7 +651,7 @@ class Measures:
 
     __slots__ = (
         "figures", "deadline", "deadline_span", "placeholders", "has_figure", "has_baseline",
-        "has_target", "is_threshold", "has_direction", "has_metric",
+        "has_target", "is_threshold", "has_direction", "has_metric", "holds_current_level",
     )
 
     def __init__(self, a: Analysis, lead: int, foreign: ForeignMeasures | None = None) -> None:
@@ -647,6 +661,7 @@ class Measures:
             self.has_figure, self.has_baseline = foreign.has_figure, foreign.has_baseline
             self.has_target, self.is_threshold = foreign.has_target, foreign.is_threshold
             self.has_direction, self.has_metric = False, foreign.has_figure
+            self.holds_current_level = False
             return
         words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
         self.deadline, self.deadline_span = deadline_mask(a)
@@ -721,6 +736,9 @@ class Measures:
                 if words[i] == "or" and words[i + 1] in _AFTER_OR_THRESHOLD:
                     threshold = True
                     break
+        self.holds_current_level = _holds_current_level(a)
+        if self.holds_current_level:
+            threshold = True
         self.is_threshold = threshold
         self.has_direction = flags & ft.DIRECTION != 0 or (
             lead < n and lemmas[lead] in lx.OUTCOME_VERBS
@@ -796,6 +814,11 @@ __all__ = [
 _ARRIVAL_STEMS: Final = ("arriv", "load", "come", "came", "run", "respond", "show", "deliver", "sent", "open")
 
 
+# "never" reports a fault only before these: "Reset emails never arrive" (but "Customers
+# never see an error page" is the outcome wanted).
+_NEVER_BROKEN: Final = frozenset("arrive arrives load loads work works open opens start starts respond responds sync syncs".split())
+
+
 def defect_report(a: Analysis, lead: int) -> Span | None:
     """A bug report or a symptom: "Fix the checkout", "Checkout button does nothing on
     Safari 17", "Cannot delete data with a non admin role", "Export times out", "NPE when
@@ -820,8 +843,9 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
         elif word in lx.FAULT_VERBS:
             found = (i, i)
         elif word in lx.NEGATED_FAULTS:
+            verbs = _NEVER_BROKEN if word == "never" else lx.BROKEN_FEATURE_VERBS
             for k in range(i + 1, min(i + 4, n)):
-                if lemmas[k] in lx.BROKEN_FEATURE_VERBS or words[k] in lx.BROKEN_FEATURE_VERBS:
+                if lemmas[k] in verbs or words[k] in verbs:
                     found = (i, k)
                     break
             if found is None and word in ("cannot", "can't", "unable") and i <= lead + 3:
@@ -855,3 +879,15 @@ def approval_goal(a: Analysis, lead: int) -> Span | None:
         if a.kinds[k] == PUNCT:
             break
     return None
+
+
+def _holds_current_level(a: Analysis) -> bool:
+    """"Search error rate stays at or below today's level", "Order value holds at its
+    current level or above": a hold word, then a named level that is already measured."""
+    words, n = a.words, len(a.words)
+    for i in range(n):
+        if words[i] in lx.HOLD_WORDS:
+            for k in range(i + 1, min(i + 9, n)):
+                if words[k] in lx.CURRENT_LEVEL_WORDS:
+                    return True
+    return False

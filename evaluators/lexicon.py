@@ -65,7 +65,8 @@ RESEARCH_VERBS: Final[frozenset[str]] = frozenset(
     interview survey test run conduct hold observe shadow prototype pilot trial research study
     analyse analyze map collect gather review record speak talk learn validate explore
     investigate experiment measure assess evaluate compare identify document synthesise
-    synthesize visit
+    synthesize visit rank estimate tag size quantify sample count benchmark prioritise
+    prioritize score model simulate trial ask
     """.split()
 )
 
@@ -510,7 +511,7 @@ DEFECT_WORDS: Final[frozenset[str]] = frozenset(
 #: "fails to save", "cannot delete".
 FAULT_VERBS: Final[frozenset[str]] = frozenset("fail fails failed failing".split())
 NEGATED_FAULTS: Final[frozenset[str]] = frozenset(
-    "cannot can't unable doesn't don't won't isn't aren't didn't wasn't weren't couldn't not".split()
+    "cannot can't unable doesn't don't won't isn't aren't didn't wasn't weren't couldn't not never".split()
 )
 #: After a negation, the verbs of a broken feature ("does not load"), or "nothing".
 BROKEN_FEATURE_VERBS: Final[frozenset[str]] = frozenset(
@@ -525,7 +526,7 @@ LATE_WORDS: Final[frozenset[str]] = frozenset("late delayed slow slowly lag lagg
 #: Words that turn a fault into the change wanted: "Fewer payments fail", "without errors".
 FAULT_REMEDIES: Final[frozenset[str]] = frozenset(
     """
-    fewer less reduce reduced cut prevent prevented eliminate avoid stop halve without never
+    fewer less reduce reduced cut prevent prevented eliminate avoid stop halve without
     zero no-one nobody rarely minimise minimize lower decrease drop shrink free
     """.split()
 )
@@ -542,6 +543,8 @@ GENERIC_WORDS: Final[frozenset[str]] = frozenset(
     product products service services user users customer customers people everyone
     everybody business company organisation organization team teams experience experiences
     quality excellence excellent innovation innovative innovate value success successful
+    goal goals objective objectives target targets mission vision potential ambition
+    ambitions continue keep stay remain year quarter month
     level next board front forward future growth efficiency efficient performance result
     results outcome outcomes impact synergy synergies drive unlock leverage deliver make
     improve better best great greater good amazing awesome progress transformation transform
@@ -566,3 +569,11 @@ LANGUAGE_NAMES: Final[dict[str, str]] = {
 GUARDRAIL_LEADS: Final[frozenset[str]] = frozenset("hold keep maintain sustain preserve protect".split())
 #: Lead verbs of a goal that is a sign-off: "Achieve SOC 2 certification", "Obtain the licence".
 APPROVAL_LEADS: Final[frozenset[str]] = frozenset("get achieve obtain gain earn pass receive attain".split())
+
+#: A level that is already measured, named instead of a figure: "stays at or above
+#: today's level", "no worse than the current baseline".
+CURRENT_LEVEL_WORDS: Final[frozenset[str]] = frozenset(
+    "current today's todays baseline existing present last previous prior usual".split()
+)
+#: Words around a level that make a key result a guardrail: "stays at or above …".
+HOLD_WORDS: Final[frozenset[str]] = frozenset("stay stays remain remains hold holds keep keeps held kept".split())

@@ -73,7 +73,8 @@ def problems(reading: FluencyReading, a: Analysis, exempt: frozenset[str] | None
         word = a.words[i]
         if exempt is not None and word in exempt:
             continue
-        if exempt is None and not _made_up_inflection(word):
+        made_up = _made_up_inflection(word)
+        if not made_up and (exempt is None or _derived_word(word)):
             continue
         span = a.span(i, i)
         hits.append((span, f"“{a.text[span[0]:span[1]]}” is not a word"))
@@ -176,21 +177,25 @@ def _pasted_clause(a: Analysis, found: list[Hit]) -> None:
 
 
 def _mixed_language(a: Analysis, found: list[Hit]) -> None:
-    """Two or more words in a row that are not English and read as another language,
-    inside an English text: a request pasted into an English frame."""
+    """Two or more words that are not English, close together (short function words such
+    as "de la" between them), reading as another language inside an English text: a
+    request pasted into an English frame."""
     words, n = a.words, len(a.words)
-    rare = a.rare_at
-    if len(rare) < 2:
+    foreign = [i for i in a.rare_at if _not_english(a, i)]
+    if len(foreign) < 2:
         return
     k = 0
-    while k < len(rare):
-        start = end = rare[k]
-        while k + 1 < len(rare) and rare[k + 1] == end + 1:
+    while k < len(foreign):
+        start = end = foreign[k]
+        count = 1
+        while k + 1 < len(foreign) and all(
+            len(words[g]) <= 4 or a.kinds[g] != WORD for g in range(end + 1, foreign[k + 1])
+        ) and foreign[k + 1] - end <= 3:
             k += 1
-            end = rare[k]
+            end = foreign[k]
+            count += 1
         k += 1
-        run = [i for i in range(start, end + 1) if _not_english(a, i)]
-        if len(run) < 2 or end - start + 1 == n:
+        if count < 2 or (start <= a.first and end >= n - 1):
             continue
         language, confidence = detect_language(" ".join(words[start:end + 1]))
         if language != ENGLISH and confidence >= MIN_CONFIDENCE:
@@ -216,6 +221,23 @@ def _unknown_words(a: Analysis) -> tuple[int, ...]:
             continue
         found.append(i)
     return tuple(found)
+
+
+_PREFIXES: Final = ("re", "un", "pre", "sub", "co", "non", "over", "under", "self-", "multi", "mis", "de", "dis", "in", "auto", "inter", "cross")
+
+
+def _derived_word(word: str) -> bool:
+    """A rare word built from known ones: a prefix ("resubmissions"), a compound
+    ("webhook", "timesheet") or a plural of either. (Not a made-up inflection.)"""
+    stem = word[:-1] if word.endswith("s") and len(word) > 4 else word
+    for form in (word, stem):
+        for prefix in _PREFIXES:
+            if form.startswith(prefix) and len(form) - len(prefix) >= 4 and english_zipf(form[len(prefix):]) >= 2.5:
+                return True
+        for cut in range(3, len(form) - 2):
+            if english_zipf(form[:cut]) >= 3.0 and english_zipf(form[cut:]) >= 3.0:
+                return True
+    return False
 
 
 def _made_up_inflection(word: str) -> bool:

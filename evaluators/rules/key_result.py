@@ -132,8 +132,11 @@ def _measurable(r: KeyResultReading, mission: Mission) -> bool:
         return True
     if m.placeholders and (m.has_direction or m.has_metric):
         return True  # "… rises from a baseline to be measured to a target to be agreed"
-    # A learning milestone with a date is checkable: "Decide go or no-go by June".
-    return mission == "discovery" and r.milestone and m.deadline_span is not None
+    if m.holds_current_level:
+        return True  # "Error rate stays at or below today's level": a guardrail on a known level
+    # A learning milestone or a piece of research with a date is checkable: "Decide go or
+    # no-go by June", "Interview 15 practice managers by May".
+    return mission == "discovery" and (r.milestone or r.research_lead) and m.deadline_span is not None
 
 
 def figure_keys(a: Analysis, include: g.Mask | None = None) -> frozenset[str]:

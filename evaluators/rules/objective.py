@@ -292,7 +292,11 @@ def check_vague(r: ObjectiveReading) -> Hits:
         seen = True
         word, base = a.words[i], a.lemmas[i]
         if not (
-            word in lx.VAGUE_WORDS or word in lx.GENERIC_WORDS or base in lx.GENERIC_WORDS or base in _VAGUE_LEADS
+            word in lx.VAGUE_WORDS
+            or word in lx.GENERIC_WORDS
+            or base in lx.GENERIC_WORDS
+            or base in _VAGUE_LEADS
+            or word in lx.PERIOD_WORDS
         ):
             return NO_HITS
     if not seen or a.number_at:
@@ -321,7 +325,14 @@ class ObjectiveCall:
 
 
 def check_fluency(c: ObjectiveCall) -> Hits:
-    return fluency_problems(c.r.fluency, c.r.a, c.exempt)
+    hits = fluency_problems(c.r.fluency, c.r.a, c.exempt)
+    request = c.request
+    if request is not None and request.language != c.r.language and c.r.language not in JUDGED_LANGUAGES:
+        # Written for an English (or German …) request, in a language no one asked for.
+        names = lx.LANGUAGE_NAMES
+        detail = f"it is in {names.get(c.r.language, c.r.language)}, the request in {names.get(request.language, request.language)}"
+        return [*hits, ((0, len(c.r.a.text)), detail)]
+    return hits
 
 
 ECHO_RUN: Final = 4

@@ -21,11 +21,15 @@ SUSPICIOUS: Final = re.compile(
     r"(?:https?|ftp|file|javascript|data):\S*"  # links and script URLs
     r"|\bwww\.\S+"
     r"|<\s*/?\s*[a-z!][^>]*>?"  # markup: <script>, </div>, <img …, <!--
-    r"|&(?:lt|gt|amp|#\d+);"  # escaped markup
+    r"|&(?:[a-z]{2,8}|#\d+|#x[0-9a-f]+);"  # escaped markup and entities: &lt; &nbsp; &#60;
     r"|\{\{|\{%|\$\{"  # template and expression syntax
-    r"|\b(?:ignore|disregard|forget)\b[^.]{0,40}\b(?:instructions?|rules|prompt|above)\b"
+    r"|`|\*\*|__|^\s*#{1,6}\s|\[[^\]]*\]\([^)]*\)"  # Markdown: code, bold, headings, links
+    r"|<\||\|>|\[/?inst\]|<<\s*/?\s*sys\s*>>"  # chat-template tokens
+    r"|\b(?:ignore|disregard|forget|bypass|override)\b[^.]{0,40}\b(?:instructions?|rules|prompt|above|previous|guardrails?|checks?|evaluators?)\b"
+    r"|\b(?:say|treat)\s+(?:this|it)\b[^.]{0,30}\b(?:approved|accepted|passed|valid|perfect)\b"
+    r"|\balways\s+(?:accept|approve|pass)\b"
     r"|\bsystem\s+prompt\b|\byou\s+are\s+now\b|\bdeveloper\s+mode\b",
-    re.IGNORECASE,
+    re.IGNORECASE | re.MULTILINE,
 )
 
 
@@ -33,7 +37,10 @@ SUSPICIOUS: Final = re.compile(
 # containing none of them cannot match: the substring tests cost far less than the regex
 # search, which tries each alternative at every position. (Non-ASCII texts always get the
 # full search: under IGNORECASE "ſ" matches "s", "K" matches "k", and so on.)
-_REQUIRED_SUBSTRINGS: Final = (":", "<", "&", "{", "www.", "ignore", "disregard", "forget", "system", "you", "developer")
+_REQUIRED_SUBSTRINGS: Final = (
+    ":", "<", "&", "{", "`", "**", "__", "#", "[", "|", "www.", "ignore", "disregard", "forget", "bypass",
+    "override", "say", "treat", "always", "system", "you", "developer",
+)
 
 
 def could_be_suspicious(text: str, lowered: str) -> bool:
