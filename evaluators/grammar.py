@@ -819,6 +819,9 @@ _ARRIVAL_STEMS: Final = ("arriv", "load", "come", "came", "run", "respond", "sho
 _NEVER_BROKEN: Final = frozenset("arrive arrives load loads work works open opens start starts respond responds sync syncs".split())
 
 
+_PASSIVE_AUXILIARIES: Final = frozenset("is are was were get gets got being been be".split())
+
+
 def defect_report(a: Analysis, lead: int) -> Span | None:
     """A bug report or a symptom: "Fix the checkout", "Checkout button does nothing on
     Safari 17", "Cannot delete data with a non admin role", "Export times out", "NPE when
@@ -840,12 +843,30 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
             continue
         if word in lx.DEFECT_WORDS and kinds[i] == WORD:
             found = (i, i)
+        elif len(word) > 9 and word.endswith(("exception", "error")):
+            found = (i, i)  # "StringIndexOutOfBoundsException in …"
+        elif word == "race" and i + 1 < n and words[i + 1] == "condition":
+            found = (i, i + 1)
+        elif word in lx.BROKEN_PASSIVES and i > a.first and words[i - 1] in _PASSIVE_AUXILIARIES:
+            found = (i - 1, i)  # "Rejected jobs are dropped", "users get logged out"
+        elif word in ("doesn't", "don't", "didn't") or (
+            word in ("does", "do", "did") and i + 1 < n and words[i + 1] == "not"
+        ):
+            k = i + 2 if words[i + 1 : i + 2] == ("not",) else i + 1
+            if k < n and kinds[k] == WORD and lemmas[k] not in lx.NEGATED_OUTCOME_VERBS and words[k] not in lx.NEGATED_OUTCOME_VERBS:
+                found = (i, k)  # "URL doesn't select the issue", "does not always produce"
         elif word in lx.FAULT_VERBS:
             found = (i, i)
         elif word in lx.NEGATED_FAULTS:
             verbs = _NEVER_BROKEN if word == "never" else lx.BROKEN_FEATURE_VERBS
             for k in range(i + 1, min(i + 4, n)):
-                if lemmas[k] in verbs or words[k] in verbs:
+                stem = words[k].removesuffix("ing").removesuffix("ed")
+                if (
+                    lemmas[k] in verbs
+                    or words[k] in verbs
+                    or stem in verbs
+                    or (word == "not" and k == i + 1 and words[k].endswith("ed") and kinds[k] == WORD)
+                ):
                     found = (i, k)
                     break
             if found is None and word in ("cannot", "can't", "unable") and i <= lead + 3:
@@ -891,3 +912,44 @@ def _holds_current_level(a: Analysis) -> bool:
                 if words[k] in lx.CURRENT_LEVEL_WORDS:
                     return True
     return False
+
+
+_VERB_LISTS: Final = lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DIRECTION_VERBS | lx.DISCOVERY_VERBS | lx.BUSINESS_AS_USUAL_VERBS
+MAX_THING_WORDS: Final = 4
+
+
+def bare_thing(a: Analysis) -> Span | None:
+    """A short name of a thing with no verb, no comparison and no measure: "SSO", "dark
+    mode", "CSV export", "iOS app" (but not "Faster checkout" or "Customer retention")."""
+    words, n = a.words, len(a.words)
+    start = a.first
+    end = n - 1
+    while end >= start and a.kinds[end] == PUNCT:
+        end -= 1
+    if end < start or end - start + 1 > MAX_THING_WORDS:
+        return None
+    for i in range(start, end + 1):
+        word = words[i]
+        if a.kinds[i] != WORD:
+            return None
+        if a.lemmas[i] in _VERB_LISTS or word in lx.STOPWORDS or word in lx.FAULT_REMEDIES:
+            return None
+        if word.endswith(("er", "est", "ly")) and len(word) > 4:
+            return None  # "faster", "happiest", "reliably": a change, not a thing
+        if word in lx.METRIC_NOUNS or word in lx.GUARDRAIL_WORDS or a.lemmas[i] in lx.METRIC_NOUNS:
+            return None
+    return (start, end)
+
+
+_REQUIREMENT_MODALS: Final = frozenset("should must shall need needs".split())
+
+
+def requirement(a: Analysis) -> Span | None:
+    """"An administrator should be able to revoke keys", "Must be able to type a URL": a
+    requirement for a feature, like a user story."""
+    words, n = a.words, len(a.words)
+    for i in range(a.first, n - 3):
+        if words[i + 1] == "be" and words[i + 2] == "able" and words[i + 3] == "to":
+            if words[i] in _REQUIREMENT_MODALS or (words[i] == "to" and i > a.first and words[i - 1] in _REQUIREMENT_MODALS):
+                return (i, i + 3)
+    return None

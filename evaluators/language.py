@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Final
 
+from . import lexicon as lx
 from .text import WORD, Analysis
 from .words import MIN_CONFIDENCE, detect_language
 
@@ -18,6 +19,9 @@ from .words import MIN_CONFIDENCE, detect_language
 #: texts in any other language are marked unknown, never judged by English rules.
 JUDGED_LANGUAGES: Final = frozenset(("en", "de", "fr", "es"))
 ENGLISH: Final = "en"
+#: A detector confidence above which one rare word is enough to call a text foreign.
+SURE: Final = 0.9
+_ENGLISH_VERBS: Final = lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DIRECTION_VERBS
 UNDETERMINED: Final = "und"
 
 
@@ -39,13 +43,14 @@ def _detect(a: Analysis) -> str:
         return ENGLISH  # figures and marks only: nothing to tell
     rare = len(a.rare_at)
     foreign_letters = not a.lowered.isascii() and _has_foreign_letters(a.lowered)
-    if not foreign_letters and (rare < 2 or 3 * rare < words):
+    english_evidence = _english_evidence(a, range(len(a.words)))
+    if not foreign_letters and (rare == 0 or (3 * rare < words and english_evidence > 0)):
         return ENGLISH
     language, confidence = detect_language(a.text)
     if language == ENGLISH or confidence < MIN_CONFIDENCE:
         return ENGLISH
-    if rare < 2 and not foreign_letters:
-        return ENGLISH
+    if rare < 2 and not foreign_letters and confidence < SURE:
+        return ENGLISH  # one rare word: jargon in English, unless the detector is sure
     if _english_frame(a):
         return ENGLISH  # English around foreign words: judged (and flagged) as English
     return language
@@ -55,11 +60,22 @@ def _english_frame(a: Analysis) -> bool:
     """Whether the words that are not rare in English read as English on their own:
     "Make the … effortless for users" around pasted German."""
     rare = set(a.rare_at)
-    frame = [a.words[i] for i in range(len(a.words)) if a.kinds[i] == WORD and i not in rare]
-    if len(frame) < 3:
+    frame = [i for i in range(len(a.words)) if a.kinds[i] == WORD and i not in rare]
+    if len(frame) < 3 or _english_evidence(a, frame) < 2:
         return False
-    language, confidence = detect_language(" ".join(frame))
+    language, confidence = detect_language(" ".join([a.words[i] for i in frame]))
     return language == ENGLISH and confidence >= MIN_CONFIDENCE
+
+
+def _english_evidence(a: Analysis, positions: range | list[int]) -> int:
+    """English function words (not "a" or "i", which other languages share) and words of
+    the English verb lists among ``positions``."""
+    count = 0
+    for i in positions:
+        word = a.words[i]
+        if (word in lx.STOPWORDS and len(word) > 1) or a.lemmas[i] in _ENGLISH_VERBS:
+            count += 1
+    return count
 
 
 def _has_foreign_letters(lowered: str) -> bool:

@@ -504,7 +504,8 @@ DEFECT_WORDS: Final[frozenset[str]] = frozenset(
     stacktrace traceback hang hangs hanging freeze freezes freezing frozen incorrect incorrectly
     wrong wrongly corrupt corrupted timeout timeouts unresponsive flaky flakey misspelled
     misaligned overlapping overlaps garbled truncated duplicated blank unclickable 404 500 502
-    503 segfault deadlock deadlocks leak leaks npes exceptions
+    503 segfault deadlock deadlocks leak leaks npes exceptions silently unexpectedly
+    intermittently randomly greyed grayed misbehaves
     """.split()
 )
 #: Verbs that, with a negation or as "fails to …", report a fault: "does not load",
@@ -544,7 +545,9 @@ GENERIC_WORDS: Final[frozenset[str]] = frozenset(
     everybody business company organisation organization team teams experience experiences
     quality excellence excellent innovation innovative innovate value success successful
     goal goals objective objectives target targets mission vision potential ambition
-    ambitions continue keep stay remain year quarter month
+    ambitions continue keep stay remain year quarter month across platform data bar raise ship
+    customer-centric centric continuous continuously improvement improvements stakeholder
+    stakeholders industry take next synergy
     level next board front forward future growth efficiency efficient performance result
     results outcome outcomes impact synergy synergies drive unlock leverage deliver make
     improve better best great greater good amazing awesome progress transformation transform
@@ -577,3 +580,11 @@ CURRENT_LEVEL_WORDS: Final[frozenset[str]] = frozenset(
 )
 #: Words around a level that make a key result a guardrail: "stays at or above …".
 HOLD_WORDS: Final[frozenset[str]] = frozenset("stay stays remain remains hold holds keep keeps held kept".split())
+
+#: Participles that, after "is/are/get", report data or actions going wrong: "Rows are dropped".
+BROKEN_PASSIVES: Final[frozenset[str]] = frozenset(
+    "dropped lost ignored duplicated overwritten truncated corrupted reset cleared rejected charged logged".split()
+)
+#: After "doesn't"/"don't", verbs of an outcome wanted, not of a broken feature:
+#: "Customers don't have to call", "Shoppers don't lose their basket".
+NEGATED_OUTCOME_VERBS: Final[frozenset[str]] = frozenset("have need want lose wait miss forget worry get mind".split())

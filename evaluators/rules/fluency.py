@@ -104,7 +104,10 @@ def _question_lead(a: Analysis) -> bool:
 
 
 _ARTICLES: Final = frozenset("a an the".split())
-_NO_ARTICLE_AFTER: Final = _ARTICLES | frozenset("our their your my his her its this these those we i they".split())
+# An article is never followed by another determiner, a pronoun or a preposition ("the of").
+_NO_ARTICLE_AFTER: Final = _ARTICLES | frozenset(
+    "our their your my his her its this these those we i they of to for with from by at on into".split()
+)
 _REPEATABLE: Final = frozenset("that had".split())  # "that that", "had had": grammatical
 
 
@@ -181,6 +184,10 @@ def _mixed_language(a: Analysis, found: list[Hit]) -> None:
     as "de la" between them), reading as another language inside an English text: a
     request pasted into an English frame."""
     words, n = a.words, len(a.words)
+    for i in a.rare_at:
+        if not _latin(words[i]):
+            found.append((a.span(i, i), "it mixes another script into English"))
+            return
     foreign = [i for i in a.rare_at if _not_english(a, i)]
     if len(foreign) < 2:
         return
@@ -201,6 +208,14 @@ def _mixed_language(a: Analysis, found: list[Hit]) -> None:
         if language != ENGLISH and confidence >= MIN_CONFIDENCE:
             found.append((a.span(start, end), "it mixes another language into English"))
             return
+
+
+def _latin(word: str) -> bool:
+    """Latin letters only (with accents): not kana, Han, Arabic, Cyrillic …"""
+    for c in word:
+        if c.isalpha() and ord(c) > 0x24F:
+            return False
+    return True
 
 
 def _not_english(a: Analysis, i: int) -> bool:

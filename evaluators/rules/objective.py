@@ -93,6 +93,9 @@ class ObjectiveReading:
         fault = g.defect_report(a, lead)
         if fault is not None:
             return fault, _DEFECT_DETAIL
+        wanted = g.requirement(a)
+        if wanted is not None:
+            return wanted, "it states a requirement for a feature"
         verb = g.deliverable_lead(a, lead, has_figure=True in figures)
         if verb is not None:
             return verb, None
@@ -121,6 +124,9 @@ class ObjectiveReading:
             # "Strengthen security by rolling out hardware keys": the change, with its
             # deliverable already chosen.
             return means, "it prescribes the deliverable; name the change and leave the means to the team"
+        named = g.bare_thing(a)
+        if named is not None:
+            return named, "it names a thing to make, not the difference it should make"
         last = _last_word(a)
         if 0 <= last - lead < 3 and words[last] in lx.ACTIVITY_NOUNS:
             return (lead, last), None  # "ERP replacement", "Kubernetes upgrade"
