@@ -43,6 +43,20 @@ class EvaluationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     objective: ObjectiveText
     key_results: Annotated[list[KeyResultText], Meta(max_length=10)] = []
     context: ContextText | None = None
+    request: (
+        Annotated[
+            RequestText,
+            Meta(description="The request the objective was written for: an objective repeating an output-style request is flagged (echoes_request), and the request's words count as words."),
+        ]
+        | None
+    ) = None
+    mission: (
+        Annotated[
+            Literal["delivery", "discovery"],
+            Meta(description="Overrides the mission detected from the objective; under discovery, research key results (interviews, experiments with a deadline) are right."),
+        ]
+        | None
+    ) = None
     key_result_range: (
         Annotated[
             tuple[Annotated[int, Meta(ge=0, le=10)], Annotated[int, Meta(ge=0, le=10)]],
@@ -54,6 +68,8 @@ class EvaluationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         self.objective = _require_text(self.objective, "objective")
         self.key_results = [_require_text(kr, "key_results") for kr in self.key_results]
+        if self.request is not None:
+            self.request = _require_text(self.request, "request")
         if self.key_result_range and self.key_result_range[0] > self.key_result_range[1]:
             raise ValueError("`key_result_range` must be [min, max] with min <= max")
 

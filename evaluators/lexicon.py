@@ -528,7 +528,8 @@ LATE_WORDS: Final[frozenset[str]] = frozenset("late delayed slow slowly lag lagg
 FAULT_REMEDIES: Final[frozenset[str]] = frozenset(
     """
     fewer less reduce reduced cut prevent prevented eliminate avoid stop halve without
-    zero no-one nobody rarely minimise minimize lower decrease drop shrink free
+    zero no-one nobody rarely minimise minimize lower decrease drop shrink free catch catches
+    detect detects spot spots
     """.split()
 )
 #: Lead verbs of a fix: "Fix the checkout", "Resolve the login bug".

@@ -94,7 +94,7 @@ class RewritePipeline:
             # Judged after the model call, which need not wait for it.
             assessment=judge_objective(spec.request, self.evaluator_config),
             mission=mission,
-            candidates=self.rank(generation.drafts, spec),
+            candidates=self.rank(generation.drafts, spec, mission),
             engine=generation.engine,
             usage=generation.usage,
         )
@@ -124,7 +124,7 @@ class RewritePipeline:
         )
         return generation
 
-    def rank(self, drafts: list[CandidateDraft], spec: RewriteSpec) -> list[Candidate]:
+    def rank(self, drafts: list[CandidateDraft], spec: RewriteSpec, mission: Mission | None = None) -> list[Candidate]:
         evidence = evidence_for(spec)
         judged = []
         for draft in drafts:
@@ -133,11 +133,14 @@ class RewritePipeline:
                 [kr.text for kr in draft.key_results],
                 context=spec.context,
                 evidence=evidence,
+                request=spec.request,
+                mission=mission,
                 config=self.evaluator_config,
             )
             judged.append((draft, evaluation))
-        # Stable sort: among equal scores the engine's own order stands.
-        judged.sort(key=lambda pair: -pair[1].score)
+        # Candidates that pass (no error-level finding) first, then by score. Stable: among
+        # equals the engine's own order stands.
+        judged.sort(key=lambda pair: (not pair[1].passed, -pair[1].score))
         return [
             Candidate(
                 objective=draft.objective,

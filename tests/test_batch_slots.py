@@ -32,7 +32,7 @@ async def test_the_model_call_ended_hook_runs_after_the_answer_and_before_any_ju
     pipeline = RewritePipeline(ScriptedEngine())
     order: list[str] = []
     rank = pipeline.rank
-    monkeypatch.setattr(pipeline, "rank", lambda drafts, spec: (order.append("rank"), rank(drafts, spec))[1])
+    monkeypatch.setattr(pipeline, "rank", lambda drafts, spec, mission=None: (order.append("rank"), rank(drafts, spec, mission))[1])
 
     async def ended() -> None:
         order.append("call ended")
@@ -69,9 +69,9 @@ async def test_a_batch_item_frees_its_model_slot_before_its_answer_is_judged(sto
     waiting_for_a_slot_while_judging: list[int] = []
     rank = pipeline.rank
 
-    def recording_rank(drafts, spec):
+    def recording_rank(drafts, spec, mission=None):
         waiting_for_a_slot_while_judging.append(runner.limit.waiting)
-        return rank(drafts, spec)
+        return rank(drafts, spec, mission)
 
     monkeypatch.setattr(pipeline, "rank", recording_rank)
     items = [BacklogItem(where=f"line {n}", request=f"Build report number {n}") for n in range(3)]
@@ -90,9 +90,9 @@ async def test_compute_judges_one_answer_at_a_time_in_the_lane():
     in_lane_seen: list[int] = []
     rank = pipeline.rank
 
-    def recording_rank(drafts, spec):
+    def recording_rank(drafts, spec, mission=None):
         in_lane_seen.append(lane.in_use)
-        return rank(drafts, spec)
+        return rank(drafts, spec, mission)
 
     pipeline.rank = recording_rank  # type: ignore[method-assign]
     specs = [RewriteSpec(request=f"Migrate service number {n}") for n in range(5)]

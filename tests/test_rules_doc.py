@@ -23,7 +23,8 @@ def test_every_rule_is_documented() -> None:
 
 def _codes(rule: Rule, example: Example) -> set[str]:
     if rule.applies_to == "objective":
-        return {f.code for f in judge_objective(example.text).findings}
+        # An objective rule's example evidence is the request the objective was written for.
+        return {f.code for f in judge_objective(example.text, request=example.evidence).findings}
     if rule.applies_to == "key_result":
         mission = detect_mission(example.objective) if example.objective else "delivery"
         judgement = judge_key_result(example.text, evidence=example.evidence, mission=mission)

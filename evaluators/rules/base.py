@@ -34,7 +34,7 @@ class Example:
     """A docs/test example. For objective and key-result rules ``text`` is the judged
     text; for set rules it is the objective and ``key_results`` the set. ``objective``
     gives a key-result example its objective (for mission), ``evidence`` marks key
-    results as generated."""
+    results as generated (and is the request an objective was written for)."""
 
     text: str
     key_results: tuple[str, ...] = ()

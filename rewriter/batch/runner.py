@@ -349,7 +349,7 @@ class BatchRunner:
         if generation is not None:
             # What RewritePipeline.rewrite does after the engine: judge the input, rank the drafts.
             assessment = judge_objective(spec.request, self.pipeline.evaluator_config)
-            candidates = self.pipeline.rank(_decode_drafts(generation), spec)
+            candidates = self.pipeline.rank(_decode_drafts(generation), spec, mission)
             self.store.complete(run.batch.seq, item.position, _encode(summarise(assessment, candidates)), tokens=0, cached=True)
             return
         # A leader from here on, before any await: an identical item must wait for this one.
