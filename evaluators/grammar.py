@@ -657,7 +657,8 @@ class Measures:
     def __init__(self, a: Analysis, lead: int, foreign: ForeignMeasures | None = None) -> None:
         if foreign is not None:  # German, French, Spanish: read by evaluators/foreign.py
             self.deadline, self.deadline_span = foreign.deadline, foreign.deadline_span
-            self.figures, self.placeholders = foreign.figures, ()
+            self.figures = foreign.figures
+            self.placeholders: tuple[Span, ...] = ()
             self.has_figure, self.has_baseline = foreign.has_figure, foreign.has_baseline
             self.has_target, self.is_threshold = foreign.has_target, foreign.is_threshold
             self.has_direction, self.has_metric = False, foreign.has_figure
@@ -853,6 +854,8 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
             word in ("does", "do", "did") and i + 1 < n and words[i + 1] == "not"
         ):
             k = i + 2 if words[i + 1 : i + 2] == ("not",) else i + 1
+            while k < n and (words[k] in ("always", "ever", "really") or words[k].endswith("ly")):
+                k += 1  # "does not always produce"
             if k < n and kinds[k] == WORD and lemmas[k] not in lx.NEGATED_OUTCOME_VERBS and words[k] not in lx.NEGATED_OUTCOME_VERBS:
                 found = (i, k)  # "URL doesn't select the issue", "does not always produce"
         elif word in lx.FAULT_VERBS:
@@ -865,10 +868,12 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
                     lemmas[k] in verbs
                     or words[k] in verbs
                     or stem in verbs
-                    or (word == "not" and k == i + 1 and words[k].endswith("ed") and kinds[k] == WORD)
+                    or (word == "not" and words[k].endswith("ed") and kinds[k] == WORD)
                 ):
                     found = (i, k)
                     break
+            if found is None and word == "never":
+                return None  # "Customers never see an error page": the outcome wanted
             if found is None and word in ("cannot", "can't", "unable") and i <= lead + 3:
                 found = (i, i)  # "Cannot delete data with a non admin role"
         elif (word == "does" or word == "do") and i + 1 < n and words[i + 1] == "nothing":
@@ -916,6 +921,7 @@ def _holds_current_level(a: Analysis) -> bool:
 
 _VERB_LISTS: Final = lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DIRECTION_VERBS | lx.DISCOVERY_VERBS | lx.BUSINESS_AS_USUAL_VERBS
 MAX_THING_WORDS: Final = 4
+_NOT_A_THING_ENDINGS: Final = ("er", "est", "ly", "al", "ful", "ive", "ous", "able", "ible")
 
 
 def bare_thing(a: Analysis) -> Span | None:
@@ -934,9 +940,9 @@ def bare_thing(a: Analysis) -> Span | None:
             return None
         if a.lemmas[i] in _VERB_LISTS or word in lx.STOPWORDS or word in lx.FAULT_REMEDIES:
             return None
-        if word.endswith(("er", "est", "ly")) and len(word) > 4:
-            return None  # "faster", "happiest", "reliably": a change, not a thing
-        if word in lx.METRIC_NOUNS or word in lx.GUARDRAIL_WORDS or a.lemmas[i] in lx.METRIC_NOUNS:
+        if word.endswith(_NOT_A_THING_ENDINGS) and len(word) > 4:
+            return None  # "faster", "happiest", "reliably", "aspirational": a change or a quality
+        if word in lx.METRIC_NOUNS or word in lx.GUARDRAIL_WORDS or word in lx.GROWTH_WORDS or a.lemmas[i] in lx.METRIC_NOUNS:
             return None
     return (start, end)
 

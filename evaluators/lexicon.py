@@ -422,7 +422,7 @@ FOREIGN_OUTPUT_VERBS: Final[dict[str, frozenset[str]]] = {
 FOREIGN_DEFECT_WORDS: Final[dict[str, frozenset[str]]] = {
     "de": frozenset("fehler bug absturz abstürzen stürzen kaputt defekt fehlerhaft hängen".split()),
     "fr": frozenset("bug bogue erreur plantage planter crash bloquer bloqué impossible".split()),
-    "es": frozenset("error fallo fallar bug colgar bloqueo imposible".split()),
+    "es": frozenset("error fallo fallar bug colgar cerrar bloqueo imposible".split()),
 }
 #: "does not work": a negation near one of these verbs.
 FOREIGN_WORKS_VERBS: Final[dict[str, frozenset[str]]] = {
@@ -528,7 +528,7 @@ LATE_WORDS: Final[frozenset[str]] = frozenset("late delayed slow slowly lag lagg
 FAULT_REMEDIES: Final[frozenset[str]] = frozenset(
     """
     fewer less reduce reduced cut prevent prevented eliminate avoid stop halve without
-    zero no-one nobody rarely minimise minimize lower decrease drop shrink free catch catches
+    zero no-one nobody rarely minimise minimize lower decrease shrink catch catches
     detect detects spot spots
     """.split()
 )
