@@ -50,6 +50,9 @@ class EvaluatorConfig:
     objective_rules: tuple[ActiveRule, ...] = field(init=False, repr=False, compare=False)
     key_result_rules: tuple[ActiveRule, ...] = field(init=False, repr=False, compare=False)
     set_rules: tuple[ActiveRule, ...] = field(init=False, repr=False, compare=False)
+    # Rules whose findings depend on the call (Rule.per_call): run on every call, never cached.
+    objective_call_rules: tuple[ActiveRule, ...] = field(init=False, repr=False, compare=False)
+    key_result_call_rules: tuple[ActiveRule, ...] = field(init=False, repr=False, compare=False)
     active: Mapping[str, ActiveRule] = field(init=False, repr=False, compare=False)
     # A number no other config gets: the per-text judgement caches key on it rather than
     # on the config itself, so that they hold no reference the garbage collector must follow.
@@ -58,21 +61,25 @@ class EvaluatorConfig:
     def __post_init__(self) -> None:
         object.__setattr__(self, "serial", next(_SERIALS))
         object.__setattr__(self, "rules", MappingProxyType(dict(self.rules)))
-        for target, attribute in (
-            ("objective", "objective_rules"),
-            ("key_result", "key_result_rules"),
-            ("set", "set_rules"),
+        for target, attribute, per_call in (
+            ("objective", "objective_rules", False),
+            ("objective", "objective_call_rules", True),
+            ("key_result", "key_result_rules", False),
+            ("key_result", "key_result_call_rules", True),
+            ("set", "set_rules", False),
         ):
             active = tuple(
                 (rule, self.rules[code].severity, self.rules[code].weight)
                 for code, rule in RULES.items()
-                if rule.applies_to == target and self.rules[code].enabled
+                if rule.applies_to == target and rule.per_call == per_call and self.rules[code].enabled
             )
             object.__setattr__(self, attribute, active)
         object.__setattr__(
             self,
             "active",
-            {rule.code: entry for entry in (*self.objective_rules, *self.key_result_rules, *self.set_rules)
+            {rule.code: entry for entry in (
+                *self.objective_rules, *self.objective_call_rules, *self.key_result_rules,
+                *self.key_result_call_rules, *self.set_rules)
              for rule in (entry[0],)},
         )
 

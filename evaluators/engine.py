@@ -49,16 +49,11 @@ def sort_findings(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=_finding_order)
 
 
-def _findings(
-    active: tuple[ActiveRule, ...], subject: object, language: str, per_call: bool
-) -> tuple[list[Finding], float]:
-    """Findings of the rules in ``active`` that understand ``language`` and are (or are
-    not, by ``per_call``) computed on every call."""
+def _findings(active: tuple[ActiveRule, ...], subject: object, language: str) -> tuple[list[Finding], float]:
+    """Findings of the rules in ``active`` that understand ``language``."""
     findings: list[Finding] = []
     penalty = 0.0
     for rule, severity, weight in active:
-        if rule.per_call != per_call:
-            continue
         languages = rule.languages
         if languages is not None and language not in languages:
             continue
@@ -117,12 +112,12 @@ def _judge_objective(
     language = reading.language
     judged = reading.judged
     if judged is None or judged.serial != config.serial:
-        fresh, penalty = _findings(config.objective_rules, reading, language, False)
+        fresh, penalty = _findings(config.objective_rules, reading, language)
         judged = Judged(config.serial, "", tuple(fresh), penalty, _score(penalty), reading.output is not None, False)
         reading.judged = judged
     findings, penalty = judged.findings, judged.penalty
     extra, extra_penalty = _findings(
-        config.objective_rules, call or ObjectiveCall(reading, None, None), language, True
+        config.objective_call_rules, call or ObjectiveCall(reading, None, None), language
     )
     if extra:
         all_findings = sort_findings(list(findings) + extra)
@@ -193,7 +188,7 @@ def _judge_key_result(
     if judged is None or judged.serial != config.serial or judged.mission != mission:
         # Everything computed per call (invented figures, the user's words) is left out.
         context = KeyResultContext(reading, mission, None)
-        fresh, fresh_penalty = _findings(config.key_result_rules, context, language, False)
+        fresh, fresh_penalty = _findings(config.key_result_rules, context, language)
         judged = Judged(
             config.serial, mission, tuple(fresh), fresh_penalty, _score(fresh_penalty),
             context.activity is not None, context.measurable,
@@ -202,7 +197,7 @@ def _judge_key_result(
     penalty = judged.penalty
     findings = list(judged.findings)
     extra, extra_penalty = _findings(
-        config.key_result_rules, KeyResultContext(reading, mission, evidence_figures, exempt), language, True
+        config.key_result_call_rules, KeyResultContext(reading, mission, evidence_figures, exempt), language
     )
     if extra:
         findings = sort_findings(findings + extra)
@@ -274,7 +269,7 @@ def evaluate(
 
     minimum, maximum = key_result_range or (config.key_result_min, config.key_result_max)
     set_findings, set_penalty = _findings(
-        config.set_rules, SetContext(objective_reading, readings, minimum, maximum), objective_reading.language, False
+        config.set_rules, SetContext(objective_reading, readings, minimum, maximum), objective_reading.language
     )
 
     passed = not _has_error(set_findings) and not _has_error(objective_judgement.findings)

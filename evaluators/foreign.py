@@ -12,13 +12,12 @@ from __future__ import annotations
 from typing import Final
 
 from . import lexicon as lx
-from .text import NUMBER, WORD, Analysis
+from .text import NUMBER, WORD, Analysis, is_year
 from .words import foreign_lemma
 
 Span = tuple[int, int]
 Mask = tuple[bool, ...]
 
-_YEAR_PREFIXES: Final = ("19", "20")
 _STANDALONE_PERIODS: Final = frozenset("q1 q2 q3 q4 h1 h2".split())
 
 
@@ -82,11 +81,6 @@ def discovery(a: Analysis, language: str, base: tuple[str, ...]) -> bool:
     return lead < len(a.words) and base[lead] in lx.FOREIGN_DISCOVERY_VERBS[language]
 
 
-def _is_year(a: Analysis, i: int) -> bool:
-    word = a.words[i]
-    return a.kinds[i] == NUMBER and len(word) == 4 and word[:2] in _YEAR_PREFIXES
-
-
 def deadline_mask(a: Analysis, language: str) -> tuple[Mask, Span | None]:
     """Deadlines and cadences: an opener within three words before a period word or a
     year ("bis Ende Juni", "d'ici fin juin 2027", "antes de junio"), or Q1–Q4 and H1/H2."""
@@ -96,11 +90,11 @@ def deadline_mask(a: Analysis, language: str) -> tuple[Mask, Span | None]:
     first: Span | None = None
     for j in range(n):
         word = words[j]
-        if not (word in lx.FOREIGN_PERIOD_WORDS or _is_year(a, j) or word in _STANDALONE_PERIODS):
+        if not (word in lx.FOREIGN_PERIOD_WORDS or is_year(a, j) or word in _STANDALONE_PERIODS):
             continue
-        opener = j if word in _STANDALONE_PERIODS or _is_year(a, j) else -1
+        opener = j if word in _STANDALONE_PERIODS or is_year(a, j) else -1
         for k in range(j - 1, max(-1, j - 4), -1):
-            if a.kinds[k] == NUMBER and not _is_year(a, k):
+            if a.kinds[k] == NUMBER and not is_year(a, k):
                 break
             if words[k] in openers:
                 opener = k

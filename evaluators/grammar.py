@@ -19,7 +19,7 @@ try:
 except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
     from ._marks import mypyc_attr  # type: ignore[assignment]
 from .foreign import ForeignMeasures
-from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle
+from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle, is_year
 
 Span = tuple[int, int]  # token indices, both inclusive
 Mask = tuple[bool, ...]  # one flag per token
@@ -50,11 +50,6 @@ _MOVE_WITHOUT_DESTINATION: Final = frozenset(
 _SUBORDINATORS: Final = frozenset(
     "whenever when if because so that which who where while until after before once unless as".split()
 )
-
-
-def is_year(a: Analysis, i: int) -> bool:
-    word = a.words[i]
-    return a.kinds[i] == NUMBER and len(word) == 4 and word[:2] in ("19", "20")
 
 
 # ---------------------------------------------------------------------------- lead word

@@ -43,8 +43,7 @@ def _detect(a: Analysis) -> str:
         return ENGLISH  # figures and marks only: nothing to tell
     rare = len(a.rare_at)
     foreign_letters = not a.lowered.isascii() and _has_foreign_letters(a.lowered)
-    english_evidence = _english_evidence(a, range(len(a.words)))
-    if not foreign_letters and (rare == 0 or (3 * rare < words and english_evidence > 0)):
+    if not foreign_letters and (rare == 0 or (3 * rare < words and _english_evidence(a, range(len(a.words))) > 0)):
         return ENGLISH
     language, confidence = detect_language(a.text)
     if language == ENGLISH or confidence < MIN_CONFIDENCE:
@@ -85,3 +84,10 @@ def _has_foreign_letters(lowered: str) -> bool:
         if ord(c) > 127 and c.isalpha():
             return True
     return False
+
+
+def unsupported_language(language: str) -> tuple[tuple[None, str], ...]:
+    """The finding of a language no rule reads (its name, for the message), or none."""
+    if language in JUDGED_LANGUAGES:
+        return ()
+    return ((None, lx.LANGUAGE_NAMES.get(language, language)),)

@@ -191,6 +191,12 @@ def is_participle(word: str) -> bool:
 # ------------------------------------------------------------------------------------------
 
 
+def is_year(a: Analysis, i: int) -> bool:
+    """Whether token i is a year (four digits from 1900 to 2099)."""
+    word = a.words[i]
+    return a.kinds[i] == NUMBER and len(word) == 4 and word[:2] in ("19", "20")
+
+
 def number_value(token: str) -> float | None:
     """The value of a number token ("2,000" → 2000, "12k" → 12000, "99.95" → 99.95)."""
     match = _NUMBER_RE.match(token)

@@ -14,7 +14,7 @@ from typing import Final
 
 from .. import lexicon as lx
 from ..language import ENGLISH
-from ..text import NUMBER, WORD, Analysis
+from ..text import NUMBER, WORD, Analysis, token_info
 from ..words import MIN_CONFIDENCE, detect_language, english_zipf
 
 try:
@@ -222,7 +222,7 @@ def _not_english(a: Analysis, i: int) -> bool:
     raw = a.raw[i]
     if raw.isupper() and len(raw) > 1:
         return False  # an acronym
-    return english_zipf(a.words[i]) < _FOREIGN_ZIPF
+    return token_info(a.words[i]).zipf < _FOREIGN_ZIPF
 
 
 def _unknown_words(a: Analysis) -> tuple[int, ...]:

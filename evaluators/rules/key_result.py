@@ -10,7 +10,7 @@ from .. import grammar as g
 from .. import lexicon as lx
 from ..model import Mission
 from .. import foreign
-from ..language import ENGLISH, JUDGED_LANGUAGES, language_of
+from ..language import ENGLISH, JUDGED_LANGUAGES, language_of, unsupported_language
 from ..text import NUMBER, WORD, Analysis, RecentCache, analyse, number_value
 from .fluency import FluencyReading
 from .fluency import problems as fluency_problems
@@ -273,9 +273,7 @@ def check_fluency(c: KeyResultContext) -> Hits:
 
 
 def check_language_unsupported(c: KeyResultContext) -> Hits:
-    if c.r.language in JUDGED_LANGUAGES:
-        return NO_HITS
-    return [(None, lx.LANGUAGE_NAMES.get(c.r.language, c.r.language))]
+    return unsupported_language(c.r.language)
 
 
 KEY_RESULT_RULES: Final[tuple[Rule, ...]] = (

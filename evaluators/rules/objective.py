@@ -9,7 +9,7 @@ from .. import grammar as g
 from .. import lexicon as lx
 from ..model import Mission
 from .. import foreign
-from ..language import ENGLISH, JUDGED_LANGUAGES, language_of
+from ..language import ENGLISH, JUDGED_LANGUAGES, language_of, unsupported_language
 from ..text import NUMBER, WORD, Analysis, RecentCache, analyse
 from .fluency import FluencyReading
 from .fluency import problems as fluency_problems
@@ -311,9 +311,7 @@ def check_vague(r: ObjectiveReading) -> Hits:
 
 
 def check_language_unsupported(r: ObjectiveReading) -> Hits:
-    if r.language in JUDGED_LANGUAGES:
-        return NO_HITS
-    return [(None, lx.LANGUAGE_NAMES.get(r.language, r.language))]
+    return unsupported_language(r.language)
 
 
 @mypyc_attr(acyclic=True)
