@@ -19,6 +19,8 @@ try:
 except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
     from ._marks import mypyc_attr  # type: ignore[assignment]
 from .foreign import ForeignMeasures
+from .words import is_comparative, word_classes
+from .text import lemma as lemma_of
 from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle, is_year
 
 Span = tuple[int, int]  # token indices, both inclusive
@@ -145,8 +147,8 @@ def _used_as_noun(a: Analysis, i: int) -> bool:
     """Whether a verb-looking first word is really a noun: "Build times halve",
     "Release cadence doubles", "Test coverage rises", "Builds are reliable"."""
     words, lemmas, n = a.words, a.lemmas, len(a.words)
-    if i + 1 >= n:
-        return False
+    if i + 1 >= n or "NOUN" not in word_classes(words[i]):
+        return False  # "Implement rate limiting": no noun reading, so an instruction
     nxt = words[i + 1]
     if nxt in lx.SUBJECT_FOLLOWERS or lemmas[i + 1] in lx.METRIC_NOUNS:
         return True
@@ -208,11 +210,8 @@ def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
                 return None  # "Enable caseworkers to decide on the day"
     if base == "move" and nxt in _MOVE_WITHOUT_DESTINATION:
         return None
-    for j in range(end + 1, min(end + 4, n)):
-        if lemmas[j] in lx.ABSTRACT_OUTCOME_NOUNS and (
-            j + 1 >= n or words[j + 1] in lx.STOPWORDS or a.kinds[j + 1] == PUNCT or words[j + 1] in _AMONG
-        ):
-            return None  # "Build trust with partners": you cannot ship trust
+    if _abstract_object(a, end):
+        return None  # "Build trust with partners": you cannot ship trust
     if base in lx.RESULT_VERBS and has_figure:
         head = _counted_head(a, end + 1)
         if head >= 0 and (lemmas[head] in lx.RESULT_NOUNS or words[head] in lx.RESULT_NOUNS):
@@ -221,6 +220,18 @@ def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
 
 
 _AMONG: Final = frozenset("among amongst across between within throughout around".split())
+
+
+def _abstract_object(a: Analysis, verb_end: int) -> bool:
+    """Whether the verb ending at ``verb_end`` acts on something no team can ship: "Build
+    trust with partners", "Meet the needs of carers"."""
+    words, n = a.words, len(a.words)
+    for j in range(verb_end + 1, min(verb_end + 4, n)):
+        if a.lemmas[j] in lx.ABSTRACT_OUTCOME_NOUNS and (
+            j + 1 >= n or words[j + 1] in lx.STOPWORDS or a.kinds[j + 1] == PUNCT or words[j + 1] in _AMONG
+        ):
+            return True
+    return False
 
 
 def _count_follows(a: Analysis, i: int) -> bool:
@@ -800,7 +811,7 @@ __all__ = [
     "Measures", "Span", "activity_noun_lead", "compound_joint", "content_lemmas",
     "artefact_phrase", "deadline_mask", "deliverable_lead", "discovery_lead", "done_phrase",
     "figure_mask", "prescribed_solution",
-    "lead_index", "placeholders", "user_story_want",
+    "instruction_lead", "lead_index", "placeholders", "user_story_want",
 ]
 
 
@@ -828,17 +839,36 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
         return None
     if lemmas[lead] in lx.FIX_VERBS and words[lead] == lemmas[lead]:
         return (lead, lead)
+    named = _fault_named(a)
+    if named is not None:
+        return named
     found: Span | None = None
     for i in range(a.first, n):
         if kinds[i] != WORD and kinds[i] != NUMBER:
             continue
         word = words[i]
-        if word in lx.FAULT_REMEDIES or (i == lead and lemmas[i] in lx.OUTCOME_VERBS):
+        if (
+            (word in lx.FAULT_REMEDIES and not (word == "no" and i > a.first))
+            or (i == lead and lemmas[i] in lx.OUTCOME_VERBS and words[i] == lemmas[i])
+            or (word == "nothing" and i == a.first)  # "Nothing gets lost at handover"
+        ):
             return None
         if found is not None:
             continue
         if word in lx.DEFECT_WORDS and kinds[i] == WORD:
             found = (i, i)
+        elif word in lx.SYMPTOM_VERBS or (word in lx.SYSTEM_SYMPTOM_VERBS and i > a.first):
+            found = (i, i)  # "Map pins vanish", "Checkout rejects valid Eircodes"
+        elif word in lx.SYMPTOM_QUALIFIERS and i > a.first and i + 1 < n and _qualifies_a_fault(a, i):
+            found = (i, i + 1)  # "shows Sunday twice", "still show last month's code"
+        elif word.startswith("mis") and len(word) > 6 and i > a.first and "VERB" in word_classes(lemma_of(word[3:])):
+            found = (i, i)  # "Scanner misreads barcodes", "miscalculates the VAT"
+        elif lemmas[i] == "cut" and i > a.first and i + 1 < n and words[i + 1] == "off":
+            found = (i, i + 1)  # "The label printer cuts off the dosage line"
+        elif lemmas[i] == "take" and i > a.first and _takes_a_while(a, i):
+            found = (i, i + 3)  # "Reset emails take twenty minutes to arrive"
+        elif word in ("problem", "problems", "issue", "issues") and i + 1 < n and words[i + 1] == "with":
+            found = (i, i + 1)  # "Performance problem with the coverage recorder"
         elif len(word) > 9 and word.endswith(("exception", "error")):
             found = (i, i)  # "StringIndexOutOfBoundsException in …"
         elif word == "race" and i + 1 < n and words[i + 1] == "condition":
@@ -886,6 +916,92 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
             if i > a.first and lemmas[i - 1] in ("return", "show", "get", "give", "display", "find"):
                 found = (i - 1, i + 1)
     return found
+
+
+# Verbs that frame a change rather than name work: "Make checkout effortless", "Give
+# nurses back an hour", "Let tenants pay online", "Be the easiest bank to join".
+_FRAMING_VERBS: Final = frozenset("make give get let help enable be have see feel put bring turn take do go".split())
+_CHANGE_VERBS: Final = (
+    lx.OUTCOME_VERBS | lx.DIRECTION_VERBS | lx.DISCOVERY_VERBS | lx.BUSINESS_AS_USUAL_VERBS | lx.IMPROVEMENT_VERBS
+    | _FRAMING_VERBS
+)
+
+
+def instruction_lead(a: Analysis, lead: int) -> Span | None:
+    """An instruction whose verb names work, not a change: "Support ES5 syntax in the
+    parser", "Expose a statistics endpoint", "Deprecate the v1 API". Change verbs
+    ("Reduce", "Keep", "Learn", "Make … easier") are left to the other readings, and so is
+    a word that reads as a noun subject ("Support tickets fall", "Search stays fast")."""
+    words, n = a.words, len(a.words)
+    if lead >= n - 1 or a.kinds[lead] != WORD:
+        return None  # a lone word is a name or a platitude, not an instruction
+    word = words[lead]
+    if word != a.lemmas[lead] or word in _CHANGE_VERBS or word in lx.OUTPUT_VERBS or "VERB" not in word_classes(word):
+        return None  # deliverable verbs have their own, finer reading (deliverable_lead)
+    if _abstract_object(a, lead):
+        return None
+    nxt = words[lead + 1]
+    if nxt in lx.SUBJECT_FOLLOWERS or nxt in _MORE_OR_LESS or a.kinds[lead + 1] == PUNCT or _used_as_noun(a, lead):
+        return None  # "Lose less water to leaks": a change
+    classes = word_classes(word)
+    if "NOUN" in classes or "ADJ" in classes or "ADV" in classes:
+        # The word could be a subject ("Support agents close tickets", "Content across the
+        # site reads well"): only an object that cannot follow a noun makes it an
+        # instruction: a determiner, a figure or a name ("Support ES5 syntax", "Expose a
+        # statistics endpoint", "Support disablePropertiesAsHeaders").
+        if not (nxt in lx.DETERMINERS or a.kinds[lead + 1] == NUMBER or (lead + 1) in a.rare_at or any(c.isdigit() for c in nxt)):
+            return None
+    for k in range(lead + 1, n):
+        if a.kinds[k] == WORD and is_comparative(words[k]):
+            return None  # "The finance team will close the books faster": a change named
+    return (lead, lead)
+
+
+_TIME_UNITS: Final = frozenset(
+    "ms s sec secs second seconds min mins minute minutes hour hours hr hrs day days week weeks".split()
+)
+_LIMIT_BEFORE_FIGURE: Final = frozenset("less under within than fewer below no at most".split())
+
+
+def _takes_a_while(a: Analysis, i: int) -> bool:
+    """"takes twenty minutes to arrive", "takes 40s to load": a wait reported, not a limit
+    wanted ("take less than 2 minutes to sign up")."""
+    words, n = a.words, len(a.words)
+    k = i + 1
+    if k < n and words[k] in _LIMIT_BEFORE_FIGURE:
+        return False
+    if k < n and (a.kinds[k] == NUMBER or words[k] in lx.NUMBER_WORDS):
+        unit = words[k].lstrip("0123456789.,") if a.kinds[k] == NUMBER else ""
+        if unit in _TIME_UNITS and k + 1 < n and words[k + 1] == "to":
+            return True  # "takes 40s to load"
+        return k + 2 < n and words[k + 1] in _TIME_UNITS and words[k + 2] == "to"
+    return words[k : k + 2] == ("forever", "to") or words[k : k + 2] == ("ages", "to")
+
+
+def _qualifies_a_fault(a: Analysis, i: int) -> bool:
+    """"twice" (not "twice as many", "twice a week"), "still" before a verb, "even when"."""
+    words, nxt = a.words, a.words[i + 1]
+    if words[i] == "twice":
+        return nxt not in ("as", "a", "an", "per", "each", "every", "weekly", "monthly", "daily")
+    if words[i] == "even":
+        return nxt in ("when", "though", "if", "after", "for", "with")
+    return a.kinds[i + 1] == WORD and nxt not in lx.STOPWORDS and "VERB" in word_classes(a.lemmas[i + 1])
+
+
+def _fault_named(a: Analysis) -> Span | None:
+    """A fault the text still names, whatever verb leads it: "Eliminate the duplicate-charge
+    bug" (a specific bug, with "the"), "Make the CSV import stop dropping rows", "Push
+    notifications stop arriving late" (a system asked to stop misbehaving)."""
+    words, n = a.words, len(a.words)
+    for i in range(a.first, n):
+        word = words[i]
+        if word in lx.FAULT_NOUNS:
+            for k in range(max(a.first, i - 4), i):
+                if words[k] in ("the", "this", "that") and all(a.kinds[m] == WORD for m in range(k, i)):
+                    return (k, i)
+        elif a.lemmas[i] == "stop" and i > a.first and i + 1 < n and words[i + 1] in lx.FAULT_GERUNDS:
+            return (i, i + 1)
+    return None
 
 
 def approval_goal(a: Analysis, lead: int) -> Span | None:

@@ -129,7 +129,7 @@ ABSTRACT_OUTCOME_NOUNS: Final[frozenset[str]] = frozenset(
     """
     trust confidence loyalty awareness momentum value habit habits culture relationship
     relationships reputation understanding alignment clarity engagement goodwill buy-in
-    demand traction capability capabilities resilience
+    demand traction capability capabilities resilience need needs expectation expectations
     """.split()
 )
 
@@ -505,9 +505,38 @@ DEFECT_WORDS: Final[frozenset[str]] = frozenset(
     wrong wrongly corrupt corrupted timeout timeouts unresponsive flaky flakey misspelled
     misaligned overlapping overlaps garbled truncated duplicated blank unclickable 404 500 502
     503 segfault deadlock deadlocks leak leaks npes exceptions silently unexpectedly
-    intermittently randomly greyed grayed misbehaves
+    intermittently randomly greyed grayed misbehaves inconsistent forever
     """.split()
 )
+#: Behaviour nobody wants from a system, in any form: "Map pins vanish", "Mule Debugger and
+#: Java Debugger collide", "Photo upload spins forever".
+SYMPTOM_VERBS: Final[frozenset[str]] = frozenset(
+    """
+    vanish vanishes vanished vanishing disappear disappears disappeared disappearing collide
+    collides collided colliding flicker flickers flickering stall stalls stalled stalling
+    misbehave misbehaving
+    """.split()
+)
+#: Behaviour that is a fault when a system does it ("Checkout rejects valid Eircodes",
+#: "Screen reader skips the submit button") but may be wanted of people ("Guests skip the
+#: queue"): a fault only in the third person singular.
+SYSTEM_SYMPTOM_VERBS: Final[frozenset[str]] = frozenset(
+    "skips rejects ignores overwrites duplicates misses drops loses resets jumps misreads".split()
+)
+#: Signs that the behaviour just described is wrong: "shows Sunday twice", "still show last
+#: month's tax code", "shows STARTED even when the job is complete".
+SYMPTOM_QUALIFIERS: Final[frozenset[str]] = frozenset("twice still even".split())
+#: Gerunds of a fault that "stop" asks to end: "Make the CSV import stop dropping rows".
+FAULT_GERUNDS: Final[frozenset[str]] = frozenset(
+    """
+    dropping crashing failing freezing hanging arriving timing duplicating overwriting
+    truncating corrupting rejecting skipping showing sending charging logging throwing
+    returning erroring breaking flickering
+    """.split()
+)
+#: Nouns of a fault itself: an objective that names one ("Eliminate the duplicate-charge
+#: bug") still asks for a fix, whatever verb leads it.
+FAULT_NOUNS: Final[frozenset[str]] = frozenset("bug bugs defect defects glitch glitches regression".split())
 #: Verbs that, with a negation or as "fails to …", report a fault: "does not load",
 #: "fails to save", "cannot delete".
 FAULT_VERBS: Final[frozenset[str]] = frozenset("fail fails failed failing".split())

@@ -11,6 +11,8 @@ first use, once per process:
   ask it only about texts that do not read as English word by word
   (:func:`evaluators.language.language_of`), so English texts never pay for it.
 - ``simplemma``: lemmas of German, French and Spanish words (:func:`foreign_lemma`).
+- ``lemminflect``: which parts of speech an English word can be (:func:`word_classes`),
+  to tell an instruction ("Expose an endpoint") from a noun subject ("Support tickets …").
 
 This module is not compiled (see ``_accel.COMPILED_MODULES``): it only calls into the
 packages, and the compiled modules memoise what it answers per token.
@@ -72,3 +74,35 @@ def _lemmatize() -> Any:
     from simplemma import lemmatize  # type: ignore[import-untyped,unused-ignore]
 
     return lemmatize
+
+
+def word_classes(word: str) -> frozenset[str]:
+    """The parts of speech a lowercase English word can be in its own form (``VERB`` for
+    "expose", ``NOUN`` and ``VERB`` for "support", nothing for "exposes" or a made-up word):
+    lemminflect's dictionary classes whose lemma is the word itself."""
+    return _word_classes(word)
+
+
+@cache
+def _word_classes(word: str) -> frozenset[str]:
+    from lemminflect import getAllLemmas  # type: ignore[import-untyped,unused-ignore]
+
+    return frozenset(upos for upos, lemmas in getAllLemmas(word).items() if word in lemmas)
+
+
+def is_comparative(word: str) -> bool:
+    """Whether a lowercase word is a comparative adjective or adverb ("faster", "easier",
+    "better"): lemminflect reads it as a form of another ADJ or ADV."""
+    return _is_comparative(word)
+
+
+@cache
+def _is_comparative(word: str) -> bool:
+    from lemminflect import getAllLemmas  # type: ignore[import-untyped,unused-ignore]
+
+    if not word.endswith("er") and word not in ("better", "worse", "more", "less"):
+        return False
+    readings = getAllLemmas(word)
+    return any(word not in readings.get(upos, (word,)) for upos in ("ADJ", "ADV") if upos in readings) or word in (
+        "better", "worse", "more", "less",
+    )

@@ -119,6 +119,9 @@ class ObjectiveReading:
             for k in range(lead + 1, min(lead + 9, len(words))):
                 if words[k] in lx.APPROVAL_WORDS:
                     return (lead, k), None  # "Get the trial protocol approved", "Get EASA approval"
+        instruction = g.instruction_lead(a, lead)
+        if instruction is not None:
+            return instruction, "it asks for work to be done, not for the difference it should make"
         means = g.prescribed_solution(a, lead)
         if means is not None:
             # "Strengthen security by rolling out hardware keys": the change, with its
