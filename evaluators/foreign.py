@@ -66,7 +66,7 @@ def output_lead(a: Analysis, language: str, base: tuple[str, ...]) -> Span | Non
     end: "Die Datenbank auf PostgreSQL 16 aktualisieren")."""
     verbs = lx.FOREIGN_OUTPUT_VERBS[language]
     lead = _lead(a, language)
-    if lead < len(a.words) and base[lead] in verbs:
+    if lead < len(a.words) and (base[lead] in verbs or a.words[lead] in lx.FOREIGN_OUTPUT_NOUNS[language]):
         return (lead, lead)
     last = len(a.words) - 1
     while last > lead and a.kinds[last] != WORD:

@@ -21,6 +21,7 @@ except ImportError:  # no mypy installed, so nothing is compiled and the marks c
 from .foreign import ForeignMeasures
 from .words import is_comparative, word_classes
 from .text import lemma as lemma_of
+from .text import token_info
 from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle, is_year
 
 Span = tuple[int, int]  # token indices, both inclusive
@@ -811,7 +812,7 @@ __all__ = [
     "Measures", "Span", "activity_noun_lead", "compound_joint", "content_lemmas",
     "artefact_phrase", "deadline_mask", "deliverable_lead", "discovery_lead", "done_phrase",
     "figure_mask", "prescribed_solution",
-    "instruction_lead", "lead_index", "placeholders", "user_story_want",
+    "instruction_lead", "lead_index", "measure_verb", "placeholders", "user_story_want",
 ]
 
 
@@ -826,6 +827,7 @@ _ARRIVAL_STEMS: Final = ("arriv", "load", "come", "came", "run", "respond", "sho
 _NEVER_BROKEN: Final = frozenset("arrive arrives load loads work works open opens start starts respond responds sync syncs".split())
 
 
+_SHOWS_NOTHING: Final = frozenset("do return show display find give load render print".split())
 _PASSIVE_AUXILIARIES: Final = frozenset("is are was were get gets got being been be".split())
 
 
@@ -861,7 +863,10 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
             found = (i, i)  # "Map pins vanish", "Checkout rejects valid Eircodes"
         elif word in lx.SYMPTOM_QUALIFIERS and i > a.first and i + 1 < n and _qualifies_a_fault(a, i):
             found = (i, i + 1)  # "shows Sunday twice", "still show last month's code"
-        elif word.startswith("mis") and len(word) > 6 and i > a.first and "VERB" in word_classes(lemma_of(word[3:])):
+        elif (
+            word.startswith("mis") and len(word) > 6 and i > a.first
+            and token_info(word).zipf < 3.5 and "VERB" in word_classes(lemma_of(word[3:]))
+        ):
             found = (i, i)  # "Scanner misreads barcodes", "miscalculates the VAT"
         elif lemmas[i] == "cut" and i > a.first and i + 1 < n and words[i + 1] == "off":
             found = (i, i + 1)  # "The label printer cuts off the dosage line"
@@ -901,8 +906,8 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
                 return None  # "Customers never see an error page": the outcome wanted
             if found is None and word in ("cannot", "can't", "unable") and i <= lead + 3:
                 found = (i, i)  # "Cannot delete data with a non admin role"
-        elif (word == "does" or word == "do") and i + 1 < n and words[i + 1] == "nothing":
-            found = (i, i + 1)
+        elif lemmas[i] in _SHOWS_NOTHING and i > a.first and i + 1 < n and words[i + 1] in ("nothing", "blank"):
+            found = (i, i + 1)  # "Checkout button does nothing", "Search returns nothing"
         elif word == "times" and i + 1 < n and words[i + 1] == "out" and i > a.first:
             found = (i, i + 1)
         elif word == "timed" and i + 1 < n and words[i + 1] == "out":
@@ -949,7 +954,7 @@ def instruction_lead(a: Analysis, lead: int) -> Span | None:
         # site reads well"): only an object that cannot follow a noun makes it an
         # instruction: a determiner, a figure or a name ("Support ES5 syntax", "Expose a
         # statistics endpoint", "Support disablePropertiesAsHeaders").
-        if not (nxt in lx.DETERMINERS or a.kinds[lead + 1] == NUMBER or (lead + 1) in a.rare_at or any(c.isdigit() for c in nxt)):
+        if not (nxt in lx.DETERMINERS or a.kinds[lead + 1] == NUMBER or (lead + 1) in a.unknown_at or any(c.isdigit() for c in nxt)):
             return None
     for k in range(lead + 1, n):
         if a.kinds[k] == WORD and is_comparative(words[k]):
@@ -999,8 +1004,11 @@ def _fault_named(a: Analysis) -> Span | None:
             for k in range(max(a.first, i - 4), i):
                 if words[k] in ("the", "this", "that") and all(a.kinds[m] == WORD for m in range(k, i)):
                     return (k, i)
-        elif a.lemmas[i] == "stop" and i > a.first and i + 1 < n and words[i + 1] in lx.FAULT_GERUNDS:
-            return (i, i + 1)
+        elif a.lemmas[i] == "stop" and i > a.first and i + 1 < n and words[i + 1].endswith("ing"):
+            if words[i + 1] in lx.FAULT_GERUNDS:
+                return (i, i + 1)
+            if i + 2 < n and words[i + 2] in lx.LATE_WORDS:
+                return (i, i + 2)  # "Push notifications stop arriving late"
     return None
 
 
@@ -1018,15 +1026,34 @@ def approval_goal(a: Analysis, lead: int) -> Span | None:
     return None
 
 
+_MOVES_TO: Final = frozenset("from to at below above under over by within between".split())
+_MEASURE_VERBS: Final = lx.DIRECTION_VERBS | frozenset("stay stays remain remains hold holds".split())
+
+
+def measure_verb(a: Analysis, lead: int) -> int:
+    """Index of a verb, after the lead, that moves or holds a measure at a level ("Hosting
+    costs fall from …", "Audit findings stay at or below …"), or -1."""
+    words, lemmas = a.words, a.lemmas
+    for i in range(lead + 1, len(words) - 1):
+        if (lemmas[i] in _MEASURE_VERBS or words[i] in _MEASURE_VERBS) and words[i + 1] in _MOVES_TO:
+            return i
+    return -1
+
+
 def _holds_current_level(a: Analysis) -> bool:
     """"Search error rate stays at or below today's level", "Order value holds at its
-    current level or above": a hold word, then a named level that is already measured."""
+    current level or above", "Opt-outs stay below a threshold agreed with the clinics": a
+    hold word, then a level that is already measured or one agreed with someone."""
     words, n = a.words, len(a.words)
     for i in range(n):
         if words[i] in lx.HOLD_WORDS:
             for k in range(i + 1, min(i + 9, n)):
                 if words[k] in lx.CURRENT_LEVEL_WORDS:
                     return True
+                if words[k] in lx.AGREED_LEVEL_NOUNS:
+                    for j in range(k + 1, min(k + 6, n)):
+                        if words[j] in lx.AGREED_WORDS:
+                            return True
     return False
 
 

@@ -420,15 +420,25 @@ FOREIGN_OUTPUT_VERBS: Final[dict[str, frozenset[str]]] = {
 
 #: Words of a bug report: a fault to fix is an output.
 FOREIGN_DEFECT_WORDS: Final[dict[str, frozenset[str]]] = {
-    "de": frozenset("fehler bug absturz abstürzen stürzen kaputt defekt fehlerhaft hängen".split()),
-    "fr": frozenset("bug bogue erreur plantage planter crash bloquer bloqué impossible".split()),
-    "es": frozenset("error fallo fallar bug colgar cerrar bloqueo imposible".split()),
+    "de": frozenset(
+        "fehler bug absturz abstürzen stürzen kaputt defekt fehlerhaft hängen falsch falsche falschen falscher doppelt".split()
+    ),
+    "fr": frozenset("bug bogue erreur plantage planter plante crash bloquer bloqué impossible incorrect mauvais".split()),
+    "es": frozenset("error fallo fallar bug colgar cerrar cierra bloqueo imposible incorrecto erróneo".split()),
+}
+#: Nouns of a deliverable that open a request ("Refonte du site …", "Migration auf …").
+FOREIGN_OUTPUT_NOUNS: Final[dict[str, frozenset[str]]] = {
+    "de": frozenset(
+        "migration umstellung einführung neugestaltung aktualisierung integration implementierung entwicklung relaunch".split()
+    ),
+    "fr": frozenset("refonte migration création développement intégration implémentation déploiement".split()),
+    "es": frozenset("migración rediseño integración implementación desarrollo creación despliegue".split()),
 }
 #: "does not work": a negation near one of these verbs.
 FOREIGN_WORKS_VERBS: Final[dict[str, frozenset[str]]] = {
-    "de": frozenset("funktionieren gehen laden klappen öffnen".split()),
-    "fr": frozenset("fonctionner marcher charger ouvrir".split()),
-    "es": frozenset("funcionar cargar abrir".split()),
+    "de": frozenset("funktionieren gehen laden klappen öffnen reagieren".split()),
+    "fr": frozenset("fonctionner marcher charger ouvrir répondre".split()),
+    "es": frozenset("funcionar cargar abrir responder".split()),
 }
 FOREIGN_NEGATIONS: Final[dict[str, frozenset[str]]] = {
     "de": frozenset("nicht kein keine nie".split()),
@@ -521,7 +531,7 @@ SYMPTOM_VERBS: Final[frozenset[str]] = frozenset(
 #: "Screen reader skips the submit button") but may be wanted of people ("Guests skip the
 #: queue"): a fault only in the third person singular.
 SYSTEM_SYMPTOM_VERBS: Final[frozenset[str]] = frozenset(
-    "skips rejects ignores overwrites duplicates misses drops loses resets jumps misreads".split()
+    "skips rejects ignores overwrites loses misreads".split()
 )
 #: Signs that the behaviour just described is wrong: "shows Sunday twice", "still show last
 #: month's tax code", "shows STARTED even when the job is complete".
@@ -529,7 +539,7 @@ SYMPTOM_QUALIFIERS: Final[frozenset[str]] = frozenset("twice still even".split()
 #: Gerunds of a fault that "stop" asks to end: "Make the CSV import stop dropping rows".
 FAULT_GERUNDS: Final[frozenset[str]] = frozenset(
     """
-    dropping crashing failing freezing hanging arriving timing duplicating overwriting
+    dropping crashing failing freezing hanging timing duplicating overwriting
     truncating corrupting rejecting skipping showing sending charging logging throwing
     returning erroring breaking flickering
     """.split()
@@ -584,6 +594,9 @@ GENERIC_WORDS: Final[frozenset[str]] = frozenset(
     digital world world-class class top-notch leading cutting-edge edge game-changing
     possible ever always market-leading industry-leading first-class premium seamless
     seamlessly modern smart smarter efficiently effective effectively overall general
+    operational operations journey full leader leaders leadership market markets accelerate
+    work working modernise modernize achieve everything things stuff group whole agile
+    agility excel thrive scale excellence-driven strategic strategy
     """.split()
 )
 
@@ -608,6 +621,12 @@ APPROVAL_LEADS: Final[frozenset[str]] = frozenset("get achieve obtain gain earn 
 CURRENT_LEVEL_WORDS: Final[frozenset[str]] = frozenset(
     "current today's todays baseline existing present last previous prior usual".split()
 )
+#: A level named as agreed with someone rather than measured: "stays below a threshold
+#: agreed with the clinics", "within a limit set by legal".
+AGREED_LEVEL_NOUNS: Final[frozenset[str]] = frozenset("threshold limit level ceiling floor range band cap".split())
+AGREED_WORDS: Final[frozenset[str]] = frozenset("agreed agree agrees set defined signed approved".split())
+#: Words that say a key result covers every case: "Every quarterly restore test succeeds".
+COVERAGE_WORDS: Final[frozenset[str]] = frozenset("every each all".split())
 #: Words around a level that make a key result a guardrail: "stays at or above …".
 HOLD_WORDS: Final[frozenset[str]] = frozenset("stay stays remain remains hold holds keep keeps held kept".split())
 

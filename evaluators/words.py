@@ -32,6 +32,22 @@ DETECTED_LANGUAGES = (
 MIN_CONFIDENCE = 0.5
 
 
+def zipf_in(word: str, language: str) -> float:
+    """How common a lowercase word is in ``language`` (ISO 639-1), on the same scale; 0
+    for a language wordfreq has no list for or needs an extra tokeniser for (Chinese,
+    Japanese: their scripts are told apart without frequencies). Each language's list
+    loads on first use."""
+    if language in _NEEDS_TOKENISER:
+        return 0.0
+    try:
+        return float(_zipf()(word, language))
+    except LookupError:
+        return 0.0
+
+
+_NEEDS_TOKENISER = frozenset(("zh", "ja", "ko"))
+
+
 def english_zipf(word: str) -> float:
     """How common a lowercase word is in English, on wordfreq's Zipf scale: 0 for a word
     it has never seen, about 3 for "backlog", 7 for "the"."""
@@ -53,6 +69,12 @@ def detect_language(text: str) -> tuple[str, float]:
         return "und", 0.0
     best = values[0]
     return best.language.iso_code_639_1.name.lower(), float(best.value)
+
+
+def language_candidates(text: str, limit: int = 5) -> tuple[tuple[str, float], ...]:
+    """lingua's most likely languages for ``text`` with their confidences, best first."""
+    values = _detector().compute_language_confidence_values(text)
+    return tuple((value.language.iso_code_639_1.name.lower(), float(value.value)) for value in values[:limit])
 
 
 @cache

@@ -15,7 +15,7 @@ from typing import Final
 from .. import lexicon as lx
 from ..language import ENGLISH
 from ..text import NUMBER, WORD, Analysis, token_info
-from ..words import MIN_CONFIDENCE, detect_language, english_zipf
+from ..words import MIN_CONFIDENCE, detect_language, english_zipf, zipf_in
 
 try:
     from mypy_extensions import mypyc_attr
@@ -27,6 +27,23 @@ from .base import NO_HITS, Hit, Hits
 #: way to hide text from the person reading it.
 _INVISIBLE: Final = re.compile(
     "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+#: What a model or a person says around an objective, never in one: a preface ("Sure!
+#: Here is your objective:"), a disclaimer ("As an AI language model"), a note to whoever
+#: reads it, an instruction to the judge, the first person singular.
+_CHATTER: Final = re.compile(
+    r"(?i)^\W*(?:sure|certainly|of course|absolutely|okay|ok)\b\W"
+    r"|\bas an ai\b|\blanguage model\b|\bhere(?: is|'s| are)\b|\bnote to\b"
+    r"|\b(?:ignore|disregard|forget) (?:all |any |the )?(?:previous|prior|above|earlier)\b"
+    r"|\b(?:previous|prior) instructions\b|\bsystem prompt\b|\bmark (?:this|it) as\b"
+)
+#: The first person singular: a person talking, not an objective (except in the user
+#: story it came from: "As a tenant, I want …", an output judged as such).
+_FIRST_PERSON: Final = re.compile(r"(?:^|\s)(?:I|I'm|I'll|I've|I'd)(?=[\s,])")
+_STORY_OPENING: Final = re.compile(r"(?i)^\W*as (?:a|an|the)\s")
+#: A slot in a template left unfilled: "[OBJECTIVE HERE]", "<objective>", "{{goal}}".
+_TEMPLATE_SLOT: Final = re.compile(
+    r"\[[^\]]*[A-Z]{3,}[^\]]*\]|<\s*[a-z_ ]{3,}\s*>|\{\{[^}]*\}\}|\{[a-z_]+\}|(?i:\blorem ipsum\b)|\bTODO\b|\bTBD:"
 )
 #: Inflections a template adds to a word it did not understand ("checkouting", "customersing").
 _INFLECTIONS: Final = ("ings", "ing", "ers", "ed", "er", "es", "s", "ly")
@@ -51,6 +68,15 @@ class FluencyReading:
             self.problems = tuple(found)
             self.unknown: tuple[int, ...] = ()
             return
+        chatter = _CHATTER.search(text)
+        if chatter is None and _STORY_OPENING.match(text) is None:
+            chatter = _FIRST_PERSON.search(text)
+        if chatter is not None:
+            found.append(((chatter.start(), chatter.end()), "it is a model's chatter or an instruction, not an objective"))
+        else:
+            placeholder = _TEMPLATE_SLOT.search(text)
+            if placeholder is not None:
+                found.append(((placeholder.start(), placeholder.end()), "it is a template slot nobody filled"))
         stripped = text.rstrip()
         if stripped.endswith("?") or (objective and _question_lead(a)):
             found.append(((a.start(a.first), len(stripped)), "it is a question, not a statement of what should change"))
@@ -134,7 +160,10 @@ def _doubled(a: Analysis, found: list[Hit]) -> None:
             j = meaningful[y]
             if j - i > 6:
                 break
-            if meaningful[y + 1] == j + 1 and words[j] == words[i] and words[j + 1] == words[i + 1]:
+            if (
+                meaningful[y + 1] == j + 1 and words[j] == words[i] and words[j + 1] == words[i + 1]
+                and not (i > 0 and kinds[i - 1] == NUMBER)  # "1.9 million m3 to 1.6 million m3": units
+            ):
                 found.append((a.span(i, j + 1), f"“{words[i]} {words[i + 1]}” is said twice"))
                 return
 
@@ -188,7 +217,7 @@ def _mixed_language(a: Analysis, found: list[Hit]) -> None:
         if not _latin(words[i]):
             found.append((a.span(i, i), "it mixes another script into English"))
             return
-    foreign = [i for i in a.rare_at if _not_english(a, i)]
+    foreign = [i for i in a.rare_at if _foreign_candidate(a, i)]
     if len(foreign) < 2:
         return
     k = 0
@@ -197,7 +226,7 @@ def _mixed_language(a: Analysis, found: list[Hit]) -> None:
         count = 1
         while k + 1 < len(foreign) and all(
             len(words[g]) <= 4 or a.kinds[g] != WORD for g in range(end + 1, foreign[k + 1])
-        ) and foreign[k + 1] - end <= 3:
+        ) and foreign[k + 1] - end <= 4:
             k += 1
             end = foreign[k]
             count += 1
@@ -205,9 +234,18 @@ def _mixed_language(a: Analysis, found: list[Hit]) -> None:
         if count < 2 or (start <= a.first and end >= n - 1):
             continue
         language, confidence = detect_language(" ".join(words[start:end + 1]))
-        if language != ENGLISH and confidence >= MIN_CONFIDENCE:
+        if language != ENGLISH and confidence >= MIN_CONFIDENCE and _more_common_in(a, foreign, start, end, language):
             found.append((a.span(start, end), "it mixes another language into English"))
             return
+
+
+def _more_common_in(a: Analysis, foreign: list[int], start: int, end: int, language: str) -> bool:
+    """Whether most of the run's rare words are words of ``language`` rather than English
+    jargon the detector guessed at ("livraison" is common in French; "opensearch" in
+    neither)."""
+    rare = [i for i in foreign if start <= i <= end]
+    theirs = sum(1 for i in rare if zipf_in(a.words[i], language) - token_info(a.words[i]).zipf >= 1.0)
+    return 2 * theirs >= len(rare)
 
 
 def _latin(word: str) -> bool:
@@ -218,11 +256,12 @@ def _latin(word: str) -> bool:
     return True
 
 
-def _not_english(a: Analysis, i: int) -> bool:
+def _foreign_candidate(a: Analysis, i: int) -> bool:
+    """A rare word that could be another language's: a plain word, not an acronym."""
     raw = a.raw[i]
     if raw.isupper() and len(raw) > 1:
         return False  # an acronym
-    return token_info(a.words[i]).zipf < _FOREIGN_ZIPF
+    return token_info(a.words[i]).zipf >= 0.0
 
 
 def _unknown_words(a: Analysis) -> tuple[int, ...]:

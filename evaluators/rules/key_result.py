@@ -28,7 +28,7 @@ class KeyResultReading:
 
     __slots__ = (
         "a", "lead", "m", "deliverable", "research_lead", "done", "compound", "milestone",
-        "content", "pushes_growth", "guards", "language", "fluency", "judged",
+        "content", "pushes_growth", "guards", "language", "fluency", "judged", "covers_all", "measure_verb",
     )
 
     def __init__(self, a: Analysis) -> None:
@@ -58,6 +58,8 @@ class KeyResultReading:
         )
         self.compound = g.compound_joint(a, m.figures)
         self.milestone = a.flags & ft.MILESTONE != 0
+        self.covers_all = any(word in lx.COVERAGE_WORDS for word in words)
+        self.measure_verb = g.measure_verb(a, lead)
         # For the set's guardrail rule: does it push growth or speed, or protect something?
         self.guards = a.flags & ft.GUARDRAIL != 0
         self.pushes_growth = a.flags & ft.GROWTH != 0
@@ -71,6 +73,8 @@ class KeyResultReading:
         self.done = None
         self.compound = None
         self.milestone = False
+        self.covers_all = False
+        self.measure_verb = -1
         self.guards = self.pushes_growth = False
         if language in JUDGED_LANGUAGES:
             base = foreign.lemmas(a, language)
@@ -119,11 +123,21 @@ class KeyResultContext:
 
 
 def _activity_span(r: KeyResultReading, mission: Mission) -> g.Span | None:
-    if r.done is not None:
-        return r.done
-    if mission == "discovery" and r.research_lead:
-        return None  # interviews and experiments are the right key results for learning
-    return r.deliverable
+    if mission == "discovery" and (r.research_lead or _bounded(r)):
+        # Interviews, experiments, write-ups and decisions, with a date or a reach, are
+        # the right key results for learning.
+        return None
+    activity = r.done if r.done is not None else r.deliverable
+    if activity is not None and activity[1] < r.measure_verb:
+        # "Hosting costs fall from …", "Donations completed by keyboard users rise from
+        # …": the work word names the metric, and the measure moves.
+        return None
+    return activity
+
+
+def _bounded(r: KeyResultReading) -> bool:
+    """A piece of work with a date, a figure or a reach ("every pharmacy interviewed")."""
+    return r.m.deadline_span is not None or r.m.has_figure or r.covers_all
 
 
 def _measurable(r: KeyResultReading, mission: Mission) -> bool:
@@ -134,9 +148,11 @@ def _measurable(r: KeyResultReading, mission: Mission) -> bool:
         return True  # "… rises from a baseline to be measured to a target to be agreed"
     if m.holds_current_level:
         return True  # "Error rate stays at or below today's level": a guardrail on a known level
+    if r.covers_all and r.measure_verb < 0 and r.deliverable is None and r.done is None and m.deadline_span is not None:
+        return True  # "Every quarterly restore test succeeds through the year": all of them, by a date
     # A learning milestone or a piece of research with a date is checkable: "Decide go or
     # no-go by June", "Interview 15 practice managers by May".
-    return mission == "discovery" and (r.milestone or r.research_lead) and m.deadline_span is not None
+    return mission == "discovery" and _bounded(r)
 
 
 def figure_keys(a: Analysis, include: g.Mask | None = None) -> frozenset[str]:
@@ -252,10 +268,16 @@ def check_invented_baseline(c: KeyResultContext) -> Hits:
         key = _figure_key(word, kind)
         if key is None or key == "0" or key in c.evidence_figures:
             continue
+        if kind != NUMBER and (i == 0 or a.words[i - 1] not in _LEVEL_PREPOSITIONS):
+            continue  # "contracts needing more than two rounds": a word defines the metric
         end = i + 1 if i + 1 < len(a.words) and a.words[i + 1] == "%" else i
         span = _span(c, (i, end))
         hits.append((span, _words(c, span)))
     return hits
+
+
+#: Words before a figure that make it a level measured or aimed at ("from three to five").
+_LEVEL_PREPOSITIONS: Final = frozenset("from to at of".split())
 
 
 def check_baseline_unknown(c: KeyResultContext) -> Hits:
