@@ -63,7 +63,7 @@ MODAL: Final = 1 << 18
 # Set when a token could belong to a link, markup or an instruction to a model (see
 # rules/safety.py): a token that is one of these characters, or holds one of these words.
 SUSPICIOUS_HINT: Final = 1 << 14
-SUSPICIOUS_CHARACTERS: Final = frozenset(":<&{`*_#[|")
+SUSPICIOUS_CHARACTERS: Final = frozenset(':<&{`*_#[|"')
 SUSPICIOUS_FRAGMENTS: Final = (
     "www", "ignore", "disregard", "forget", "bypass", "override", "say", "treat", "always", "system",
     "you", "developer", "inst", "sys",
@@ -95,6 +95,9 @@ _BY_LEMMA: Final[tuple[tuple[int, frozenset[str]], ...]] = (
 )
 
 
+_PERIOD_PREFIXES: Final = frozenset("mid early late end start".split())
+
+
 def token_flags(word: str, lemma: str) -> int:
     """The bits of one token: which lists hold it as written, and which its lemma."""
     flags = 0
@@ -106,6 +109,10 @@ def token_flags(word: str, lemma: str) -> int:
             flags |= bit
     if len(word) > 1 and word[0] == "v" and word[1].isdigit():
         flags |= VERSION
+    if "-" in word:
+        head, _, rest = word.partition("-")
+        if head in _PERIOD_PREFIXES and rest in lx.PERIOD_WORDS:
+            flags |= PERIOD  # "by mid-Q2", "before end-June"
     if word in SUSPICIOUS_CHARACTERS:
         flags |= SUSPICIOUS_HINT
     else:

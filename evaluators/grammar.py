@@ -151,8 +151,17 @@ def _used_as_noun(a: Analysis, i: int) -> bool:
     if i + 1 >= n or "NOUN" not in word_classes(words[i]):
         return False  # "Implement rate limiting": no noun reading, so an instruction
     nxt = words[i + 1]
-    if nxt in lx.SUBJECT_FOLLOWERS or lemmas[i + 1] in lx.METRIC_NOUNS:
+    if nxt in lx.SUBJECT_FOLLOWERS:
         return True
+    if lemmas[i + 1] in lx.METRIC_NOUNS:
+        # "Release cadence doubles", "Test coverage at 80%" (not "Implement rate limiting"):
+        # the measure named then moves, holds or has a figure.
+        return any(
+            lemmas[j] in lx.DIRECTION_VERBS or words[j] in lx.SUBJECT_FOLLOWERS or a.kinds[j] == NUMBER
+            or words[j] in _LIMIT_WORDS
+            or (j == i + 2 and lemmas[j] in lx.OUTCOME_VERBS)  # "Build times stop slowing us down"
+            for j in range(i + 2, n)
+        )
     if i + 2 < n and lemmas[i + 2] in lx.METRIC_NOUNS and nxt not in lx.DETERMINERS:
         # "Training completion rate rises" (a measure) vs "Build customer success team".
         return any(
@@ -426,6 +435,8 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
         )
         if not (done_word or participle):
             continue
+        if following in _HOW_IT_IS_DONE or words[j + 1 : j + 4] == ("on", "the", "first"):
+            continue  # "repairs are done right the first time", "data is ready when people start"
         aux = prev in lx.DONE_AUXILIARIES or (
             j >= 2 and words[j - 2] in lx.DONE_AUXILIARIES and prev.endswith("ly")
         )
@@ -444,6 +455,11 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
             return ((j - 1) if aux else j, j)
     return None
 
+
+# After a done word, how well or when, for whom: a promise to people, not a delivery.
+_HOW_IT_IS_DONE: Final = frozenset(
+    "right correctly properly well quickly fast reliably promptly safely accurately when whenever".split()
+)
 
 # Done words that also describe a lasting state ("open until 8pm"): done only when a
 # place or a date follows, or nothing.
@@ -940,6 +956,8 @@ def instruction_lead(a: Analysis, lead: int) -> Span | None:
     words, n = a.words, len(a.words)
     if lead >= n - 1 or a.kinds[lead] != WORD:
         return None  # a lone word is a name or a platitude, not an instruction
+    if lead > a.first and words[a.first] not in _SUBJECT_PRONOUNS:
+        return None  # "More developers will love Sourcegraph": what people will do
     word = words[lead]
     if word != a.lemmas[lead] or word in _CHANGE_VERBS or word in lx.OUTPUT_VERBS or "VERB" not in word_classes(word):
         return None  # deliverable verbs have their own, finer reading (deliverable_lead)
@@ -1002,8 +1020,8 @@ def _fault_named(a: Analysis) -> Span | None:
         word = words[i]
         if word in lx.FAULT_NOUNS:
             for k in range(max(a.first, i - 4), i):
-                if words[k] in ("the", "this", "that") and all(a.kinds[m] == WORD for m in range(k, i)):
-                    return (k, i)
+                if words[k] in ("the", "this", "that") and all(a.kinds[m] != PUNCT for m in range(k, i)):
+                    return (k, i)  # "Eliminate the duplicate-charge bug", "Stop the 500 errors"
         elif a.lemmas[i] == "stop" and i > a.first and i + 1 < n and words[i + 1].endswith("ing"):
             if words[i + 1] in lx.FAULT_GERUNDS:
                 return (i, i + 1)
@@ -1059,30 +1077,60 @@ def _holds_current_level(a: Analysis) -> bool:
 
 _VERB_LISTS: Final = lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DIRECTION_VERBS | lx.DISCOVERY_VERBS | lx.BUSINESS_AS_USUAL_VERBS
 MAX_THING_WORDS: Final = 4
-_NOT_A_THING_ENDINGS: Final = ("er", "est", "ly", "al", "ful", "ive", "ous", "able", "ible")
+_NOT_A_THING_ENDINGS: Final = ("er", "est", "ly", "al", "ful", "ive", "ous", "able", "ible", "ity", "ness")
+
+
+#: Words a thing's name may hold between its nouns: "A loyalty card for the café chain",
+#: "SSL support for RabbitMQ (bus and modules)".
+_IN_A_NAME: Final = frozenset("a an the for of in on with to by and from via per".split())
+_NAME_MARKS: Final = frozenset("( ) / - + &".split())
+_NEW: Final = frozenset("new".split())
 
 
 def bare_thing(a: Analysis) -> Span | None:
-    """A short name of a thing with no verb, no comparison and no measure: "SSO", "dark
-    mode", "CSV export", "iOS app" (but not "Faster checkout" or "Customer retention")."""
+    """A name of a thing with no verb, no comparison and no measure: "SSO", "dark mode",
+    "CSV export", "A loyalty card for the café chain", "Authorization for /roles" (but not
+    "Faster checkout", "Customer retention in Europe" or "Happy customers in every store")."""
     words, n = a.words, len(a.words)
     start = a.first
     end = n - 1
-    while end >= start and a.kinds[end] == PUNCT:
+    while end >= start and a.kinds[end] == PUNCT and words[end] != ")":
         end -= 1
-    if end < start or end - start + 1 > MAX_THING_WORDS:
+    if end < start or end - start + 1 > MAX_THING_WORDS * 2:
         return None
+    nouns = 0
     for i in range(start, end + 1):
-        word = words[i]
-        if a.kinds[i] != WORD:
+        word, kind = words[i], a.kinds[i]
+        if kind != WORD:
+            if kind == NUMBER or word in _NAME_MARKS or (kind == SYMBOL and i > start):
+                continue  # "Windows 10", "(bus and modules)", "/roles"
             return None
+        if word in _IN_A_NAME:
+            if i == end:
+                return None
+            continue
         if a.lemmas[i] in _VERB_LISTS or word in lx.STOPWORDS or word in lx.FAULT_REMEDIES:
             return None
         if word.endswith(_NOT_A_THING_ENDINGS) and len(word) > 4:
             return None  # "faster", "happiest", "reliably", "aspirational": a change or a quality
         if word in lx.METRIC_NOUNS or word in lx.GUARDRAIL_WORDS or word in lx.GROWTH_WORDS or a.lemmas[i] in lx.METRIC_NOUNS:
             return None
+        classes = word_classes(word)
+        if word not in _NEW and classes == _ADJECTIVE_ONLY:
+            return None  # "Happy customers", "Safe streets": a state wanted
+        if classes == _VERB_ONLY or (
+            "VERB" in classes and i > start and words[i - 1].endswith("s") and a.kinds[i - 1] == WORD
+            and words[i - 1] not in _IN_A_NAME
+        ):
+            return None  # "First-time donors give again", "Prisoners leave with skills": a sentence
+        nouns += 1
+    if nouns == 0 or (end - start + 1 > MAX_THING_WORDS and nouns < 2):
+        return None
     return (start, end)
+
+
+_ADJECTIVE_ONLY: Final = frozenset(("ADJ",))
+_VERB_ONLY: Final = frozenset(("VERB",))
 
 
 _REQUIREMENT_MODALS: Final = frozenset("should must shall need needs".split())

@@ -75,7 +75,7 @@ RESEARCH_VERBS: Final[frozenset[str]] = frozenset(
 #: Verbs that move a measure or an experience: leading an objective they make it an outcome.
 OUTCOME_VERBS: Final[frozenset[str]] = frozenset(
     """
-    increase reduce grow cut raise lower decrease double halve triple quadruple improve boost
+    increase reduce grow scale cut raise lower decrease double halve triple quadruple improve boost
     lift shorten speed accelerate save eliminate minimise minimize maximise maximize prevent
     avoid stop end protect retain keep maintain sustain preserve win earn attract delight
     engage empower help let allow become reach achieve hit ensure understand learn explore
@@ -130,6 +130,7 @@ ABSTRACT_OUTCOME_NOUNS: Final[frozenset[str]] = frozenset(
     trust confidence loyalty awareness momentum value habit habits culture relationship
     relationships reputation understanding alignment clarity engagement goodwill buy-in
     demand traction capability capabilities resilience need needs expectation expectations
+    leadership
     """.split()
 )
 
@@ -546,7 +547,9 @@ FAULT_GERUNDS: Final[frozenset[str]] = frozenset(
 )
 #: Nouns of a fault itself: an objective that names one ("Eliminate the duplicate-charge
 #: bug") still asks for a fix, whatever verb leads it.
-FAULT_NOUNS: Final[frozenset[str]] = frozenset("bug bugs defect defects glitch glitches regression".split())
+FAULT_NOUNS: Final[frozenset[str]] = frozenset(
+    "bug bugs defect defects glitch glitches regression error errors crash crashes exception exceptions".split()
+)
 #: Verbs that, with a negation or as "fails to …", report a fault: "does not load",
 #: "fails to save", "cannot delete".
 FAULT_VERBS: Final[frozenset[str]] = frozenset("fail fails failed failing".split())

@@ -28,7 +28,7 @@ class KeyResultReading:
 
     __slots__ = (
         "a", "lead", "m", "deliverable", "research_lead", "done", "compound", "milestone",
-        "content", "pushes_growth", "guards", "language", "fluency", "judged", "covers_all", "measure_verb",
+        "content", "pushes_growth", "guards", "language", "fluency", "judged", "covers_all", "reach", "measure_verb",
     )
 
     def __init__(self, a: Analysis) -> None:
@@ -58,7 +58,10 @@ class KeyResultReading:
         )
         self.compound = g.compound_joint(a, m.figures)
         self.milestone = a.flags & ft.MILESTONE != 0
-        self.covers_all = any(word in lx.COVERAGE_WORDS for word in words)
+        # "Every restore test succeeds …" (all of them, the measure) and, for research, a
+        # reach anywhere ("interview every pharmacy", "covering each segment").
+        self.reach = any(word in lx.COVERAGE_WORDS for word in words)
+        self.covers_all = self.reach and words[a.first] in lx.COVERAGE_WORDS
         self.measure_verb = g.measure_verb(a, lead)
         # For the set's guardrail rule: does it push growth or speed, or protect something?
         self.guards = a.flags & ft.GUARDRAIL != 0
@@ -73,7 +76,7 @@ class KeyResultReading:
         self.done = None
         self.compound = None
         self.milestone = False
-        self.covers_all = False
+        self.covers_all = self.reach = False
         self.measure_verb = -1
         self.guards = self.pushes_growth = False
         if language in JUDGED_LANGUAGES:
@@ -137,7 +140,7 @@ def _activity_span(r: KeyResultReading, mission: Mission) -> g.Span | None:
 
 def _bounded(r: KeyResultReading) -> bool:
     """A piece of work with a date, a figure or a reach ("every pharmacy interviewed")."""
-    return r.m.deadline_span is not None or r.m.has_figure or r.covers_all
+    return r.m.deadline_span is not None or r.m.has_figure or r.reach
 
 
 def _measurable(r: KeyResultReading, mission: Mission) -> bool:

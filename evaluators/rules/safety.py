@@ -24,6 +24,8 @@ SUSPICIOUS: Final = re.compile(
     r"|&(?:[a-z]{2,8}|#\d+|#x[0-9a-f]+);"  # escaped markup and entities: &lt; &nbsp; &#60;
     r"|\{\{|\{%|\$\{"  # template and expression syntax
     r"|`|\*\*|__|\*[^*\s][^*]*\*|^\s*#{1,6}\s|\[[^\]]*\]\([^)]*\)"  # Markdown: code, bold, emphasis, headings, links
+    r"|^\s*(?:[-*+]|\d+[.)])?\s*\[[ xX]?\]"  # Markdown checklists: "- [ ] …"
+    r"|^\s*[\[{]\s*\"|\"\s*:\s*[\"\[{]"  # JSON: '{"objective": …', '["…'
     r"|<\||\|>|\[/?inst\]|<<\s*/?\s*sys\s*>>"  # chat-template tokens
     r"|\b(?:ignore|disregard|forget|bypass|override)\b[^.]{0,40}\b(?:instructions?|rules|prompt|above|previous|guardrails?|checks?|evaluators?)\b"
     r"|\b(?:say|treat)\s+(?:this|it)\b[^.]{0,30}\b(?:approved|accepted|passed|valid|perfect)\b"
@@ -38,7 +40,7 @@ SUSPICIOUS: Final = re.compile(
 # search, which tries each alternative at every position. (Non-ASCII texts always get the
 # full search: under IGNORECASE "ſ" matches "s", "K" matches "k", and so on.)
 _REQUIRED_SUBSTRINGS: Final = (
-    ":", "<", "&", "{", "`", "*", "__", "#", "[", "|", "www.", "ignore", "disregard", "forget", "bypass",
+    ":", "<", "&", "{", "`", "*", "__", "#", "[", "|", '"', "www.", "ignore", "disregard", "forget", "bypass",
     "override", "say", "treat", "always", "system", "you", "developer",
 )
 
