@@ -146,10 +146,16 @@ def discovery_lead(a: Analysis, i: int) -> bool:
 
 def _used_as_noun(a: Analysis, i: int) -> bool:
     """Whether a verb-looking first word is really a noun: "Build times halve",
-    "Release cadence doubles", "Test coverage rises", "Builds are reliable"."""
+    "Release cadence doubles", "Test coverage rises", "Builds are reliable". (Never a word
+    with no noun reading: "Implement rate limiting" is an instruction.)"""
+    return _reads_as_subject(a, i) and "NOUN" in word_classes(a.words[i])
+
+
+def _reads_as_subject(a: Analysis, i: int) -> bool:
+    """The shape of a noun subject at i, whatever the word."""
     words, lemmas, n = a.words, a.lemmas, len(a.words)
-    if i + 1 >= n or "NOUN" not in word_classes(words[i]):
-        return False  # "Implement rate limiting": no noun reading, so an instruction
+    if i + 1 >= n:
+        return False
     nxt = words[i + 1]
     if nxt in lx.SUBJECT_FOLLOWERS:
         return True
@@ -1052,6 +1058,8 @@ def measure_verb(a: Analysis, lead: int) -> int:
     """Index of a verb, after the lead, that moves or holds a measure at a level ("Hosting
     costs fall from …", "Audit findings stay at or below …"), or -1."""
     words, lemmas = a.words, a.lemmas
+    if _MOVES_TO.isdisjoint(words):
+        return -1
     for i in range(lead + 1, len(words) - 1):
         if (lemmas[i] in _MEASURE_VERBS or words[i] in _MEASURE_VERBS) and words[i + 1] in _MOVES_TO:
             return i
@@ -1063,6 +1071,8 @@ def _holds_current_level(a: Analysis) -> bool:
     current level or above", "Opt-outs stay below a threshold agreed with the clinics": a
     hold word, then a level that is already measured or one agreed with someone."""
     words, n = a.words, len(a.words)
+    if lx.HOLD_WORDS.isdisjoint(words):
+        return False
     for i in range(n):
         if words[i] in lx.HOLD_WORDS:
             for k in range(i + 1, min(i + 9, n)):

@@ -35,10 +35,7 @@ def language_of(a: Analysis) -> str:
 
 
 def _detect(a: Analysis) -> str:
-    words = 0
-    for kind in a.kinds:
-        if kind == WORD:
-            words += 1
+    words = a.kinds.count(WORD)
     if words == 0:
         return ENGLISH  # figures and marks only: nothing to tell
     rare = len(a.rare_at)

@@ -33,14 +33,18 @@ MIN_CONFIDENCE = 0.5
 
 
 def zipf_in(word: str, language: str) -> float:
-    """How common a lowercase word is in ``language`` (ISO 639-1), on the same scale; 0
+    """How common a lowercase word is in ``language`` (ISO 639-1), on the same scale (from
+    wordfreq's small list for languages other than English: words rarer than about Zipf 3
+    count as 0); 0
     for a language wordfreq has no list for or needs an extra tokeniser for (Chinese,
     Japanese: their scripts are told apart without frequencies). Each language's list
     loads on first use."""
     if language in _NEEDS_TOKENISER:
         return 0.0
     try:
-        return float(_zipf()(word, language))
+        # The small lists (the commonest words, about 1 MB each) load in milliseconds and
+        # hold what tells languages apart; the English list is the large one.
+        return float(_zipf()(word, language, wordlist="large" if language == "en" else "small"))
     except LookupError:
         return 0.0
 

@@ -41,6 +41,21 @@ _CHATTER: Final = re.compile(
 #: story it came from: "As a tenant, I want …", an output judged as such).
 _FIRST_PERSON: Final = re.compile(r"(?:^|\s)(?:I|I'm|I'll|I've|I'd)(?=[\s,])")
 _STORY_OPENING: Final = re.compile(r"(?i)^\W*as (?:a|an|the)\s")
+#: Every match of _CHATTER or _FIRST_PERSON holds one of these tokens: texts without any
+#: skip the regular expressions.
+_CHATTER_WORDS: Final = frozenset(
+    """
+    sure certainly course absolutely okay ok ai model here here's note ignore disregard forget
+    previous prior instructions prompt mark i i'm i'll i've i'd
+    """.split()
+)
+
+
+def _could_be_a_slot(text: str, lowered: str) -> bool:
+    """False only when _TEMPLATE_SLOT cannot match."""
+    return "[" in text or "<" in text or "{" in text or "TODO" in text or "TBD" in text or "lorem" in lowered
+
+
 #: A slot in a template left unfilled: "[OBJECTIVE HERE]", "<objective>", "{{goal}}".
 _TEMPLATE_SLOT: Final = re.compile(
     r"\[[^\]]*[A-Z]{3,}[^\]]*\]|<\s*[a-z_ ]{3,}\s*>|\{\{[^}]*\}\}|\{[a-z_]+\}|(?i:\blorem ipsum\b)|\bTODO\b|\bTBD:"
@@ -68,12 +83,14 @@ class FluencyReading:
             self.problems = tuple(found)
             self.unknown: tuple[int, ...] = ()
             return
-        chatter = _CHATTER.search(text)
-        if chatter is None and _STORY_OPENING.match(text) is None:
-            chatter = _FIRST_PERSON.search(text)
+        chatter = None
+        if not _CHATTER_WORDS.isdisjoint(a.words):  # every match holds one of these words
+            chatter = _CHATTER.search(text)
+            if chatter is None and _STORY_OPENING.match(text) is None:
+                chatter = _FIRST_PERSON.search(text)
         if chatter is not None:
             found.append(((chatter.start(), chatter.end()), "it is a model's chatter or an instruction, not an objective"))
-        else:
+        elif _could_be_a_slot(text, a.lowered):
             placeholder = _TEMPLATE_SLOT.search(text)
             if placeholder is not None:
                 found.append(((placeholder.start(), placeholder.end()), "it is a template slot nobody filled"))
@@ -152,6 +169,8 @@ def _doubled(a: Analysis, found: list[Hit]) -> None:
             found.append((a.span(i, i + 1), f"“{word} {nxt}” puts two determiners together"))
             return
     meaningful = a.meaningful
+    if len({words[i] for i in meaningful}) == len(meaningful):
+        return  # no meaningful word twice, so no phrase said twice
     for x in range(len(meaningful) - 1):
         i = meaningful[x]
         if meaningful[x + 1] != i + 1:
@@ -182,12 +201,9 @@ def _pasted_clause(a: Analysis, found: list[Hit]) -> None:
     words, kinds, lemmas, n = a.words, a.kinds, a.lemmas, len(a.words)
     if a.may_have_capitals_after_first():
         for i in range(a.first + 1, n - 1):
-            if words[i - 1] not in _DETERMINERS or kinds[i] != WORD or not a.is_capitalised(i):
+            if words[i - 1] not in _DETERMINERS or kinds[i] != WORD:
                 continue
             word = words[i]
-            raw = a.raw[i]
-            if raw.isupper() and len(raw) > 1:
-                continue  # an acronym: "the API", "the NHS"
             base_verb = lemmas[i] in _CLAUSE_WORDS and word == lemmas[i]
             plural_subject = (
                 word.endswith("s")
@@ -195,9 +211,16 @@ def _pasted_clause(a: Analysis, found: list[Hit]) -> None:
                 and lemmas[i + 1] in _CLAUSE_WORDS
                 and words[i + 1] == lemmas[i + 1]
             )
-            if base_verb or word in _PRONOUNS or plural_subject:
-                found.append((a.span(i - 1, i), "a sentence has been pasted into it"))
-                return
+            if not (base_verb or word in _PRONOUNS or plural_subject):
+                continue
+            # Only now the capital, which needs character offsets.
+            if not a.is_capitalised(i):
+                continue
+            raw = a.raw[i]
+            if raw.isupper() and len(raw) > 1:
+                continue  # an acronym: "the API", "the NHS"
+            found.append((a.span(i - 1, i), "a sentence has been pasted into it"))
+            return
     last_modal = -1
     for i in range(a.first, n):
         if words[i] in _MODALS:
@@ -217,7 +240,10 @@ def _mixed_language(a: Analysis, found: list[Hit]) -> None:
         if not _latin(words[i]):
             found.append((a.span(i, i), "it mixes another script into English"))
             return
-    foreign = [i for i in a.rare_at if _foreign_candidate(a, i)]
+    foreign = [i for i in a.rare_at if token_info(words[i]).zipf >= 0.0]  # plain words
+    if len(foreign) < 2:
+        return
+    foreign = [i for i in foreign if not _acronym(a, i)]  # (needs the raw text: after the count)
     if len(foreign) < 2:
         return
     k = 0
@@ -256,12 +282,9 @@ def _latin(word: str) -> bool:
     return True
 
 
-def _foreign_candidate(a: Analysis, i: int) -> bool:
-    """A rare word that could be another language's: a plain word, not an acronym."""
+def _acronym(a: Analysis, i: int) -> bool:
     raw = a.raw[i]
-    if raw.isupper() and len(raw) > 1:
-        return False  # an acronym
-    return token_info(a.words[i]).zipf >= 0.0
+    return raw.isupper() and len(raw) > 1
 
 
 def _unknown_words(a: Analysis) -> tuple[int, ...]:
