@@ -25,7 +25,7 @@ DONE_TRIGGERS: Final = lx.DONE_WORDS | frozenset(
 )
 MULTIPLIERS: Final = frozenset("halve double triple quadruple twice half".split())
 FIGURE_WORDS: Final = frozenset(lx.NUMBER_WORDS) | frozenset(("none", "nobody"))
-PLACEHOLDER_TRIGGERS: Final = lx.PLACEHOLDER_WORDS | frozenset(("be",))
+PLACEHOLDER_TRIGGERS: Final = lx.PLACEHOLDER_WORDS | frozenset(("be", "baseline", "target"))
 YEAR_ON_YEAR: Final = frozenset("yoy year-on-year year-over-year".split())
 BASELINE_WORDS: Final = frozenset("baseline today today's current currently now".split())
 PERCENT_WORDS: Final = frozenset("% percent pp points percentage".split())

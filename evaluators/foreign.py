@@ -54,11 +54,21 @@ def defect(a: Analysis, language: str, base: tuple[str, ...]) -> Span | None:
     for i in range(len(words)):
         if words[i] in faults or base[i] in faults:
             return (i, i)
-        if base[i] in works:
+        if base[i] in works or _form_of(words[i], works):
             for k in range(max(0, i - 2), min(len(words), i + 3)):
                 if words[k] in negations:
                     return (min(i, k), max(i, k))
     return None
+
+
+def _form_of(word: str, verbs: frozenset[str]) -> bool:
+    """A conjugated form the lemmatiser left alone ("carga" for "cargar", "funktioniert"
+    for "funktionieren"): the verb's stem and at most a short ending."""
+    for verb in verbs:
+        stem = verb[:-2]
+        if len(stem) >= 4 and word.startswith(stem) and len(word) <= len(verb) + 2:
+            return True
+    return False
 
 
 def output_lead(a: Analysis, language: str, base: tuple[str, ...]) -> Span | None:

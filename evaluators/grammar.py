@@ -159,6 +159,12 @@ def _reads_as_subject(a: Analysis, i: int) -> bool:
     nxt = words[i + 1]
     if nxt in lx.SUBJECT_FOLLOWERS:
         return True
+    if (
+        i + 2 < n and nxt.endswith("s") and nxt != lemmas[i + 1] and a.kinds[i + 2] == WORD
+        and words[i + 2] == lemmas[i + 2] and words[i + 2] not in lx.STOPWORDS
+        and "VERB" in word_classes(words[i + 2]) and "NOUN" not in word_classes(words[i + 2])
+    ):
+        return True  # "Trial users discover enough value": a plural subject, then its verb
     if lemmas[i + 1] in lx.METRIC_NOUNS:
         # "Release cadence doubles", "Test coverage at 80%" (not "Implement rate limiting"):
         # the measure named then moves, holds or has a figure.
@@ -217,6 +223,10 @@ def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
         return None  # "Builds …", "Upgraded …": a subject, not an instruction
     if _used_as_noun(a, i):
         return None
+    if i > a.first and words[i - 1] in ("we", "they") and any(
+        words[k] in _MORE_OR_LESS or (a.kinds[k] == WORD and is_comparative(words[k])) for k in range(i + 1, n)
+    ):
+        return None  # "We deliver the same work on less fuel": how things are, compared
     end = i + 1 if phrase else i
     if base == "make" and nxt not in ("a", "an", "new") and not _count_follows(a, i + 1):
         return None  # "Make search supportable": make + object + state is a change
@@ -443,6 +453,10 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
             continue
         if following in _HOW_IT_IS_DONE or words[j + 1 : j + 4] == ("on", "the", "first"):
             continue  # "repairs are done right the first time", "data is ready when people start"
+        if any(is_comparative(words[k]) for k in range(j + 1, min(j + 3, n)) if kinds[k] == WORD):
+            continue  # "People arriving are assessed much sooner": a change in how, not a delivery
+        if any(words[k] in _NEGATING for k in range(max(start, j - 3), j)):
+            continue  # "Households pay on time without being sent enforcement letters"
         aux = prev in lx.DONE_AUXILIARIES or (
             j >= 2 and words[j - 2] in lx.DONE_AUXILIARIES and prev.endswith("ly")
         )
@@ -461,6 +475,8 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
             return ((j - 1) if aux else j, j)
     return None
 
+
+_NEGATING: Final = frozenset("without not never no".split())
 
 # After a done word, how well or when, for whom: a promise to people, not a delivery.
 _HOW_IT_IS_DONE: Final = frozenset(
@@ -658,6 +674,8 @@ def placeholders(a: Analysis) -> tuple[Span, ...]:
         if word in lx.PLACEHOLDER_WORDS:
             if word != "n" or _placeholder_n(a, i):
                 found.append((i, i))
+        elif (word == "baseline" or word == "target") and i + 1 < n and words[i + 1] in lx.PLACEHOLDER_PARTICIPLES:
+            found.append((i, i + 1))  # "from a baseline measured in September", "a target agreed with …"
         i += 1
     return tuple(found)
 
@@ -874,7 +892,7 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
         if (
             (word in lx.FAULT_REMEDIES and not (word == "no" and i > a.first))
             or (i == lead and lemmas[i] in lx.OUTCOME_VERBS and words[i] == lemmas[i])
-            or (word == "nothing" and i == a.first)  # "Nothing gets lost at handover"
+            or ((word == "nothing" or word == "no") and i == a.first)  # "Nothing gets lost", "No student misses …"
         ):
             return None
         if found is not None:
@@ -902,7 +920,7 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
             found = (i, i + 1)
         elif word in lx.BROKEN_PASSIVES and i > a.first and words[i - 1] in _PASSIVE_AUXILIARIES:
             found = (i - 1, i)  # "Rejected jobs are dropped", "users get logged out"
-        elif word in ("doesn't", "don't", "didn't") or (
+        elif word in ("doesn't", "don't", "didn't", "won't", "wouldn't") or (
             word in ("does", "do", "did") and i + 1 < n and words[i + 1] == "not"
         ):
             k = i + 2 if words[i + 1 : i + 2] == ("not",) else i + 1
@@ -926,6 +944,8 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
                     break
             if found is None and word == "never":
                 return None  # "Customers never see an error page": the outcome wanted
+            if found is None:
+                found = _more_symptoms(a, i)  # "Menus aren't visible"
             if found is None and word in ("cannot", "can't", "unable") and i <= lead + 3:
                 found = (i, i)  # "Cannot delete data with a non admin role"
         elif lemmas[i] in _SHOWS_NOTHING and i > a.first and i + 1 < n and words[i + 1] in ("nothing", "blank"):
@@ -942,6 +962,8 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
         elif word == "no" and i + 1 < n and words[i + 1] in ("results", "data", "response", "email", "emails"):
             if i > a.first and lemmas[i - 1] in ("return", "show", "get", "give", "display", "find"):
                 found = (i - 1, i + 1)
+        else:
+            found = _more_symptoms(a, i)
     return found
 
 
@@ -992,6 +1014,46 @@ _TIME_UNITS: Final = frozenset(
 _LIMIT_BEFORE_FIGURE: Final = frozenset("less under within than fewer below no at most".split())
 
 
+_HTTP_FAULTS: Final = frozenset("400 401 403 404 405 408 409 410 413 422 429 500 501 502 503 504".split())
+_AFTER_A_CHANGE: Final = frozenset("update upgrade deploy deployment release migration version patch yesterday yesterday's".split())
+_WORKS_AGAIN: Final = frozenset("work works load loads show shows open opens sync syncs print prints".split())
+
+
+def _more_symptoms(a: Analysis, i: int) -> Span | None:
+    """Other ways people report a fault: an HTTP error status ("returns HTTP 500"), an
+    error code ("ERR_CONNECTION_RESET"), "is off by one hour", a regression ("since the
+    update on Tuesday", "work again"), something said or shown "instead of" what should be,
+    "un…able" ("basically unreadable"), "at random", a redirect loop, a negated state
+    ("Menus aren't visible"), data "lost after upgrade"."""
+    words, kinds, n = a.words, a.kinds, len(a.words)
+    word = words[i]
+    nxt = words[i + 1] if i + 1 < n else ""
+    prev = words[i - 1] if i > 0 else ""
+    if kinds[i] == NUMBER:
+        if word in _HTTP_FAULTS and (prev in ("http", "error", "returns", "gives", "throws", "a", "an") or nxt in ("error", "errors")):
+            return (i, i)
+        return None
+    if word.startswith("err_") or (word == "off" and nxt == "by" and i > a.first):
+        return (i, i + (1 if word == "off" else 0))
+    if word == "since" and any(words[k] in _AFTER_A_CHANGE for k in range(i + 1, min(i + 4, n))):
+        return (i, i + 1)  # a regression: "coming through 3x since yesterday's deploy"
+    if word == "again" and prev in _WORKS_AGAIN:
+        return (i - 1, i)  # "Make the date picker work again"
+    if word == "instead" and any(words[k] in ("should", "says", "shows", "displays", "reads") for k in range(a.first, i)):
+        return (i, i)  # "says 'anual' instead of 'annual'", "…, should show the note instead"
+    if word.startswith("un") and word.endswith(("able", "ible")) and len(word) > 7 and i > a.first:
+        return (i, i)  # "unreadable", "unusable"
+    if word == "random" and prev == "at":
+        return (i - 1, i)
+    if word == "loop" and prev in ("redirect", "infinite", "endless", "login"):
+        return (i - 1, i)
+    if word in ("isn't", "aren't", "wasn't", "weren't") and i > a.first and nxt.endswith(("ible", "able", "ed", "ing")):
+        return (i, i + 1)  # "Menus aren't visible", "Totals aren't updated"
+    if word in lx.BROKEN_PASSIVES and i > a.first and nxt in ("after", "when", "during", "on", "if", "since", "whenever"):
+        return (i, i)  # "Configuration lost after upgrade"
+    return None
+
+
 def _takes_a_while(a: Analysis, i: int) -> bool:
     """"takes twenty minutes to arrive", "takes 40s to load": a wait reported, not a limit
     wanted ("take less than 2 minutes to sign up")."""
@@ -1003,6 +1065,8 @@ def _takes_a_while(a: Analysis, i: int) -> bool:
         unit = words[k].lstrip("0123456789.,") if a.kinds[k] == NUMBER else ""
         if unit in _TIME_UNITS and k + 1 < n and words[k + 1] == "to":
             return True  # "takes 40s to load"
+        if k + 1 < n and words[k + 1] in ("+", "plus"):
+            k += 1  # "takes 40+ seconds to load"
         return k + 2 < n and words[k + 1] in _TIME_UNITS and words[k + 2] == "to"
     return words[k : k + 2] == ("forever", "to") or words[k : k + 2] == ("ages", "to")
 
@@ -1028,11 +1092,30 @@ def _fault_named(a: Analysis) -> Span | None:
             for k in range(max(a.first, i - 4), i):
                 if words[k] in ("the", "this", "that") and all(a.kinds[m] != PUNCT for m in range(k, i)):
                     return (k, i)  # "Eliminate the duplicate-charge bug", "Stop the 500 errors"
+        elif a.lemmas[i] == "stop" and any(
+            words[k] == "from" and k + 1 < n and words[k + 1] in lx.FAULT_GERUNDS for k in range(i + 1, min(i + 7, n - 1))
+        ):
+            return (i, i)  # "Stop the mobile app from crashing during uploads"
         elif a.lemmas[i] == "stop" and i > a.first and i + 1 < n and words[i + 1].endswith("ing"):
             if words[i + 1] in lx.FAULT_GERUNDS:
                 return (i, i + 1)
             if i + 2 < n and words[i + 2] in lx.LATE_WORDS:
                 return (i, i + 2)  # "Push notifications stop arriving late"
+    return None
+
+
+_FIRST_PERSON: Final = frozenset("i i'm i've i'd me my".split())
+
+
+def first_person(a: Analysis) -> Span | None:
+    """The first person singular, outside a user story: a person writing about themselves
+    ("when i click save it logs me out", "I need a CSV export"). An objective speaks of
+    the people who benefit, never as one of them."""
+    if _FIRST_PERSON.isdisjoint(a.words):
+        return None
+    for i in range(a.first, len(a.words)):
+        if a.words[i] in _FIRST_PERSON:
+            return (i, i)
     return None
 
 
@@ -1119,20 +1202,25 @@ def bare_thing(a: Analysis) -> Span | None:
             if i == end:
                 return None
             continue
-        if a.lemmas[i] in _VERB_LISTS or word in lx.STOPWORDS or word in lx.FAULT_REMEDIES:
+        if word in lx.STOPWORDS or word in lx.FAULT_REMEDIES:
             return None
-        if word.endswith(_NOT_A_THING_ENDINGS) and len(word) > 4:
-            return None  # "faster", "happiest", "reliably", "aspirational": a change or a quality
-        if word in lx.METRIC_NOUNS or word in lx.GUARDRAIL_WORDS or word in lx.GROWTH_WORDS or a.lemmas[i] in lx.METRIC_NOUNS:
-            return None
+        head = i == end or words[i + 1] in _IN_A_NAME or a.kinds[i + 1] != WORD
+        after_plural = i > start and a.kinds[i - 1] == WORD and words[i - 1].endswith("s") and words[i - 1] not in _IN_A_NAME
         classes = word_classes(word)
+        if (a.lemmas[i] in _VERB_LISTS or classes == _VERB_ONLY) and (i == start or not head or after_plural):
+            # A verb leading, or after its subject ("Customers renew online"); as the last
+            # word of a name it is a noun ("Accessibility audit", "Bulk edit").
+            return None
+        if "VERB" in classes and after_plural:
+            return None  # "Prisoners leave with skills": a sentence
+        if word.endswith(_NOT_A_THING_ENDINGS) and len(word) > 4 and (
+            "NOUN" not in classes or (head and word.endswith(_NOUN_ENDINGS))
+        ):
+            return None  # "faster", "reliably", "Continuity of process": a change or a quality
+        if head and (word in lx.METRIC_NOUNS or word in lx.GUARDRAIL_WORDS or word in lx.GROWTH_WORDS or a.lemmas[i] in lx.METRIC_NOUNS):
+            return None  # "Customer retention in Europe", "Net new ARR": a measure
         if word not in _NEW and classes == _ADJECTIVE_ONLY:
             return None  # "Happy customers", "Safe streets": a state wanted
-        if classes == _VERB_ONLY or (
-            "VERB" in classes and i > start and words[i - 1].endswith("s") and a.kinds[i - 1] == WORD
-            and words[i - 1] not in _IN_A_NAME
-        ):
-            return None  # "First-time donors give again", "Prisoners leave with skills": a sentence
         nouns += 1
     if nouns == 0 or (end - start + 1 > MAX_THING_WORDS and nouns < 2):
         return None
@@ -1140,6 +1228,9 @@ def bare_thing(a: Analysis) -> Span | None:
 
 
 _ADJECTIVE_ONLY: Final = frozenset(("ADJ",))
+# Endings of nouns of a quality ("accessibility", "awareness"): before the head noun they
+# name a kind of thing ("Accessibility audit"); as the head, a quality wanted.
+_NOUN_ENDINGS: Final = ("ity", "ness")
 _VERB_ONLY: Final = frozenset(("VERB",))
 
 

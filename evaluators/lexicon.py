@@ -120,7 +120,7 @@ VAGUE_WORDS: Final[frozenset[str]] = frozenset(
     thing things stuff everything anything something it this that them us ourselves lot
     better best good great greater excellent world-class world class overall general generally
     more much further continuously continually again all way ways how at in of the a an our
-    we be become get do
+    we be become get do through
     """.split()
 )
 
@@ -430,10 +430,13 @@ FOREIGN_DEFECT_WORDS: Final[dict[str, frozenset[str]]] = {
 #: Nouns of a deliverable that open a request ("Refonte du site …", "Migration auf …").
 FOREIGN_OUTPUT_NOUNS: Final[dict[str, frozenset[str]]] = {
     "de": frozenset(
-        "migration umstellung einführung neugestaltung aktualisierung integration implementierung entwicklung relaunch".split()
+        """
+        migration umstellung einführung neugestaltung aktualisierung integration implementierung
+        entwicklung relaunch export import anbindung
+        """.split()
     ),
-    "fr": frozenset("refonte migration création développement intégration implémentation déploiement".split()),
-    "es": frozenset("migración rediseño integración implementación desarrollo creación despliegue".split()),
+    "fr": frozenset("refonte migration création développement intégration implémentation déploiement export".split()),
+    "es": frozenset("migración rediseño integración implementación desarrollo creación despliegue exportación".split()),
 }
 #: "does not work": a negation near one of these verbs.
 FOREIGN_WORKS_VERBS: Final[dict[str, frozenset[str]]] = {
@@ -516,7 +519,8 @@ DEFECT_WORDS: Final[frozenset[str]] = frozenset(
     wrong wrongly corrupt corrupted timeout timeouts unresponsive flaky flakey misspelled
     misaligned overlapping overlaps garbled truncated duplicated blank unclickable 404 500 502
     503 segfault deadlock deadlocks leak leaks npes exceptions silently unexpectedly
-    intermittently randomly greyed grayed misbehaves inconsistent forever
+    intermittently randomly greyed grayed misbehaves inconsistent forever blocked stuck
+    missing unreadable unusable
     """.split()
 )
 #: Behaviour nobody wants from a system, in any form: "Map pins vanish", "Mule Debugger and
@@ -540,7 +544,7 @@ SYMPTOM_QUALIFIERS: Final[frozenset[str]] = frozenset("twice still even".split()
 #: Gerunds of a fault that "stop" asks to end: "Make the CSV import stop dropping rows".
 FAULT_GERUNDS: Final[frozenset[str]] = frozenset(
     """
-    dropping crashing failing freezing hanging timing duplicating overwriting
+    dropping crashing failing freezing hanging timing duplicating signing kicking overwriting
     truncating corrupting rejecting skipping showing sending charging logging throwing
     returning erroring breaking flickering
     """.split()
@@ -599,7 +603,10 @@ GENERIC_WORDS: Final[frozenset[str]] = frozenset(
     seamlessly modern smart smarter efficiently effective effectively overall general
     operational operations journey full leader leaders leadership market markets accelerate
     work working modernise modernize achieve everything things stuff group whole agile
-    agility excel thrive scale excellence-driven strategic strategy
+    agility excel thrive scale excellence-driven strategic strategy awesome best-in-class
+    everywhere leverage ai go-to momentum going bold force above beyond heights together
+    relentless relentlessly future win lead industry app apps theme themes new brand
+    boldly disrupt disruptive reimagine
     """.split()
 )
 

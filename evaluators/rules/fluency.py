@@ -15,7 +15,7 @@ from typing import Final
 from .. import lexicon as lx
 from ..language import ENGLISH
 from ..text import NUMBER, WORD, Analysis, token_info
-from ..words import MIN_CONFIDENCE, detect_language, english_zipf, zipf_in
+from ..words import MIN_CONFIDENCE, detect_language, english_zipf, is_comparative, word_classes, zipf_in
 
 try:
     from mypy_extensions import mypyc_attr
@@ -36,6 +36,8 @@ _CHATTER: Final = re.compile(
     r"|\bas an ai\b|\blanguage model\b|\bhere(?: is|'s| are)\b|\bnote to\b"
     r"|\b(?:ignore|disregard|forget) (?:all |any |the )?(?:previous|prior|above|earlier)\b"
     r"|\b(?:previous|prior) instructions\b|\bsystem prompt\b|\bmark (?:this|it) as\b"
+    r"|\blet me know\b|\bhope (?:this|that) helps\b|\bfeel free\b|\bgreat question\b"
+    r"|\bhappy to help\b|\b(?:if|would) you(?:'d| would)? like\b|\bmore options\b"
 )
 #: The first person singular: a person talking, not an objective (except in the user
 #: story it came from: "As a tenant, I want …", an output judged as such).
@@ -46,7 +48,8 @@ _STORY_OPENING: Final = re.compile(r"(?i)^\W*as (?:a|an|the)\s")
 _CHATTER_WORDS: Final = frozenset(
     """
     sure certainly course absolutely okay ok ai model here here's note ignore disregard forget
-    previous prior instructions prompt mark i i'm i'll i've i'd
+    previous prior instructions prompt mark i i'm i'll i've i'd me hope feel great happy like
+    options
     """.split()
 )
 
@@ -58,7 +61,8 @@ def _could_be_a_slot(text: str, lowered: str) -> bool:
 
 #: A slot in a template left unfilled: "[OBJECTIVE HERE]", "<objective>", "{{goal}}".
 _TEMPLATE_SLOT: Final = re.compile(
-    r"\[[^\]]*[A-Z]{3,}[^\]]*\]|<\s*[a-z_ ]{3,}\s*>|\{\{[^}]*\}\}|\{[a-z_]+\}|(?i:\blorem ipsum\b)|\bTODO\b|\bTBD:"
+    r"\[[^\]]*[A-Z]{3,}[^\]]*\]|(?i:\[[^\]]*\b(?:insert|objective|placeholder|here|your|goal)\b[^\]]*\])"
+    r"|<\s*[a-z_ ]{3,}\s*>|\{\{[^}]*\}\}|\{[a-z_]+\}|(?i:\blorem ipsum\b)|\bTODO\b|\bTBD:"
 )
 #: Inflections a template adds to a word it did not understand ("checkouting", "customersing").
 _INFLECTIONS: Final = ("ings", "ing", "ers", "ed", "er", "es", "s", "ly")
@@ -94,10 +98,13 @@ class FluencyReading:
             placeholder = _TEMPLATE_SLOT.search(text)
             if placeholder is not None:
                 found.append(((placeholder.start(), placeholder.end()), "it is a template slot nobody filled"))
+        if _only_filler(a):
+            found.append(((0, len(text)), "it is a placeholder (“n/a”, “TBD”), not an objective"))
         stripped = text.rstrip()
         if stripped.endswith("?") or (objective and _question_lead(a)):
             found.append(((a.start(a.first), len(stripped)), "it is a question, not a statement of what should change"))
         if language == ENGLISH:
+            _agreement(a, found)
             _doubled(a, found)
             _pasted_clause(a, found)
             _mixed_language(a, found)
@@ -144,6 +151,57 @@ def _question_lead(a: Analysis) -> bool:
     if words[i] in ("how", "why", "what", "which", "who", "when", "where"):
         return nxt in _QUESTION_WORDS or nxt in _ASKED_OF or nxt == "to"
     return nxt in _ASKED_OF
+
+
+#: Words that stand in for a text nobody wrote.
+_FILLERS: Final = frozenset("n a na n/a tbd tba tbc none null nil todo xxx test asdf placeholder - / . ? ... …".split())
+
+
+def _only_filler(a: Analysis) -> bool:
+    words = a.words
+    if not words or len(words) > 3:
+        return False
+    for word in words:
+        if word not in _FILLERS:
+            return False
+    return True
+
+
+#: Subject pronouns and the forms of "be"/"have" they cannot take.
+_DISAGREEING: Final = frozenset(
+    (pronoun, verb)
+    for pronoun, verbs in (
+        ("they", "is was has"), ("we", "is was has"), ("i", "is are has"), ("you", "is was has"),
+        ("he", "are were have"), ("she", "are were have"), ("it", "are were have"),
+    )
+    for verb in verbs.split()
+)
+_DOUBLE_COMPARATIVE: Final = frozenset("more most less".split())
+
+
+def _agreement(a: Analysis, found: list[Hit]) -> None:
+    """Grammar a fluent writer never produces: "they is", "it are", "more faster",
+    "a late parcels"."""
+    words, kinds, n = a.words, a.kinds, len(a.words)
+    for i in range(a.first, n - 1):
+        word, nxt = words[i], words[i + 1]
+        if (word, nxt) in _DISAGREEING:
+            found.append((a.span(i, i + 1), f"“{word} {nxt}” does not agree"))
+            return
+        if word in _DOUBLE_COMPARATIVE and kinds[i + 1] == WORD and nxt.endswith("er") and nxt not in _NOT_COMPARED and is_comparative(nxt):
+            found.append((a.span(i, i + 1), f"“{word} {nxt}” compares twice"))
+            return
+        if word == "a" and i + 2 < n and kinds[i + 2] == WORD and kinds[i + 1] == WORD:
+            noun = words[i + 2]
+            after = words[i + 3] if i + 3 < n else ""
+            ends_phrase = not after or kinds[i + 3] != WORD or after in lx.STOPWORDS  # not "a new releases page"
+            if ends_phrase and noun.endswith("s") and not noun.endswith(("ss", "us", "is")) and token_info(noun).lemma != noun and after != "of":
+                if is_comparative(nxt) or "ADJ" in word_classes(nxt):
+                    found.append((a.span(i, i + 2), f"“a … {noun}”: one article, several things"))
+                    return
+
+
+_NOT_COMPARED: Final = frozenset("other over under after never ever".split())
 
 
 _ARTICLES: Final = frozenset("a an the".split())

@@ -91,6 +91,11 @@ class ObjectiveReading:
         if self.mission == "discovery":
             return None, None
         fault = g.defect_report(a, lead)
+        if fault is None:
+            speaker = g.first_person(a)
+            if speaker is not None:
+                # "when i click save draft it logs me out???": someone reporting or asking
+                return speaker, "it is a person's report or request; the outcome is what should change for them"
         if fault is not None:
             return fault, _DEFECT_DETAIL
         wanted = g.requirement(a)
