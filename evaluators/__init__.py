@@ -18,6 +18,7 @@ COMPILED, COMPILED_STATUS = _accel.activate(__path__)
 from .config import EvaluatorConfig, RuleSettings, default_config, load_config  # noqa: E402
 from .engine import clear_caches, evaluate, judge_key_result, judge_objective  # noqa: E402
 from .model import Evaluation, Finding, KeyResultJudgement, ObjectiveJudgement  # noqa: E402
+from .plugins import all_rules  # noqa: E402
 from .rules import RULES  # noqa: E402
 from .rules.objective import detect_mission  # noqa: E402
 
@@ -31,6 +32,7 @@ __all__ = [
     "KeyResultJudgement",
     "ObjectiveJudgement",
     "RuleSettings",
+    "all_rules",
     "clear_caches",
     "default_config",
     "detect_mission",

@@ -17,7 +17,8 @@ from types import MappingProxyType
 from typing import Any
 
 from .model import SEVERITY_ORDER, Severity
-from .rules import RULES, Rule
+from .plugins import all_rules
+from .rules import Rule
 from .rules.base import DEFAULT_WEIGHTS
 
 #: How many key results an objective should have unless a rules file says otherwise.
@@ -46,6 +47,8 @@ class EvaluatorConfig:
     key_result_min: int
     key_result_max: int
     rules: Mapping[str, RuleSettings]
+    # The rules this config was built for: the built-ins and the plugins loaded then.
+    catalogue: Mapping[str, Rule] = field(default_factory=all_rules, repr=False, compare=False)
     # Prebuilt per-target lists of enabled rules, so judging does no dict look-ups.
     objective_rules: tuple[ActiveRule, ...] = field(init=False, repr=False, compare=False)
     key_result_rules: tuple[ActiveRule, ...] = field(init=False, repr=False, compare=False)
@@ -70,8 +73,8 @@ class EvaluatorConfig:
         ):
             active = tuple(
                 (rule, self.rules[code].severity, self.rules[code].weight)
-                for code, rule in RULES.items()
-                if rule.applies_to == target and rule.per_call == per_call and self.rules[code].enabled
+                for code, rule in self.catalogue.items()
+                if code in self.rules and rule.applies_to == target and rule.per_call == per_call and self.rules[code].enabled
             )
             object.__setattr__(self, attribute, active)
         object.__setattr__(
@@ -118,13 +121,14 @@ def _merge(base: EvaluatorConfig, data: Mapping[str, Any], source: str) -> Evalu
     if minimum > maximum:
         raise ValueError(f"{source}: key_results.min ({minimum}) is greater than max ({maximum})")
 
+    catalogue = base.catalogue
     rules = dict(base.rules)
     rule_tables = data.get("rules", {})
     if not isinstance(rule_tables, Mapping):
         raise ValueError(f"{source}: [rules] must be a table of [rules.<code>] tables")
     for code, table in rule_tables.items():
-        if code not in RULES:
-            raise ValueError(f"{source}: unknown rule code {code!r}; known codes: {', '.join(RULES)}")
+        if code not in catalogue:
+            raise ValueError(f"{source}: unknown rule code {code!r}; known codes: {', '.join(catalogue)}")
         if not isinstance(table, Mapping):
             raise ValueError(f"{source}: [rules.{code}] must be a table")
         unknown = set(table) - _RULE_KEYS
@@ -132,7 +136,7 @@ def _merge(base: EvaluatorConfig, data: Mapping[str, Any], source: str) -> Evalu
             raise ValueError(
                 f"{source}: unknown key(s) {sorted(unknown)} in [rules.{code}]; expected severity, weight, enabled"
             )
-        current = rules.get(code) or RuleSettings(RULES[code].severity, 0.0)
+        current = rules.get(code) or RuleSettings(catalogue[code].severity, 0.0)
         severity = table.get("severity", current.severity)
         if severity not in SEVERITY_ORDER:
             raise ValueError(f"{source}: rules.{code}.severity must be error, warning or info, got {severity!r}")
@@ -143,21 +147,25 @@ def _merge(base: EvaluatorConfig, data: Mapping[str, Any], source: str) -> Evalu
         if not isinstance(enabled, bool):
             raise ValueError(f"{source}: rules.{code}.enabled must be true or false, got {enabled!r}")
         rules[code] = RuleSettings(severity, float(weight), enabled)
-    missing = set(RULES) - set(rules)
+    missing = set(catalogue) - set(rules)
     if missing:
         raise ValueError(f"{source}: no settings for rule(s) {sorted(missing)}")
-    return EvaluatorConfig(key_result_min=minimum, key_result_max=maximum, rules=rules)
+    return EvaluatorConfig(key_result_min=minimum, key_result_max=maximum, rules=rules, catalogue=catalogue)
 
 
 @cache
 def default_config() -> EvaluatorConfig:
-    """Every rule with the severity and weight it declares (built once). A rules file
-    (``load_config``) overrides these; it holds only what an organisation changes."""
+    """Every rule, built-in or from a plugin (``evaluators.plugins``), with the severity
+    and weight it declares (built once). A rules file (``load_config``) overrides these; it
+    holds only what an organisation changes."""
+    catalogue = all_rules()
     rules = {
         code: RuleSettings(rule.severity, rule.weight if rule.weight is not None else DEFAULT_WEIGHTS[rule.severity])
-        for code, rule in RULES.items()
+        for code, rule in catalogue.items()
     }
-    return EvaluatorConfig(key_result_min=DEFAULT_KEY_RESULTS[0], key_result_max=DEFAULT_KEY_RESULTS[1], rules=rules)
+    return EvaluatorConfig(
+        key_result_min=DEFAULT_KEY_RESULTS[0], key_result_max=DEFAULT_KEY_RESULTS[1], rules=rules, catalogue=catalogue
+    )
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> EvaluatorConfig:

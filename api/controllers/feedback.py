@@ -7,7 +7,7 @@ from litestar import Controller, get, post
 from api.errors import InvalidInput
 from api.schemas import CLIENT_ERRORS, problem_responses, FeedbackIn, FeedbackStored, FeedbackSummary, RuleFeedback
 from api.services import Services
-from evaluators import RULES
+from evaluators import all_rules
 
 
 class FeedbackController(Controller):
@@ -17,7 +17,7 @@ class FeedbackController(Controller):
     @post(operation_id="createFeedback", responses=problem_responses(*CLIENT_ERRORS), status_code=201, sync_to_thread=True, request_max_body_size=16_384, summary="Report a finding as right or wrong")
     def create_feedback(self, data: JSONBody[FeedbackIn], services: NamedDependency[Services]) -> FeedbackStored:
         """Record whether a finding was correct or a false positive, so the rule set can learn where it is wrong."""
-        if data.code not in RULES:
+        if data.code not in all_rules():
             raise InvalidInput("code", f"unknown rule code {data.code!r}; see GET /schema or docs/rules.md")
         feedback_id = services.feedback.add(
             code=data.code, text=data.text, span=data.span, verdict=data.verdict, note=data.note
