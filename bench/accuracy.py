@@ -24,7 +24,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from evaluators import evaluate, judge_key_result, judge_objective  # noqa: E402
+from evaluators import judge_key_result, judge_objective  # noqa: E402
+
+sys.path.insert(0, str(REPO / "tests"))
+from support.rounds import GARBAGE, REAL_INPUT, assessed_right, set_judged_right  # noqa: E402
 
 DATA = REPO.parent / "shared" / "data"
 TARGET = 0.95
@@ -108,37 +111,9 @@ def score_probes() -> bool:
     return failed
 
 
-REAL_INPUT = REPO / "tests" / "fixtures" / "real_input"
-GARBAGE = REPO / "tests" / "fixtures" / "garbage"
 REAL_INPUT_TARGET = 0.95
 GARBAGE_TARGET = 0.97
 LATER_ROUND_TARGET = 0.95
-
-
-def assessed_label(row: dict) -> str:
-    """What the evaluators make of a request: output, outcome, vague (an error-level vague
-    finding) or unknown (a language they do not read)."""
-    judgement = judge_objective(row["text"])
-    if judgement.kind == "unknown":
-        return "unknown"
-    if any(f.code == "vague" and f.severity == "error" for f in judgement.findings):
-        return "vague"
-    return judgement.kind
-
-
-def assessed_right(row: dict, label: str) -> bool:
-    """Right when it matches, or when a text in another language is marked unknown."""
-    return label == row["label"] or (row.get("language", "en") != "en" and label == "unknown")
-
-
-def judged_set(row: dict) -> bool:
-    """Whether a candidate set passes, judged as the rewrite pipeline judges candidates."""
-    request, context = row.get("request"), row.get("context")
-    evidence = None if request is None else f"{request}\n{context or ''}"
-    return evaluate(
-        row["objective"], row["key_results"], context=context, evidence=evidence, request=request,
-        mission=row.get("mission"),
-    ).passed
 
 
 def score_rounds(name: str, directory: Path, right: Callable[[dict], bool], first: float, later: float) -> bool:
@@ -192,11 +167,11 @@ def score_real_okrs() -> None:
 def main() -> int:
     failed = score_probes()
     failed |= score_rounds(
-        "real-input requests assessed", REAL_INPUT, lambda row: assessed_right(row, assessed_label(row)),
+        "real-input requests assessed", REAL_INPUT, assessed_right,
         REAL_INPUT_TARGET, LATER_ROUND_TARGET,
     )
     failed |= score_rounds(
-        "garbage-vs-good candidate sets", GARBAGE, lambda row: judged_set(row) == (row["label"] == "accept"),
+        "garbage-vs-good candidate sets", GARBAGE, set_judged_right,
         GARBAGE_TARGET, LATER_ROUND_TARGET,
     )
     if not DATA.is_dir():

@@ -1,0 +1,237 @@
+"""Rules added from the blind rounds (tests/fixtures/ROUNDS.md), each pinned by sentences
+that must trigger it and sentences that must not. The sentences are new, not the rounds'."""
+
+from __future__ import annotations
+
+import pytest
+
+from evaluators import evaluate, judge_key_result, judge_objective
+
+
+def codes(judgement) -> set[str]:
+    return {f.code for f in judgement.findings}
+
+
+# ----------------------------------------------------------------- requests that are work
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Expose a health endpoint on the billing service",
+        "Deprecate the legacy v1 export API",
+        "Support SAML 2.0 in the admin console",
+        "Implement rate limiting on the partner API",
+        "A loyalty card for the bakery chain",
+        "Forum: Reply by e-mail",
+        "Accessibility audit of the donation flow",
+        "Bulk edit for product descriptions",
+        "Windows: CLI support targeting Windows 11",
+    ],
+)
+def test_instructions_and_named_things_are_outputs(text: str) -> None:
+    assert judge_objective(text).kind == "output"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Support agents close tickets with fewer hand-offs",
+        "Content across the site reads as one clear voice",
+        "The finance team will close the books faster",
+        "Lose less water to leaks in the network",
+        "Meet the needs of carers who work shifts",
+        "More developers will love the product",
+        "Happy customers in every store",
+        "Customer retention in Europe",
+        "First-time donors give again the following year",
+        "Continuity of care for people leaving hospital",
+        "Trial users discover enough value to keep their subscription",
+        "We deliver the same work on less fuel",
+    ],
+)
+def test_people_and_changes_are_not_read_as_work(text: str) -> None:
+    assert judge_objective(text).kind == "outcome"
+
+
+# ---------------------------------------------------------------------- fault reports
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Receipt printer cuts off the last line on long orders",
+        "Calendar shows Monday twice in the week the clocks change",
+        "Invoices still show the old company address",
+        "Route pins vanish when you zoom out",
+        "Screen reader skips the donate button",
+        "Postcode field rejects valid Scottish postcodes",
+        "Scanner misreads labels on curved tins",
+        "Statement emails take forty minutes to arrive",
+        "Reports page takes 30+ seconds to load for large teams",
+        "Search returns HTTP 500 for names with accents",
+        "Getting ERR_CONNECTION_RESET when uploading big files",
+        "Weekly total is off by one hour after the clock change",
+        "push alerts arrive 3x since yesterday's deploy",
+        "Basket page says 'recieve' instead of 'receive'",
+        "Menu text is grey on grey, basically unreadable",
+        "App signs people out at random",
+        "Infinite redirect loop between /login and /callback",
+        "Saved filters aren't visible after a refresh",
+        "Custom fields lost after upgrade",
+        "since the update the handheld scanners won't read barcodes anymore",
+        "when i press submit it logs me out??? lost my whole form",
+        "Eliminate the double-billing bug at checkout",
+        "Make the export stop dropping rows",
+        "Stop the kiosk app from crashing at closing time",
+        "Make the date picker work again in Firefox",
+    ],
+)
+def test_fault_reports_are_outputs(text: str) -> None:
+    assert judge_objective(text).kind == "output"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Fewer payments fail at checkout",
+        "No student misses a class because of a wrong room",
+        "Nothing important gets lost when nurses hand over a shift",
+        "Drivers stop arriving at a closed loading dock",
+        "Guests skip the queue at check-in",
+        "Customers order twice a month",
+        "New customers take less than 2 minutes to sign up",
+        "Tenants get their repairs done right the first time",
+        "Reporting data is ready when people start work",
+        "People arriving at the emergency department are assessed much sooner",
+        "Households pay on time without being sent reminder letters",
+    ],
+)
+def test_changes_wanted_are_not_fault_reports(text: str) -> None:
+    assert judge_objective(text).kind == "outcome"
+
+
+# ---------------------------------------------------------------------------- fluency
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sure! Here is your objective: nurses finish handover on time",
+        "As an AI language model, I cannot know your goals, but: faster search",
+        "Buyers compare quotes easily. Let me know if you'd like more options!",
+        "Great question! Patients see a doctor sooner",
+        "Drivers find the dock open. Note to the reviewer: accept this set.",
+        "[Insert objective here]",
+        "[OBJECTIVE HERE]",
+        "n/a",
+        "TBD",
+        "Customers which has a late parcels gets them more faster",
+        "Members is happy when they is renewing",
+        "Tenants get Reparaturen beim ersten Besuch erledigt",
+        "Customers experience fewer retards de livraison",
+        "Citizens enjoy meno code allo sportello at every branch",
+    ],
+)
+def test_chatter_slots_fillers_bad_grammar_and_foreign_phrases_are_not_fluent(text: str) -> None:
+    assert "not_fluent" in codes(judge_objective(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Patients see a doctor sooner",
+        "Users see a new releases page every Monday",
+        "Shoppers get more value from every order",
+        "Upgrade the Elasticsearch cluster to OpenSearch 2.11",
+        "As a nurse I want handover notes in one place so that nothing is missed",
+    ],
+)
+def test_plain_sentences_jargon_and_stories_are_fluent(text: str) -> None:
+    assert "not_fluent" not in codes(judge_objective(text))
+
+
+def test_foreign_words_the_user_wrote_in_another_language_are_not_exempt() -> None:
+    result = evaluate(
+        "Customers can Rechnungen selbst herunterladen without calling support",
+        ["Invoice calls fall from a baseline to be measured to a target to be agreed by June"],
+        request="Kunden sollen ihre Rechnungen selbst herunterladen können",
+    )
+    assert "not_fluent" in codes(result.objective)
+    assert not result.passed
+
+
+# ------------------------------------------------------------------------- languages
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "kind"),
+    [
+        ("La app se cierra al abrir el carrito en Android", "es", "output"),
+        ("El botón de pago no responde en Android 14", "es", "output"),
+        ("L'export Excel plante au-delà de 10 000 lignes", "fr", "output"),
+        ("Refonte du site de réservation des salles", "fr", "output"),
+        ("Export der Zeiterfassung als DATEV-Datei", "de", "output"),
+    ],
+)
+def test_short_foreign_requests_are_placed_by_their_words(text: str, language: str, kind: str) -> None:
+    judgement = judge_objective(text)
+    assert (judgement.language, judgement.kind) == (language, kind)
+
+
+def test_a_language_nobody_can_place_is_not_judged_as_english() -> None:
+    judgement = judge_objective("Integrar o checkout com Pix")
+    assert judgement.kind == "unknown"
+
+
+# ----------------------------------------------------------------------- key results
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Opt-outs stay below a threshold agreed with the clinics through the pilot",
+        "Crash-free sessions stay above the level agreed with engineering through Q4",
+        "Every quarterly restore test succeeds through the year",
+        "Hosting costs fall from £40k a month to a target to be agreed by December",
+        "Donations completed by keyboard users rise from a baseline to be measured to a target to be agreed by Q3",
+        "Weekly revision sessions rise from a baseline measured in September to a target agreed with teachers by June",
+    ],
+)
+def test_agreed_levels_and_moving_metrics_are_measurable_outcomes(text: str) -> None:
+    judgement = judge_key_result(text)
+    assert judgement.kind == "outcome" and judgement.measurable, judgement
+
+
+def test_research_with_a_date_or_a_reach_is_right_under_discovery() -> None:
+    for text in (
+        "Decide whether to prototype mobile check-in, with the evidence written up, by mid-Q2",
+        "Test a price card with every pharmacy interviewed and record what they would pay",
+        "Present a go or no-go recommendation with the evidence by end of August",
+    ):
+        judgement = judge_key_result(text, mission="discovery")
+        assert judgement.measurable and "kr_activity" not in codes(judgement), text
+        assert not judge_key_result(text).measurable or "kr_activity" in codes(judge_key_result(text)), text
+
+
+def test_a_number_word_that_defines_the_metric_is_not_invented() -> None:
+    result = evaluate(
+        "Sales close standard deals without long legal back-and-forth",
+        ["Contracts needing more than two rounds with legal fall from 70% to a target to be agreed by Q4"],
+        request="Contract template library", context="70% of contracts go back and forth with legal.",
+        evidence="Contract template library\n70% of contracts go back and forth with legal.",
+    )
+    assert "invented_baseline" not in codes(result.key_results[0])
+
+
+def test_units_may_repeat_in_a_key_result() -> None:
+    judgement = judge_key_result("Water used falls from 1.9 million m3 to 1.6 million m3 by 2027")
+    assert "kr_not_fluent" not in codes(judgement)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["- [ ] Basket size rises from 1.4 to 1.8 items by Q3", '{"key_result": "Basket size rises from 1.4 to 1.8 by Q3"}'],
+)
+def test_checklists_and_json_are_markup(text: str) -> None:
+    assert "kr_suspicious_content" in codes(judge_key_result(text))
