@@ -63,7 +63,7 @@ MODAL: Final = 1 << 18
 # Set when a token could belong to a link, markup or an instruction to a model (see
 # rules/safety.py): a token that is one of these characters, or holds one of these words.
 SUSPICIOUS_HINT: Final = 1 << 14
-SUSPICIOUS_CHARACTERS: Final = frozenset(':<&{`*_#[|"')
+SUSPICIOUS_CHARACTERS: Final = frozenset(':<&{`*_#[|"-+>')
 SUSPICIOUS_FRAGMENTS: Final = (
     "www", "ignore", "disregard", "forget", "bypass", "override", "say", "treat", "always", "system",
     "you", "developer", "inst", "sys",

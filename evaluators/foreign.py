@@ -13,7 +13,7 @@ from typing import Final
 
 from . import lexicon as lx
 from .text import NUMBER, WORD, Analysis, is_year
-from .words import foreign_lemma
+from .words import foreign_lemma, zipf_in
 
 Span = tuple[int, int]
 Mask = tuple[bool, ...]
@@ -23,6 +23,22 @@ _STANDALONE_PERIODS: Final = frozenset("q1 q2 q3 q4 h1 h2".split())
 
 def lemmas(a: Analysis, language: str) -> tuple[str, ...]:
     return tuple([foreign_lemma(w, language).lower() if k == WORD else w for w, k in zip(a.words, a.kinds)])
+
+
+def platitude(a: Analysis, language: str, base: tuple[str, ...]) -> bool:
+    """Every content word is a platitude of ``language`` (lx.FOREIGN_GENERIC_WORDS), the rest
+    are its commonest words."""
+    generic = lx.FOREIGN_GENERIC_WORDS[language]
+    seen = False
+    for i in range(a.first, len(a.words)):
+        if a.kinds[i] != WORD:
+            continue
+        word = a.words[i]
+        if word in generic or base[i] in generic:
+            seen = True
+        elif zipf_in(word, language) < lx.FOREIGN_FUNCTION_ZIPF:
+            return False
+    return seen
 
 
 def _lead(a: Analysis, language: str) -> int:

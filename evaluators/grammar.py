@@ -51,7 +51,7 @@ _MOVE_WITHOUT_DESTINATION: Final = frozenset(
 # Words that open a subordinate clause: "… whenever they are ready" describes a
 # condition, not a deliverable reported as done.
 _SUBORDINATORS: Final = frozenset(
-    "whenever when if because so that which who where while until after before once unless as".split()
+    "whenever when if because so that which who what where while until after before once unless as".split()
 )
 
 
@@ -162,7 +162,8 @@ def _reads_as_subject(a: Analysis, i: int) -> bool:
     if (
         i + 2 < n and nxt.endswith("s") and nxt != lemmas[i + 1] and a.kinds[i + 2] == WORD
         and words[i + 2] == lemmas[i + 2] and words[i + 2] not in lx.STOPWORDS
-        and "VERB" in word_classes(words[i + 2]) and "NOUN" not in word_classes(words[i + 2])
+        and "VERB" in word_classes(words[i + 2])
+        and "ADJ" not in word_classes(words[i + 2]) and "ADV" not in word_classes(words[i + 2])
     ):
         return True  # "Trial users discover enough value": a plural subject, then its verb
     if lemmas[i + 1] in lx.METRIC_NOUNS:
@@ -457,6 +458,8 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
             continue  # "People arriving are assessed much sooner": a change in how, not a delivery
         if any(words[k] in _NEGATING for k in range(max(start, j - 3), j)):
             continue  # "Households pay on time without being sent enforcement letters"
+        if any(lemmas[k] == "get" and words[k + 1] in _POSSESSIVES for k in range(max(start, j - 5), j - 1)):
+            continue  # "Homeowners get their panels fitted in one visit": a service to people
         aux = prev in lx.DONE_AUXILIARIES or (
             j >= 2 and words[j - 2] in lx.DONE_AUXILIARIES and prev.endswith("ly")
         )
@@ -477,6 +480,7 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
 
 
 _NEGATING: Final = frozenset("without not never no".split())
+_POSSESSIVES: Final = frozenset("their his her our your my".split())
 
 # After a done word, how well or when, for whom: a promise to people, not a delivery.
 _HOW_IT_IS_DONE: Final = frozenset(
@@ -852,7 +856,7 @@ __all__ = [
     "Measures", "Span", "activity_noun_lead", "compound_joint", "content_lemmas",
     "artefact_phrase", "deadline_mask", "deliverable_lead", "discovery_lead", "done_phrase",
     "figure_mask", "prescribed_solution",
-    "instruction_lead", "lead_index", "measure_verb", "placeholders", "user_story_want",
+    "asks_for_a_thing", "instruction_lead", "lead_index", "measure_verb", "research_question", "placeholders", "user_story_want",
 ]
 
 
@@ -884,11 +888,16 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
     named = _fault_named(a)
     if named is not None:
         return named
+    for i in range(0, a.first):
+        if words[i] in lx.DEFECT_WORDS:
+            return (i, i)  # "Timezone bug: appointments show up on the next day"
     found: Span | None = None
     for i in range(a.first, n):
         if kinds[i] != WORD and kinds[i] != NUMBER:
             continue
         word = words[i]
+        if lemmas[i] in lx.FIX_VERBS and i > lead and words[i] == lemmas[i]:
+            return None  # "Households find and fix leaks": people fixing, the change wanted
         if (
             (word in lx.FAULT_REMEDIES and not (word == "no" and i > a.first))
             or (i == lead and lemmas[i] in lx.OUTCOME_VERBS and words[i] == lemmas[i])
@@ -935,10 +944,9 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
             for k in range(i + 1, min(i + 4, n)):
                 stem = words[k].removesuffix("ing").removesuffix("ed")
                 if (
-                    lemmas[k] in verbs
-                    or words[k] in verbs
-                    or stem in verbs
-                    or (word == "not" and words[k].endswith("ed") and kinds[k] == WORD)
+                    lemmas[k] in verbs or words[k] in verbs or stem in verbs or words[k] in lx.BROKEN_PASSIVES
+                    # headline style, no auxiliary: "Push notifications not delivered on Huawei"
+                    or (word == "not" and k == i + 1 and words[k].endswith("ed") and words[i - 1] not in _PASSIVE_AUXILIARIES)
                 ):
                     found = (i, k)
                     break
@@ -946,7 +954,7 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
                 return None  # "Customers never see an error page": the outcome wanted
             if found is None:
                 found = _more_symptoms(a, i)  # "Menus aren't visible"
-            if found is None and word in ("cannot", "can't", "unable") and i <= lead + 3:
+            if found is None and word in ("cannot", "can't", "cant", "unable") and i <= lead + 3:
                 found = (i, i)  # "Cannot delete data with a non admin role"
         elif lemmas[i] in _SHOWS_NOTHING and i > a.first and i + 1 < n and words[i + 1] in ("nothing", "blank"):
             found = (i, i + 1)  # "Checkout button does nothing", "Search returns nothing"
@@ -1015,7 +1023,12 @@ _LIMIT_BEFORE_FIGURE: Final = frozenset("less under within than fewer below no a
 
 
 _HTTP_FAULTS: Final = frozenset("400 401 403 404 405 408 409 410 413 422 429 500 501 502 503 504".split())
-_AFTER_A_CHANGE: Final = frozenset("update upgrade deploy deployment release migration version patch yesterday yesterday's".split())
+_AFTER_A_CHANGE: Final = frozenset(
+    """
+    update upgrade deploy deployment release migration version patch yesterday yesterday's
+    morning monday tuesday wednesday thursday friday saturday sunday
+    """.split()
+)
 _WORKS_AGAIN: Final = frozenset("work works load loads show shows open opens sync syncs print prints".split())
 
 
@@ -1035,14 +1048,24 @@ def _more_symptoms(a: Analysis, i: int) -> Span | None:
         return None
     if word.startswith("err_") or (word == "off" and nxt == "by" and i > a.first):
         return (i, i + (1 if word == "off" else 0))
-    if word == "since" and any(words[k] in _AFTER_A_CHANGE for k in range(i + 1, min(i + 4, n))):
-        return (i, i + 1)  # a regression: "coming through 3x since yesterday's deploy"
+    if (word == "since" or (word == "after" and prev in ("started", "began", "broke", "stopped"))) and any(
+        words[k] in _AFTER_A_CHANGE for k in range(i + 1, min(i + 5, n))
+    ):
+        return (i, i + 1)  # a regression: "3x since yesterday's deploy", "started after the 3.1 deploy"
+    if word == "longer" and prev == "no" and i > a.first and (
+        a.lemmas[i + 1 if i + 1 < n else i] in lx.BROKEN_FEATURE_VERBS or nxt in ("found", "available", "visible")
+    ):
+        return (i - 1, i)  # "data file no longer found", "reports no longer send"
     if word == "again" and prev in _WORKS_AGAIN:
         return (i - 1, i)  # "Make the date picker work again"
-    if word == "instead" and any(words[k] in ("should", "says", "shows", "displays", "reads") for k in range(a.first, i)):
+    if word == "instead" and any(
+        words[k] == "should" or a.lemmas[k] in ("say", "show", "display", "read") for k in range(a.first, i)
+    ):
         return (i, i)  # "says 'anual' instead of 'annual'", "…, should show the note instead"
     if word.startswith("un") and word.endswith(("able", "ible")) and len(word) > 7 and i > a.first:
         return (i, i)  # "unreadable", "unusable"
+    if word == "negative" and a.lemmas[i - 1] in ("go", "become", "turn") and i > a.first:
+        return (i - 1, i)  # "Stock count goes negative when an order is refunded"
     if word == "random" and prev == "at":
         return (i - 1, i)
     if word == "loop" and prev in ("redirect", "infinite", "endless", "login"):
@@ -1077,8 +1100,19 @@ def _qualifies_a_fault(a: Analysis, i: int) -> bool:
     if words[i] == "twice":
         return nxt not in ("as", "a", "an", "per", "each", "every", "weekly", "monthly", "daily")
     if words[i] == "even":
-        return nxt in ("when", "though", "if", "after", "for", "with")
-    return a.kinds[i + 1] == WORD and nxt not in lx.STOPWORDS and "VERB" in word_classes(a.lemmas[i + 1])
+        return nxt in ("when", "though", "tho", "if", "after", "for", "with")
+    return a.kinds[i + 1] == WORD and (a.lemmas[i + 1] in _STILL_SHOWN or words[i + 1] in lx.NEGATED_FAULTS)
+
+
+# "Payslips still show last month's code", "still charges the old price" (not "while the
+# question still matters"): a system still doing what it should have stopped.
+_STILL_SHOWN: Final = frozenset(
+    "show display say list appear use charge include point send return load print count ask".split()
+)
+
+
+_REMOVING: Final = frozenset("eliminate stop remove kill".split())
+_REPEATED_FAULT: Final = frozenset("duplicate duplicates duplicated double doubled".split())
 
 
 def _fault_named(a: Analysis) -> Span | None:
@@ -1092,6 +1126,10 @@ def _fault_named(a: Analysis) -> Span | None:
             for k in range(max(a.first, i - 4), i):
                 if words[k] in ("the", "this", "that") and all(a.kinds[m] != PUNCT for m in range(k, i)):
                     return (k, i)  # "Eliminate the duplicate-charge bug", "Stop the 500 errors"
+        elif i == a.first and word in _REMOVING and any(
+            words[k] in lx.DEFECT_WORDS or words[k] in _REPEATED_FAULT for k in range(i + 1, min(i + 5, n))
+        ):
+            return (i, i)  # "Eliminate duplicate charges on parking sessions", "Stop sending duplicate alerts"
         elif a.lemmas[i] == "stop" and any(
             words[k] == "from" and k + 1 < n and words[k + 1] in lx.FAULT_GERUNDS for k in range(i + 1, min(i + 7, n - 1))
         ):
@@ -1105,6 +1143,32 @@ def _fault_named(a: Analysis) -> Span | None:
 
 
 _FIRST_PERSON: Final = frozenset("i i'm i've i'd me my".split())
+
+
+_ASKING: Final = frozenset("need want needs wants".split())
+_QUESTION_OPENERS: Final = frozenset("do does did are is was were why how what which who".split())
+_ASKED_OF: Final = frozenset("we i you".split())
+
+
+def asks_for_a_thing(a: Analysis) -> Span | None:
+    """"We need a way for managers to approve timesheets", "We want a dashboard for …": a
+    request for something to be made."""
+    words, n = a.words, len(a.words)
+    i = a.first
+    if i + 2 < n and words[i] in ("we", "i", "they") and words[i + 1] in _ASKING and words[i + 2] in ("a", "an", "some", "the"):
+        return (i, i + 2)
+    return None
+
+
+def research_question(a: Analysis) -> bool:
+    """A question about people that the team wants answered: "Do receptionists actually use
+    the waitlist?", "Are members who use the app more likely to renew? Find out". (Not
+    "Should we upgrade …?" or "Can we …?": those ask for a decision about work.)"""
+    words, n = a.words, len(a.words)
+    i = a.first
+    if "?" not in words or i + 1 >= n or words[i] not in _QUESTION_OPENERS:
+        return False
+    return words[i + 1] not in _ASKED_OF
 
 
 def first_person(a: Analysis) -> Span | None:
@@ -1235,12 +1299,17 @@ _VERB_ONLY: Final = frozenset(("VERB",))
 
 
 _REQUIREMENT_MODALS: Final = frozenset("should must shall need needs".split())
+# What a feature does, after "should": "should support", "should show", "should allow".
+_FEATURE_VERBS: Final = frozenset("support allow show display include provide accept offer export import list".split())
 
 
 def requirement(a: Analysis) -> Span | None:
     """"An administrator should be able to revoke keys", "Must be able to type a URL": a
     requirement for a feature, like a user story."""
     words, n = a.words, len(a.words)
+    for i in range(a.first + 1, n - 1):
+        if words[i] in ("should", "must") and a.lemmas[i + 1] in _FEATURE_VERBS and words[i + 1] == a.lemmas[i + 1]:
+            return (i, i + 1)  # "The HDFS store library should support compression"
     for i in range(a.first, n - 3):
         if words[i + 1] == "be" and words[i + 2] == "able" and words[i + 3] == "to":
             if words[i] in _REQUIREMENT_MODALS or (words[i] == "to" and i > a.first and words[i - 1] in _REQUIREMENT_MODALS):

@@ -520,7 +520,7 @@ DEFECT_WORDS: Final[frozenset[str]] = frozenset(
     misaligned overlapping overlaps garbled truncated duplicated blank unclickable 404 500 502
     503 segfault deadlock deadlocks leak leaks npes exceptions silently unexpectedly
     intermittently randomly greyed grayed misbehaves inconsistent forever blocked stuck
-    missing unreadable unusable
+    missing unreadable unusable invalid breaks broke oom oom-killed
     """.split()
 )
 #: Behaviour nobody wants from a system, in any form: "Map pins vanish", "Mule Debugger and
@@ -558,7 +558,10 @@ FAULT_NOUNS: Final[frozenset[str]] = frozenset(
 #: "fails to save", "cannot delete".
 FAULT_VERBS: Final[frozenset[str]] = frozenset("fail fails failed failing".split())
 NEGATED_FAULTS: Final[frozenset[str]] = frozenset(
-    "cannot can't unable doesn't don't won't isn't aren't didn't wasn't weren't couldn't not never".split()
+    """
+    cannot can't unable doesn't don't won't isn't aren't didn't wasn't weren't couldn't not never
+    cant doesnt dont wont isnt arent didnt wasnt werent couldnt
+    """.split()
 )
 #: After a negation, the verbs of a broken feature ("does not load"), or "nothing".
 BROKEN_FEATURE_VERBS: Final[frozenset[str]] = frozenset(
@@ -606,9 +609,48 @@ GENERIC_WORDS: Final[frozenset[str]] = frozenset(
     agility excel thrive scale excellence-driven strategic strategy awesome best-in-class
     everywhere leverage ai go-to momentum going bold force above beyond heights together
     relentless relentlessly future win lead industry app apps theme themes new brand
-    boldly disrupt disruptive reimagine
+    boldly disrupt disruptive reimagine partner partners choice strive organisation
+    organization portfolio needle embrace ai-first mindset data-driven obsession obsessed
+    touchpoint touchpoints heart hearts mind minds lives life change changes inspire engage
+    empower pushing push boundaries boundary fast delight delighted sustainability
+    sustainable green purpose purpose-driven values culture people-first digital-first move
     """.split()
 )
+
+#: GENERIC_WORDS in German, French and Spanish (lemmas): a request made only of these and
+#: the language's commonest words is a platitude ("Digitalisierung vorantreiben", "Être le
+#: leader de l'innovation dans notre secteur", "Ser una empresa orientada al cliente").
+FOREIGN_GENERIC_WORDS: Final[dict[str, frozenset[str]]] = {
+    "de": frozenset(
+        """
+        digitalisierung vorantreiben voranbringen innovation innovativ kunde kundenorientiert
+        kundenorientierung exzellenz exzellent führend marktführer marktführerschaft agil
+        agilität gut besser beste erfolg erfolgreich wachstum wachsen zukunft zukunftsfähig
+        nachhaltig nachhaltigkeit transformation digital modern modernisieren effizient
+        effizienz qualität wert unternehmen organisation stärken verbessern optimieren kultur
+        vision mission branche markt weltklasse spitze
+        """.split()
+    ),
+    "fr": frozenset(
+        """
+        être devenir leader innovation innovant entreprise secteur marché client agile agilité
+        excellence excellent meilleur succès croissance avenir durable transformation numérique
+        digital moderne efficace efficacité qualité valeur organisation améliorer optimiser
+        culture vision référence plus
+        """.split()
+    ),
+    "es": frozenset(
+        """
+        ser estar convertir líder liderar innovación innovador empresa sector mercado cliente
+        orientado orientar ágil agilidad excelencia excelente mejor éxito crecimiento futuro
+        sostenible transformación digital moderno eficiente eficiencia calidad valor
+        organización mejorar optimizar cultura visión referente todo
+        """.split()
+    ),
+}
+#: Words at least this common in their language (Zipf) are function words for the
+#: platitude test above: "le", "dans", "notre", "una", "al".
+FOREIGN_FUNCTION_ZIPF: Final = 5.5
 
 #: Names of the languages the detector tells apart, for messages.
 LANGUAGE_NAMES: Final[dict[str, str]] = {

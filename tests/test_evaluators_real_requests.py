@@ -235,3 +235,101 @@ def test_units_may_repeat_in_a_key_result() -> None:
 )
 def test_checklists_and_json_are_markup(text: str) -> None:
     assert "kr_suspicious_content" in codes(judge_key_result(text))
+
+
+# ------------------------------------------------------------- from the round-4 misses
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Date format bug: invoices dated after midnight show the day before",
+        "search doesnt find orders by postcode if there's a space",
+        "cant scroll the cookie banner on small phones",
+        "Stock level goes negative when a return is cancelled",
+        "Worker memory keeps climbing until it gets OOM-killed. Started after the 4.2 deploy.",
+        "Welcome emails say 'Hi {name}' instead of the customer's name",
+        "Label printer still prints the old logo",
+        "Order sync no longer works for marketplace orders",
+        "Receipts not delivered to Outlook addresses",
+        "Payment token invalid for returning customers",
+        "The export service should support gzip compression",
+        "We need a way for drivers to report damage from the van",
+        "Eliminate duplicate charges on annual renewals",
+    ],
+)
+def test_more_fault_reports_and_requests_are_outputs(text: str) -> None:
+    assert judge_objective(text).kind == "output"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We answer customers while their question still matters to them",
+        "Households find and fix leaks before they run up big bills",
+        "Students are not forced off their course by a single large fee",
+        "Homeowners get their boilers serviced in a single visit",
+        "Buyers see what was delivered before they pay",
+        "Film fans pick our cinemas more often than anyone else's",
+        "Enterprise deals are no longer held up by security reviews",
+    ],
+)
+def test_more_changes_wanted_are_outcomes(text: str) -> None:
+    assert judge_objective(text).kind == "outcome"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Do warehouse staff actually use the pick list, or do they still print it?",
+        "Are members who book online more likely to renew? Find out",
+    ],
+)
+def test_a_question_about_people_is_a_learning_objective(text: str) -> None:
+    judgement = judge_objective(text)
+    assert judgement.kind == "outcome" and judgement.mission == "discovery"
+
+
+def test_a_question_about_work_is_not_a_learning_objective() -> None:
+    assert judge_objective("Should we migrate the warehouse app to Kotlin?").mission == "delivery"
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Digitalisierung vorantreiben", "de"),
+        ("Être le leader de l'innovation dans notre secteur", "fr"),
+        ("Ser una empresa orientada al cliente", "es"),
+    ],
+)
+def test_platitudes_in_german_french_and_spanish_are_vague(text: str, language: str) -> None:
+    judgement = judge_objective(text)
+    assert judgement.language == language and "vague" in codes(judgement)
+
+
+def test_a_concrete_foreign_request_is_not_vague() -> None:
+    assert "vague" not in codes(judge_objective("Die Rechnungen als PDF per E-Mail an Kunden senden"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Tenants which their boiler breaks get it fixed the same day",
+        "Makes the customers happier more with delivery",
+        "Shoppers find the right size on the first try and the",
+    ],
+)
+def test_relative_clauses_without_subject_double_comparisons_and_cut_text_are_not_fluent(text: str) -> None:
+    assert "not_fluent" in codes(judge_objective(text))
+
+
+def test_a_phrasal_verb_may_end_a_sentence() -> None:
+    assert "not_fluent" not in codes(judge_objective("Inpatients get help without waiting for a nurse to pass by"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["> Pupils hand in homework on time", "* Anglers get their licence in minutes", "| Objective | Apprentices finish on schedule |"],
+)
+def test_quotes_bullets_and_table_rows_are_markup(text: str) -> None:
+    assert "suspicious_content" in codes(judge_objective(text))

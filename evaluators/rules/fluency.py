@@ -14,7 +14,7 @@ from typing import Final
 
 from .. import lexicon as lx
 from ..language import ENGLISH
-from ..text import NUMBER, WORD, Analysis, token_info
+from ..text import NUMBER, PUNCT, WORD, Analysis, token_info
 from ..words import MIN_CONFIDENCE, detect_language, english_zipf, is_comparative, word_classes, zipf_in
 
 try:
@@ -98,6 +98,11 @@ class FluencyReading:
             placeholder = _TEMPLATE_SLOT.search(text)
             if placeholder is not None:
                 found.append(((placeholder.start(), placeholder.end()), "it is a template slot nobody filled"))
+        last = len(a.words) - 1
+        while last >= 0 and a.kinds[last] == PUNCT:
+            last -= 1
+        if last > a.first + 2 and a.words[last] in _DANGLING and language == ENGLISH:
+            found.append((a.span(last, last), "it stops mid-sentence"))
         if _only_filler(a):
             found.append(((0, len(text)), "it is a placeholder (“n/a”, “TBD”), not an objective"))
         stripped = text.rstrip()
@@ -185,6 +190,12 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
     words, kinds, n = a.words, a.kinds, len(a.words)
     for i in range(a.first, n - 1):
         word, nxt = words[i], words[i + 1]
+        if word in _RELATIVES and nxt in _POSSESSIVE_DETERMINERS:
+            found.append((a.span(i, i + 1), f"“{word} {nxt}”: a relative clause without its verb's subject"))
+            return
+        if kinds[i] == WORD and word.endswith("er") and nxt == "more" and is_comparative(word):
+            found.append((a.span(i, i + 1), f"“{word} {nxt}” compares twice"))
+            return
         if (word, nxt) in _DISAGREEING:
             found.append((a.span(i, i + 1), f"“{word} {nxt}” does not agree"))
             return
@@ -202,6 +213,10 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
 
 
 _NOT_COMPARED: Final = frozenset("other over under after never ever".split())
+_RELATIVES: Final = frozenset("which who that".split())
+_POSSESSIVE_DETERMINERS: Final = frozenset("their his her its our my your".split())
+#: A sentence never ends on these: the text was cut off ("… more of their time with").
+_DANGLING: Final = frozenset("the a an and or of their our its your".split())
 
 
 _ARTICLES: Final = frozenset("a an the".split())

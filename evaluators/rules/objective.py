@@ -37,7 +37,7 @@ class ObjectiveReading:
 
     __slots__ = (
         "a", "lead", "mission", "output", "output_detail", "solutions", "numbers", "content",
-        "language", "fluency", "judged",
+        "language", "fluency", "judged", "platitude",
     )
 
     def __init__(self, a: Analysis) -> None:
@@ -49,13 +49,16 @@ class ObjectiveReading:
         self.language = language
         self.fluency = FluencyReading(a, language, objective=True)
         self.content = g.content_lemmas(a)
+        self.platitude = False  # (read for other languages; English has check_vague)
         if language != ENGLISH:
             self._read_foreign(a, language)
             return
         self.lead = g.lead_index(a)
         deadlines, _ = g.deadline_mask(a)
         figures = g.figure_mask(a, deadlines, self.lead)
-        self.mission: Mission = "discovery" if g.discovery_lead(a, self.lead) else "delivery"
+        self.mission: Mission = (
+            "discovery" if g.discovery_lead(a, self.lead) or g.research_question(a) else "delivery"
+        )
         self.output, self.output_detail = self._find_output(figures)
         self.solutions = _solution_spans(a, self.lead)
         self.numbers = _numbers(a, figures, self.solutions) if True in figures else ()
@@ -69,6 +72,9 @@ class ObjectiveReading:
         if language not in JUDGED_LANGUAGES:
             return  # judged by no rule that reads words: kind "unknown"
         base = foreign.lemmas(a, language)
+        self.platitude = foreign.platitude(a, language, base)
+        if self.platitude:
+            return  # "Digitalisierung vorantreiben": no output, no outcome, nothing to check
         if foreign.discovery(a, language, base):
             self.mission = "discovery"
             return
@@ -92,6 +98,9 @@ class ObjectiveReading:
             return None, None
         fault = g.defect_report(a, lead)
         if fault is None:
+            wanted = g.asks_for_a_thing(a)
+            if wanted is not None:
+                return wanted, "it asks for a thing to be made; the outcome is what it should change"
             speaker = g.first_person(a)
             if speaker is not None:
                 # "when i click save draft it logs me out???": someone reporting or asking
@@ -297,7 +306,7 @@ def check_vague(r: ObjectiveReading) -> Hits:
     """Every meaningful word is a platitude: "Improve things", "Make the product better for
     users", "Drive excellence across the board", "World class everything"."""
     if r.language != ENGLISH:
-        return NO_HITS
+        return [((r.a.start(r.a.first), len(r.a.text)), None)] if r.platitude else NO_HITS
     a = r.a
     seen = False
     for i in a.meaningful:
@@ -479,6 +488,7 @@ OBJECTIVE_RULES: Final[tuple[Rule, ...]] = (
         example_fail=Example("Make the product better for users"),
         example_pass=Example("Optimise delivery routes for drivers in rural areas"),
         check=check_vague,
+        languages=JUDGED,  # German, French and Spanish by their own platitude lists
     ),
     Rule(
         code="not_fluent",

@@ -25,6 +25,7 @@ SUSPICIOUS: Final = re.compile(
     r"|\{\{|\{%|\$\{"  # template and expression syntax
     r"|`|\*\*|__|\*[^*\s][^*]*\*|^\s*#{1,6}\s|\[[^\]]*\]\([^)]*\)"  # Markdown: code, bold, emphasis, headings, links
     r"|^\s*(?:[-*+]|\d+[.)])?\s*\[[ xX]?\]"  # Markdown checklists: "- [ ] …"
+    r"|^\s*(?:[-*+•>]|\|)\s"  # Markdown bullets, quotes and table rows: "* …", "> …", "| … |"
     r"|^\s*[\[{]\s*\"|\"\s*:\s*[\"\[{]"  # JSON: '{"objective": …', '["…'
     r"|<\||\|>|\[/?inst\]|<<\s*/?\s*sys\s*>>"  # chat-template tokens
     r"|\b(?:ignore|disregard|forget|bypass|override)\b[^.]{0,40}\b(?:instructions?|rules|prompt|above|previous|guardrails?|checks?|evaluators?)\b"
@@ -40,7 +41,7 @@ SUSPICIOUS: Final = re.compile(
 # search, which tries each alternative at every position. (Non-ASCII texts always get the
 # full search: under IGNORECASE "ſ" matches "s", "K" matches "k", and so on.)
 _REQUIRED_SUBSTRINGS: Final = (
-    ":", "<", "&", "{", "`", "*", "__", "#", "[", "|", '"', "www.", "ignore", "disregard", "forget", "bypass",
+    ":", "<", "&", "{", "`", "*", "__", "#", "[", "|", '"', "-", "+", "•", ">", "www.", "ignore", "disregard", "forget", "bypass",
     "override", "say", "treat", "always", "system", "you", "developer",
 )
 
