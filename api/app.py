@@ -25,6 +25,7 @@ from api.observability import RequestLogMiddleware, configure_logging
 from api.schemas import close_strict_objects
 from api.security import ApiKeyMiddleware, client_identity
 from api.services import Services, build_services
+from evaluators import prepare as prepare_evaluators
 from rewriter.pipeline import Engine
 
 VERSION = "0.1.0"
@@ -107,6 +108,9 @@ class RealisePlugin(InitPluginProtocol):
 def create_served_app(settings: Settings | None = None) -> Litestar:
     """The app as ``realise serve`` runs it, in each of its processes: for as long as it serves."""
     app = create_app(settings)
+    # The evaluators' dictionaries (word frequencies, lemmas, language models) load now, not
+    # on the first request that needs them, and are frozen below with everything else.
+    prepare_evaluators()
     # What exists now (modules, the SDK's pydantic models, templates, lexicons) lives as long
     # as the server. Frozen, it is no longer re-scanned by every full collection: unfrozen,
     # those scans paused the event loop for 150-250 ms every few seconds under load.

@@ -21,6 +21,7 @@ from .model import Evaluation, Finding, KeyResultJudgement, ObjectiveJudgement  
 from .plugins import all_rules  # noqa: E402
 from .rules import RULES  # noqa: E402
 from .rules.objective import detect_mission  # noqa: E402
+from .words import prepare  # noqa: E402
 
 __all__ = [
     "COMPILED",
@@ -40,4 +41,5 @@ __all__ = [
     "judge_key_result",
     "judge_objective",
     "load_config",
+    "prepare",
 ]

@@ -144,6 +144,15 @@ def discovery_lead(a: Analysis, i: int) -> bool:
     return nxt not in lx.SUBJECT_FOLLOWERS
 
 
+_IRREGULAR_COMPARATIVES: Final = frozenset("better worse more less".split())
+
+
+def comparative(word: str) -> bool:
+    """Whether a word is a comparative ("faster", "easier", "better"); the dictionary is
+    asked only about words that could be one."""
+    return (word.endswith("er") or word in _IRREGULAR_COMPARATIVES) and is_comparative(word)
+
+
 def _used_as_noun(a: Analysis, i: int) -> bool:
     """Whether a verb-looking first word is really a noun: "Build times halve",
     "Release cadence doubles", "Test coverage rises", "Builds are reliable". (Never a word
@@ -225,7 +234,7 @@ def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
     if _used_as_noun(a, i):
         return None
     if i > a.first and words[i - 1] in ("we", "they") and any(
-        words[k] in _MORE_OR_LESS or (a.kinds[k] == WORD and is_comparative(words[k])) for k in range(i + 1, n)
+        words[k] in _MORE_OR_LESS or (a.kinds[k] == WORD and comparative(words[k])) for k in range(i + 1, n)
     ):
         return None  # "We deliver the same work on less fuel": how things are, compared
     end = i + 1 if phrase else i
@@ -454,7 +463,7 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
             continue
         if following in _HOW_IT_IS_DONE or words[j + 1 : j + 4] == ("on", "the", "first"):
             continue  # "repairs are done right the first time", "data is ready when people start"
-        if any(is_comparative(words[k]) for k in range(j + 1, min(j + 3, n)) if kinds[k] == WORD):
+        if any(comparative(words[k]) for k in range(j + 1, min(j + 3, n)) if kinds[k] == WORD):
             continue  # "People arriving are assessed much sooner": a change in how, not a delivery
         if any(words[k] in _NEGATING for k in range(max(start, j - 3), j)):
             continue  # "Households pay on time without being sent enforcement letters"
@@ -1011,7 +1020,7 @@ def instruction_lead(a: Analysis, lead: int) -> Span | None:
         if not (nxt in lx.DETERMINERS or a.kinds[lead + 1] == NUMBER or (lead + 1) in a.unknown_at or any(c.isdigit() for c in nxt)):
             return None
     for k in range(lead + 1, n):
-        if a.kinds[k] == WORD and is_comparative(words[k]):
+        if a.kinds[k] == WORD and comparative(words[k]):
             return None  # "The finance team will close the books faster": a change named
     return (lead, lead)
 

@@ -40,8 +40,11 @@ def _detect(a: Analysis) -> str:
         return ENGLISH  # figures and marks only: nothing to tell
     rare = len(a.rare_at)
     foreign_letters = not a.lowered.isascii() and _has_foreign_letters(a.lowered)
-    if not foreign_letters and (rare == 0 or (3 * rare < words and _english_evidence(a, range(len(a.words))) > 0)):
-        return ENGLISH
+    if not foreign_letters and (
+        rare == 0
+        or ((3 * rare < words or _known_in_english(a)) and _english_evidence(a, range(len(a.words))) > 0)
+    ):
+        return ENGLISH  # ("Launch invoicing": rare, but English words, led by an English verb)
     language, confidence = _vote(a, foreign_letters)
     if language == ENGLISH or language == UNDETERMINED:
         return ENGLISH if language == ENGLISH or 3 * rare < words else UNDETERMINED
@@ -96,6 +99,18 @@ def _english_frame(a: Analysis, language: str) -> bool:
             if english >= 2:
                 return True
     return False
+
+
+#: Rare English words ("invoicing" 2.5) against words English corpora hardly know
+#: ("mejorar" 0.9, "vorantreiben" 0): above this, a word is English.
+_KNOWN_ENGLISH: Final = 1.5
+
+
+def _known_in_english(a: Analysis) -> bool:
+    for i in a.rare_at:
+        if token_info(a.words[i]).zipf < _KNOWN_ENGLISH:
+            return False
+    return True
 
 
 def _english_evidence(a: Analysis, positions: range | list[int]) -> int:

@@ -15,7 +15,8 @@ from typing import Final
 from .. import lexicon as lx
 from ..language import ENGLISH
 from ..text import NUMBER, PUNCT, WORD, Analysis, token_info
-from ..words import MIN_CONFIDENCE, detect_language, english_zipf, is_comparative, word_classes, zipf_in
+from ..grammar import comparative
+from ..words import MIN_CONFIDENCE, detect_language, english_zipf, word_classes, zipf_in
 
 try:
     from mypy_extensions import mypyc_attr
@@ -182,6 +183,7 @@ _DISAGREEING: Final = frozenset(
     for verb in verbs.split()
 )
 _DOUBLE_COMPARATIVE: Final = frozenset("more most less".split())
+_PRONOUN_SUBJECTS: Final = frozenset(pronoun for pronoun, _ in _DISAGREEING)
 
 
 def _agreement(a: Analysis, found: list[Hit]) -> None:
@@ -189,17 +191,20 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
     "a late parcels"."""
     words, kinds, n = a.words, a.kinds, len(a.words)
     for i in range(a.first, n - 1):
-        word, nxt = words[i], words[i + 1]
+        word = words[i]
+        if word not in _AGREEMENT_TRIGGERS and not (word.endswith("er") and words[i + 1] == "more"):
+            continue  # (most tokens: one set look-up)
+        nxt = words[i + 1]
         if word in _RELATIVES and nxt in _POSSESSIVE_DETERMINERS:
             found.append((a.span(i, i + 1), f"“{word} {nxt}”: a relative clause without its verb's subject"))
             return
-        if kinds[i] == WORD and word.endswith("er") and nxt == "more" and is_comparative(word):
+        if nxt == "more" and kinds[i] == WORD and comparative(word):
             found.append((a.span(i, i + 1), f"“{word} {nxt}” compares twice"))
             return
-        if (word, nxt) in _DISAGREEING:
+        if word in _PRONOUN_SUBJECTS and (word, nxt) in _DISAGREEING:
             found.append((a.span(i, i + 1), f"“{word} {nxt}” does not agree"))
             return
-        if word in _DOUBLE_COMPARATIVE and kinds[i + 1] == WORD and nxt.endswith("er") and nxt not in _NOT_COMPARED and is_comparative(nxt):
+        if word in _DOUBLE_COMPARATIVE and kinds[i + 1] == WORD and nxt.endswith("er") and nxt not in _NOT_COMPARED and comparative(nxt):
             found.append((a.span(i, i + 1), f"“{word} {nxt}” compares twice"))
             return
         if word == "a" and i + 2 < n and kinds[i + 2] == WORD and kinds[i + 1] == WORD:
@@ -207,7 +212,7 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
             after = words[i + 3] if i + 3 < n else ""
             ends_phrase = not after or kinds[i + 3] != WORD or after in lx.STOPWORDS  # not "a new releases page"
             if ends_phrase and noun.endswith("s") and not noun.endswith(("ss", "us", "is")) and token_info(noun).lemma != noun and after != "of":
-                if is_comparative(nxt) or "ADJ" in word_classes(nxt):
+                if comparative(nxt) or "ADJ" in word_classes(nxt):
                     found.append((a.span(i, i + 2), f"“a … {noun}”: one article, several things"))
                     return
 
@@ -215,6 +220,7 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
 _NOT_COMPARED: Final = frozenset("other over under after never ever".split())
 _RELATIVES: Final = frozenset("which who that".split())
 _POSSESSIVE_DETERMINERS: Final = frozenset("their his her its our my your".split())
+_AGREEMENT_TRIGGERS: Final = _RELATIVES | _PRONOUN_SUBJECTS | _DOUBLE_COMPARATIVE | frozenset(("a",))
 #: A sentence never ends on these: the text was cut off ("… more of their time with").
 _DANGLING: Final = frozenset("the a an and or of their our its your".split())
 
