@@ -19,7 +19,7 @@ try:
 except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
     from ._marks import mypyc_attr  # type: ignore[assignment]
 from .foreign import ForeignMeasures
-from .words import is_comparative, word_classes
+from .words import is_comparative, plural_noun, third_person_verb, word_classes
 from .text import lemma as lemma_of
 from .text import token_info
 from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle, is_year
@@ -38,7 +38,7 @@ _CLAUSE_OPENERS: Final = frozenset("by before until within in during over throug
 _DEADLINE_CONNECTIVES: Final = frozenset(
     """
     the end of this next each every calendar financial fiscal following last current same
-    a an per all whole entire first second third fourth final
+    a an per all whole entire first second third fourth final its our their
     """.split()
 ) | lx.PERIOD_WORDS
 _STANDALONE_PERIODS: Final = frozenset("q1 q2 q3 q4 h1 h2 eoy eoq eom".split())
@@ -157,7 +157,8 @@ def _used_as_noun(a: Analysis, i: int) -> bool:
     """Whether a verb-looking first word is really a noun: "Build times halve",
     "Release cadence doubles", "Test coverage rises", "Builds are reliable". (Never a word
     with no noun reading: "Implement rate limiting" is an instruction.)"""
-    return _reads_as_subject(a, i) and "NOUN" in word_classes(a.words[i])
+    word = a.words[i]
+    return _reads_as_subject(a, i) and (word.endswith("ing") or "NOUN" in word_classes(word))
 
 
 def _reads_as_subject(a: Analysis, i: int) -> bool:
@@ -865,7 +866,7 @@ __all__ = [
     "Measures", "Span", "activity_noun_lead", "compound_joint", "content_lemmas",
     "artefact_phrase", "deadline_mask", "deliverable_lead", "discovery_lead", "done_phrase",
     "figure_mask", "prescribed_solution",
-    "asks_for_a_thing", "instruction_lead", "lead_index", "measure_verb", "research_question", "placeholders", "user_story_want",
+    "asks_for_a_thing", "instruction_lead", "system_behaviour", "lead_index", "measure_verb", "research_question", "placeholders", "user_story_want",
 ]
 
 
@@ -880,6 +881,8 @@ _ARRIVAL_STEMS: Final = ("arriv", "load", "come", "came", "run", "respond", "sho
 _NEVER_BROKEN: Final = frozenset("arrive arrives load loads work works open opens start starts respond responds sync syncs".split())
 
 
+_RELATIVE_WORDS: Final = frozenset("what that which who whatever".split())
+_CONDITION_OPENERS: Final = frozenset("moment before until unless whenever when if".split())
 _SHOWS_NOTHING: Final = frozenset("do return show display find give load render print".split())
 _PASSIVE_AUXILIARIES: Final = frozenset("is are was were get gets got being been be".split())
 
@@ -901,6 +904,7 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
         if words[i] in lx.DEFECT_WORDS:
             return (i, i)  # "Timezone bug: appointments show up on the next day"
     found: Span | None = None
+    in_condition = False
     for i in range(a.first, n):
         if kinds[i] != WORD and kinds[i] != NUMBER:
             continue
@@ -915,8 +919,11 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
             return None
         if found is not None:
             continue
-        if word in lx.DEFECT_WORDS and kinds[i] == WORD:
-            found = (i, i)
+        if word in _CONDITION_OPENERS and i > a.first:
+            in_condition = True  # "… the moment they get stuck": the situation, not a fault report
+        elif word in lx.DEFECT_WORDS and kinds[i] == WORD:
+            if not in_condition:
+                found = (i, i)
         elif word in lx.SYMPTOM_VERBS or (word in lx.SYSTEM_SYMPTOM_VERBS and i > a.first):
             found = (i, i)  # "Map pins vanish", "Checkout rejects valid Eircodes"
         elif word in lx.SYMPTOM_QUALIFIERS and i > a.first and i + 1 < n and _qualifies_a_fault(a, i):
@@ -941,6 +948,8 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
         elif word in ("doesn't", "don't", "didn't", "won't", "wouldn't") or (
             word in ("does", "do", "did") and i + 1 < n and words[i + 1] == "not"
         ):
+            if i > a.first and words[i - 1] in _RELATIVE_WORDS:
+                continue  # "hand back what doesn't fit": a description, not a fault
             k = i + 2 if words[i + 1 : i + 2] == ("not",) else i + 1
             while k < n and (words[k] in ("always", "ever", "really") or words[k].endswith("ly")):
                 k += 1  # "does not always produce"
@@ -1084,6 +1093,68 @@ def _more_symptoms(a: Analysis, i: int) -> Span | None:
     if word in lx.BROKEN_PASSIVES and i > a.first and nxt in ("after", "when", "during", "on", "if", "since", "whenever"):
         return (i, i)  # "Configuration lost after upgrade"
     return None
+
+
+# Verbs of how something seems or holds, and of wanting: "Checkout feels fast", "Search
+# stays up", "The app needs to …" describe a state or a wish, not a behaviour observed.
+_STATE_VERBS: Final = frozenset("feel seem look become stay remain keep need want have be do get mean".split())
+
+
+def system_behaviour(a: Analysis, lead: int) -> Span | None:
+    """A thing, named in a few words, doing something now, stated as it is: "Visitor kiosk
+    prints badges with yesterday's date", "Notification badge says 3 unread", "sync tool
+    writes log files into the working directory". That is a report of behaviour (a fault,
+    as people file them), not a change wanted: a change names people, a measure or a
+    comparison ("Finance closes the month quickly", "Every customer gets a reply within a
+    day")."""
+    words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
+    if lead != a.first or lead >= n - 2 or kinds[lead] != WORD:
+        return None
+    first = words[lead]
+    if (first in lx.DETERMINERS and first != "the") or lemmas[lead] in _VERB_LISTS or word_classes(first) == _VERB_ONLY:
+        return None  # "Cut the time …", "Make …": an instruction, judged elsewhere
+    for k in range(lead, n):
+        other = words[k]
+        if other in lx.FAULT_REMEDIES or other in _LIMIT_BEFORE_FIGURE or other in _HOW_IT_IS_DONE or (
+            kinds[k] == WORD and comparative(other)
+        ):
+            return None  # "… closes the month quickly", "Fewer tenants …": a change wanted
+    start = lead + 1 if first == "the" else lead
+    if (plural_noun(words[start]) and not words[start].endswith(("ss", "us", "is"))) or words[start] in _PLURALS_WITHOUT_S:
+        return None  # "Customers get accurate answers", "People only see …": plural
+    subject_end = start
+    for j in range(start + 1, min(start + 8, n - 1)):
+        word = words[j]
+        if kinds[j] == NUMBER or word in _SUBJECT_PREPOSITIONS or word == "the":
+            continue  # "Visitor kiosk at the Hamlin St entrance", "Self-checkout at store 14"
+        if kinds[j] != WORD or word in lx.STOPWORDS:
+            return None
+        if not third_person_verb(word):
+            if plural_noun(word) and not word.endswith(("ss", "us", "is")):
+                return None  # "Business teams …": a plural subject
+            subject_end = j
+            continue
+        after = words[j + 1]
+        if plural_noun(word) and (
+            a.kinds[j + 1] == PUNCT or ("VERB" in word_classes(after) and after not in lx.STOPWORDS and after not in _PARTICLES)
+        ):
+            return None  # "Business teams act …": the plural of a noun, then its verb
+        if words[j - 1] in lx.STOPWORDS and words[j - 1] != "the" and kinds[j - 1] == WORD:
+            return None
+        verb = lemmas[j]
+        if after in ("as", "like"):
+            return None  # "Content across the site reads as one clear voice": a quality
+        if verb in _STATE_VERBS or verb in lx.OUTCOME_VERBS or verb in lx.HOLD_WORDS or (
+            verb in lx.DIRECTION_VERBS and (after in _DIRECTIONS or a.kinds[j + 1] == NUMBER)
+        ):
+            return None  # "Churn goes down", "Checkout feels fast"
+        return (subject_end, j)
+    return None
+
+
+_SUBJECT_PREPOSITIONS: Final = frozenset("at in on for of from".split())
+_PARTICLES: Final = frozenset("out up down back off in on over through away".split())
+_DIRECTIONS: Final = frozenset("up down from to by".split())
 
 
 def _takes_a_while(a: Analysis, i: int) -> bool:

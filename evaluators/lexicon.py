@@ -544,7 +544,7 @@ SYMPTOM_QUALIFIERS: Final[frozenset[str]] = frozenset("twice still even".split()
 #: Gerunds of a fault that "stop" asks to end: "Make the CSV import stop dropping rows".
 FAULT_GERUNDS: Final[frozenset[str]] = frozenset(
     """
-    dropping crashing failing freezing hanging timing duplicating signing kicking overwriting
+    dropping crashing failing freezing hanging timing duplicating signing kicking resetting overwriting
     truncating corrupting rejecting skipping showing sending charging logging throwing
     returning erroring breaking flickering
     """.split()
@@ -578,11 +578,13 @@ FAULT_REMEDIES: Final[frozenset[str]] = frozenset(
     """
     fewer less reduce reduced cut prevent prevented eliminate avoid stop halve without
     zero no-one nobody rarely minimise minimize lower decrease shrink catch catches
-    detect detects spot spots
+    detect detects spot spots hardly repaired fixed resolved
     """.split()
 )
 #: Lead verbs of a fix: "Fix the checkout", "Resolve the login bug".
-FIX_VERBS: Final[frozenset[str]] = frozenset("fix repair debug hotfix patch resolve troubleshoot correct".split())
+FIX_VERBS: Final[frozenset[str]] = frozenset(
+    "fix repair debug hotfix patch resolve troubleshoot correct deduplicate dedupe".split()
+)
 
 # --- vague objectives ------------------------------------------------------------------
 
@@ -609,6 +611,8 @@ GENERIC_WORDS: Final[frozenset[str]] = frozenset(
     agility excel thrive scale excellence-driven strategic strategy awesome best-in-class
     everywhere leverage ai go-to momentum going bold force above beyond heights together
     relentless relentlessly future win lead industry app apps theme themes new brand
+    ownership elevate standard future-proof simpler simple marketplace loves love smarter
+    harder set put create
     boldly disrupt disruptive reimagine partner partners choice strive organisation
     organization portfolio needle embrace ai-first mindset data-driven obsession obsessed
     touchpoint touchpoints heart hearts mind minds lives life change changes inspire engage
@@ -671,7 +675,7 @@ APPROVAL_LEADS: Final[frozenset[str]] = frozenset("get achieve obtain gain earn 
 #: A level that is already measured, named instead of a figure: "stays at or above
 #: today's level", "no worse than the current baseline".
 CURRENT_LEVEL_WORDS: Final[frozenset[str]] = frozenset(
-    "current today's todays baseline existing present last previous prior usual".split()
+    "current today today's todays baseline existing present last previous prior usual year's quarter's month's budget".split()
 )
 #: A level named as agreed with someone rather than measured: "stays below a threshold
 #: agreed with the clinics", "within a limit set by legal".

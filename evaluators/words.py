@@ -116,6 +116,32 @@ def _word_classes(word: str) -> frozenset[str]:
     return frozenset(upos for upos, lemmas in getAllLemmas(word).items() if word in lemmas)
 
 
+def third_person_verb(word: str) -> bool:
+    """Whether a lowercase word can be a verb in the third person singular ("prints",
+    "says", "goes"): lemminflect reads it as a form of another VERB, and it ends in s."""
+    return word.endswith("s") and _third_person_verb(word)
+
+
+@cache
+def _third_person_verb(word: str) -> bool:
+    from lemminflect import getAllLemmas  # type: ignore[import-untyped,unused-ignore]
+
+    lemmas = getAllLemmas(word).get("VERB", ())
+    return any(lemma != word for lemma in lemmas)
+
+
+def plural_noun(word: str) -> bool:
+    """Whether a lowercase word can be the plural of a noun ("prints", "teams")."""
+    return word.endswith("s") and _plural_noun(word)
+
+
+@cache
+def _plural_noun(word: str) -> bool:
+    from lemminflect import getAllLemmas  # type: ignore[import-untyped,unused-ignore]
+
+    return any(lemma != word for lemma in getAllLemmas(word).get("NOUN", ()))
+
+
 def is_comparative(word: str) -> bool:
     """Whether a lowercase word is a comparative adjective or adverb ("faster", "easier",
     "better"): lemminflect reads it as a form of another ADJ or ADV."""
@@ -141,6 +167,8 @@ def prepare(languages: tuple[str, ...] = ("de", "fr", "es")) -> None:
     collector's scans with the rest of start-up."""
     word_classes("support")
     is_comparative("faster")
+    third_person_verb("prints")
+    plural_noun("prints")
     english_zipf("the")
     language_candidates("Die Datenbank aktualisieren")
     for language in languages:

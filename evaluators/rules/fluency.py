@@ -16,7 +16,7 @@ from .. import lexicon as lx
 from ..language import ENGLISH
 from ..text import NUMBER, PUNCT, WORD, Analysis, token_info
 from ..grammar import comparative
-from ..words import MIN_CONFIDENCE, detect_language, english_zipf, word_classes, zipf_in
+from ..words import MIN_CONFIDENCE, detect_language, english_zipf, plural_noun, word_classes, zipf_in
 
 try:
     from mypy_extensions import mypyc_attr
@@ -211,7 +211,7 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
             noun = words[i + 2]
             after = words[i + 3] if i + 3 < n else ""
             ends_phrase = not after or kinds[i + 3] != WORD or after in lx.STOPWORDS  # not "a new releases page"
-            if ends_phrase and noun.endswith("s") and not noun.endswith(("ss", "us", "is")) and token_info(noun).lemma != noun and after != "of":
+            if ends_phrase and noun.endswith("s") and not noun.endswith(("ss", "us", "is")) and plural_noun(noun) and after != "of":
                 if comparative(nxt) or "ADJ" in word_classes(nxt):
                     found.append((a.span(i, i + 2), f"“a … {noun}”: one article, several things"))
                     return
@@ -270,7 +270,7 @@ _DETERMINERS: Final = frozenset("the a an our their your this".split())
 _CLAUSE_WORDS: Final = lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DIRECTION_VERBS
 _PRONOUNS: Final = frozenset("we i they you".split())
 _MODALS: Final = frozenset("can can't cannot will won't should must could would may might shall don't doesn't".split())
-_JOINERS: Final = frozenset("and or but then".split())
+_JOINERS: Final = frozenset("and or but then what that which who when if because so".split())
 
 
 def _pasted_clause(a: Analysis, found: list[Hit]) -> None:

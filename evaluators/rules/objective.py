@@ -96,7 +96,7 @@ class ObjectiveReading:
             return story, "a user story asks for a feature"
         if self.mission == "discovery":
             return None, None
-        fault = g.defect_report(a, lead)
+        fault = g.defect_report(a, lead) or g.system_behaviour(a, lead)
         if fault is None:
             wanted = g.asks_for_a_thing(a)
             if wanted is not None:
