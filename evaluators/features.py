@@ -95,7 +95,6 @@ _BY_LEMMA: Final[tuple[tuple[int, frozenset[str]], ...]] = (
 )
 
 
-_PERIOD_PREFIXES: Final = frozenset("mid early late end start".split())
 
 
 def token_flags(word: str, lemma: str) -> int:
@@ -111,7 +110,7 @@ def token_flags(word: str, lemma: str) -> int:
         flags |= VERSION
     if "-" in word:
         head, _, rest = word.partition("-")
-        if head in _PERIOD_PREFIXES and rest in lx.PERIOD_WORDS:
+        if head in lx.PERIOD_PREFIXES and rest in lx.PERIOD_WORDS:
             flags |= PERIOD  # "by mid-Q2", "before end-June"
     if word in SUSPICIOUS_CHARACTERS:
         flags |= SUSPICIOUS_HINT

@@ -18,7 +18,6 @@ from .words import foreign_lemma, zipf_in
 Span = tuple[int, int]
 Mask = tuple[bool, ...]
 
-_STANDALONE_PERIODS: Final = frozenset("q1 q2 q3 q4 h1 h2".split())
 
 
 def lemmas(a: Analysis, language: str) -> tuple[str, ...]:
@@ -116,9 +115,9 @@ def deadline_mask(a: Analysis, language: str) -> tuple[Mask, Span | None]:
     first: Span | None = None
     for j in range(n):
         word = words[j]
-        if not (word in lx.FOREIGN_PERIOD_WORDS or is_year(a, j) or word in _STANDALONE_PERIODS):
+        if not (word in lx.FOREIGN_PERIOD_WORDS or is_year(a, j) or word in lx.FOREIGN_STANDALONE_PERIODS):
             continue
-        opener = j if word in _STANDALONE_PERIODS or is_year(a, j) else -1
+        opener = j if word in lx.FOREIGN_STANDALONE_PERIODS or is_year(a, j) else -1
         for k in range(j - 1, max(-1, j - 4), -1):
             if a.kinds[k] == NUMBER and not is_year(a, k):
                 break

@@ -27,32 +27,12 @@ from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, SYMBOL, WORD, Analysis, 
 Span = tuple[int, int]  # token indices, both inclusive
 Mask = tuple[bool, ...]  # one flag per token
 
-_SUBJECT_PRONOUNS: Final = frozenset("we i let's lets we're we'll i'm i'll they they'll they're".split())
-_INTENT_WORDS: Final = frozenset(
-    "will shall must should want need aim plan are would like hope intend us 'll going".split()
-)
-_ADVERB_FILLERS: Final = frozenset(
-    "successfully fully finally really completely quickly properly also then first further".split()
-)
-_CLAUSE_OPENERS: Final = frozenset("by before until within in during over throughout at for".split())
 _DEADLINE_CONNECTIVES: Final = frozenset(
     """
     the end of this next each every calendar financial fiscal following last current same
     a an per all whole entire first second third fourth final its our their
     """.split()
 ) | lx.PERIOD_WORDS
-_STANDALONE_PERIODS: Final = frozenset("q1 q2 q3 q4 h1 h2 eoy eoq eom".split())
-_AFTER_OR_THRESHOLD: Final = frozenset("above more better higher over below less fewer lower under".split())
-_MORE_OR_LESS: Final = frozenset("more fewer less higher lower".split())
-# "Move faster", "Move towards …": a direction of travel, not a migration.
-_MOVE_WITHOUT_DESTINATION: Final = frozenset(
-    "faster quicker quickly fast forward closer towards toward away beyond ahead up".split()
-)
-# Words that open a subordinate clause: "… whenever they are ready" describes a
-# condition, not a deliverable reported as done.
-_SUBORDINATORS: Final = frozenset(
-    "whenever when if because so that which who what where while until after before once unless as".split()
-)
 
 
 # ---------------------------------------------------------------------------- lead word
@@ -63,14 +43,14 @@ def lead_index(a: Analysis, *, skip_deadline_clause: bool = False) -> int:
     for key results, a leading "By the end of the quarter," clause."""
     words, n = a.words, len(a.words)
     i = a.first
-    if skip_deadline_clause and i < n and words[i] in _CLAUSE_OPENERS:
+    if skip_deadline_clause and i < n and words[i] in lx.CLAUSE_OPENERS:
         for j in range(i + 1, min(i + 12, n)):
             if words[j] == ",":
                 i = j + 1
                 break
-    if i < n and words[i] in _SUBJECT_PRONOUNS:
+    if i < n and words[i] in lx.SUBJECT_PRONOUNS:
         i += 1
-        while i < n and words[i] in _INTENT_WORDS:
+        while i < n and words[i] in lx.INTENT_WORDS:
             i += 1
         if i < n and words[i] == "to":
             i += 1
@@ -80,7 +60,7 @@ def lead_index(a: Analysis, *, skip_deadline_clause: bool = False) -> int:
         i = _after_subject_and_modal(a, i)
     for _ in range(2):
         if i + 1 < n and a.kinds[i + 1] == WORD and (
-            words[i] in _ADVERB_FILLERS
+            words[i] in lx.ADVERB_FILLERS
             or (words[i].endswith("ly") and len(words[i]) > 4 and a.lemmas[i + 1] in lx.OUTPUT_VERBS)
         ):
             i += 1
@@ -98,7 +78,7 @@ def _after_subject_and_modal(a: Analysis, i: int) -> int:
     for m in range(i + 1, min(i + 5, n - 1)):
         word = words[m]
         before = words[m - 1]
-        if kinds[m - 1] != WORD or before in _SUBORDINATORS or before in _CONJUNCTION_WORDS or before in lx.QUESTION_WORDS:
+        if kinds[m - 1] != WORD or before in lx.SUBORDINATORS or before in lx.CONJUNCTION_WORDS or before in lx.QUESTION_WORDS:
             return i  # not a plain subject
         if word in ft.SUBJECT_MODALS:
             j = m + 1
@@ -106,7 +86,7 @@ def _after_subject_and_modal(a: Analysis, i: int) -> int:
                 if not (j + 1 < n and words[j] == "going" and words[j + 1] == "to"):
                     return i
                 j += 2
-            elif word not in _MODALS_WITHOUT_TO:
+            elif word not in lx.MODALS_WITHOUT_TO:
                 if words[j] != "to":  # "plans to", "aims to"
                     return i
                 j += 1
@@ -116,8 +96,6 @@ def _after_subject_and_modal(a: Analysis, i: int) -> int:
     return i
 
 
-_CONJUNCTION_WORDS: Final = frozenset("and or but nor".split())
-_MODALS_WITHOUT_TO: Final = frozenset("will 'll shall must".split())
 _LEAD_VERBS: Final = lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DISCOVERY_VERBS
 
 
@@ -144,13 +122,12 @@ def discovery_lead(a: Analysis, i: int) -> bool:
     return nxt not in lx.SUBJECT_FOLLOWERS
 
 
-_IRREGULAR_COMPARATIVES: Final = frozenset("better worse more less".split())
 
 
 def comparative(word: str) -> bool:
     """Whether a word is a comparative ("faster", "easier", "better"); the dictionary is
     asked only about words that could be one."""
-    return (word.endswith("er") or word in _IRREGULAR_COMPARATIVES) and is_comparative(word)
+    return (word.endswith("er") or word in lx.IRREGULAR_COMPARATIVES) and is_comparative(word)
 
 
 def _used_as_noun(a: Analysis, i: int) -> bool:
@@ -181,7 +158,7 @@ def _reads_as_subject(a: Analysis, i: int) -> bool:
         # the measure named then moves, holds or has a figure.
         return any(
             lemmas[j] in lx.DIRECTION_VERBS or words[j] in lx.SUBJECT_FOLLOWERS or a.kinds[j] == NUMBER
-            or words[j] in _LIMIT_WORDS
+            or words[j] in lx.LIMIT_WORDS
             or (j == i + 2 and lemmas[j] in lx.OUTCOME_VERBS)  # "Build times stop slowing us down"
             for j in range(i + 2, n)
         )
@@ -199,10 +176,10 @@ def _reads_as_subject(a: Analysis, i: int) -> bool:
         a.kinds[i + 1] == WORD
         and nxt not in lx.DETERMINERS
         and nxt not in lx.STOPWORDS
-        and (not nxt.endswith("s") or words[i] in _ALSO_NOUNS)
+        and (not nxt.endswith("s") or words[i] in lx.ALSO_NOUNS)
     ):
         for j in range(i + 2, n - 1):
-            if words[j] in _LIMIT_WORDS and (a.kinds[j + 1] == NUMBER or a.kinds[j + 1] == SYMBOL):
+            if words[j] in lx.LIMIT_WORDS and (a.kinds[j + 1] == NUMBER or a.kinds[j + 1] == SYMBOL):
                 return True
             if lemmas[j] in lx.DIRECTION_VERBS and words[j] != lemmas[j] and words[j].endswith("s"):
                 return True
@@ -211,11 +188,6 @@ def _reads_as_subject(a: Analysis, i: int) -> bool:
     return False
 
 
-# Deliverable verbs that as often name a thing in a compound noun ("Build failures",
-# "Inventory write-offs", "Release delays"), before a plural as well.
-_ALSO_NOUNS: Final = frozenset(
-    "inventory release build test stock design review support record draft launch audit survey trial pilot".split()
-)
 
 
 def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
@@ -235,7 +207,7 @@ def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
     if _used_as_noun(a, i):
         return None
     if i > a.first and words[i - 1] in ("we", "they") and any(
-        words[k] in _MORE_OR_LESS or (a.kinds[k] == WORD and comparative(words[k])) for k in range(i + 1, n)
+        words[k] in lx.MORE_OR_LESS or (a.kinds[k] == WORD and comparative(words[k])) for k in range(i + 1, n)
     ):
         return None  # "We deliver the same work on less fuel": how things are, compared
     end = i + 1 if phrase else i
@@ -245,7 +217,7 @@ def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
         for j in range(i + 2, min(i + 8, n - 1)):
             if words[j] == "to" and a.kinds[j + 1] == WORD:
                 return None  # "Enable caseworkers to decide on the day"
-    if base == "move" and nxt in _MOVE_WITHOUT_DESTINATION:
+    if base == "move" and nxt in lx.MOVE_WITHOUT_DESTINATION:
         return None
     if _abstract_object(a, end):
         return None  # "Build trust with partners": you cannot ship trust
@@ -256,7 +228,6 @@ def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
     return (i, end)
 
 
-_AMONG: Final = frozenset("among amongst across between within throughout around".split())
 
 
 def _abstract_object(a: Analysis, verb_end: int) -> bool:
@@ -265,7 +236,7 @@ def _abstract_object(a: Analysis, verb_end: int) -> bool:
     words, n = a.words, len(a.words)
     for j in range(verb_end + 1, min(verb_end + 4, n)):
         if a.lemmas[j] in lx.ABSTRACT_OUTCOME_NOUNS and (
-            j + 1 >= n or words[j + 1] in lx.STOPWORDS or a.kinds[j + 1] == PUNCT or words[j + 1] in _AMONG
+            j + 1 >= n or words[j + 1] in lx.STOPWORDS or a.kinds[j + 1] == PUNCT or words[j + 1] in lx.AMONG
         ):
             return True
     return False
@@ -276,10 +247,9 @@ def _count_follows(a: Analysis, i: int) -> bool:
     n = len(a.words)
     if i >= n or not (a.kinds[i] == NUMBER or a.words[i] in lx.NUMBER_WORDS):
         return False
-    return not (i + 1 < n and a.words[i + 1] in _SHARE_WORDS)
+    return not (i + 1 < n and a.words[i + 1] in lx.SHARE_WORDS)
 
 
-_SHARE_WORDS: Final = frozenset("% percent pp per of".split())
 
 
 def _counted_head(a: Analysis, start: int) -> int:
@@ -335,20 +305,17 @@ def artefact_phrase(a: Analysis, i: int, *, as_object: bool) -> Span | None:
         word = words[k]
         if kinds[k] != WORD or word in lx.STOPWORDS:
             return None
-        after_a_noun = k + 1 >= n or kinds[k + 1] == PUNCT or words[k + 1] in _AFTER_A_THING
+        after_a_noun = k + 1 >= n or kinds[k + 1] == PUNCT or words[k + 1] in lx.AFTER_A_THING
         if remade and not as_object and after_a_noun:
             return (i, k)
         if word in lx.ARTEFACT_NOUNS or a.lemmas[k] in lx.ARTEFACT_NOUNS:
             after = words[k + 1] if k + 1 < n else ""
-            if as_object or not after or kinds[k + 1] == PUNCT or after in _AFTER_A_THING:
+            if as_object or not after or kinds[k + 1] == PUNCT or after in lx.AFTER_A_THING:
                 return (i, k)
             return None  # "The new API is used by most partners": a subject, then its verb
     return None
 
 
-# What may follow a thing named on its own: a preposition or relative clause about it
-# ("… for the garden centres", "… that tenants can use"), or its being delivered.
-_AFTER_A_THING: Final = frozenset("for to with in on at across from that which where live ready launched up".split())
 
 
 def _leads_a_change(a: Analysis, i: int) -> bool:
@@ -375,7 +342,7 @@ def prescribed_solution(a: Analysis, lead: int) -> Span | None:
             phrase = (base, particle) in lx.OUTPUT_PHRASES
             if not verb.endswith("ing") or not (base in lx.OUTPUT_VERBS or phrase):
                 continue
-            if base in lx.RESEARCH_VERBS and base not in _BUILD_LIKE:
+            if base in lx.RESEARCH_VERBS and base not in lx.BUILD_LIKE:
                 continue  # "by testing …", "by interviewing …": learning, not producing
             obj = j + 3 if phrase else j + 2
             # It must have an object: "by rolling out hardware keys", not "by delivering
@@ -394,9 +361,6 @@ def prescribed_solution(a: Analysis, lead: int) -> Span | None:
     return None
 
 
-# Research verbs that still produce something when they are the means ("by testing" is
-# learning; "by running a campaign" is a deliverable).
-_BUILD_LIKE: Final = frozenset("run hold record prototype pilot".split())
 
 
 def _moves_later(a: Analysis, start: int) -> bool:
@@ -439,7 +403,7 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
         if word not in _DONE_SCAN_WORDS and not word.endswith("ed"):
             continue  # nothing below can start or stop a done phrase at this word
         prev = words[j - 1]
-        if word in _SUBORDINATORS:
+        if word in lx.SUBORDINATORS:
             return None
         if word == "live" and (lemmas[j - 1] in ("go", "be") or _names_a_thing(a, j - 1)):
             # "… goes live", "… is live", and "New homepage live by June": after a singular
@@ -453,7 +417,7 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
         following = words[j + 1] if j + 1 < n else ""
         done_word = word in lx.DONE_WORDS and following not in ("to", "for") and (
             # "The new wing is open by autumn", not "The library is open until 8pm".
-            word not in _STATE_WORDS or not following or kinds[j + 1] == PUNCT or following in _WHEN_OR_WHERE
+            word not in lx.STATE_WORDS or not following or kinds[j + 1] == PUNCT or following in lx.WHEN_OR_WHERE
         )
         participle = is_participle(word) and lemmas[j] in lx.OUTPUT_VERBS and (
             word != lemmas[j]
@@ -462,13 +426,13 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
         )
         if not (done_word or participle):
             continue
-        if following in _HOW_IT_IS_DONE or words[j + 1 : j + 4] == ("on", "the", "first"):
+        if following in lx.HOW_IT_IS_DONE or words[j + 1 : j + 4] == ("on", "the", "first"):
             continue  # "repairs are done right the first time", "data is ready when people start"
         if any(comparative(words[k]) for k in range(j + 1, min(j + 3, n)) if kinds[k] == WORD):
             continue  # "People arriving are assessed much sooner": a change in how, not a delivery
-        if any(words[k] in _NEGATING for k in range(max(start, j - 3), j)):
+        if any(words[k] in lx.NEGATING for k in range(max(start, j - 3), j)):
             continue  # "Households pay on time without being sent enforcement letters"
-        if any(lemmas[k] == "get" and words[k + 1] in _POSSESSIVES for k in range(max(start, j - 5), j - 1)):
+        if any(lemmas[k] == "get" and words[k + 1] in lx.POSSESSIVES for k in range(max(start, j - 5), j - 1)):
             continue  # "Homeowners get their panels fitted in one visit": a service to people
         aux = prev in lx.DONE_AUXILIARIES or (
             j >= 2 and words[j - 2] in lx.DONE_AUXILIARIES and prev.endswith("ly")
@@ -489,21 +453,11 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
     return None
 
 
-_NEGATING: Final = frozenset("without not never no".split())
-_POSSESSIVES: Final = frozenset("their his her our your my".split())
 
-# After a done word, how well or when, for whom: a promise to people, not a delivery.
-_HOW_IT_IS_DONE: Final = frozenset(
-    "right correctly properly well quickly fast reliably promptly safely accurately when whenever".split()
-)
 
-# Done words that also describe a lasting state ("open until 8pm"): done only when a
-# place or a date follows, or nothing.
-_STATE_WORDS: Final = frozenset("open operational".split())
-_WHEN_OR_WHERE: Final = frozenset("by before in from across at on".split())
 
 # The words done_phrase acts on, besides "-ed" participles.
-_DONE_SCAN_WORDS: Final = _SUBORDINATORS | {"live", "place"} | lx.DONE_WORDS | IRREGULAR_PARTICIPLES
+_DONE_SCAN_WORDS: Final = lx.SUBORDINATORS | {"live", "place"} | lx.DONE_WORDS | IRREGULAR_PARTICIPLES
 
 
 def _nothing_measured_after(a: Analysis, j: int, figure_mask: Mask) -> bool:
@@ -523,26 +477,18 @@ def _nothing_measured_after(a: Analysis, j: int, figure_mask: Mask) -> bool:
 def _measures(a: Analysis, k: int) -> bool:
     """Whether the figure at k states a share or a threshold rather than a count."""
     words, n = a.words, len(a.words)
-    if k + 1 < n and words[k + 1] in _SHARE_MARKS:
+    if k + 1 < n and words[k + 1] in lx.SHARE_MARKS:
         return True
     if a.kinds[k] != NUMBER and a.words[k] not in lx.NUMBER_WORDS:
         return True  # "all", "none", "halve": not a count of things
     for m in range(max(0, k - 3), k):
-        if words[m] in _LIMIT_WORDS:
+        if words[m] in lx.LIMIT_WORDS:
             return True
     return False
 
 
-# Words that make a figure a limit ("within 2 days", "under 5 minutes"); "all 14 courts"
-# still counts places.
-_LIMIT_WORDS: Final = frozenset(
-    "under below above over least most within less fewer longer shorter max maximum min minimum".split()
-)
 
 
-_SHARE_MARKS: Final = frozenset("% percent pp".split())
-# Words before "live" that are its subject but do not end in "s": "people live …".
-_PLURALS_WITHOUT_S: Final = frozenset("people children staff men women folk everyone everybody".split())
 
 
 def _names_a_thing(a: Analysis, i: int) -> bool:
@@ -556,7 +502,7 @@ def _names_a_thing(a: Analysis, i: int) -> bool:
     return (
         a.kinds[i] == WORD
         and word not in lx.STOPWORDS
-        and word not in _PLURALS_WITHOUT_S
+        and word not in lx.PLURALS_WITHOUT_S
         and not word.endswith("s")
         and word not in lx.AUXILIARY_LIKE
     )
@@ -627,7 +573,7 @@ def deadline_mask(a: Analysis) -> tuple[Mask, Span | None]:
             elif w not in _DEADLINE_CONNECTIVES:
                 break
             k -= 1
-        if opener < 0 and (word in _STANDALONE_PERIODS or year or word == "year-end"):
+        if opener < 0 and (word in lx.STANDALONE_PERIODS or year or word == "year-end"):
             opener = j
         if opener < 0:
             continue
@@ -757,7 +703,7 @@ class Measures:
                         has_baseline = True  # "by 15%", "up 20 %"
                 elif word == "year" and i + 2 < n and words[i + 1] in ("on", "over") and words[i + 2] == "year":
                     has_baseline = True
-                elif word in ft.PERCENT_WORDS and i + 1 < n and words[i + 1] in _MORE_OR_LESS:
+                elif word in ft.PERCENT_WORDS and i + 1 < n and words[i + 1] in lx.MORE_OR_LESS:
                     has_baseline = True  # "20% more time"
         if not has_baseline:
             for i in figure_at:
@@ -795,7 +741,7 @@ class Measures:
                     break
         if not threshold and "or" in words:
             for i in range(n - 1):
-                if words[i] == "or" and words[i + 1] in _AFTER_OR_THRESHOLD:
+                if words[i] == "or" and words[i + 1] in lx.AFTER_OR_THRESHOLD:
                     threshold = True
                     break
         self.holds_current_level = _holds_current_level(a)
@@ -876,15 +822,8 @@ __all__ = [
 _ARRIVAL_STEMS: Final = ("arriv", "load", "come", "came", "run", "respond", "show", "deliver", "sent", "open")
 
 
-# "never" reports a fault only before these: "Reset emails never arrive" (but "Customers
-# never see an error page" is the outcome wanted).
-_NEVER_BROKEN: Final = frozenset("arrive arrives load loads work works open opens start starts respond responds sync syncs".split())
 
 
-_RELATIVE_WORDS: Final = frozenset("what that which who whatever".split())
-_CONDITION_OPENERS: Final = frozenset("moment before until unless whenever when if".split())
-_SHOWS_NOTHING: Final = frozenset("do return show display find give load render print".split())
-_PASSIVE_AUXILIARIES: Final = frozenset("is are was were get gets got being been be".split())
 
 
 def defect_report(a: Analysis, lead: int) -> Span | None:
@@ -919,7 +858,7 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
             return None
         if found is not None:
             continue
-        if word in _CONDITION_OPENERS and i > a.first:
+        if word in lx.CONDITION_OPENERS and i > a.first:
             in_condition = True  # "… the moment they get stuck": the situation, not a fault report
         elif word in lx.DEFECT_WORDS and kinds[i] == WORD:
             if not in_condition:
@@ -943,12 +882,12 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
             found = (i, i)  # "StringIndexOutOfBoundsException in …"
         elif word == "race" and i + 1 < n and words[i + 1] == "condition":
             found = (i, i + 1)
-        elif word in lx.BROKEN_PASSIVES and i > a.first and words[i - 1] in _PASSIVE_AUXILIARIES:
+        elif word in lx.BROKEN_PASSIVES and i > a.first and words[i - 1] in lx.PASSIVE_AUXILIARIES:
             found = (i - 1, i)  # "Rejected jobs are dropped", "users get logged out"
         elif word in ("doesn't", "don't", "didn't", "won't", "wouldn't") or (
             word in ("does", "do", "did") and i + 1 < n and words[i + 1] == "not"
         ):
-            if i > a.first and words[i - 1] in _RELATIVE_WORDS:
+            if i > a.first and words[i - 1] in lx.RELATIVE_WORDS:
                 continue  # "hand back what doesn't fit": a description, not a fault
             k = i + 2 if words[i + 1 : i + 2] == ("not",) else i + 1
             while k < n and (words[k] in ("always", "ever", "really") or words[k].endswith("ly")):
@@ -958,13 +897,13 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
         elif word in lx.FAULT_VERBS:
             found = (i, i)
         elif word in lx.NEGATED_FAULTS:
-            verbs = _NEVER_BROKEN if word == "never" else lx.BROKEN_FEATURE_VERBS
+            verbs = lx.NEVER_BROKEN if word == "never" else lx.BROKEN_FEATURE_VERBS
             for k in range(i + 1, min(i + 4, n)):
                 stem = words[k].removesuffix("ing").removesuffix("ed")
                 if (
                     lemmas[k] in verbs or words[k] in verbs or stem in verbs or words[k] in lx.BROKEN_PASSIVES
                     # headline style, no auxiliary: "Push notifications not delivered on Huawei"
-                    or (word == "not" and k == i + 1 and words[k].endswith("ed") and words[i - 1] not in _PASSIVE_AUXILIARIES)
+                    or (word == "not" and k == i + 1 and words[k].endswith("ed") and words[i - 1] not in lx.PASSIVE_AUXILIARIES)
                 ):
                     found = (i, k)
                     break
@@ -974,7 +913,7 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
                 found = _more_symptoms(a, i)  # "Menus aren't visible"
             if found is None and word in ("cannot", "can't", "cant", "unable") and i <= lead + 3:
                 found = (i, i)  # "Cannot delete data with a non admin role"
-        elif lemmas[i] in _SHOWS_NOTHING and i > a.first and i + 1 < n and words[i + 1] in ("nothing", "blank"):
+        elif lemmas[i] in lx.SHOWS_NOTHING and i > a.first and i + 1 < n and words[i + 1] in ("nothing", "blank"):
             found = (i, i + 1)  # "Checkout button does nothing", "Search returns nothing"
         elif word == "times" and i + 1 < n and words[i + 1] == "out" and i > a.first:
             found = (i, i + 1)
@@ -993,12 +932,9 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
     return found
 
 
-# Verbs that frame a change rather than name work: "Make checkout effortless", "Give
-# nurses back an hour", "Let tenants pay online", "Be the easiest bank to join".
-_FRAMING_VERBS: Final = frozenset("make give get let help enable be have see feel put bring turn take do go".split())
 _CHANGE_VERBS: Final = (
     lx.OUTCOME_VERBS | lx.DIRECTION_VERBS | lx.DISCOVERY_VERBS | lx.BUSINESS_AS_USUAL_VERBS | lx.IMPROVEMENT_VERBS
-    | _FRAMING_VERBS
+    | lx.FRAMING_VERBS
 )
 
 
@@ -1010,7 +946,7 @@ def instruction_lead(a: Analysis, lead: int) -> Span | None:
     words, n = a.words, len(a.words)
     if lead >= n - 1 or a.kinds[lead] != WORD:
         return None  # a lone word is a name or a platitude, not an instruction
-    if lead > a.first and words[a.first] not in _SUBJECT_PRONOUNS:
+    if lead > a.first and words[a.first] not in lx.SUBJECT_PRONOUNS:
         return None  # "More developers will love Sourcegraph": what people will do
     word = words[lead]
     if word != a.lemmas[lead] or word in _CHANGE_VERBS or word in lx.OUTPUT_VERBS or "VERB" not in word_classes(word):
@@ -1018,7 +954,7 @@ def instruction_lead(a: Analysis, lead: int) -> Span | None:
     if _abstract_object(a, lead):
         return None
     nxt = words[lead + 1]
-    if nxt in lx.SUBJECT_FOLLOWERS or nxt in _MORE_OR_LESS or a.kinds[lead + 1] == PUNCT or _used_as_noun(a, lead):
+    if nxt in lx.SUBJECT_FOLLOWERS or nxt in lx.MORE_OR_LESS or a.kinds[lead + 1] == PUNCT or _used_as_noun(a, lead):
         return None  # "Lose less water to leaks": a change
     classes = word_classes(word)
     if "NOUN" in classes or "ADJ" in classes or "ADV" in classes:
@@ -1034,20 +970,8 @@ def instruction_lead(a: Analysis, lead: int) -> Span | None:
     return (lead, lead)
 
 
-_TIME_UNITS: Final = frozenset(
-    "ms s sec secs second seconds min mins minute minutes hour hours hr hrs day days week weeks".split()
-)
-_LIMIT_BEFORE_FIGURE: Final = frozenset("less under within than fewer below no at most".split())
 
 
-_HTTP_FAULTS: Final = frozenset("400 401 403 404 405 408 409 410 413 422 429 500 501 502 503 504".split())
-_AFTER_A_CHANGE: Final = frozenset(
-    """
-    update upgrade deploy deployment release migration version patch yesterday yesterday's
-    morning monday tuesday wednesday thursday friday saturday sunday
-    """.split()
-)
-_WORKS_AGAIN: Final = frozenset("work works load loads show shows open opens sync syncs print prints".split())
 
 
 def _more_symptoms(a: Analysis, i: int) -> Span | None:
@@ -1061,20 +985,20 @@ def _more_symptoms(a: Analysis, i: int) -> Span | None:
     nxt = words[i + 1] if i + 1 < n else ""
     prev = words[i - 1] if i > 0 else ""
     if kinds[i] == NUMBER:
-        if word in _HTTP_FAULTS and (prev in ("http", "error", "returns", "gives", "throws", "a", "an") or nxt in ("error", "errors")):
+        if word in lx.HTTP_FAULTS and (prev in ("http", "error", "returns", "gives", "throws", "a", "an") or nxt in ("error", "errors")):
             return (i, i)
         return None
     if word.startswith("err_") or (word == "off" and nxt == "by" and i > a.first):
         return (i, i + (1 if word == "off" else 0))
     if (word == "since" or (word == "after" and prev in ("started", "began", "broke", "stopped"))) and any(
-        words[k] in _AFTER_A_CHANGE for k in range(i + 1, min(i + 5, n))
+        words[k] in lx.AFTER_A_CHANGE for k in range(i + 1, min(i + 5, n))
     ):
         return (i, i + 1)  # a regression: "3x since yesterday's deploy", "started after the 3.1 deploy"
     if word == "longer" and prev == "no" and i > a.first and (
         a.lemmas[i + 1 if i + 1 < n else i] in lx.BROKEN_FEATURE_VERBS or nxt in ("found", "available", "visible")
     ):
         return (i - 1, i)  # "data file no longer found", "reports no longer send"
-    if word == "again" and prev in _WORKS_AGAIN:
+    if word == "again" and prev in lx.WORKS_AGAIN:
         return (i - 1, i)  # "Make the date picker work again"
     if word == "instead" and any(
         words[k] == "should" or a.lemmas[k] in ("say", "show", "display", "read") for k in range(a.first, i)
@@ -1095,9 +1019,6 @@ def _more_symptoms(a: Analysis, i: int) -> Span | None:
     return None
 
 
-# Verbs of how something seems or holds, and of wanting: "Checkout feels fast", "Search
-# stays up", "The app needs to …" describe a state or a wish, not a behaviour observed.
-_STATE_VERBS: Final = frozenset("feel seem look become stay remain keep need want have be do get mean".split())
 
 
 def system_behaviour(a: Analysis, lead: int) -> Span | None:
@@ -1115,17 +1036,17 @@ def system_behaviour(a: Analysis, lead: int) -> Span | None:
         return None  # "Cut the time …", "Make …": an instruction, judged elsewhere
     for k in range(lead, n):
         other = words[k]
-        if other in lx.FAULT_REMEDIES or other in _LIMIT_BEFORE_FIGURE or other in _HOW_IT_IS_DONE or (
+        if other in lx.FAULT_REMEDIES or other in lx.LIMIT_BEFORE_FIGURE or other in lx.HOW_IT_IS_DONE or (
             kinds[k] == WORD and comparative(other)
         ):
             return None  # "… closes the month quickly", "Fewer tenants …": a change wanted
     start = lead + 1 if first == "the" else lead
-    if (plural_noun(words[start]) and not words[start].endswith(("ss", "us", "is"))) or words[start] in _PLURALS_WITHOUT_S:
+    if (plural_noun(words[start]) and not words[start].endswith(("ss", "us", "is"))) or words[start] in lx.PLURALS_WITHOUT_S:
         return None  # "Customers get accurate answers", "People only see …": plural
     subject_end = start
     for j in range(start + 1, min(start + 8, n - 1)):
         word = words[j]
-        if kinds[j] == NUMBER or word in _SUBJECT_PREPOSITIONS or word == "the":
+        if kinds[j] == NUMBER or word in lx.SUBJECT_PREPOSITIONS or word == "the":
             continue  # "Visitor kiosk at the Hamlin St entrance", "Self-checkout at store 14"
         if kinds[j] != WORD or word in lx.STOPWORDS:
             return None
@@ -1136,7 +1057,7 @@ def system_behaviour(a: Analysis, lead: int) -> Span | None:
             continue
         after = words[j + 1]
         if plural_noun(word) and (
-            a.kinds[j + 1] == PUNCT or ("VERB" in word_classes(after) and after not in lx.STOPWORDS and after not in _PARTICLES)
+            a.kinds[j + 1] == PUNCT or ("VERB" in word_classes(after) and after not in lx.STOPWORDS and after not in lx.PARTICLES)
         ):
             return None  # "Business teams act …": the plural of a noun, then its verb
         if words[j - 1] in lx.STOPWORDS and words[j - 1] != "the" and kinds[j - 1] == WORD:
@@ -1144,17 +1065,14 @@ def system_behaviour(a: Analysis, lead: int) -> Span | None:
         verb = lemmas[j]
         if after in ("as", "like"):
             return None  # "Content across the site reads as one clear voice": a quality
-        if verb in _STATE_VERBS or verb in lx.OUTCOME_VERBS or verb in lx.HOLD_WORDS or (
-            verb in lx.DIRECTION_VERBS and (after in _DIRECTIONS or a.kinds[j + 1] == NUMBER)
+        if verb in lx.STATE_VERBS or verb in lx.OUTCOME_VERBS or verb in lx.HOLD_WORDS or (
+            verb in lx.DIRECTION_VERBS and (after in lx.DIRECTIONS or a.kinds[j + 1] == NUMBER)
         ):
             return None  # "Churn goes down", "Checkout feels fast"
         return (subject_end, j)
     return None
 
 
-_SUBJECT_PREPOSITIONS: Final = frozenset("at in on for of from".split())
-_PARTICLES: Final = frozenset("out up down back off in on over through away".split())
-_DIRECTIONS: Final = frozenset("up down from to by".split())
 
 
 def _takes_a_while(a: Analysis, i: int) -> bool:
@@ -1162,15 +1080,15 @@ def _takes_a_while(a: Analysis, i: int) -> bool:
     wanted ("take less than 2 minutes to sign up")."""
     words, n = a.words, len(a.words)
     k = i + 1
-    if k < n and words[k] in _LIMIT_BEFORE_FIGURE:
+    if k < n and words[k] in lx.LIMIT_BEFORE_FIGURE:
         return False
     if k < n and (a.kinds[k] == NUMBER or words[k] in lx.NUMBER_WORDS):
         unit = words[k].lstrip("0123456789.,") if a.kinds[k] == NUMBER else ""
-        if unit in _TIME_UNITS and k + 1 < n and words[k + 1] == "to":
+        if unit in lx.TIME_UNITS and k + 1 < n and words[k + 1] == "to":
             return True  # "takes 40s to load"
         if k + 1 < n and words[k + 1] in ("+", "plus"):
             k += 1  # "takes 40+ seconds to load"
-        return k + 2 < n and words[k + 1] in _TIME_UNITS and words[k + 2] == "to"
+        return k + 2 < n and words[k + 1] in lx.TIME_UNITS and words[k + 2] == "to"
     return words[k : k + 2] == ("forever", "to") or words[k : k + 2] == ("ages", "to")
 
 
@@ -1181,18 +1099,11 @@ def _qualifies_a_fault(a: Analysis, i: int) -> bool:
         return nxt not in ("as", "a", "an", "per", "each", "every", "weekly", "monthly", "daily")
     if words[i] == "even":
         return nxt in ("when", "though", "tho", "if", "after", "for", "with")
-    return a.kinds[i + 1] == WORD and (a.lemmas[i + 1] in _STILL_SHOWN or words[i + 1] in lx.NEGATED_FAULTS)
+    return a.kinds[i + 1] == WORD and (a.lemmas[i + 1] in lx.STILL_SHOWN or words[i + 1] in lx.NEGATED_FAULTS)
 
 
-# "Payslips still show last month's code", "still charges the old price" (not "while the
-# question still matters"): a system still doing what it should have stopped.
-_STILL_SHOWN: Final = frozenset(
-    "show display say list appear use charge include point send return load print count ask".split()
-)
 
 
-_REMOVING: Final = frozenset("eliminate stop remove kill".split())
-_REPEATED_FAULT: Final = frozenset("duplicate duplicates duplicated double doubled".split())
 
 
 def _fault_named(a: Analysis) -> Span | None:
@@ -1206,8 +1117,8 @@ def _fault_named(a: Analysis) -> Span | None:
             for k in range(max(a.first, i - 4), i):
                 if words[k] in ("the", "this", "that") and all(a.kinds[m] != PUNCT for m in range(k, i)):
                     return (k, i)  # "Eliminate the duplicate-charge bug", "Stop the 500 errors"
-        elif i == a.first and word in _REMOVING and any(
-            words[k] in lx.DEFECT_WORDS or words[k] in _REPEATED_FAULT for k in range(i + 1, min(i + 5, n))
+        elif i == a.first and word in lx.REMOVING and any(
+            words[k] in lx.DEFECT_WORDS or words[k] in lx.REPEATED_FAULT for k in range(i + 1, min(i + 5, n))
         ):
             return (i, i)  # "Eliminate duplicate charges on parking sessions", "Stop sending duplicate alerts"
         elif a.lemmas[i] == "stop" and any(
@@ -1222,12 +1133,8 @@ def _fault_named(a: Analysis) -> Span | None:
     return None
 
 
-_FIRST_PERSON: Final = frozenset("i i'm i've i'd me my".split())
 
 
-_ASKING: Final = frozenset("need want needs wants".split())
-_QUESTION_OPENERS: Final = frozenset("do does did are is was were why how what which who".split())
-_ASKED_OF: Final = frozenset("we i you".split())
 
 
 def asks_for_a_thing(a: Analysis) -> Span | None:
@@ -1235,7 +1142,7 @@ def asks_for_a_thing(a: Analysis) -> Span | None:
     request for something to be made."""
     words, n = a.words, len(a.words)
     i = a.first
-    if i + 2 < n and words[i] in ("we", "i", "they") and words[i + 1] in _ASKING and words[i + 2] in ("a", "an", "some", "the"):
+    if i + 2 < n and words[i] in ("we", "i", "they") and words[i + 1] in lx.ASKING and words[i + 2] in ("a", "an", "some", "the"):
         return (i, i + 2)
     return None
 
@@ -1246,19 +1153,19 @@ def research_question(a: Analysis) -> bool:
     "Should we upgrade …?" or "Can we …?": those ask for a decision about work.)"""
     words, n = a.words, len(a.words)
     i = a.first
-    if "?" not in words or i + 1 >= n or words[i] not in _QUESTION_OPENERS:
+    if "?" not in words or i + 1 >= n or words[i] not in lx.QUESTION_OPENERS:
         return False
-    return words[i + 1] not in _ASKED_OF
+    return words[i + 1] not in lx.ASKED_OF
 
 
 def first_person(a: Analysis) -> Span | None:
     """The first person singular, outside a user story: a person writing about themselves
     ("when i click save it logs me out", "I need a CSV export"). An objective speaks of
     the people who benefit, never as one of them."""
-    if _FIRST_PERSON.isdisjoint(a.words):
+    if lx.FIRST_PERSON.isdisjoint(a.words):
         return None
     for i in range(a.first, len(a.words)):
-        if a.words[i] in _FIRST_PERSON:
+        if a.words[i] in lx.FIRST_PERSON:
             return (i, i)
     return None
 
@@ -1277,7 +1184,6 @@ def approval_goal(a: Analysis, lead: int) -> Span | None:
     return None
 
 
-_MOVES_TO: Final = frozenset("from to at below above under over by within between".split())
 _MEASURE_VERBS: Final = lx.DIRECTION_VERBS | frozenset("stay stays remain remains hold holds".split())
 
 
@@ -1285,10 +1191,10 @@ def measure_verb(a: Analysis, lead: int) -> int:
     """Index of a verb, after the lead, that moves or holds a measure at a level ("Hosting
     costs fall from …", "Audit findings stay at or below …"), or -1."""
     words, lemmas = a.words, a.lemmas
-    if _MOVES_TO.isdisjoint(words):
+    if lx.MOVES_TO.isdisjoint(words):
         return -1
     for i in range(lead + 1, len(words) - 1):
-        if (lemmas[i] in _MEASURE_VERBS or words[i] in _MEASURE_VERBS) and words[i + 1] in _MOVES_TO:
+        if (lemmas[i] in _MEASURE_VERBS or words[i] in _MEASURE_VERBS) and words[i + 1] in lx.MOVES_TO:
             return i
     return -1
 
@@ -1317,11 +1223,6 @@ MAX_THING_WORDS: Final = 4
 _NOT_A_THING_ENDINGS: Final = ("er", "est", "ly", "al", "ful", "ive", "ous", "able", "ible", "ity", "ness")
 
 
-#: Words a thing's name may hold between its nouns: "A loyalty card for the café chain",
-#: "SSL support for RabbitMQ (bus and modules)".
-_IN_A_NAME: Final = frozenset("a an the for of in on with to by and from via per".split())
-_NAME_MARKS: Final = frozenset("( ) / - + &".split())
-_NEW: Final = frozenset("new".split())
 
 
 def bare_thing(a: Analysis) -> Span | None:
@@ -1339,17 +1240,17 @@ def bare_thing(a: Analysis) -> Span | None:
     for i in range(start, end + 1):
         word, kind = words[i], a.kinds[i]
         if kind != WORD:
-            if kind == NUMBER or word in _NAME_MARKS or (kind == SYMBOL and i > start):
+            if kind == NUMBER or word in lx.NAME_MARKS or (kind == SYMBOL and i > start):
                 continue  # "Windows 10", "(bus and modules)", "/roles"
             return None
-        if word in _IN_A_NAME:
+        if word in lx.IN_A_NAME:
             if i == end:
                 return None
             continue
         if word in lx.STOPWORDS or word in lx.FAULT_REMEDIES:
             return None
-        head = i == end or words[i + 1] in _IN_A_NAME or a.kinds[i + 1] != WORD
-        after_plural = i > start and a.kinds[i - 1] == WORD and words[i - 1].endswith("s") and words[i - 1] not in _IN_A_NAME
+        head = i == end or words[i + 1] in lx.IN_A_NAME or a.kinds[i + 1] != WORD
+        after_plural = i > start and a.kinds[i - 1] == WORD and words[i - 1].endswith("s") and words[i - 1] not in lx.IN_A_NAME
         classes = word_classes(word)
         if (a.lemmas[i] in _VERB_LISTS or classes == _VERB_ONLY) and (i == start or not head or after_plural):
             # A verb leading, or after its subject ("Customers renew online"); as the last
@@ -1363,7 +1264,7 @@ def bare_thing(a: Analysis) -> Span | None:
             return None  # "faster", "reliably", "Continuity of process": a change or a quality
         if head and (word in lx.METRIC_NOUNS or word in lx.GUARDRAIL_WORDS or word in lx.GROWTH_WORDS or a.lemmas[i] in lx.METRIC_NOUNS):
             return None  # "Customer retention in Europe", "Net new ARR": a measure
-        if word not in _NEW and classes == _ADJECTIVE_ONLY:
+        if word not in lx.NEW and classes == _ADJECTIVE_ONLY:
             return None  # "Happy customers", "Safe streets": a state wanted
         nouns += 1
     if nouns == 0 or (end - start + 1 > MAX_THING_WORDS and nouns < 2):
@@ -1378,9 +1279,6 @@ _NOUN_ENDINGS: Final = ("ity", "ness")
 _VERB_ONLY: Final = frozenset(("VERB",))
 
 
-_REQUIREMENT_MODALS: Final = frozenset("should must shall need needs".split())
-# What a feature does, after "should": "should support", "should show", "should allow".
-_FEATURE_VERBS: Final = frozenset("support allow show display include provide accept offer export import list".split())
 
 
 def requirement(a: Analysis) -> Span | None:
@@ -1388,10 +1286,10 @@ def requirement(a: Analysis) -> Span | None:
     requirement for a feature, like a user story."""
     words, n = a.words, len(a.words)
     for i in range(a.first + 1, n - 1):
-        if words[i] in ("should", "must") and a.lemmas[i + 1] in _FEATURE_VERBS and words[i + 1] == a.lemmas[i + 1]:
+        if words[i] in ("should", "must") and a.lemmas[i + 1] in lx.FEATURE_VERBS and words[i + 1] == a.lemmas[i + 1]:
             return (i, i + 1)  # "The HDFS store library should support compression"
     for i in range(a.first, n - 3):
         if words[i + 1] == "be" and words[i + 2] == "able" and words[i + 3] == "to":
-            if words[i] in _REQUIREMENT_MODALS or (words[i] == "to" and i > a.first and words[i - 1] in _REQUIREMENT_MODALS):
+            if words[i] in lx.REQUIREMENT_MODALS or (words[i] == "to" and i > a.first and words[i - 1] in lx.REQUIREMENT_MODALS):
                 return (i, i + 3)
     return None

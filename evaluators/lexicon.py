@@ -693,3 +693,141 @@ BROKEN_PASSIVES: Final[frozenset[str]] = frozenset(
 #: After "doesn't"/"don't", verbs of an outcome wanted, not of a broken feature:
 #: "Customers don't have to call", "Shoppers don't lose their basket".
 NEGATED_OUTCOME_VERBS: Final[frozenset[str]] = frozenset("have need want lose wait miss forget worry get mind".split())
+
+
+# --- grammar: leads, deadlines, faults, things and requests ------------------------------
+
+SUBJECT_PRONOUNS: Final[frozenset[str]] = frozenset("we i let's lets we're we'll i'm i'll they they'll they're".split())
+INTENT_WORDS: Final[frozenset[str]] = frozenset("will shall must should want need aim plan are would like hope intend us 'll going".split())
+ADVERB_FILLERS: Final[frozenset[str]] = frozenset("successfully fully finally really completely quickly properly also then first further".split())
+CLAUSE_OPENERS: Final[frozenset[str]] = frozenset("by before until within in during over throughout at for".split())
+STANDALONE_PERIODS: Final[frozenset[str]] = frozenset("q1 q2 q3 q4 h1 h2 eoy eoq eom".split())
+AFTER_OR_THRESHOLD: Final[frozenset[str]] = frozenset("above more better higher over below less fewer lower under".split())
+MORE_OR_LESS: Final[frozenset[str]] = frozenset("more fewer less higher lower".split())
+MOVE_WITHOUT_DESTINATION: Final[frozenset[str]] = frozenset("faster quicker quickly fast forward closer towards toward away beyond ahead up".split())
+SUBORDINATORS: Final[frozenset[str]] = frozenset("whenever when if because so that which who what where while until after before once unless as".split())
+CONJUNCTION_WORDS: Final[frozenset[str]] = frozenset("and or but nor".split())
+MODALS_WITHOUT_TO: Final[frozenset[str]] = frozenset("will 'll shall must".split())
+IRREGULAR_COMPARATIVES: Final[frozenset[str]] = frozenset("better worse more less".split())
+ALSO_NOUNS: Final[frozenset[str]] = frozenset("inventory release build test stock design review support record draft launch audit survey trial pilot".split())
+AMONG: Final[frozenset[str]] = frozenset("among amongst across between within throughout around".split())
+SHARE_WORDS: Final[frozenset[str]] = frozenset("% percent pp per of".split())
+AFTER_A_THING: Final[frozenset[str]] = frozenset("for to with in on at across from that which where live ready launched up".split())
+BUILD_LIKE: Final[frozenset[str]] = frozenset("run hold record prototype pilot".split())
+NEGATING: Final[frozenset[str]] = frozenset("without not never no".split())
+POSSESSIVES: Final[frozenset[str]] = frozenset("their his her our your my".split())
+HOW_IT_IS_DONE: Final[frozenset[str]] = frozenset("right correctly properly well quickly fast reliably promptly safely accurately when whenever".split())
+STATE_WORDS: Final[frozenset[str]] = frozenset("open operational".split())
+WHEN_OR_WHERE: Final[frozenset[str]] = frozenset("by before in from across at on".split())
+LIMIT_WORDS: Final[frozenset[str]] = frozenset("under below above over least most within less fewer longer shorter max maximum min minimum".split())
+SHARE_MARKS: Final[frozenset[str]] = frozenset("% percent pp".split())
+PLURALS_WITHOUT_S: Final[frozenset[str]] = frozenset("people children staff men women folk everyone everybody".split())
+NEVER_BROKEN: Final[frozenset[str]] = frozenset("arrive arrives load loads work works open opens start starts respond responds sync syncs".split())
+RELATIVE_WORDS: Final[frozenset[str]] = frozenset("what that which who whatever".split())
+CONDITION_OPENERS: Final[frozenset[str]] = frozenset("moment before until unless whenever when if".split())
+SHOWS_NOTHING: Final[frozenset[str]] = frozenset("do return show display find give load render print".split())
+PASSIVE_AUXILIARIES: Final[frozenset[str]] = frozenset("is are was were get gets got being been be".split())
+FRAMING_VERBS: Final[frozenset[str]] = frozenset("make give get let help enable be have see feel put bring turn take do go".split())
+TIME_UNITS: Final[frozenset[str]] = frozenset("ms s sec secs second seconds min mins minute minutes hour hours hr hrs day days week weeks".split())
+LIMIT_BEFORE_FIGURE: Final[frozenset[str]] = frozenset("less under within than fewer below no at most".split())
+HTTP_FAULTS: Final[frozenset[str]] = frozenset("400 401 403 404 405 408 409 410 413 422 429 500 501 502 503 504".split())
+AFTER_A_CHANGE: Final[frozenset[str]] = frozenset("""
+    update upgrade deploy deployment release migration version patch yesterday yesterday's
+    morning monday tuesday wednesday thursday friday saturday sunday
+    """.split())
+WORKS_AGAIN: Final[frozenset[str]] = frozenset("work works load loads show shows open opens sync syncs print prints".split())
+STATE_VERBS: Final[frozenset[str]] = frozenset("feel seem look become stay remain keep need want have be do get mean".split())
+SUBJECT_PREPOSITIONS: Final[frozenset[str]] = frozenset("at in on for of from".split())
+PARTICLES: Final[frozenset[str]] = frozenset("out up down back off in on over through away".split())
+DIRECTIONS: Final[frozenset[str]] = frozenset("up down from to by".split())
+STILL_SHOWN: Final[frozenset[str]] = frozenset("show display say list appear use charge include point send return load print count ask".split())
+REMOVING: Final[frozenset[str]] = frozenset("eliminate stop remove kill".split())
+REPEATED_FAULT: Final[frozenset[str]] = frozenset("duplicate duplicates duplicated double doubled".split())
+FIRST_PERSON: Final[frozenset[str]] = frozenset("i i'm i've i'd me my".split())
+ASKING: Final[frozenset[str]] = frozenset("need want needs wants".split())
+QUESTION_OPENERS: Final[frozenset[str]] = frozenset("do does did are is was were why how what which who".split())
+ASKED_OF: Final[frozenset[str]] = frozenset("we i you".split())
+MOVES_TO: Final[frozenset[str]] = frozenset("from to at below above under over by within between".split())
+IN_A_NAME: Final[frozenset[str]] = frozenset("a an the for of in on with to by and from via per".split())
+NAME_MARKS: Final[frozenset[str]] = frozenset("( ) / - + &".split())
+NEW: Final[frozenset[str]] = frozenset("new".split())
+REQUIREMENT_MODALS: Final[frozenset[str]] = frozenset("should must shall need needs".split())
+FEATURE_VERBS: Final[frozenset[str]] = frozenset("support allow show display include provide accept offer export import list".split())
+
+# --- other -------------------------------------------------------------------------------
+
+#: "Move faster", "Move towards …": a direction of travel, not a migration.
+#: Words that open a subordinate clause: "… whenever they are ready" describes a
+#: condition, not a deliverable reported as done.
+#: Deliverable verbs that as often name a thing in a compound noun ("Build failures",
+#: "Inventory write-offs", "Release delays"), before a plural as well.
+#: What may follow a thing named on its own: a preposition or relative clause about it
+#: ("… for the garden centres", "… that tenants can use"), or its being delivered.
+#: Research verbs that still produce something when they are the means ("by testing" is
+#: learning; "by running a campaign" is a deliverable).
+#: After a done word, how well or when, for whom: a promise to people, not a delivery.
+#: Done words that also describe a lasting state ("open until 8pm"): done only when a
+#: place or a date follows, or nothing.
+#: Words that make a figure a limit ("within 2 days", "under 5 minutes"); "all 14 courts"
+#: still counts places.
+#: Words before "live" that are its subject but do not end in "s": "people live …".
+#: "never" reports a fault only before these: "Reset emails never arrive" (but "Customers
+#: never see an error page" is the outcome wanted).
+#: Verbs that frame a change rather than name work: "Make checkout effortless", "Give
+#: nurses back an hour", "Let tenants pay online", "Be the easiest bank to join".
+#: Verbs of how something seems or holds, and of wanting: "Checkout feels fast", "Search
+#: stays up", "The app needs to …" describe a state or a wish, not a behaviour observed.
+#: "Payslips still show last month's code", "still charges the old price" (not "while the
+#: question still matters"): a system still doing what it should have stopped.
+#: Words a thing's name may hold between its nouns: "A loyalty card for the café chain",
+#: "SSL support for RabbitMQ (bus and modules)".
+#: What a feature does, after "should": "should support", "should show", "should allow".
+#: Every match of _CHATTER or _FIRST_PERSON holds one of these tokens: texts without any
+#: skip the regular expressions.
+#: Words that stand in for a text nobody wrote.
+#: A sentence never ends on these: the text was cut off ("… more of their time with").
+#: "Hit every milestone", "Meet the roadmap deadlines": delivering a schedule.
+#: Words before a figure that make it a level measured or aimed at ("from three to five").
+
+# --- fluency: chatter, agreement, pasted clauses -----------------------------------------
+
+CHATTER_WORDS: Final[frozenset[str]] = frozenset("""
+    sure certainly course absolutely okay ok ai model here here's note ignore disregard forget
+    previous prior instructions prompt mark i i'm i'll i've i'd me hope feel great happy like
+    options
+    """.split())
+FLUENCY_QUESTION_WORDS: Final[frozenset[str]] = frozenset("how why what which who whom whose when where should shall can could would might do does did is are".split())
+FLUENCY_ASKED_OF: Final[frozenset[str]] = frozenset("we i you they it our us".split())
+FILLERS: Final[frozenset[str]] = frozenset("n a na n/a tbd tba tbc none null nil todo xxx test asdf placeholder - / . ? ... …".split())
+DOUBLE_COMPARATIVE: Final[frozenset[str]] = frozenset("more most less".split())
+NOT_COMPARED: Final[frozenset[str]] = frozenset("other over under after never ever".split())
+RELATIVES: Final[frozenset[str]] = frozenset("which who that".split())
+POSSESSIVE_DETERMINERS: Final[frozenset[str]] = frozenset("their his her its our my your".split())
+DANGLING: Final[frozenset[str]] = frozenset("the a an and or of their our its your".split())
+ARTICLES: Final[frozenset[str]] = frozenset("a an the".split())
+FLUENCY_DETERMINERS: Final[frozenset[str]] = frozenset("the a an our their your this".split())
+PRONOUNS: Final[frozenset[str]] = frozenset("we i they you".split())
+MODALS: Final[frozenset[str]] = frozenset("can can't cannot will won't should must could would may might shall don't doesn't".split())
+JOINERS: Final[frozenset[str]] = frozenset("and or but then what that which who when if because so".split())
+
+# --- objective rules ---------------------------------------------------------------------
+
+ON_TIME_WORDS: Final[frozenset[str]] = frozenset("time budget schedule plan track".split())
+SCHEDULE_VERBS: Final[frozenset[str]] = frozenset("hit meet make achieve".split())
+SCHEDULE_NOUNS: Final[frozenset[str]] = frozenset("milestone milestones deadline deadlines roadmap deliverables".split())
+
+# --- key-result rules --------------------------------------------------------------------
+
+LEVEL_PREPOSITIONS: Final[frozenset[str]] = frozenset("from to at of".split())
+
+# --- token features ----------------------------------------------------------------------
+
+PERIOD_PREFIXES: Final[frozenset[str]] = frozenset("mid early late end start".split())
+
+# --- German, French, Spanish readings ----------------------------------------------------
+
+FOREIGN_STANDALONE_PERIODS: Final[frozenset[str]] = frozenset("q1 q2 q3 q4 h1 h2".split())
+
+# --- tokens ------------------------------------------------------------------------------
+
+NOT_PARTICIPLES: Final[frozenset[str]] = frozenset("is are am has does goes people".split())

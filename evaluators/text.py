@@ -178,9 +178,8 @@ def _lemma(word: str) -> str:
     return word
 
 
-_NOT_PARTICIPLES: Final = frozenset("is are am has does goes people".split())
 #: Irregular past participles and past tenses ("built", "ran"): participles without "-ed".
-IRREGULAR_PARTICIPLES: Final = frozenset(_IRREGULAR) - _NOT_PARTICIPLES
+IRREGULAR_PARTICIPLES: Final = frozenset(_IRREGULAR) - lx.NOT_PARTICIPLES
 
 
 def is_participle(word: str) -> bool:

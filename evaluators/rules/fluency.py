@@ -44,15 +44,6 @@ _CHATTER: Final = re.compile(
 #: story it came from: "As a tenant, I want …", an output judged as such).
 _FIRST_PERSON: Final = re.compile(r"(?:^|\s)(?:I|I'm|I'll|I've|I'd)(?=[\s,])")
 _STORY_OPENING: Final = re.compile(r"(?i)^\W*as (?:a|an|the)\s")
-#: Every match of _CHATTER or _FIRST_PERSON holds one of these tokens: texts without any
-#: skip the regular expressions.
-_CHATTER_WORDS: Final = frozenset(
-    """
-    sure certainly course absolutely okay ok ai model here here's note ignore disregard forget
-    previous prior instructions prompt mark i i'm i'll i've i'd me hope feel great happy like
-    options
-    """.split()
-)
 
 
 def _could_be_a_slot(text: str, lowered: str) -> bool:
@@ -89,7 +80,7 @@ class FluencyReading:
             self.unknown: tuple[int, ...] = ()
             return
         chatter = None
-        if not _CHATTER_WORDS.isdisjoint(a.words):  # every match holds one of these words
+        if not lx.CHATTER_WORDS.isdisjoint(a.words):  # every match holds one of these words
             chatter = _CHATTER.search(text)
             if chatter is None and _STORY_OPENING.match(text) is None:
                 chatter = _FIRST_PERSON.search(text)
@@ -102,7 +93,7 @@ class FluencyReading:
         last = len(a.words) - 1
         while last >= 0 and a.kinds[last] == PUNCT:
             last -= 1
-        if last > a.first + 2 and a.words[last] in _DANGLING and language == ENGLISH:
+        if last > a.first + 2 and a.words[last] in lx.DANGLING and language == ENGLISH:
             found.append((a.span(last, last), "it stops mid-sentence"))
         if _only_filler(a):
             found.append(((0, len(text)), "it is a placeholder (“n/a”, “TBD”), not an objective"))
@@ -144,23 +135,19 @@ def _has_letters(text: str) -> bool:
     return False
 
 
-_QUESTION_WORDS: Final = frozenset("how why what which who whom whose when where should shall can could would might do does did is are".split())
-_ASKED_OF: Final = frozenset("we i you they it our us".split())
 
 
 def _question_lead(a: Analysis) -> bool:
     """"Should we upgrade …", "How might we …", "Why do customers leave" without the mark."""
     words, i = a.words, a.first
-    if i + 1 >= len(words) or words[i] not in _QUESTION_WORDS:
+    if i + 1 >= len(words) or words[i] not in lx.FLUENCY_QUESTION_WORDS:
         return False
     nxt = words[i + 1]
     if words[i] in ("how", "why", "what", "which", "who", "when", "where"):
-        return nxt in _QUESTION_WORDS or nxt in _ASKED_OF or nxt == "to"
-    return nxt in _ASKED_OF
+        return nxt in lx.FLUENCY_QUESTION_WORDS or nxt in lx.FLUENCY_ASKED_OF or nxt == "to"
+    return nxt in lx.FLUENCY_ASKED_OF
 
 
-#: Words that stand in for a text nobody wrote.
-_FILLERS: Final = frozenset("n a na n/a tbd tba tbc none null nil todo xxx test asdf placeholder - / . ? ... …".split())
 
 
 def _only_filler(a: Analysis) -> bool:
@@ -168,7 +155,7 @@ def _only_filler(a: Analysis) -> bool:
     if not words or len(words) > 3:
         return False
     for word in words:
-        if word not in _FILLERS:
+        if word not in lx.FILLERS:
             return False
     return True
 
@@ -182,7 +169,6 @@ _DISAGREEING: Final = frozenset(
     )
     for verb in verbs.split()
 )
-_DOUBLE_COMPARATIVE: Final = frozenset("more most less".split())
 _PRONOUN_SUBJECTS: Final = frozenset(pronoun for pronoun, _ in _DISAGREEING)
 
 
@@ -195,7 +181,7 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
         if word not in _AGREEMENT_TRIGGERS and not (word.endswith("er") and words[i + 1] == "more"):
             continue  # (most tokens: one set look-up)
         nxt = words[i + 1]
-        if word in _RELATIVES and nxt in _POSSESSIVE_DETERMINERS:
+        if word in lx.RELATIVES and nxt in lx.POSSESSIVE_DETERMINERS:
             found.append((a.span(i, i + 1), f"“{word} {nxt}”: a relative clause without its verb's subject"))
             return
         if nxt == "more" and kinds[i] == WORD and comparative(word):
@@ -204,7 +190,7 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
         if word in _PRONOUN_SUBJECTS and (word, nxt) in _DISAGREEING:
             found.append((a.span(i, i + 1), f"“{word} {nxt}” does not agree"))
             return
-        if word in _DOUBLE_COMPARATIVE and kinds[i + 1] == WORD and nxt.endswith("er") and nxt not in _NOT_COMPARED and comparative(nxt):
+        if word in lx.DOUBLE_COMPARATIVE and kinds[i + 1] == WORD and nxt.endswith("er") and nxt not in lx.NOT_COMPARED and comparative(nxt):
             found.append((a.span(i, i + 1), f"“{word} {nxt}” compares twice"))
             return
         if word == "a" and i + 2 < n and kinds[i + 2] == WORD and kinds[i + 1] == WORD:
@@ -217,17 +203,11 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
                     return
 
 
-_NOT_COMPARED: Final = frozenset("other over under after never ever".split())
-_RELATIVES: Final = frozenset("which who that".split())
-_POSSESSIVE_DETERMINERS: Final = frozenset("their his her its our my your".split())
-_AGREEMENT_TRIGGERS: Final = _RELATIVES | _PRONOUN_SUBJECTS | _DOUBLE_COMPARATIVE | frozenset(("a",))
-#: A sentence never ends on these: the text was cut off ("… more of their time with").
-_DANGLING: Final = frozenset("the a an and or of their our its your".split())
+_AGREEMENT_TRIGGERS: Final = lx.RELATIVES | _PRONOUN_SUBJECTS | lx.DOUBLE_COMPARATIVE | frozenset(("a",))
 
 
-_ARTICLES: Final = frozenset("a an the".split())
 # An article is never followed by another determiner, a pronoun or a preposition ("the of").
-_NO_ARTICLE_AFTER: Final = _ARTICLES | frozenset(
+_NO_ARTICLE_AFTER: Final = lx.ARTICLES | frozenset(
     "our their your my his her its this these those we i they of to for with from by at on into".split()
 )
 _REPEATABLE: Final = frozenset("that had".split())  # "that that", "had had": grammatical
@@ -244,7 +224,7 @@ def _doubled(a: Analysis, found: list[Hit]) -> None:
         if word == nxt and word not in _REPEATABLE:
             found.append((a.span(i, i + 1), f"“{word} {nxt}” repeats a word"))
             return
-        if word in _ARTICLES and nxt in _NO_ARTICLE_AFTER:
+        if word in lx.ARTICLES and nxt in _NO_ARTICLE_AFTER:
             found.append((a.span(i, i + 1), f"“{word} {nxt}” puts two determiners together"))
             return
     meaningful = a.meaningful
@@ -266,11 +246,7 @@ def _doubled(a: Analysis, found: list[Hit]) -> None:
                 return
 
 
-_DETERMINERS: Final = frozenset("the a an our their your this".split())
 _CLAUSE_WORDS: Final = lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DIRECTION_VERBS
-_PRONOUNS: Final = frozenset("we i they you".split())
-_MODALS: Final = frozenset("can can't cannot will won't should must could would may might shall don't doesn't".split())
-_JOINERS: Final = frozenset("and or but then what that which who when if because so".split())
 
 
 def _pasted_clause(a: Analysis, found: list[Hit]) -> None:
@@ -280,7 +256,7 @@ def _pasted_clause(a: Analysis, found: list[Hit]) -> None:
     words, kinds, lemmas, n = a.words, a.kinds, a.lemmas, len(a.words)
     if a.may_have_capitals_after_first():
         for i in range(a.first + 1, n - 1):
-            if words[i - 1] not in _DETERMINERS or kinds[i] != WORD:
+            if words[i - 1] not in lx.FLUENCY_DETERMINERS or kinds[i] != WORD:
                 continue
             word = words[i]
             base_verb = lemmas[i] in _CLAUSE_WORDS and word == lemmas[i]
@@ -290,7 +266,7 @@ def _pasted_clause(a: Analysis, found: list[Hit]) -> None:
                 and lemmas[i + 1] in _CLAUSE_WORDS
                 and words[i + 1] == lemmas[i + 1]
             )
-            if not (base_verb or word in _PRONOUNS or plural_subject):
+            if not (base_verb or word in lx.PRONOUNS or plural_subject):
                 continue
             # Only now the capital, which needs character offsets.
             if not a.is_capitalised(i):
@@ -302,9 +278,9 @@ def _pasted_clause(a: Analysis, found: list[Hit]) -> None:
             return
     last_modal = -1
     for i in range(a.first, n):
-        if words[i] in _MODALS:
+        if words[i] in lx.MODALS:
             if last_modal >= 0 and i - last_modal <= 4:
-                if not any(words[k] in _JOINERS or kinds[k] != WORD for k in range(last_modal + 1, i)):
+                if not any(words[k] in lx.JOINERS or kinds[k] != WORD for k in range(last_modal + 1, i)):
                     found.append((a.span(last_modal, i), "two clauses run into each other"))
                     return
             last_modal = i

@@ -271,7 +271,7 @@ def check_invented_baseline(c: KeyResultContext) -> Hits:
         key = _figure_key(word, kind)
         if key is None or key == "0" or key in c.evidence_figures:
             continue
-        if kind != NUMBER and (i == 0 or a.words[i - 1] not in _LEVEL_PREPOSITIONS):
+        if kind != NUMBER and (i == 0 or a.words[i - 1] not in lx.LEVEL_PREPOSITIONS):
             continue  # "contracts needing more than two rounds": a word defines the metric
         end = i + 1 if i + 1 < len(a.words) and a.words[i + 1] == "%" else i
         span = _span(c, (i, end))
@@ -279,8 +279,6 @@ def check_invented_baseline(c: KeyResultContext) -> Hits:
     return hits
 
 
-#: Words before a figure that make it a level measured or aimed at ("from three to five").
-_LEVEL_PREPOSITIONS: Final = frozenset("from to at of".split())
 
 
 def check_baseline_unknown(c: KeyResultContext) -> Hits:

@@ -24,10 +24,6 @@ MAX_OBJECTIVE_WORDS: Final = 20
 _DEFECT_DETAIL: Final = (
     "it reports a fault to fix; the outcome is people doing the thing without the fault"
 )
-_ON_TIME_WORDS: Final = frozenset("time budget schedule plan track".split())
-# "Hit every milestone", "Meet the roadmap deadlines": delivering a schedule.
-_SCHEDULE_VERBS: Final = frozenset("hit meet make achieve".split())
-_SCHEDULE_NOUNS: Final = frozenset("milestone milestones deadline deadlines roadmap deliverables".split())
 _PROJECT_WORDS: Final = lx.ACTIVITY_NOUNS | frozenset("project programme program roadmap phase milestone milestones plan".split())
 
 
@@ -147,14 +143,14 @@ class ObjectiveReading:
         last = _last_word(a)
         if 0 <= last - lead < 3 and words[last] in lx.ACTIVITY_NOUNS:
             return (lead, last), None  # "ERP replacement", "Kubernetes upgrade"
-        if lemmas[lead] in _SCHEDULE_VERBS and words[lead] == lemmas[lead]:
+        if lemmas[lead] in lx.SCHEDULE_VERBS and words[lead] == lemmas[lead]:
             for k in range(lead + 1, min(lead + 6, len(words))):
-                if words[k] in _SCHEDULE_NOUNS:
+                if words[k] in lx.SCHEDULE_NOUNS:
                     return (lead, k), None  # "Hit every milestone on the delivery plan"
         for i in range(lead + 1, len(words) - 1):
             if (
                 words[i] == "on"
-                and words[i + 1] in _ON_TIME_WORDS
+                and words[i + 1] in lx.ON_TIME_WORDS
                 and any(words[k] in _PROJECT_WORDS for k in range(max(lead, i - 4), i))
             ):
                 # "… migration project on time": delivering a plan. ("Suppliers are paid on
