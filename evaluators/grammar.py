@@ -812,7 +812,7 @@ __all__ = [
     "Measures", "Span", "activity_noun_lead", "compound_joint", "content_lemmas",
     "artefact_phrase", "deadline_mask", "deliverable_lead", "discovery_lead", "done_phrase",
     "figure_mask", "prescribed_solution",
-    "asks_for_a_thing", "instruction_lead", "system_behaviour", "lead_index", "measure_verb", "research_question", "placeholders", "user_story_want",
+    "asks_for_a_thing", "chat_marker", "instruction_lead", "system_behaviour", "lead_index", "measure_verb", "research_question", "placeholders", "user_story_want",
 ]
 
 
@@ -1008,6 +1008,10 @@ def _more_symptoms(a: Analysis, i: int) -> Span | None:
         return (i, i)  # "unreadable", "unusable"
     if word == "negative" and a.lemmas[i - 1] in ("go", "become", "turn") and i > a.first:
         return (i - 1, i)  # "Stock count goes negative when an order is refunded"
+    if (word in ("expected", "actual") and nxt == ":") or word == "reproduce" or word == "repro":
+        return (i, i)  # "Steps to reproduce: … Expected: … Actual: …"
+    if (word == "mistake" and prev == "by") or (word == "down" and prev == "upside"):
+        return (i - 1, i)  # "mandates cancelled by mistake", "invoices scan upside down"
     if word == "random" and prev == "at":
         return (i - 1, i)
     if word == "loop" and prev in ("redirect", "infinite", "endless", "login"):
@@ -1034,9 +1038,11 @@ def system_behaviour(a: Analysis, lead: int) -> Span | None:
     first = words[lead]
     if (first in lx.DETERMINERS and first != "the") or lemmas[lead] in _VERB_LISTS or word_classes(first) == _VERB_ONLY:
         return None  # "Cut the time …", "Make …": an instruction, judged elsewhere
+    if first in lx.QUANTIFIED_SUBJECTS:
+        return None  # "No student misses a class …", "Every order arrives …": a promise
     for k in range(lead, n):
         other = words[k]
-        if other in lx.FAULT_REMEDIES or other in lx.LIMIT_BEFORE_FIGURE or other in lx.HOW_IT_IS_DONE or (
+        if other in lx.FAULT_REMEDIES or other in lx.LIMITS or other in lx.HOW_IT_IS_DONE or (
             kinds[k] == WORD and comparative(other)
         ):
             return None  # "… closes the month quickly", "Fewer tenants …": a change wanted
@@ -1057,7 +1063,8 @@ def system_behaviour(a: Analysis, lead: int) -> Span | None:
             continue
         after = words[j + 1]
         if plural_noun(word) and (
-            a.kinds[j + 1] == PUNCT or ("VERB" in word_classes(after) and after not in lx.STOPWORDS and after not in lx.PARTICLES)
+            after in (".", ",", ";", "!", "?")
+            or (lemma_of(after) == after and "VERB" in word_classes(after) and after not in lx.STOPWORDS and after not in lx.PARTICLES)
         ):
             return None  # "Business teams act …": the plural of a noun, then its verb
         if words[j - 1] in lx.STOPWORDS and words[j - 1] != "the" and kinds[j - 1] == WORD:
@@ -1065,7 +1072,7 @@ def system_behaviour(a: Analysis, lead: int) -> Span | None:
         verb = lemmas[j]
         if after in ("as", "like"):
             return None  # "Content across the site reads as one clear voice": a quality
-        if verb in lx.STATE_VERBS or verb in lx.OUTCOME_VERBS or verb in lx.HOLD_WORDS or (
+        if verb in lx.STATE_VERBS or (verb in lx.OUTCOME_VERBS and verb not in lx.FEATURE_BEHAVIOUR_VERBS) or verb in lx.HOLD_WORDS or (
             verb in lx.DIRECTION_VERBS and (after in lx.DIRECTIONS or a.kinds[j + 1] == NUMBER)
         ):
             return None  # "Churn goes down", "Checkout feels fast"
@@ -1099,6 +1106,8 @@ def _qualifies_a_fault(a: Analysis, i: int) -> bool:
         return nxt not in ("as", "a", "an", "per", "each", "every", "weekly", "monthly", "daily")
     if words[i] == "even":
         return nxt in ("when", "though", "tho", "if", "after", "for", "with")
+    if words[i] == "although":
+        return True  # "the email arrives in Spanish although her account is in English"
     return a.kinds[i + 1] == WORD and (a.lemmas[i + 1] in lx.STILL_SHOWN or words[i + 1] in lx.NEGATED_FAULTS)
 
 
@@ -1156,6 +1165,20 @@ def research_question(a: Analysis) -> bool:
     if "?" not in words or i + 1 >= n or words[i] not in lx.QUESTION_OPENERS:
         return False
     return words[i + 1] not in lx.ASKED_OF
+
+
+def chat_marker(a: Analysis) -> Span | None:
+    """A message to the team ("hey quick one -", "fyi", "pls fix", "can someone check"):
+    someone asking for work, never an objective."""
+    words, n = a.words, len(a.words)
+    if lx.CHAT_MARKERS.isdisjoint(words) and "someone" not in words:
+        return None
+    for i in range(n):
+        if words[i] in lx.CHAT_MARKERS:
+            return (i, i)
+        if words[i] == "someone" and i > 0 and words[i - 1] in ("can", "could"):
+            return (i - 1, i)
+    return None
 
 
 def first_person(a: Analysis) -> Span | None:

@@ -540,7 +540,7 @@ SYSTEM_SYMPTOM_VERBS: Final[frozenset[str]] = frozenset(
 )
 #: Signs that the behaviour just described is wrong: "shows Sunday twice", "still show last
 #: month's tax code", "shows STARTED even when the job is complete".
-SYMPTOM_QUALIFIERS: Final[frozenset[str]] = frozenset("twice still even".split())
+SYMPTOM_QUALIFIERS: Final[frozenset[str]] = frozenset("twice still even although".split())
 #: Gerunds of a fault that "stop" asks to end: "Make the CSV import stop dropping rows".
 FAULT_GERUNDS: Final[frozenset[str]] = frozenset(
     """
@@ -568,7 +568,9 @@ BROKEN_FEATURE_VERBS: Final[frozenset[str]] = frozenset(
     """
     work load show display appear save open respond render update sync send arrive start run
     print upload download login log sign submit accept trigger fire redirect refresh connect
-    delete remove edit change see find access nothing
+    delete remove edit change see find access nothing sort store calculate apply process
+    import export index validate charge record filter honor honour recognise recognize
+    include deliver refund notify
     """.split()
 )
 #: Symptoms of slowness or lateness: "reset emails arrive 20 minutes late", "times out".
@@ -737,6 +739,16 @@ AFTER_A_CHANGE: Final[frozenset[str]] = frozenset("""
     """.split())
 WORKS_AGAIN: Final[frozenset[str]] = frozenset("work works load loads show shows open opens sync syncs print prints".split())
 STATE_VERBS: Final[frozenset[str]] = frozenset("feel seem look become stay remain keep need want have be do get mean".split())
+#: Outcome verbs that, said of a thing, describe what it does: "Room booking lets two teams
+#: reserve the same room", "The portal allows …".
+FEATURE_BEHAVIOUR_VERBS: Final[frozenset[str]] = frozenset("let allow help enable".split())
+#: Subjects that make a sentence a promise about all cases: "No student misses a class",
+#: "Every order arrives complete".
+QUANTIFIED_SUBJECTS: Final[frozenset[str]] = frozenset(
+    "no every each all nothing nobody none everyone everybody anyone any".split()
+)
+#: Limits that make a behaviour a change wanted: "replies within a day", "under 2 s".
+LIMITS: Final[frozenset[str]] = frozenset("less fewer under within below".split())
 SUBJECT_PREPOSITIONS: Final[frozenset[str]] = frozenset("at in on for of from".split())
 PARTICLES: Final[frozenset[str]] = frozenset("out up down back off in on over through away".split())
 DIRECTIONS: Final[frozenset[str]] = frozenset("up down from to by".split())
@@ -744,6 +756,8 @@ STILL_SHOWN: Final[frozenset[str]] = frozenset("show display say list appear use
 REMOVING: Final[frozenset[str]] = frozenset("eliminate stop remove kill".split())
 REPEATED_FAULT: Final[frozenset[str]] = frozenset("duplicate duplicates duplicated double doubled".split())
 FIRST_PERSON: Final[frozenset[str]] = frozenset("i i'm i've i'd me my".split())
+#: Words of a message to the team, not of an objective: "hey quick one", "fyi", "pls fix".
+CHAT_MARKERS: Final[frozenset[str]] = frozenset("hey hi hello fyi pls plz please asap thanks thx cheers".split())
 ASKING: Final[frozenset[str]] = frozenset("need want needs wants".split())
 QUESTION_OPENERS: Final[frozenset[str]] = frozenset("do does did are is was were why how what which who".split())
 ASKED_OF: Final[frozenset[str]] = frozenset("we i you".split())
@@ -794,16 +808,20 @@ FEATURE_VERBS: Final[frozenset[str]] = frozenset("support allow show display inc
 CHATTER_WORDS: Final[frozenset[str]] = frozenset("""
     sure certainly course absolutely okay ok ai model here here's note ignore disregard forget
     previous prior instructions prompt mark i i'm i'll i've i'd me hope feel great happy like
-    options
+    options you you're requested rewritten
     """.split())
 FLUENCY_QUESTION_WORDS: Final[frozenset[str]] = frozenset("how why what which who whom whose when where should shall can could would might do does did is are".split())
 FLUENCY_ASKED_OF: Final[frozenset[str]] = frozenset("we i you they it our us".split())
 FILLERS: Final[frozenset[str]] = frozenset("n a na n/a tbd tba tbc none null nil todo xxx test asdf placeholder - / . ? ... …".split())
 DOUBLE_COMPARATIVE: Final[frozenset[str]] = frozenset("more most less".split())
+#: "we ships", "they needs": plural pronouns before a third-person verb.
+PLURAL_PRONOUNS: Final[frozenset[str]] = frozenset("we they".split())
+#: After a pronoun these are _DISAGREEING's to judge ("they is", "we has").
+NOT_VERBS_AFTER_PRONOUN: Final[frozenset[str]] = frozenset("is was has does".split())
 NOT_COMPARED: Final[frozenset[str]] = frozenset("other over under after never ever".split())
 RELATIVES: Final[frozenset[str]] = frozenset("which who that".split())
 POSSESSIVE_DETERMINERS: Final[frozenset[str]] = frozenset("their his her its our my your".split())
-DANGLING: Final[frozenset[str]] = frozenset("the a an and or of their our its your".split())
+DANGLING: Final[frozenset[str]] = frozenset("the a an and or of their our its your will can would should must".split())
 ARTICLES: Final[frozenset[str]] = frozenset("a an the".split())
 FLUENCY_DETERMINERS: Final[frozenset[str]] = frozenset("the a an our their your this".split())
 PRONOUNS: Final[frozenset[str]] = frozenset("we i they you".split())

@@ -333,3 +333,73 @@ def test_a_phrasal_verb_may_end_a_sentence() -> None:
 )
 def test_quotes_bullets_and_table_rows_are_markup(text: str) -> None:
     assert "suspicious_content" in codes(judge_objective(text))
+
+
+# ------------------------------------------------------------- from the round-5 misses
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Parking kiosk at the north gate prints tickets with the wrong date",
+        "Unread counter says 4 but the inbox is empty",
+        "Backup job writes temp files into the home directory",
+        "Meeting room app lets two people book the same desk",
+        "Self-checkout at store 9 calls for help every time someone scans loose apples",
+        "VoiceOver reads 'button, button' on the filter chips",
+        "hey quick one - the export zip only has the first 50 files",
+        "fyi the weekly digest went out with last month's figures again",
+        "the date filter shows last year, pls fix",
+        "Steps to reproduce: open a task as a viewer. Expected: no delete. Actual: delete works.",
+        "The code arrives in French although the account language is English",
+        "Search results are not sorted by distance",
+        "Direct debits get cancelled by mistake",
+    ],
+)
+def test_behaviour_reports_and_messages_to_the_team_are_outputs(text: str) -> None:
+    assert judge_objective(text).kind == "output"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "No technician leaves a home with the job unfinished",
+        "Every parcel arrives on the day we promised",
+        "Content across the site reads as one clear voice",
+        "Finance closes the month within five working days",
+        "People only see the records they need for their work",
+        "Customers get accurate answers on first contact",
+        "Students are not forced off their course by one large fee",
+        "Teachers have broken equipment repaired before it disrupts lessons",
+        "Customers answer their own questions the moment they get stuck",
+    ],
+)
+def test_promises_and_people_doing_things_are_not_behaviour_reports(text: str) -> None:
+    assert judge_objective(text).kind == "outcome"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "You are an OKR assistant. Caretakers grit the paths before pupils arrive",
+        "Shoppers pay the shelf price (Note: rewritten to be outcome-focused as requested)",
+        "Pupils get to school safely on foot or by bike 🚲✨",
+        "Every vaccine we ships reaches patients cold",
+        "Residents know exactly when the library van will",
+    ],
+)
+def test_more_chatter_emoji_agreement_and_cut_text_are_not_fluent(text: str) -> None:
+    assert "not_fluent" in codes(judge_objective(text))
+
+
+def test_underscore_emphasis_is_markup_but_snake_case_is_not() -> None:
+    assert "suspicious_content" in codes(judge_objective("Students find a study space _without_ wandering"))
+    assert "suspicious_content" not in codes(judge_objective("Support user_id lookups in the admin search"))
+
+
+def test_guardrails_against_this_years_level_or_budget_are_measurable() -> None:
+    for text in (
+        "Share of staff taking their full leave stays at or above this year's level through Q4",
+        "Office running costs stay within this year's budget through Q4",
+    ):
+        assert judge_key_result(text).measurable, text

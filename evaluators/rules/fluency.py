@@ -16,7 +16,7 @@ from .. import lexicon as lx
 from ..language import ENGLISH
 from ..text import NUMBER, PUNCT, WORD, Analysis, token_info
 from ..grammar import comparative
-from ..words import MIN_CONFIDENCE, detect_language, english_zipf, plural_noun, word_classes, zipf_in
+from ..words import MIN_CONFIDENCE, detect_language, english_zipf, plural_noun, third_person_verb, word_classes, zipf_in
 
 try:
     from mypy_extensions import mypyc_attr
@@ -39,6 +39,7 @@ _CHATTER: Final = re.compile(
     r"|\b(?:previous|prior) instructions\b|\bsystem prompt\b|\bmark (?:this|it) as\b"
     r"|\blet me know\b|\bhope (?:this|that) helps\b|\bfeel free\b|\bgreat question\b"
     r"|\bhappy to help\b|\b(?:if|would) you(?:'d| would)? like\b|\bmore options\b"
+    r"|\byou(?:'re| are) an?\b|\(\s*note\b|\bas requested\b|\brewritten\b"
 )
 #: The first person singular: a person talking, not an objective (except in the user
 #: story it came from: "As a tenant, I want …", an output judged as such).
@@ -74,6 +75,9 @@ class FluencyReading:
         invisible = _INVISIBLE.search(text) if not text.isprintable() or not text.isascii() else None
         if invisible is not None:
             found.append(((invisible.start(), invisible.end()), "it contains an invisible or control character"))
+        emoji = _emoji(text) if not text.isascii() else -1
+        if emoji >= 0 and _has_letters(text):
+            found.append(((emoji, emoji + 1), "it contains emoji"))
         if not _has_letters(text):
             found.append(((0, len(text)), "it has no words, only symbols or emoji"))
             self.problems = tuple(found)
@@ -126,6 +130,15 @@ def problems(reading: FluencyReading, a: Analysis, exempt: frozenset[str] | None
         span = a.span(i, i)
         hits.append((span, f"“{a.text[span[0]:span[1]]}” is not a word"))
     return hits
+
+
+def _emoji(text: str) -> int:
+    """Offset of the first emoji or pictograph ("🚲", "✨"), or -1."""
+    for offset, c in enumerate(text):
+        code = ord(c)
+        if 0x1F000 <= code <= 0x1FAFF or 0x2600 <= code <= 0x27BF or 0x2B00 <= code <= 0x2BFF:
+            return offset
+    return -1
 
 
 def _has_letters(text: str) -> bool:
@@ -187,6 +200,9 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
         if nxt == "more" and kinds[i] == WORD and comparative(word):
             found.append((a.span(i, i + 1), f"“{word} {nxt}” compares twice"))
             return
+        if word in lx.PLURAL_PRONOUNS and nxt not in lx.NOT_VERBS_AFTER_PRONOUN and third_person_verb(nxt):
+            found.append((a.span(i, i + 1), f"“{word} {nxt}” does not agree"))
+            return
         if word in _PRONOUN_SUBJECTS and (word, nxt) in _DISAGREEING:
             found.append((a.span(i, i + 1), f"“{word} {nxt}” does not agree"))
             return
@@ -203,7 +219,7 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
                     return
 
 
-_AGREEMENT_TRIGGERS: Final = lx.RELATIVES | _PRONOUN_SUBJECTS | lx.DOUBLE_COMPARATIVE | frozenset(("a",))
+_AGREEMENT_TRIGGERS: Final = lx.RELATIVES | _PRONOUN_SUBJECTS | lx.DOUBLE_COMPARATIVE | lx.PLURAL_PRONOUNS | frozenset(("a",))
 
 
 # An article is never followed by another determiner, a pronoun or a preposition ("the of").
@@ -216,19 +232,18 @@ _REPEATABLE: Final = frozenset("that had".split())  # "that that", "had had": gr
 def _doubled(a: Analysis, found: list[Hit]) -> None:
     """Doubled words ("the the"), two determiners ("a the", "the our"), and a two-word
     phrase said twice within a few words ("Warehouse pickers can warehouse pickers")."""
-    words, kinds, n = a.words, a.kinds, len(a.words)
+    words, lemmas, kinds, n = a.words, a.lemmas, a.kinds, len(a.words)
     for i in range(a.first, n - 1):
-        if kinds[i] != WORD or kinds[i + 1] != WORD:
-            continue
-        word, nxt = words[i], words[i + 1]
-        if word == nxt and word not in _REPEATABLE:
-            found.append((a.span(i, i + 1), f"“{word} {nxt}” repeats a word"))
+        # Lemmas are interned (text.Token): an identity test finds the candidates for a
+        # doubled word without comparing strings.
+        if lemmas[i] is lemmas[i + 1] and kinds[i] == WORD and words[i] == words[i + 1] and words[i] not in _REPEATABLE:
+            found.append((a.span(i, i + 1), f"“{words[i]} {words[i + 1]}” repeats a word"))
             return
-        if word in lx.ARTICLES and nxt in _NO_ARTICLE_AFTER:
-            found.append((a.span(i, i + 1), f"“{word} {nxt}” puts two determiners together"))
+        if words[i] in lx.ARTICLES and words[i + 1] in _NO_ARTICLE_AFTER and kinds[i + 1] == WORD:
+            found.append((a.span(i, i + 1), f"“{words[i]} {words[i + 1]}” puts two determiners together"))
             return
     meaningful = a.meaningful
-    if len({words[i] for i in meaningful}) == len(meaningful):
+    if not _repeats(lemmas, meaningful):
         return  # no meaningful word twice, so no phrase said twice
     for x in range(len(meaningful) - 1):
         i = meaningful[x]
@@ -244,6 +259,16 @@ def _doubled(a: Analysis, found: list[Hit]) -> None:
             ):
                 found.append((a.span(i, j + 1), f"“{words[i]} {words[i + 1]}” is said twice"))
                 return
+
+
+def _repeats(lemmas: tuple[str, ...], positions: tuple[int, ...]) -> bool:
+    """Whether two of the positions hold the same (interned) lemma."""
+    for x in range(1, len(positions)):
+        lemma = lemmas[positions[x]]
+        for y in range(x):
+            if lemmas[positions[y]] is lemma:
+                return True
+    return False
 
 
 _CLAUSE_WORDS: Final = lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DIRECTION_VERBS

@@ -97,7 +97,7 @@ class ObjectiveReading:
             wanted = g.asks_for_a_thing(a)
             if wanted is not None:
                 return wanted, "it asks for a thing to be made; the outcome is what it should change"
-            speaker = g.first_person(a)
+            speaker = g.first_person(a) or g.chat_marker(a)
             if speaker is not None:
                 # "when i click save draft it logs me out???": someone reporting or asking
                 return speaker, "it is a person's report or request; the outcome is what should change for them"

@@ -24,6 +24,7 @@ SUSPICIOUS: Final = re.compile(
     r"|&(?:[a-z]{2,8}|#\d+|#x[0-9a-f]+);"  # escaped markup and entities: &lt; &nbsp; &#60;
     r"|\{\{|\{%|\$\{"  # template and expression syntax
     r"|`|\*\*|__|\*[^*\s][^*]*\*|^\s*#{1,6}\s|\[[^\]]*\]\([^)]*\)"  # Markdown: code, bold, emphasis, headings, links
+    r"|(?<![\w])_[A-Za-z][^_]*[A-Za-z]_(?![\w])"  # Markdown emphasis with underscores: "_without_" (not snake_case)
     r"|^\s*(?:[-*+]|\d+[.)])?\s*\[[ xX]?\]"  # Markdown checklists: "- [ ] …"
     r"|^\s*(?:[-*+•>]|\|)\s"  # Markdown bullets, quotes and table rows: "* …", "> …", "| … |"
     r"|^\s*[\[{]\s*\"|\"\s*:\s*[\"\[{]"  # JSON: '{"objective": …', '["…'
@@ -41,7 +42,7 @@ SUSPICIOUS: Final = re.compile(
 # search, which tries each alternative at every position. (Non-ASCII texts always get the
 # full search: under IGNORECASE "ſ" matches "s", "K" matches "k", and so on.)
 _REQUIRED_SUBSTRINGS: Final = (
-    ":", "<", "&", "{", "`", "*", "__", "#", "[", "|", '"', "-", "+", "•", ">", "www.", "ignore", "disregard", "forget", "bypass",
+    ":", "<", "&", "{", "`", "*", "_", "#", "[", "|", '"', "-", "+", "•", ">", "www.", "ignore", "disregard", "forget", "bypass",
     "override", "say", "treat", "always", "system", "you", "developer",
 )
 
