@@ -1010,6 +1010,12 @@ def _more_symptoms(a: Analysis, i: int) -> Span | None:
         return (i - 1, i)  # "Stock count goes negative when an order is refunded"
     if (word in ("expected", "actual") and nxt == ":") or word == "reproduce" or word == "repro":
         return (i, i)  # "Steps to reproduce: … Expected: … Actual: …"
+    if word.endswith("ing") and a.lemmas[i - 1] == "keep" and i > a.first and (
+        word in lx.FAULT_GERUNDS or word in lx.FAULT_GERUNDS_KEPT
+    ):
+        return (i - 1, i)  # "Pay station keeps rejecting contactless cards"
+    if word in ("match", "matches", "correspond") and prev in lx.NEGATED_FAULTS:
+        return (i - 1, i)  # "totals don't match the invoice"
     if (word == "mistake" and prev == "by") or (word == "down" and prev == "upside"):
         return (i - 1, i)  # "mandates cancelled by mistake", "invoices scan upside down"
     if word == "random" and prev == "at":

@@ -520,7 +520,8 @@ DEFECT_WORDS: Final[frozenset[str]] = frozenset(
     misaligned overlapping overlaps garbled truncated duplicated blank unclickable 404 500 502
     503 segfault deadlock deadlocks leak leaks npes exceptions silently unexpectedly
     intermittently randomly greyed grayed misbehaves inconsistent forever blocked stuck
-    missing unreadable unusable invalid breaks broke oom oom-killed
+    missing unreadable unusable invalid breaks broke oom oom-killed trapped swapped bounce
+    bounces bounced
     """.split()
 )
 #: Behaviour nobody wants from a system, in any form: "Map pins vanish", "Mule Debugger and
@@ -549,6 +550,9 @@ FAULT_GERUNDS: Final[frozenset[str]] = frozenset(
     returning erroring breaking flickering
     """.split()
 )
+#: Gerunds after "keeps" that report a fault ("keeps rejecting cards", "keeps logging me
+#: out"), besides FAULT_GERUNDS.
+FAULT_GERUNDS_KEPT: Final[frozenset[str]] = frozenset("rejecting logging asking reloading restarting".split())
 #: Nouns of a fault itself: an objective that names one ("Eliminate the duplicate-charge
 #: bug") still asks for a fix, whatever verb leads it.
 FAULT_NOUNS: Final[frozenset[str]] = frozenset(
@@ -614,7 +618,8 @@ GENERIC_WORDS: Final[frozenset[str]] = frozenset(
     everywhere leverage ai go-to momentum going bold force above beyond heights together
     relentless relentlessly future win lead industry app apps theme themes new brand
     ownership elevate standard future-proof simpler simple marketplace loves love smarter
-    harder set put create
+    harder set put create curve ahead special yet champion continuous improvement think big
+    house dream reimagine possible learning years business start small up
     boldly disrupt disruptive reimagine partner partners choice strive organisation
     organization portfolio needle embrace ai-first mindset data-driven obsession obsessed
     touchpoint touchpoints heart hearts mind minds lives life change changes inspire engage
@@ -756,6 +761,9 @@ STILL_SHOWN: Final[frozenset[str]] = frozenset("show display say list appear use
 REMOVING: Final[frozenset[str]] = frozenset("eliminate stop remove kill".split())
 REPEATED_FAULT: Final[frozenset[str]] = frozenset("duplicate duplicates duplicated double doubled".split())
 FIRST_PERSON: Final[frozenset[str]] = frozenset("i i'm i've i'd me my".split())
+#: Words of an unfilled template slot that are tokens of their own ("TODO", "TBD: …",
+#: "lorem ipsum"); brackets, braces and angle brackets set features.SUSPICIOUS_HINT.
+SLOT_WORDS: Final[frozenset[str]] = frozenset("todo tbd lorem objective_placeholder placeholder".split())
 #: Words of a message to the team, not of an objective: "hey quick one", "fyi", "pls fix".
 CHAT_MARKERS: Final[frozenset[str]] = frozenset("hey hi hello fyi pls plz please asap thanks thx cheers".split())
 ASKING: Final[frozenset[str]] = frozenset("need want needs wants".split())
@@ -821,7 +829,7 @@ NOT_VERBS_AFTER_PRONOUN: Final[frozenset[str]] = frozenset("is was has does".spl
 NOT_COMPARED: Final[frozenset[str]] = frozenset("other over under after never ever".split())
 RELATIVES: Final[frozenset[str]] = frozenset("which who that".split())
 POSSESSIVE_DETERMINERS: Final[frozenset[str]] = frozenset("their his her its our my your".split())
-DANGLING: Final[frozenset[str]] = frozenset("the a an and or of their our its your will can would should must".split())
+DANGLING: Final[frozenset[str]] = frozenset("the a an and or of their our its your will can would should must without".split())
 ARTICLES: Final[frozenset[str]] = frozenset("a an the".split())
 FLUENCY_DETERMINERS: Final[frozenset[str]] = frozenset("the a an our their your this".split())
 PRONOUNS: Final[frozenset[str]] = frozenset("we i they you".split())

@@ -270,9 +270,9 @@ def test_a_rules_file_overrides_only_what_it_names(tmp_path: Path) -> None:
 # target and what it misses; tests/fixtures/ROUNDS.md records each round's first score.)
 FLOORS = {
     ("real_input", "round-1"): 0.96, ("real_input", "round-2"): 0.95, ("real_input", "round-3"): 0.94,
-    ("real_input", "round-4"): 0.94, ("real_input", "round-5"): 0.87,
+    ("real_input", "round-4"): 0.94, ("real_input", "round-5"): 0.87, ("real_input", "round-6"): 0.83,
     ("garbage", "round-1"): 0.97, ("garbage", "round-2"): 0.97, ("garbage", "round-3"): 0.97,
-    ("garbage", "round-4"): 0.95, ("garbage", "round-5"): 0.91,
+    ("garbage", "round-4"): 0.95, ("garbage", "round-5"): 0.93, ("garbage", "round-6"): 0.87,
 }
 
 

@@ -403,3 +403,33 @@ def test_guardrails_against_this_years_level_or_budget_are_measurable() -> None:
         "Office running costs stay within this year's budget through Q4",
     ):
         assert judge_key_result(text).measurable, text
+
+
+# ------------------------------------------------------------- from the round-6 misses
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ticket machine keeps rejecting contactless cards",
+        "Invoice totals don't match the quote",
+        "keyboard focus gets trapped in the cookie banner",
+        "Invoice emails bounce since we started attaching PDFs",
+        "Hours and minutes columns are swapped in the export",
+    ],
+)
+def test_round_six_fault_shapes_are_outputs(text: str) -> None:
+    assert judge_objective(text).kind == "output"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Customers get through the tills quicker!!!!!", "OBJECTIVE_PLACEHOLDER", "Members book a court whenever they want without"],
+)
+def test_shouting_placeholders_and_a_dangling_without_are_not_fluent(text: str) -> None:
+    assert "not_fluent" in codes(judge_objective(text))
+
+
+@pytest.mark.parametrize("text", ["Stay ahead of the curve", "Think big, start small, scale fast", "Level up how we work"])
+def test_more_slogans_are_vague(text: str) -> None:
+    assert "vague" in codes(judge_objective(text))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from .. import features as ft
 from .. import lexicon as lx
 from ..language import ENGLISH
 from ..text import NUMBER, PUNCT, WORD, Analysis, token_info
@@ -41,6 +42,8 @@ _CHATTER: Final = re.compile(
     r"|\bhappy to help\b|\b(?:if|would) you(?:'d| would)? like\b|\bmore options\b"
     r"|\byou(?:'re| are) an?\b|\(\s*note\b|\bas requested\b|\brewritten\b"
 )
+#: Three or more exclamation or question marks: "quicker on busy weekends!!!!!".
+_SHOUTING: Final = re.compile(r"[!?]{3,}")
 #: The first person singular: a person talking, not an objective (except in the user
 #: story it came from: "As a tenant, I want …", an output judged as such).
 _FIRST_PERSON: Final = re.compile(r"(?:^|\s)(?:I|I'm|I'll|I've|I'd)(?=[\s,])")
@@ -49,13 +52,17 @@ _STORY_OPENING: Final = re.compile(r"(?i)^\W*as (?:a|an|the)\s")
 
 def _could_be_a_slot(text: str, lowered: str) -> bool:
     """False only when _TEMPLATE_SLOT cannot match."""
-    return "[" in text or "<" in text or "{" in text or "TODO" in text or "TBD" in text or "lorem" in lowered
+    return (
+        "[" in text or "<" in text or "{" in text or "TODO" in text or "TBD" in text or "lorem" in lowered
+        or "placeholder" in lowered
+    )
 
 
 #: A slot in a template left unfilled: "[OBJECTIVE HERE]", "<objective>", "{{goal}}".
 _TEMPLATE_SLOT: Final = re.compile(
     r"\[[^\]]*[A-Z]{3,}[^\]]*\]|(?i:\[[^\]]*\b(?:insert|objective|placeholder|here|your|goal)\b[^\]]*\])"
     r"|<\s*[a-z_ ]{3,}\s*>|\{\{[^}]*\}\}|\{[a-z_]+\}|(?i:\blorem ipsum\b)|\bTODO\b|\bTBD:"
+    r"|\b[A-Z]+_[A-Z_]*PLACEHOLDER\b|(?i:^\s*placeholder\b)"
 )
 #: Inflections a template adds to a word it did not understand ("checkouting", "customersing").
 _INFLECTIONS: Final = ("ings", "ing", "ers", "ed", "er", "es", "s", "ly")
@@ -90,7 +97,7 @@ class FluencyReading:
                 chatter = _FIRST_PERSON.search(text)
         if chatter is not None:
             found.append(((chatter.start(), chatter.end()), "it is a model's chatter or an instruction, not an objective"))
-        elif _could_be_a_slot(text, a.lowered):
+        elif (a.flags & ft.SUSPICIOUS_HINT or not lx.SLOT_WORDS.isdisjoint(a.words)) and _could_be_a_slot(text, a.lowered):
             placeholder = _TEMPLATE_SLOT.search(text)
             if placeholder is not None:
                 found.append(((placeholder.start(), placeholder.end()), "it is a template slot nobody filled"))
@@ -99,6 +106,9 @@ class FluencyReading:
             last -= 1
         if last > a.first + 2 and a.words[last] in lx.DANGLING and language == ENGLISH:
             found.append((a.span(last, last), "it stops mid-sentence"))
+        shouting = _SHOUTING.search(text)
+        if shouting is not None:
+            found.append(((shouting.start(), shouting.end()), "it shouts (“!!!”, “???”)"))
         if _only_filler(a):
             found.append(((0, len(text)), "it is a placeholder (“n/a”, “TBD”), not an objective"))
         stripped = text.rstrip()
@@ -316,6 +326,8 @@ def _mixed_language(a: Analysis, found: list[Hit]) -> None:
     as "de la" between them), reading as another language inside an English text: a
     request pasted into an English frame."""
     words, n = a.words, len(a.words)
+    if len(a.rare_at) < 2 and a.text.isascii():
+        return  # one rare word is jargon, and ASCII holds no other script
     for i in a.rare_at:
         if not _latin(words[i]):
             found.append((a.span(i, i), "it mixes another script into English"))
