@@ -106,7 +106,7 @@ class FluencyReading:
             last -= 1
         if last > a.first + 2 and a.words[last] in lx.DANGLING and language == ENGLISH:
             found.append((a.span(last, last), "it stops mid-sentence"))
-        shouting = _SHOUTING.search(text)
+        shouting = _SHOUTING.search(text) if "!!" in text or "??" in text else None
         if shouting is not None:
             found.append(((shouting.start(), shouting.end()), "it shouts (“!!!”, “???”)"))
         if _only_filler(a):
@@ -335,9 +335,6 @@ def _mixed_language(a: Analysis, found: list[Hit]) -> None:
     foreign = [i for i in a.rare_at if token_info(words[i]).zipf >= 0.0]  # plain words
     if len(foreign) < 2:
         return
-    foreign = [i for i in foreign if not _acronym(a, i)]  # (needs the raw text: after the count)
-    if len(foreign) < 2:
-        return
     k = 0
     while k < len(foreign):
         start = end = foreign[k]
@@ -350,6 +347,10 @@ def _mixed_language(a: Analysis, found: list[Hit]) -> None:
             count += 1
         k += 1
         if count < 2 or (start <= a.first and end >= n - 1):
+            continue
+        # Acronyms ("NPS", "SLA") are no language; finding one needs the raw text, so only
+        # for a run that could count.
+        if sum(1 for g in foreign if start <= g <= end and not _acronym(a, g)) < 2:
             continue
         language, confidence = detect_language(" ".join(words[start:end + 1]))
         if language != ENGLISH and confidence >= MIN_CONFIDENCE and _more_common_in(a, foreign, start, end, language):
