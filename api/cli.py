@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("objective")
     evaluate.add_argument("--kr", action="append", default=[], help="a key result (repeatable)")
     evaluate.add_argument("--context")
+    evaluate.add_argument("--request", help="the request the objective was written for (finds echoes and invented figures)")
+    evaluate.add_argument("--mission", choices=("delivery", "discovery"), help="judge research key results as right for discovery")
     evaluate.add_argument("--json", action="store_true")
 
     commands.add_parser("mcp", help="serve the rewrite and evaluate tools to AI assistants over MCP (stdio)")
@@ -140,10 +142,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "evaluate":
         from evaluators import evaluate, load_config
 
-        evaluation = evaluate(args.objective, args.kr, context=args.context, config=load_config(settings.rules_file))
+        evaluation = evaluate(
+            args.objective, args.kr, context=args.context, request=args.request, mission=args.mission,
+            config=load_config(settings.rules_file),
+        )
         if args.json:
             sys.stdout.write(msgspec.json.encode(evaluation).decode() + "\n")
-            return 0
+            return 0 if evaluation.passed else 1  # the same exit code as the table's
         console.print(f"[bold]{evaluation.objective.kind}[/] objective, score {evaluation.score:.2f}, {'passed' if evaluation.passed else 'not passed'}")
         table = Table()
         table.add_column("text")

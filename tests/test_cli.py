@@ -45,6 +45,24 @@ def test_evaluate_exit_code_says_whether_it_passed(tmp_path):
     assert json.loads(good.stdout)["objective"]["kind"] == "outcome"
 
 
+def test_evaluate_takes_the_request_and_the_mission(tmp_path):
+    echoed = realise(
+        "evaluate", "Make the Send a weekly newsletter to users effortless for users",
+        "--kr", "Newsletter readers rise from a baseline to be measured to a target to be agreed by Q3",
+        "--request", "Send a weekly newsletter to users", "--json", tmp_path=tmp_path,
+    )
+    codes = {f["code"] for f in json.loads(echoed.stdout)["objective"]["findings"]}
+    assert "echoes_request" in codes and echoed.returncode == 1
+    research = realise(
+        "evaluate", "Learn whether clinics would pay for online booking",
+        "--kr", "Interview 15 practice managers by May", "--kr", "Decide go or no-go on a pilot by June",
+        "--mission", "discovery", "--json", tmp_path=tmp_path,
+    )
+    body = json.loads(research.stdout)
+    assert all(kr["measurable"] for kr in body["key_results"]), body
+    assert realise("evaluate", "x", "--mission", "maybe", tmp_path=tmp_path).returncode == 2
+
+
 @pytest.mark.parametrize("args", [["rewrite"], ["rewrite", "x", "--candidates", "9"], ["nonsense"]])
 def test_bad_arguments_are_usage_errors(tmp_path, args):
     done = realise(*args, tmp_path=tmp_path)
