@@ -74,17 +74,26 @@ def made_up_words(texts: list[str], user_words: set[str]) -> list[str]:
             word = a.words[i]
             if a.kinds[i] == NUMBER or word in user_words or (raw[i].isupper() and len(raw[i]) > 1):
                 continue
-            if word.endswith("s") and (word[:-1] in user_words or word[:-2] in user_words):
+            if word.endswith("s") and _singular(word) in user_words:
                 continue  # the plural of a word the user wrote ("superusers"), not a made-up one
             found.append(word)
     return found
 
 
+def _singular(word: str) -> str:
+    from lemminflect import getLemma  # type: ignore[import-untyped]
+
+    lemmas = getLemma(word, upos="NOUN")
+    return lemmas[0] if lemmas else word
+
+
 def doubled_words(texts: list[str]) -> list[str]:
+    """The same word twice in a row ("the the"); punctuation between ("time), time") is not."""
     found = []
     for text in texts:
-        words = _words(text)
-        found += [f"{a} {b}" for a, b in zip(words, words[1:]) if a == b and a not in _DOUBLES_ALLOWED]
+        a = analyse(text)
+        pairs = zip(a.words, a.kinds, a.words[1:], a.kinds[1:])
+        found += [f"{w} {v}" for w, k, v, j in pairs if k == j == WORD and w == v and w not in _DOUBLES_ALLOWED]
     return found
 
 

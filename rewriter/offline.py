@@ -186,15 +186,14 @@ _PURPOSE_VERB = re.compile(r"^(increase|raise|grow|improve|boost|reduce|cut|lowe
 _FALLING = {"reduce", "cut", "lower", "decrease"}
 
 
-def gerund(verb: str) -> str:
-    if verb.endswith("ie"):
-        return verb[:-2] + "ying"
-    if verb.endswith("e") and not verb.endswith("ee"):
-        return verb[:-1] + "ing"
-    # One-syllable consonant-vowel-consonant verbs double the consonant: ship → shipping.
-    if len(re.findall(r"[aeiou]+", verb)) == 1 and re.search(r"[^aeiou][aeiou][^aeiouwxy]$", verb):
-        return verb + verb[-1] + "ing"
-    return verb + "ing"
+def gerund(verb: str) -> str | None:
+    """The -ing form of an English verb from lemminflect's dictionary ("ship" → "shipping",
+    "set" → "setting"); None for a word it does not know as a verb ("titanium"), which the
+    engine must not inflect into a word that does not exist."""
+    from lemminflect import getInflection  # type: ignore[import-untyped]
+
+    forms = getInflection(verb.lower(), tag="VBG", inflect_oov=False)
+    return forms[0] if forms else None
 
 
 def _capitalise(text: str) -> str:
@@ -327,7 +326,7 @@ class OfflineEngine:
             return f"We believe {outcome}. We will know we are right when {_lower_first(first.text)}."
         if read.is_story:
             doing = f"letting {read.beneficiary} {_lower_first(read.want)}"
-        elif read.verb:
+        elif read.verb and read.thing != read.text and gerund(read.verb):
             doing = f"{gerund(read.verb)} {read.thing}"
         else:
             doing = f"doing “{read.text}”"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from evaluators.words import english_zipf
+
 _STORY = re.compile(
     r"^\s*as\s+(?:an?|the)?\s*(?P<role>[^,]+?)\s*,?\s+"
     r"i\s+(?:want|would\s+like|wish|need|can|should\s+be\s+able)\s+(?:to\s+)?(?:be\s+able\s+to\s+)?"
@@ -180,19 +182,38 @@ def _first_person_to_role(clause: str, role: str) -> str:
     return clause
 
 
+#: Words after which a role's head noun has ended: "Director of Data Integrity".
+_AFTER_HEAD = frozenset("of for in at on from with to".split())
+
+
 def pluralise(role: str) -> str:
+    """The plural of a role, inflecting its head noun with lemminflect ("Director of Data
+    Integrity" → "Directors of Data Integrity", "staff member" → "staff members",
+    "person" → "people"); a word it does not know takes the regular ending."""
+    from lemminflect import getInflection  # type: ignore[import-untyped]
+
     role = _strip_article(role.strip())
     words = role.split()
     if not words:
         return "people"
-    last = words[-1]
-    if last.lower().endswith(("s", "x", "ch", "sh")):
-        plural = last if last.lower().endswith("s") and not last.lower().endswith("ss") else last + "es"
-    elif last.lower().endswith("y") and last[-2:-1].lower() not in "aeiou":
-        plural = last[:-1] + "ies"
-    else:
-        plural = last + "s"
-    return " ".join([*words[:-1], plural])
+    head = len(words) - 1
+    for i, word in enumerate(words):
+        if i > 0 and word.lower() in _AFTER_HEAD:
+            head = i - 1
+            break
+    word = words[head]
+    if word.lower().endswith("s") and not word.lower().endswith("ss"):
+        return role  # already plural ("developers", "FundingBodies")
+    lowered = word.lower()
+    forms = getInflection(lowered, tag="NNS")
+    changed = [form for form in forms if form != lowered]
+    # Of several plurals the commonest; a noun whose plural is itself ("sheep", "staff") stays.
+    plural = max(changed, key=english_zipf) if changed else (lowered if forms else lowered + "s")
+    shared = 0
+    while shared < min(len(lowered), len(plural)) and lowered[shared] == plural[shared]:
+        shared += 1
+    plural = word[:shared] + plural[shared:]  # keep the user's capitals ("FundingBodies")
+    return " ".join([*words[:head], plural, *words[head + 1:]])
 
 
 def read_request(request: str, context: str | None = None) -> ReadRequest:

@@ -100,3 +100,20 @@ def test_reading_helpers():
     assert read_request("Build a chatbot for the help centre").beneficiary == "people who use the help centre"
     assert pluralise("a Public User") == "Public Users" and pluralise("company") == "companies"
     assert [gerund(v) for v in ["upgrade", "ship", "build", "tie"]] == ["upgrading", "shipping", "building", "tying"]
+
+
+def test_grammar_comes_from_a_dictionary_not_suffix_rules():
+    # The head noun of a role takes the plural, irregular plurals are known, and the user's
+    # capitals stay where they were.
+    assert pluralise("Director of Data Integrity") == "Directors of Data Integrity"
+    assert pluralise("child") == "children" and pluralise("sheep") == "sheep"
+    assert pluralise("FundingBody") == "FundingBodies"
+    # A word that is not a verb is never given an -ing.
+    assert gerund("titanium") is None and gerund("debugger") is None
+
+
+def test_a_request_that_does_not_open_with_a_verb_gets_no_made_up_gerund():
+    engine = OfflineEngine()
+    generation = engine.generate_now(RewriteSpec(request="Debugger: debug process hangs at initialisation"), "delivery")
+    for draft in generation.drafts:
+        assert "debuggering" not in draft.hypothesis.lower(), draft.hypothesis
