@@ -16,7 +16,7 @@ top candidate is measured. Prints, each as its own line:
     write (target 0);
   - doubled words ("the the") in a candidate (target 0);
   - echoes: top objectives repeating four or more consecutive words of a request the
-    evaluators read as an output (target ≤ 5 %);
+    evaluators read as an output, as the evaluators' echoes_request finds them (target ≤ 5 %);
   - foreign words inside English frames (target 0);
   - context numbers kept: figures given in the context that appear in a key result
     (target ≥ 90 %);
@@ -45,7 +45,6 @@ from rewriter.pipeline import RewritePipeline  # noqa: E402
 
 DATA = REPO / "bench" / "data"
 INPUTS = ("rewrite-requests-backlog.jsonl", "rewrite-requests-blind.jsonl")
-ECHO_RUN = 4
 _DOUBLES_ALLOWED = frozenset(("that", "had"))
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 
@@ -97,16 +96,6 @@ def doubled_words(texts: list[str]) -> list[str]:
     return found
 
 
-def echo_run(objective: str, request: str) -> str | None:
-    """The first run of ECHO_RUN or more consecutive request words the objective repeats."""
-    ours, theirs = _words(objective), _words(request)
-    runs = {tuple(theirs[i:i + ECHO_RUN]) for i in range(len(theirs) - ECHO_RUN + 1)}
-    for i in range(len(ours) - ECHO_RUN + 1):
-        if tuple(ours[i:i + ECHO_RUN]) in runs:
-            return " ".join(ours[i:i + ECHO_RUN])
-    return None
-
-
 def context_figures(context: str | None) -> list[str]:
     return _FIGURE.findall(context or "")
 
@@ -148,9 +137,13 @@ def report(results: list[dict], show: int) -> None:
         doubled += [(d, top.objective) for d in doubled_words(texts)]
         if judge_objective(request).kind == "output":
             output_requests += 1
-            run_words = echo_run(top.objective, request)
-            if run_words is not None:
-                echoes.append((run_words, top.objective))
+            # The evaluators' own reading of an echo (echoes_request): four or more words in a
+            # row from an output-style request, its "so that" clause included (a story's
+            # benefit is the outcome, but reworded, not pasted).
+            for finding in top.evaluation.objective.findings:
+                if finding.code == "echoes_request":
+                    echoes.append((finding.message, top.objective))
+                    break
         for finding in top.evaluation.objective.findings:
             if finding.code == "not_fluent" and "another language" in finding.message or "another script" in finding.message:
                 foreign.append((finding.message, top.objective))

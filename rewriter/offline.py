@@ -302,7 +302,13 @@ class OfflineEngine:
             pushes = [Measure(_capitalise(measured), direction)]
         else:
             ability = re.sub(rf"^{re.escape(who)}\s+(?:can|are able to|will be able to)\s+", "", purpose, flags=re.IGNORECASE)
-            objective = _capitalise(purpose if ability != purpose else f"{who} can {purpose}")
+            starts_with_who = purpose.lower().startswith(who.lower() + " ")
+            if ability == purpose and starts_with_who:
+                # A whole clause about them already ("Finance managers are not approving …").
+                ability = purpose[len(who) + 1:]
+                objective = _capitalise(purpose)
+            else:
+                objective = _capitalise(purpose if ability != purpose else f"{who} can {purpose}")
             pushes = [Measure(f"Share of {who} who {ability} without help", "rise")]
             pushes.append(Measure(f"Median time for {who} to {ability}", "fall"))
         measures = [*pushes[: max(count - 1, 1)], Measure("Support requests from {who} about {cap} each month", "hold-below")][:count]

@@ -174,6 +174,10 @@ def as_people(phrase: str) -> str:
 def _first_person_to_role(clause: str, role: str) -> str:
     """'I can log on to my account' -> '{role}s can log on to their account'."""
     plural = pluralise(role)
+    # Contractions first: "I'm" is "they are", never "{role}'m".
+    for short, full in (("'m", " are"), ("'ve", " have"), ("'ll", " will"), ("'d", " would")):
+        clause = re.sub(rf"\b(?:i|we){short}\b", f"I{full}", clause, flags=re.IGNORECASE)
+    clause = re.sub(r"\bI am\b", "I are", clause)
     clause = re.sub(r"^\s*(?:i|we)\b", plural, clause, flags=re.IGNORECASE)
     clause = re.sub(r"\b(?:I|we)\b", "they", clause)
     clause = re.sub(r"\b(?:my|our)\b", "their", clause, flags=re.IGNORECASE)

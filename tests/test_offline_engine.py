@@ -117,3 +117,11 @@ def test_a_request_that_does_not_open_with_a_verb_gets_no_made_up_gerund():
     generation = engine.generate_now(RewriteSpec(request="Debugger: debug process hangs at initialisation"), "delivery")
     for draft in generation.drafts:
         assert "debuggering" not in draft.hypothesis.lower(), draft.hypothesis
+
+
+def test_a_story_purpose_in_the_first_person_is_resolved_without_made_up_contractions():
+    engine = OfflineEngine()
+    request = "As a finance manager I want receipts matched automatically so that I'm not approving every single coffee"
+    drafts = engine.generate_now(RewriteSpec(request=request), "delivery").drafts
+    assert drafts[0].objective == "Finance managers are not approving every single coffee"
+    assert all("'m" not in d.objective for d in drafts)
