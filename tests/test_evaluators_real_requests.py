@@ -433,4 +433,3 @@ def test_shouting_placeholders_and_a_dangling_without_are_not_fluent(text: str) 
 @pytest.mark.parametrize("text", ["Stay ahead of the curve", "Think big, start small, scale fast", "Level up how we work"])
 def test_more_slogans_are_vague(text: str) -> None:
     assert "vague" in codes(judge_objective(text))
-
