@@ -9,13 +9,9 @@ from pathlib import Path
 import pytest
 
 from evaluators import RULES, evaluate, judge_key_result, judge_objective, load_config
-from support.rounds import assessed_right, read_rows, set_judged_right
+from support.rounds import assessed_right, codes, read_rows, set_judged_right
 
 FIXTURES = Path(__file__).parent / "fixtures"
-
-
-def codes(judgement) -> set[str]:
-    return {f.code for f in judgement.findings}
 
 
 # ------------------------------------------------------------------------------ fluency

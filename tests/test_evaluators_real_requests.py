@@ -6,10 +6,7 @@ from __future__ import annotations
 import pytest
 
 from evaluators import evaluate, judge_key_result, judge_objective
-
-
-def codes(judgement) -> set[str]:
-    return {f.code for f in judgement.findings}
+from support.rounds import codes
 
 
 # ----------------------------------------------------------------- requests that are work

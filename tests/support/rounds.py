@@ -13,6 +13,11 @@ REAL_INPUT = FIXTURES / "real_input"
 GARBAGE = FIXTURES / "garbage"
 
 
+def codes(judgement) -> set[str]:
+    """The finding codes of a judgement (objective, key result or evaluation)."""
+    return {f.code for f in judgement.findings}
+
+
 def read_rows(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
