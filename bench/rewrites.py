@@ -18,8 +18,9 @@ top candidate is measured. Prints, each as its own line:
   - echoes: top objectives repeating four or more consecutive words of a request the
     evaluators read as an output, as the evaluators' echoes_request finds them (target ≤ 5 %);
   - foreign words inside English frames (target 0);
-  - context numbers kept: figures given in the context that appear in a key result
-    (target ≥ 90 %);
+  - context numbers kept: figures given in the context that appear in a key result (years
+    and figures that name a version or standard, "Exchange 2016", "SOC 2", are not
+    measures and are not counted) (target ≥ 90 %);
   - requests answered with questions;
   - the evaluators' pass rate of top candidates.
 and a few examples of each failure (--show).
@@ -96,8 +97,19 @@ def doubled_words(texts: list[str]) -> list[str]:
     return found
 
 
+#: Figures that name rather than measure: a year ("in 2026"), a version or a standard right
+#: after a capitalised name ("Exchange 2016", "SOC 2", "Android 14").
+_YEAR = re.compile(r"(?:19|20)\d\d")
+_AFTER_A_NAME = re.compile(r"\b[A-Z][A-Za-z]*\s$")
+
+
 def context_figures(context: str | None) -> list[str]:
-    return _FIGURE.findall(context or "")
+    """The figures in the context that measure something (years and names left out)."""
+    text = context or ""
+    return [
+        m.group(0) for m in _FIGURE.finditer(text)
+        if not _YEAR.fullmatch(m.group(0)) and not _AFTER_A_NAME.search(text[max(0, m.start() - 25):m.start()])
+    ]
 
 
 def _candidate_texts(candidate) -> list[str]:

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 from rewriter.domain import CandidateDraft, EngineInfo, Generation, KeyResultDraft, Mission, RewriteSpec, Usage
+from evaluators.words import plural_noun
+from rewriter.figures import StatedMeasure, stated_measures
 from rewriter.reading import ReadRequest, read_request
 
 DEADLINE = "end of the quarter"
@@ -223,6 +225,33 @@ def _key_result(measure: Measure, values: dict[str, str]) -> KeyResultDraft:
     return KeyResultDraft(text=text, metric=_capitalise(metric), baseline=None, target=None, deadline=DEADLINE)
 
 
+def _stated_key_result(measure: StatedMeasure) -> KeyResultDraft:
+    direction = ("fall" if measure.falls else "rise") + ("" if _plural_metric(measure.metric) else "s")
+    text = f"{measure.metric} {direction} from {measure.baseline} to a target to be agreed by the {DEADLINE}"
+    return KeyResultDraft(text=text, metric=measure.metric, baseline=measure.baseline, target=None, deadline=DEADLINE)
+
+
+def _plural_metric(metric: str) -> bool:
+    """Whether a metric's head noun is plural ("Crash-free sessions rise", "Share of callers
+    who … falls"): the last word before "of", "in", "who", "that" …"""
+    head = re.split(r"\s(?:of|in|who|that|for|with|at|on|by)\s", metric)[0].split()[-1].lower()
+    return head.endswith("s") and not head.endswith(("ss", "us", "is")) and plural_noun(head)
+
+
+def _lead_with(draft: CandidateDraft, stated: list[KeyResultDraft], count: int) -> CandidateDraft:
+    """The stated measures first (all of them when they fit), then the frame's own key
+    results, the last of which (its guardrail) is kept when there is room."""
+    own = draft.key_results
+    room = max(count - len(stated), 1 if count > len(stated) else 0)
+    kept = [*own[: max(room - 1, 0)], own[-1]] if room else []
+    return CandidateDraft(
+        objective=draft.objective,
+        problem_statement=draft.problem_statement,
+        hypothesis=draft.hypothesis,
+        key_results=[*stated, *kept][: max(count, len(stated))],
+    )
+
+
 class OfflineEngine:
     """Deterministic candidates from outcome frames. Same input, same output."""
 
@@ -238,6 +267,9 @@ class OfflineEngine:
     def generate_now(self, spec: RewriteSpec, mission: Mission) -> Generation:
         read = read_request(spec.request, spec.context)
         values = self._values(read, mission)
+        # Figures the user gave, with their metric, lead every candidate's key results: a
+        # number the user measured is never replaced by "a baseline to be measured".
+        stated = [_stated_key_result(m) for m in stated_measures(f"{spec.request}. {spec.context or ''}")]
         frames = LEARNING_FRAMES if mission == "discovery" else self._delivery_frames(read)
         drafts: list[CandidateDraft] = []
         purpose_draft = self._purpose_candidate(read, values, spec.key_results) if mission == "delivery" else None
@@ -247,6 +279,8 @@ class OfflineEngine:
             if len(drafts) >= spec.candidates:
                 break
             drafts.append(self._from_frame(frame, read, values, spec.key_results))
+        if stated and mission == "delivery":
+            drafts = [_lead_with(draft, stated, spec.key_results) for draft in drafts]
         return Generation(
             drafts=drafts[: spec.candidates],
             engine=EngineInfo(provider="offline", model=self.model, prompt=PROMPT_REF),

@@ -1,0 +1,136 @@
+"""Measures the user already gave: figures in the request or its context, read with the
+metric they belong to, so that they become key results' baselines instead of "a baseline to
+be measured" (issue 12, "use the why").
+
+Only shapes that can be read with confidence become a measure; any other figure is left
+alone (and the bench counts it as not kept) rather than dressed in a guessed metric:
+
+- "<metric> is/are/was <figure>"        "Average wait time is 47 minutes"
+- "<figure> of <people or things> <verb …>"  "30% of callers hang up before they reach an agent"
+- "half / a third / a quarter of …"     "Half of applicants give up at step 3" (50 %)
+- "It takes <who> <figure> to <do …>"   "It takes IT 9 working days to get a new hire a laptop"
+- "<things> <verb> about <figure> late" "Reset emails arrive about 20 minutes late"
+- "<metric> dropped from <a> to <b>"     "Our store rating dropped from 4.5 to 3.9" (3.9 now)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Metric words whose measure should fall: a wait, a cost, a failure.
+_FALLING = re.compile(
+    r"\b(?:wait|waiting|time|times|late|lateness|delay|cost|costs|spend|no-shows?|errors?|"
+    r"abandon\w*|give up|gives up|hang up|hangs up|churn\w*|crash\w*|outstanding|complaints?|"
+    r"incidents?|penalt\w+|returns?|refunds?|tickets?|calls?|days?|hours?|minutes?|weeks?|"
+    r"fail\w*|bounce\w*|drop\w*|miss\w*|cancel\w*|no results|second reset|request a second)\b",
+    re.IGNORECASE,
+)
+_FIGURE = r"(?:£|\$|€)?\d+(?:[.,]\d+)*(?:\s?%|(?:k|m|bn)\b)?"
+_UNIT = r"(?:\s?(?:%|percent|working days|days|hours|minutes|mins|seconds|weeks|months|calls|times))?"
+_FRACTIONS = {"half": "50%", "a third": "33%", "a quarter": "25%", "two thirds": "67%", "three quarters": "75%"}
+
+_IS = re.compile(
+    rf"(?P<metric>(?:[A-Z]?[\w'-]+ ){{0,5}}?[\w'-]+) (?:is|are|was|were|stands at|sits at) (?:at |about |around |roughly |only |just )?"
+    rf"(?P<figure>{_FIGURE}{_UNIT})",
+)
+_SHARE = re.compile(
+    rf"(?:(?:about|around|roughly|only|over|nearly|almost) )?(?P<figure>\d+(?:[.,]\d+)?\s?%|half|a third|a quarter|two thirds|three quarters)"
+    rf" of (?:the |our |all |their )?(?P<who>(?!(?:the|our|all|their|a|an)\b)[\w'-]+) (?P<doing>(?:[\w'-]+ ?){{1,8}})",
+    re.IGNORECASE,
+)
+_TAKES = re.compile(
+    rf"[Ii]t takes (?P<who>[\w'-]+(?: [\w'-]+)?) (?:about |around |on average )?(?P<figure>\d+(?:[.,]\d+)?{_UNIT})(?: on average)? to (?P<doing>(?:[\w'-]+ ?){{1,8}})",
+)
+_LATE = re.compile(
+    rf"(?P<things>(?:[\w'-]+ ){{0,3}}[\w'-]+) arrive (?:about |around |roughly )?(?P<figure>\d+(?:[.,]\d+)?{_UNIT}) late",
+    re.IGNORECASE,
+)
+_MOVED = re.compile(
+    rf"(?P<metric>(?:[\w'-]+ ){{0,4}}[\w'-]+) (?:has |have )?(?:dropped|fallen|fell|risen|rose|gone up|gone down|went up|went down|grown|grew|climbed|slipped)"
+    rf" from (?P<was>{_FIGURE}{_UNIT}) to (?P<figure>{_FIGURE}{_UNIT})",
+    re.IGNORECASE,
+)
+_PEOPLE_ENDINGS = ("ers", "ors", "ists", "ants", "ents", "ians", "ees", "people", "staff", "users", "customers", "patients")
+_STOP_AT = re.compile(r"\s(?:and|but|while|which|so|because|even|although|compared|vs|versus|than)\b.*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class StatedMeasure:
+    metric: str  # "Share of callers who hang up before they reach an agent"
+    baseline: str  # "30%", as the user wrote it
+    falls: bool  # whether the change wanted is down
+
+
+def stated_measures(text: str | None) -> list[StatedMeasure]:
+    """The measures ``text`` states with a figure, in order, one per figure at most."""
+    if not text:
+        return []
+    found: list[tuple[int, StatedMeasure]] = []
+    taken: list[tuple[int, int]] = []
+
+    def add(start: int, end: int, measure: StatedMeasure) -> None:
+        if any(start < e and s < end for s, e in taken):
+            return
+        taken.append((start, end))
+        found.append((start, measure))
+
+    for sentence_match in re.finditer(r"(?:[^.;!?]|\.(?=\d))+", text):  # (not inside "97.2")
+        sentence = sentence_match.group(0)
+        offset = sentence_match.start()
+        for match in _MOVED.finditer(sentence):
+            # "Our store rating dropped from 4.5 to 3.9": the baseline is where it is now.
+            metric = _trim_lead(match.group("metric"))
+            figure = match.group("figure").strip()
+            add(offset + match.start(), offset + match.end(), StatedMeasure(metric[:1].upper() + metric[1:], figure, _falls(metric)))
+        for match in _TAKES.finditer(sentence):
+            doing = _trim(match.group("doing"))
+            metric = f"Time it takes {match.group('who')} to {doing}"
+            add(offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure").strip(), True))
+        for match in _LATE.finditer(sentence):
+            things = _trim_lead(match.group("things"))
+            metric = f"Delay of {things.lower()}"
+            add(offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure").strip(), True))
+        for match in _SHARE.finditer(sentence):
+            who, doing = match.group("who"), _trim(match.group("doing"))
+            if not doing:
+                continue
+            relative = "who" if who.lower().endswith(_PEOPLE_ENDINGS) else "that"
+            metric = f"Share of {who} {relative} {doing}"
+            figure = _FRACTIONS.get(match.group("figure").lower(), match.group("figure").replace(" ", ""))
+            add(offset + match.start(), offset + match.end(), StatedMeasure(metric, figure, _falls(doing)))
+        for match in _IS.finditer(sentence):
+            metric = _trim_lead(re.split(r"\b(?:and|but|while|which|that's|so)\b|,", match.group("metric"))[-1])
+            if not metric or metric.lower() in ("it", "this", "that", "there", "which", "what"):
+                continue
+            figure = match.group("figure").strip()
+            add(offset + match.start(), offset + match.end(), StatedMeasure(metric[:1].upper() + metric[1:], figure, _falls(metric)))
+    return [measure for _, measure in sorted(found, key=lambda pair: pair[0])]
+
+
+#: Metrics that are good news when they rise, whatever words they contain ("Crash-free
+#: sessions", "On-time delivery", "Activation rate").
+_RISING = re.compile(
+    r"\b(?:on-time|[\w-]+-free|satisfaction|rating|activation|conversion|adoption|retention|uptime|nps)\b",
+    re.IGNORECASE,
+)
+
+
+def _falls(metric: str) -> bool:
+    return not _RISING.search(metric) and bool(_FALLING.search(metric))
+
+
+_TRAILING = re.compile(r"(?:\s+(?:with|of|to|the|a|an|and|or|for|from|at|in|on|by))+$", re.IGNORECASE)
+
+
+def _trim(phrase: str) -> str:
+    """A clause cut where a new one starts ("hang up before they reach an agent and …"),
+    and never on a word that needs another after it ("… a working laptop with")."""
+    return _TRAILING.sub("", _STOP_AT.sub("", phrase.strip()).strip(" ,"))
+
+
+_LEADING = re.compile(r"^(?:(?:and|but|while|so|our|the|their|its|on|in|at)\s+)+", re.IGNORECASE)
+
+
+def _trim_lead(phrase: str) -> str:
+    return _LEADING.sub("", phrase.strip()).strip()
