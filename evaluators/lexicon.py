@@ -764,6 +764,11 @@ FIRST_PERSON: Final[frozenset[str]] = frozenset("i i'm i've i'd me my".split())
 #: Words of an unfilled template slot that are tokens of their own ("TODO", "TBD: …",
 #: "lorem ipsum"); brackets, braces and angle brackets set features.SUSPICIOUS_HINT.
 SLOT_WORDS: Final[frozenset[str]] = frozenset("todo tbd lorem objective_placeholder placeholder".split())
+#: Fractions people write for a share, and the percentage each is ("half of them" → 50).
+FRACTION_PERCENTS: Final[dict[str, str]] = {
+    "half": "50", "a third": "33", "one third": "33", "a quarter": "25", "one quarter": "25",
+    "two thirds": "67", "three quarters": "75",
+}
 #: Words of a message to the team, not of an objective: "hey quick one", "fyi", "pls fix".
 CHAT_MARKERS: Final[frozenset[str]] = frozenset("hey hi hello fyi pls plz please asap thanks thx cheers".split())
 ASKING: Final[frozenset[str]] = frozenset("need want needs wants".split())

@@ -430,3 +430,12 @@ def test_shouting_placeholders_and_a_dangling_without_are_not_fluent(text: str) 
 @pytest.mark.parametrize("text", ["Stay ahead of the curve", "Think big, start small, scale fast", "Level up how we work"])
 def test_more_slogans_are_vague(text: str) -> None:
     assert "vague" in codes(judge_objective(text))
+
+
+def test_a_fraction_the_user_wrote_is_their_figure_as_a_percentage() -> None:
+    key_result = "Share of applicants who give up at step 3 falls from 50% to a target to be agreed by Q3"
+    evidence = "Simplify the loan form\nHalf of applicants give up at step 3"
+    given = evaluate("Applicants finish the loan form", [key_result], evidence=evidence)
+    assert "invented_baseline" not in codes(given.key_results[0])
+    made_up = evaluate("Applicants finish the loan form", [key_result.replace("50%", "40%")], evidence=evidence)
+    assert "invented_baseline" in codes(made_up.key_results[0])

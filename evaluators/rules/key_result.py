@@ -177,7 +177,11 @@ def evidence_figure_keys(text: str) -> frozenset[str]:
     """Every figure the user wrote, also inside other tokens: "6.0-breakit" gives 6.0 and
     6, "v2" gives 2, as well as the figures of the text's tokens."""
     keys = set(figure_keys(analyse(text)))
-    for match in _DIGITS.finditer(text.lower()):
+    lowered = text.lower()
+    for fraction, percent in lx.FRACTION_PERCENTS.items():
+        if fraction in lowered:
+            keys.add(percent)  # "half of applicants give up" makes "from 50%" the user's figure
+    for match in _DIGITS.finditer(lowered):
         value = number_value(match.group(0))
         if value is None:
             continue
