@@ -156,7 +156,8 @@ PEOPLE_WORDS = frozenset(
     "people users customers clients staff team teams members citizens residents patients students visitors "
     "applicants caseworkers managers employees colleagues agents developers engineers analysts partners "
     "tenants buyers sellers readers listeners subscribers parents children families volunteers admins "
-    "administrators researchers editors authors owners players travellers drivers nurses doctors teachers".split()
+    "administrators researchers editors authors owners players travellers drivers nurses doctors teachers "
+    "hires joiners starters recruits newcomers guests passengers pupils learners callers shoppers".split()
 )
 
 
@@ -220,6 +221,22 @@ def pluralise(role: str) -> str:
     return " ".join([*words[:head], plural, *words[head + 1:]])
 
 
+_PARTICLES = frozenset("up down out off over back".split())
+
+
+def _base_verb(word: str) -> bool:
+    """Whether lemminflect knows a lowercase word as a verb in its base form, and not as a
+    noun too ("improve", "speed", "shorten"; not "titanium", "debugger", "invoice")."""
+    from lemminflect import getAllLemmas  # type: ignore[import-untyped]
+
+    readings = getAllLemmas(word)
+    return word in readings.get("VERB", ()) and (word not in readings.get("NOUN", ()) or word in _VERB_FIRST)
+
+
+#: Words that are nouns too but lead a request as verbs ("Speed up …", "Cut …", "Fix …").
+_VERB_FIRST = frozenset("speed cut increase decrease reduce improve boost lower raise halve double stop help".split())
+
+
 def read_request(request: str, context: str | None = None) -> ReadRequest:
     text = " ".join(request.split())
     why = " ".join((context or "").split())
@@ -250,7 +267,13 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
     rest = words[1:]
     if verb in {"set", "roll", "move", "switch", "spin"} and rest and rest[0].lower() in {"up", "out", "over", "to", "off"}:
         rest = rest[1:]
-    thing = " ".join(rest) if kind != "build" or verb in WORK_KINDS["build"] else text
+    # A verb we have no work kind for ("Improve the helpline", "Speed up reset emails") still
+    # leads: what follows it is the thing. Only a first word that is no verb ("Titanium
+    # Studio: high CPU …") leaves the whole text as the thing.
+    leads = kind != "build" or verb in WORK_KINDS["build"] or (verb is not None and _base_verb(verb))
+    if leads and verb is not None and kind == "build" and verb not in WORK_KINDS["build"] and rest and rest[0].lower() in _PARTICLES:
+        rest = rest[1:]  # "Speed up …", "Cut down …"
+    thing = " ".join(rest) if leads and rest else text
     purpose_match = _PURPOSE.search(thing)
     purpose = _clean(purpose_match.group("purpose")) if purpose_match else None
     if purpose_match:
@@ -262,7 +285,7 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
         verb=verb,
         work_kind=kind,
         thing=_clean(thing) or text,
-        capability=capability_of(thing if not who else thing[: who.start()]),
+        capability=capability_of((thing if not who else thing[: who.start()]).strip()),
         beneficiary=beneficiary,
         purpose=purpose,
         want=_clean(text),

@@ -125,3 +125,13 @@ def test_a_story_purpose_in_the_first_person_is_resolved_without_made_up_contrac
     drafts = engine.generate_now(RewriteSpec(request=request), "delivery").drafts
     assert drafts[0].objective == "Finance managers are not approving every single coffee"
     assert all("'m" not in d.objective for d in drafts)
+
+
+def test_a_verb_without_a_work_kind_still_leads_and_is_not_pasted_into_the_frame():
+    read = read_request("Improve the benefits helpline")
+    assert (read.verb, read.thing) == ("improve", "the benefits helpline")
+    assert read_request("Speed up password reset emails").thing == "password reset emails"
+    # A first word that is no verb leaves the request whole.
+    assert read_request("Titanium Studio: high CPU").thing == "Titanium Studio: high CPU"
+    drafts = OfflineEngine().generate_now(RewriteSpec(request="Improve the benefits helpline"), "delivery").drafts
+    assert all("Improve the benefits helpline" not in d.objective for d in drafts)
