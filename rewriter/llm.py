@@ -53,6 +53,8 @@ from tenacity import (
     wait_random_exponential,
 )
 
+from evaluators import judge_objective
+from evaluators.lexicon import LANGUAGE_NAMES
 from prompts import PromptLibrary, PromptTemplate
 from rewriter.domain import OUTPUT_SCHEMAS, CandidateDraft, EngineInfo, Generation, Mission, RewriteSpec, Usage
 from rewriter.errors import UpstreamBadOutput, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
@@ -190,6 +192,13 @@ def parse_reply(content: str | None, finish_reason: str | None, spec: RewriteSpe
     return drafts[: spec.candidates]
 
 
+def language_name(request: str) -> str:
+    """The name of the language a request is written in, for the prompt ("German"); the
+    request's own language, unnamed, when the detector cannot tell."""
+    code = judge_objective(request).language
+    return LANGUAGE_NAMES.get(code, "the same language as the request") if code != "und" else "the same language as the request"
+
+
 class OpenAIEngine:
     """Candidates from an OpenAI-compatible model."""
 
@@ -230,7 +239,8 @@ class OpenAIEngine:
         template = self.library.for_mission(mission)
         schema = OUTPUT_SCHEMAS[template.header.output_schema]
         prompt = template.render(
-            request=spec.request, context=spec.context or "", candidates=spec.candidates, key_results=spec.key_results
+            request=spec.request, context=spec.context or "", candidates=spec.candidates, key_results=spec.key_results,
+            language=language_name(spec.request),
         )
         messages: list[dict[str, Any]] = prompt.messages()
         guard = OutputGuard(instructions=prompt.system, secrets=self.secrets, allowed_text=f"{spec.request}\n{spec.context or ''}\n{SANCTIONED_PHRASES}")

@@ -127,7 +127,7 @@ def test_evaluations_rejects_too_many_key_results(client):
 
 def test_prompts_health_and_ready(client):
     prompts = client.get("/v1/prompts").json()
-    assert {p["ref"] for p in prompts} == {"rewrite-delivery@1.0.0", "rewrite-discovery@1.0.0"}
+    assert {p["ref"] for p in prompts} == {"rewrite-delivery@1.1.0", "rewrite-discovery@1.1.0"}
     assert all(p["description"] for p in prompts)
     assert client.get("/health").json() == {"status": "ok"}
     ready = client.get("/ready").json()

@@ -56,7 +56,7 @@ def test_rewrite_uses_the_configured_server_and_steps_down_from_json_schema(fres
         log = server.output_tail(200)
     assert first.status_code == 200, first.text
     body = first.json()
-    assert body["engine"] == {"provider": "openai", "model": "mock-model", "prompt": "rewrite-delivery@1.0.0", "fallback_reason": None}
+    assert body["engine"] == {"provider": "openai", "model": "mock-model", "prompt": "rewrite-delivery@1.1.0", "fallback_reason": None}
     # The mock rejects json_schema like llama.cpp: one rejected call, one json_object call.
     assert body["usage"]["calls"] == 2 and body["usage"]["total_tokens"] > 0
     assert [c["rank"] for c in body["candidates"]] == list(range(1, len(body["candidates"]) + 1))

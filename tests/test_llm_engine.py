@@ -77,7 +77,7 @@ async def test_success_asks_for_json_schema_and_reports_usage(engine):
     route = respx.post(URL).mock(return_value=ok())
     generation = await engine.generate(RewriteSpec(request="Replace the Zendesk widget", context="Agents hate it"), "delivery")
     assert generation.drafts[0].objective == "Make search easier to support and keep running"
-    assert generation.engine.provider == "openai" and generation.engine.prompt == "rewrite-delivery@1.0.0"
+    assert generation.engine.provider == "openai" and generation.engine.prompt == "rewrite-delivery@1.1.0"
     assert generation.usage.calls == 1 and generation.usage.total_tokens == 30
     assert sent_formats(route) == ["json_schema"]
     body = json.loads(route.calls[0].request.content)
@@ -256,7 +256,7 @@ async def test_total_budget_stops_before_a_long_retry_after():
 async def test_discovery_mission_uses_the_discovery_template(engine):
     route = respx.post(URL).mock(return_value=ok())
     generation = await engine.generate(RewriteSpec(request="Explore personalisation"), "discovery")
-    assert generation.engine.prompt == "rewrite-discovery@1.0.0"
+    assert generation.engine.prompt == "rewrite-discovery@1.1.0"
     assert "LEARN" in json.loads(route.calls[0].request.content)["messages"][0]["content"]
 
 
@@ -336,3 +336,20 @@ def test_a_connection_the_server_closed_while_idle_is_retried_at_once_other_fail
     # A second failure in a row is not a stale connection any more: back off as usual.
     waits = [first_wait(stale, attempt=2) for _ in range(20)] + [first_wait(slow) for _ in range(20)]
     assert max(waits) > 0.0 and all(0.0 <= w <= 8.0 for w in waits)
+
+
+@respx.mock
+@pytest.mark.parametrize(
+    ("request_text", "language"),
+    [
+        ("Die Datenbank auf PostgreSQL 16 aktualisieren", "German"),
+        ("Refonte du site de réservation des salles municipales", "French"),
+        ("Upgrade Elasticsearch", "English"),
+    ],
+)
+async def test_the_model_is_told_to_answer_in_the_language_of_the_request(engine, request_text, language):
+    route = respx.post(URL).mock(return_value=ok())
+    await engine.generate(RewriteSpec(request=request_text), "delivery")
+    messages = json.loads(route.calls[0].request.content)["messages"]
+    system = next(m["content"] for m in messages if m["role"] == "system")
+    assert f"Write every part of every candidate in {language}, the language the request is written in." in system
