@@ -95,8 +95,6 @@ _BY_LEMMA: Final[tuple[tuple[int, frozenset[str]], ...]] = (
 )
 
 
-
-
 def token_flags(word: str, lemma: str) -> int:
     """The bits of one token: which lists hold it as written, and which its lemma."""
     flags = 0

@@ -19,7 +19,6 @@ Span = tuple[int, int]
 Mask = tuple[bool, ...]
 
 
-
 def lemmas(a: Analysis, language: str) -> tuple[str, ...]:
     return tuple([foreign_lemma(w, language).lower() if k == WORD else w for w, k in zip(a.words, a.kinds)])
 
@@ -115,9 +114,9 @@ def deadline_mask(a: Analysis, language: str) -> tuple[Mask, Span | None]:
     first: Span | None = None
     for j in range(n):
         word = words[j]
-        if not (word in lx.FOREIGN_PERIOD_WORDS or is_year(a, j) or word in lx.FOREIGN_STANDALONE_PERIODS):
+        if not (word in lx.FOREIGN_PERIOD_WORDS or is_year(a, j) or word in lx.STANDALONE_PERIODS):
             continue
-        opener = j if word in lx.FOREIGN_STANDALONE_PERIODS or is_year(a, j) else -1
+        opener = j if word in lx.STANDALONE_PERIODS or is_year(a, j) else -1
         for k in range(j - 1, max(-1, j - 4), -1):
             if a.kinds[k] == NUMBER and not is_year(a, k):
                 break

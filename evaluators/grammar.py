@@ -122,8 +122,6 @@ def discovery_lead(a: Analysis, i: int) -> bool:
     return nxt not in lx.SUBJECT_FOLLOWERS
 
 
-
-
 def comparative(word: str) -> bool:
     """Whether a word is a comparative ("faster", "easier", "better"); the dictionary is
     asked only about words that could be one."""
@@ -188,8 +186,6 @@ def _reads_as_subject(a: Analysis, i: int) -> bool:
     return False
 
 
-
-
 def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
     """Token span of a deliverable verb opening at i ("Build", "Set up", "Roll out"), or
     None when the word there leads a change ("Make search cheaper", "Enable caseworkers
@@ -228,8 +224,6 @@ def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
     return (i, end)
 
 
-
-
 def _abstract_object(a: Analysis, verb_end: int) -> bool:
     """Whether the verb ending at ``verb_end`` acts on something no team can ship: "Build
     trust with partners", "Meet the needs of carers"."""
@@ -248,8 +242,6 @@ def _count_follows(a: Analysis, i: int) -> bool:
     if i >= n or not (a.kinds[i] == NUMBER or a.words[i] in lx.NUMBER_WORDS):
         return False
     return not (i + 1 < n and a.words[i + 1] in lx.SHARE_WORDS)
-
-
 
 
 def _counted_head(a: Analysis, start: int) -> int:
@@ -316,8 +308,6 @@ def artefact_phrase(a: Analysis, i: int, *, as_object: bool) -> Span | None:
     return None
 
 
-
-
 def _leads_a_change(a: Analysis, i: int) -> bool:
     """Whether token i is an imperative change verb: "Reduce …", "Increase …", "Lower …"."""
     return i < len(a.words) and a.words[i] == a.lemmas[i] and (
@@ -359,8 +349,6 @@ def prescribed_solution(a: Analysis, lead: int) -> Span | None:
             ):
                 return (j, k)
     return None
-
-
 
 
 def _moves_later(a: Analysis, start: int) -> bool:
@@ -453,9 +441,6 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
     return None
 
 
-
-
-
 # The words done_phrase acts on, besides "-ed" participles.
 _DONE_SCAN_WORDS: Final = lx.SUBORDINATORS | {"live", "place"} | lx.DONE_WORDS | IRREGULAR_PARTICIPLES
 
@@ -485,10 +470,6 @@ def _measures(a: Analysis, k: int) -> bool:
         if words[m] in lx.LIMIT_WORDS:
             return True
     return False
-
-
-
-
 
 
 def _names_a_thing(a: Analysis, i: int) -> bool:
@@ -638,8 +619,6 @@ def placeholders(a: Analysis) -> tuple[Span, ...]:
             found.append((i, i + 1))  # "from a baseline measured in September", "a target agreed with …"
         i += 1
     return tuple(found)
-
-
 
 
 def _placeholder_n(a: Analysis, i: int) -> bool:
@@ -822,10 +801,6 @@ __all__ = [
 _ARRIVAL_STEMS: Final = ("arriv", "load", "come", "came", "run", "respond", "show", "deliver", "sent", "open")
 
 
-
-
-
-
 def defect_report(a: Analysis, lead: int) -> Span | None:
     """A bug report or a symptom: "Fix the checkout", "Checkout button does nothing on
     Safari 17", "Cannot delete data with a non admin role", "Export times out", "NPE when
@@ -970,10 +945,6 @@ def instruction_lead(a: Analysis, lead: int) -> Span | None:
     return (lead, lead)
 
 
-
-
-
-
 def _more_symptoms(a: Analysis, i: int) -> Span | None:
     """Other ways people report a fault: an HTTP error status ("returns HTTP 500"), an
     error code ("ERR_CONNECTION_RESET"), "is off by one hour", a regression ("since the
@@ -1029,8 +1000,6 @@ def _more_symptoms(a: Analysis, i: int) -> Span | None:
     return None
 
 
-
-
 def system_behaviour(a: Analysis, lead: int) -> Span | None:
     """A thing, named in a few words, doing something now, stated as it is: "Visitor kiosk
     prints badges with yesterday's date", "Notification badge says 3 unread", "sync tool
@@ -1053,7 +1022,7 @@ def system_behaviour(a: Analysis, lead: int) -> Span | None:
         ):
             return None  # "… closes the month quickly", "Fewer tenants …": a change wanted
     start = lead + 1 if first == "the" else lead
-    if (plural_noun(words[start]) and not words[start].endswith(("ss", "us", "is"))) or words[start] in lx.PLURALS_WITHOUT_S:
+    if plural_noun(words[start]) or words[start] in lx.PLURALS_WITHOUT_S:
         return None  # "Customers get accurate answers", "People only see …": plural
     subject_end = start
     for j in range(start + 1, min(start + 8, n - 1)):
@@ -1063,7 +1032,7 @@ def system_behaviour(a: Analysis, lead: int) -> Span | None:
         if kinds[j] != WORD or word in lx.STOPWORDS:
             return None
         if not third_person_verb(word):
-            if plural_noun(word) and not word.endswith(("ss", "us", "is")):
+            if plural_noun(word):
                 return None  # "Business teams …": a plural subject
             subject_end = j
             continue
@@ -1084,8 +1053,6 @@ def system_behaviour(a: Analysis, lead: int) -> Span | None:
             return None  # "Churn goes down", "Checkout feels fast"
         return (subject_end, j)
     return None
-
-
 
 
 def _takes_a_while(a: Analysis, i: int) -> bool:
@@ -1117,10 +1084,6 @@ def _qualifies_a_fault(a: Analysis, i: int) -> bool:
     return a.kinds[i + 1] == WORD and (a.lemmas[i + 1] in lx.STILL_SHOWN or words[i + 1] in lx.NEGATED_FAULTS)
 
 
-
-
-
-
 def _fault_named(a: Analysis) -> Span | None:
     """A fault the text still names, whatever verb leads it: "Eliminate the duplicate-charge
     bug" (a specific bug, with "the"), "Make the CSV import stop dropping rows", "Push
@@ -1146,10 +1109,6 @@ def _fault_named(a: Analysis) -> Span | None:
             if i + 2 < n and words[i + 2] in lx.LATE_WORDS:
                 return (i, i + 2)  # "Push notifications stop arriving late"
     return None
-
-
-
-
 
 
 def asks_for_a_thing(a: Analysis) -> Span | None:
@@ -1252,8 +1211,6 @@ MAX_THING_WORDS: Final = 4
 _NOT_A_THING_ENDINGS: Final = ("er", "est", "ly", "al", "ful", "ive", "ous", "able", "ible", "ity", "ness")
 
 
-
-
 def bare_thing(a: Analysis) -> Span | None:
     """A name of a thing with no verb, no comparison and no measure: "SSO", "dark mode",
     "CSV export", "A loyalty card for the café chain", "Authorization for /roles" (but not
@@ -1306,8 +1263,6 @@ _ADJECTIVE_ONLY: Final = frozenset(("ADJ",))
 # name a kind of thing ("Accessibility audit"); as the head, a quality wanted.
 _NOUN_ENDINGS: Final = ("ity", "ness")
 _VERB_ONLY: Final = frozenset(("VERB",))
-
-
 
 
 def requirement(a: Analysis) -> Span | None:

@@ -855,9 +855,6 @@ LEVEL_PREPOSITIONS: Final[frozenset[str]] = frozenset("from to at of".split())
 
 PERIOD_PREFIXES: Final[frozenset[str]] = frozenset("mid early late end start".split())
 
-# --- German, French, Spanish readings ----------------------------------------------------
-
-FOREIGN_STANDALONE_PERIODS: Final[frozenset[str]] = frozenset("q1 q2 q3 q4 h1 h2".split())
 
 # --- tokens ------------------------------------------------------------------------------
 

@@ -540,6 +540,5 @@ def analyse(text: str) -> Analysis:
     return _analyses.get_or_compute(text, Analysis)
 
 
-
 def clear_cache() -> None:
     _analyses.clear()

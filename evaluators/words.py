@@ -20,6 +20,7 @@ packages, and the compiled modules memoise what it answers per token.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
@@ -68,11 +69,8 @@ def _zipf() -> Any:
 def detect_language(text: str) -> tuple[str, float]:
     """The most likely language of ``text`` (ISO 639-1) and lingua's confidence in it;
     ("und", 0.0) when lingua cannot tell."""
-    values = _detector().compute_language_confidence_values(text)
-    if not values:
-        return "und", 0.0
-    best = values[0]
-    return best.language.iso_code_639_1.name.lower(), float(best.value)
+    candidates = language_candidates(text, 1)
+    return candidates[0] if candidates else ("und", 0.0)
 
 
 def language_candidates(text: str, limit: int = 5) -> tuple[tuple[str, float], ...]:
@@ -102,62 +100,60 @@ def _lemmatize() -> Any:
     return lemmatize
 
 
-def word_classes(word: str) -> frozenset[str]:
-    """The parts of speech a lowercase English word can be in its own form (``VERB`` for
-    "expose", ``NOUN`` and ``VERB`` for "support", nothing for "exposes" or a made-up word):
-    lemminflect's dictionary classes whose lemma is the word itself."""
-    return _word_classes(word)
+@dataclass(frozen=True, slots=True)
+class WordReadings:
+    """What lemminflect's dictionary says of one lowercase English word, read once."""
+
+    classes: frozenset[str]  # the parts of speech whose lemma is the word itself
+    third_person_verb: bool  # a form of another verb, ending in s ("prints", "says")
+    plural_noun: bool  # a form of another noun, ending in s ("prints", "teams")
+    comparative: bool  # a form of another adjective or adverb ("faster"), or better/worse/more/less
+
+
+_IRREGULAR_COMPARATIVES = frozenset(("better", "worse", "more", "less"))
 
 
 @cache
-def _word_classes(word: str) -> frozenset[str]:
+def word_readings(word: str) -> WordReadings:
+    """One dictionary look-up per word, whatever is asked of it (memoised)."""
     from lemminflect import getAllLemmas  # type: ignore[import-untyped,unused-ignore]
 
-    return frozenset(upos for upos, lemmas in getAllLemmas(word).items() if word in lemmas)
+    lemmas = getAllLemmas(word)
+    ends_in_s = word.endswith("s")
+
+    def inflected(upos: str) -> bool:
+        return any(lemma != word for lemma in lemmas.get(upos, ()))
+
+    return WordReadings(
+        classes=frozenset(upos for upos, forms in lemmas.items() if word in forms),
+        third_person_verb=ends_in_s and inflected("VERB"),
+        plural_noun=ends_in_s and inflected("NOUN"),
+        comparative=word in _IRREGULAR_COMPARATIVES or (word.endswith("er") and (inflected("ADJ") or inflected("ADV"))),
+    )
+
+
+def word_classes(word: str) -> frozenset[str]:
+    """The parts of speech a lowercase English word can be in its own form (``VERB`` for
+    "expose", ``NOUN`` and ``VERB`` for "support", nothing for "exposes" or a made-up word)."""
+    return word_readings(word).classes
 
 
 def third_person_verb(word: str) -> bool:
     """Whether a lowercase word can be a verb in the third person singular ("prints",
-    "says", "goes"): lemminflect reads it as a form of another VERB, and it ends in s."""
-    return word.endswith("s") and _third_person_verb(word)
-
-
-@cache
-def _third_person_verb(word: str) -> bool:
-    from lemminflect import getAllLemmas  # type: ignore[import-untyped,unused-ignore]
-
-    lemmas = getAllLemmas(word).get("VERB", ())
-    return any(lemma != word for lemma in lemmas)
+    "says", "goes")."""
+    return word.endswith("s") and word_readings(word).third_person_verb
 
 
 def plural_noun(word: str) -> bool:
-    """Whether a lowercase word can be the plural of a noun ("prints", "teams")."""
-    return word.endswith("s") and _plural_noun(word)
-
-
-@cache
-def _plural_noun(word: str) -> bool:
-    from lemminflect import getAllLemmas  # type: ignore[import-untyped,unused-ignore]
-
-    return any(lemma != word for lemma in getAllLemmas(word).get("NOUN", ()))
+    """Whether a lowercase word can be the plural of a noun ("prints", "teams"; not
+    "series", "status")."""
+    return word.endswith("s") and word_readings(word).plural_noun
 
 
 def is_comparative(word: str) -> bool:
     """Whether a lowercase word is a comparative adjective or adverb ("faster", "easier",
-    "better"): lemminflect reads it as a form of another ADJ or ADV."""
-    return _is_comparative(word)
-
-
-@cache
-def _is_comparative(word: str) -> bool:
-    from lemminflect import getAllLemmas  # type: ignore[import-untyped,unused-ignore]
-
-    if not word.endswith("er") and word not in ("better", "worse", "more", "less"):
-        return False
-    readings = getAllLemmas(word)
-    return any(word not in readings.get(upos, (word,)) for upos in ("ADJ", "ADV") if upos in readings) or word in (
-        "better", "worse", "more", "less",
-    )
+    "better")."""
+    return word_readings(word).comparative
 
 
 def prepare(languages: tuple[str, ...] = ("de", "fr", "es")) -> None:
@@ -165,10 +161,7 @@ def prepare(languages: tuple[str, ...] = ("de", "fr", "es")) -> None:
     first German word alone takes 1 s). A server calls this before it starts answering, so
     no user's request pays for it and the loaded data can be frozen out of the garbage
     collector's scans with the rest of start-up."""
-    word_classes("support")
-    is_comparative("faster")
-    third_person_verb("prints")
-    plural_noun("prints")
+    word_readings("support")
     english_zipf("the")
     language_candidates("Die Datenbank aktualisieren")
     for language in languages:

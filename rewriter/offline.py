@@ -235,7 +235,7 @@ def _plural_metric(metric: str) -> bool:
     """Whether a metric's head noun is plural ("Crash-free sessions rise", "Share of callers
     who … falls"): the last word before "of", "in", "who", "that" …"""
     head = re.split(r"\s(?:of|in|who|that|for|with|at|on|by)\s", metric)[0].split()[-1].lower()
-    return head.endswith("s") and not head.endswith(("ss", "us", "is")) and plural_noun(head)
+    return plural_noun(head)
 
 
 def _lead_with(draft: CandidateDraft, stated: list[KeyResultDraft], count: int) -> CandidateDraft:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evaluators.words import english_zipf
+from evaluators.words import english_zipf, word_classes
 
 _STORY = re.compile(
     r"^\s*as\s+(?:an?|the)?\s*(?P<role>[^,]+?)\s*,?\s+"
@@ -225,12 +225,10 @@ _PARTICLES = frozenset("up down out off over back".split())
 
 
 def _base_verb(word: str) -> bool:
-    """Whether lemminflect knows a lowercase word as a verb in its base form, and not as a
+    """Whether the dictionary knows a lowercase word as a verb in its base form, and not as a
     noun too ("improve", "speed", "shorten"; not "titanium", "debugger", "invoice")."""
-    from lemminflect import getAllLemmas  # type: ignore[import-untyped]
-
-    readings = getAllLemmas(word)
-    return word in readings.get("VERB", ()) and (word not in readings.get("NOUN", ()) or word in _VERB_FIRST)
+    classes = word_classes(word)
+    return "VERB" in classes and ("NOUN" not in classes or word in _VERB_FIRST)
 
 
 #: Words that are nouns too but lead a request as verbs ("Speed up …", "Cut …", "Fix …").

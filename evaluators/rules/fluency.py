@@ -158,8 +158,6 @@ def _has_letters(text: str) -> bool:
     return False
 
 
-
-
 def _question_lead(a: Analysis) -> bool:
     """"Should we upgrade …", "How might we …", "Why do customers leave" without the mark."""
     words, i = a.words, a.first
@@ -169,8 +167,6 @@ def _question_lead(a: Analysis) -> bool:
     if words[i] in ("how", "why", "what", "which", "who", "when", "where"):
         return nxt in lx.FLUENCY_QUESTION_WORDS or nxt in lx.FLUENCY_ASKED_OF or nxt == "to"
     return nxt in lx.FLUENCY_ASKED_OF
-
-
 
 
 def _only_filler(a: Analysis) -> bool:
@@ -223,7 +219,7 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
             noun = words[i + 2]
             after = words[i + 3] if i + 3 < n else ""
             ends_phrase = not after or kinds[i + 3] != WORD or after in lx.STOPWORDS  # not "a new releases page"
-            if ends_phrase and noun.endswith("s") and not noun.endswith(("ss", "us", "is")) and plural_noun(noun) and after != "of":
+            if ends_phrase and plural_noun(noun) and after != "of":
                 if comparative(nxt) or "ADJ" in word_classes(nxt):
                     found.append((a.span(i, i + 2), f"“a … {noun}”: one article, several things"))
                     return

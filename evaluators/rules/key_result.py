@@ -283,8 +283,6 @@ def check_invented_baseline(c: KeyResultContext) -> Hits:
     return hits
 
 
-
-
 def check_baseline_unknown(c: KeyResultContext) -> Hits:
     if not c.r.m.placeholders:
         return NO_HITS

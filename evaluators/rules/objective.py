@@ -239,7 +239,6 @@ def clear_cache() -> None:
     _readings.clear()
 
 
-
 def detect_mission(text: str) -> Mission:
     """"discovery" for learning objectives ("Explore …", "Find out whether …"), else "delivery"."""
     return read_objective(text).mission
