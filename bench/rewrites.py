@@ -21,8 +21,12 @@ top candidate is measured. Prints, each as its own line:
   - context numbers kept: figures given in the context that appear in a key result (years
     and figures that name a version or standard, "Exchange 2016", "SOC 2", are not
     measures and are not counted) (target ≥ 90 %);
-  - requests answered with questions;
-  - the evaluators' pass rate of top candidates.
+  - requests answered with no candidate (the engine's gate dropped every draft, or it
+    cannot write the request's language) and requests answered with questions;
+  - the evaluators' pass rate of top candidates, over every request (one answered with no
+    candidate counts as not passed).
+Figures in the context of a request answered with no candidate count as lost; echoes are
+counted over the output requests answered with candidates.
 and a few examples of each failure (--show).
 """
 
@@ -132,14 +136,22 @@ def report(results: list[dict], show: int) -> None:
     doubled: list[tuple[str, str]] = []
     echoes: list[tuple[str, str]] = []
     foreign: list[tuple[str, str]] = []
-    output_requests = figures_given = figures_kept = asked = passed = with_candidates = 0
+    output_requests = output_answered = figures_given = figures_kept = asked = passed = with_candidates = 0
     lost: list[tuple[str, str]] = []
+    unanswered: list[tuple[str, str]] = []
     for item in results:
         row, result = item["row"], item["result"]
         request, context = row["request"], row.get("context")
-        if getattr(result, "questions", None):
+        if result.questions:
             asked += 1
+        is_output = judge_objective(request).kind == "output"
+        output_requests += is_output
         if not result.candidates:
+            # A figure the user gave is lost when no candidate carries it.
+            figures = context_figures(context)
+            figures_given += len(figures)
+            lost += [(figure, f"(no candidate) {request}") for figure in figures]
+            unanswered.append((result.notice or "", request))
             continue
         with_candidates += 1
         top = result.candidates[0]
@@ -147,8 +159,8 @@ def report(results: list[dict], show: int) -> None:
         user_words = set(_words(request)) | set(_words(context or ""))
         made_up += [(w, top.objective) for w in made_up_words(texts, user_words)]
         doubled += [(d, top.objective) for d in doubled_words(texts)]
-        if judge_objective(request).kind == "output":
-            output_requests += 1
+        if is_output:
+            output_answered += 1
             # The evaluators' own reading of an echo (echoes_request): four or more words in a
             # row from an output-style request, its "so that" clause included (a story's
             # benefit is the outcome, but reworded, not pasted).
@@ -174,17 +186,19 @@ def report(results: list[dict], show: int) -> None:
             print(f"     {detail!r} in: {where[:140]}")
 
     print(f"\n{n} requests ({sum(1 for r in results if r['row']['author'] == 'helper')} written blind, "
-          f"the rest from the shared backlogs); {with_candidates} answered with candidates")
+          f"the rest from the shared backlogs); {with_candidates} answered with candidates "
+          f"({output_answered} of the {output_requests} output requests)")
+    line("answered with no candidate", str(n - with_candidates), "-", unanswered)
     line("made-up words", str(len(made_up)), "0", made_up)
     line("doubled words", str(len(doubled)), "0", doubled)
-    echo_rate = len(echoes) / output_requests if output_requests else 0.0
-    line("echoes of output requests", f"{echo_rate:.1%} ({len(echoes)}/{output_requests})", "≤ 5 %", echoes)
+    echo_rate = len(echoes) / output_answered if output_answered else 0.0
+    line("echoes of output requests answered", f"{echo_rate:.1%} ({len(echoes)}/{output_answered})", "≤ 5 %", echoes)
     line("foreign words inside English frames", str(len(foreign)), "0", foreign)
     kept = figures_kept / figures_given if figures_given else 1.0
     line("context numbers kept in key results", f"{kept:.1%} ({figures_kept}/{figures_given})", "≥ 90 %", lost)
     print(f"== requests answered with questions: {asked}/{n}")
-    print(f"== evaluators' pass rate of top candidates: {passed / with_candidates:.1%} ({passed}/{with_candidates})"
-          if with_candidates else "== evaluators' pass rate of top candidates: no candidates")
+    print(f"== requests whose top candidate passes the evaluators: {passed / n:.1%} ({passed}/{n}; "
+          f"{passed}/{with_candidates} of those answered with candidates)")
 
 
 def main() -> int:

@@ -20,7 +20,7 @@ from .engine import clear_caches, evaluate, judge_key_result, judge_objective  #
 from .model import Evaluation, Finding, KeyResultJudgement, ObjectiveJudgement  # noqa: E402
 from .plugins import all_rules  # noqa: E402
 from .rules import RULES  # noqa: E402
-from .rules.objective import detect_mission  # noqa: E402
+from .rules.objective import detect_mission, reports_fault  # noqa: E402
 from .words import prepare  # noqa: E402
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "ObjectiveJudgement",
     "RuleSettings",
     "all_rules",
+    "reports_fault",
     "clear_caches",
     "default_config",
     "detect_mission",

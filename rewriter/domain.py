@@ -74,12 +74,15 @@ class EngineInfo(msgspec.Struct, kw_only=True):
 
 
 class Generation(msgspec.Struct, kw_only=True):
-    """What an engine returns: drafts plus the bill."""
+    """What an engine returns: drafts plus the bill, and what it could not tell."""
 
     drafts: list[CandidateDraft]
     engine: EngineInfo
     usage: Usage
     retries: int = 0
+    # Why the engine wrote fewer candidates than asked, or none (a language it does not write,
+    # a request it cannot read); the pipeline adds the reasons it dropped any.
+    notice: str | None = None
 
 
 class Candidate(msgspec.Struct, kw_only=True):
@@ -95,6 +98,13 @@ class Candidate(msgspec.Struct, kw_only=True):
 class RewriteResult(msgspec.Struct, kw_only=True):
     assessment: ObjectiveJudgement
     mission: Mission
+    # Only candidates with no error-level finding; fewer than asked, or none, when the engine
+    # could not write more that pass (``notice`` says why).
     candidates: list[Candidate]
     engine: EngineInfo
     usage: Usage
+    # The next "why?" questions of the 5 Whys, specific to the request: what the engine needs
+    # to know to write a better outcome. Answering one adds it to the context.
+    questions: list[str] = msgspec.field(default_factory=list)
+    # Set when fewer candidates than asked come back, or none: why, in one or two sentences.
+    notice: str | None = None

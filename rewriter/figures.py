@@ -60,6 +60,9 @@ class StatedMeasure:
     metric: str  # "Share of callers who hang up before they reach an agent"
     baseline: str  # "30%", as the user wrote it
     falls: bool  # whether the change wanted is down
+    # A figure the user gave to compare it with: where it was ("4.5 before"), or what it is
+    # elsewhere ("41% overall", "94% in the other regions"). Kept, never turned into a target.
+    reference: str | None = None
 
 
 def stated_measures(text: str | None) -> list[StatedMeasure]:
@@ -82,7 +85,8 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
             # "Our store rating dropped from 4.5 to 3.9": the baseline is where it is now.
             metric = _trim_lead(match.group("metric"))
             figure = match.group("figure").strip()
-            add(offset + match.start(), offset + match.end(), StatedMeasure(metric[:1].upper() + metric[1:], figure, _falls(metric)))
+            was = f"{match.group('was').strip()} before"
+            add(offset + match.start(), offset + match.end(), StatedMeasure(metric[:1].upper() + metric[1:], figure, _falls(metric), was))
         for match in _TAKES.finditer(sentence):
             doing = _trim(match.group("doing"))
             metric = f"Time it takes {match.group('who')} to {doing}"
@@ -105,7 +109,24 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
                 continue
             figure = match.group("figure").strip()
             add(offset + match.start(), offset + match.end(), StatedMeasure(metric[:1].upper() + metric[1:], figure, _falls(metric)))
+        for index, (start, measure) in enumerate(list(found)):
+            end = taken[index][1]
+            if offset <= start < offset + len(sentence) and measure.reference is None:
+                # Only a comparison right after this figure is about it.
+                gap = _GAP.match(sentence, end - offset)
+                compared = _COMPARED.match(sentence, gap.end()) if gap else None
+                if compared:
+                    found[found.index((start, measure))] = (start, StatedMeasure(measure.metric, measure.baseline, measure.falls, _trim(compared.group("reference"))))
     return [measure for _, measure in sorted(found, key=lambda pair: pair[0])]
+
+
+_GAP = re.compile(r"\s*,?\s*")
+#: A comparison after a stated figure: "… is 22% compared with 41% overall", "81% vs 94% in
+#: the other regions".
+_COMPARED = re.compile(
+    rf"\b(?:compared (?:with|to)|vs\.?|versus|against|while it is|but)\s+(?P<reference>{_FIGURE}{_UNIT}(?:\s+(?:overall|elsewhere|on average|(?:in|on|at|for) [\w' -]{{1,40}}))?)",
+    re.IGNORECASE,
+)
 
 
 #: Metrics that are good news when they rise, whatever words they contain ("Crash-free

@@ -12,9 +12,15 @@ import re
 from dataclasses import dataclass
 
 from rewriter.domain import CandidateDraft, EngineInfo, Generation, KeyResultDraft, Mission, RewriteSpec, Usage
-from evaluators.words import plural_noun
+from evaluators.words import plural_noun, word_classes
 from rewriter.figures import StatedMeasure, stated_measures
-from rewriter.reading import ReadRequest, read_request
+from rewriter.reading import ReadRequest, as_people, people_subject, read_request
+from rewriter.things import thing_of
+from evaluators import judge_objective
+from evaluators.lexicon import LANGUAGE_NAMES
+
+#: Languages the offline engine's frames are written in; "und" is a text too short to tell.
+WRITTEN_LANGUAGES = frozenset(("en", "und"))
 
 DEADLINE = "end of the quarter"
 PROMPT_REF = "offline-frames@1.0.0"
@@ -79,15 +85,15 @@ FRAMES: dict[str, Frame] = {
     ),
     "adoption": Frame(
         "adoption",
-        "{Who} choose {cap} because it helps them",
+        "More {who} rely on {cap} week after week",
         "{who} do not yet get what they need from {cap}{because}.",
         "more {who} relying on {cap} week after week",
         (Measure("Share of {who} who use {cap} each week", "rise"), Measure("Share of {who} who come back to {cap} within a month", "rise")),
-        Measure("Support requests from {who} about {cap} each month", "hold-below"),
+        Measure("Complaints from {who} about {cap} each month", "hold-below"),
     ),
     "task_success": Frame(
         "task_success",
-        "Help {who} get things done with {cap} without asking for help",
+        "{Who} get what they need from {cap} without asking for help",
         "{who} struggle to finish what they start with {cap}{because}.",
         "more {who} finishing their task on their own",
         (Measure("Share of {who} who complete their task with {cap} without help", "rise"), Measure("Median time for {who} to complete their task", "fall")),
@@ -111,7 +117,7 @@ FRAMES: dict[str, Frame] = {
     ),
     "self_service": Frame(
         "self_service",
-        "Help {who} answer their own questions about {cap}",
+        "{Who} find answers about {cap} on their own",
         "{who} have to ask someone to understand {cap}{because}, and wait for the answer.",
         "{who} finding answers about {cap} on their own",
         (Measure("Share of questions about {cap} that {who} resolve on their own", "rise"), Measure("Support requests about {cap} each month", "fall")),
@@ -119,7 +125,7 @@ FRAMES: dict[str, Frame] = {
     ),
     "capacity": Frame(
         "capacity",
-        "Respond to {who} quickly, without burning out the team",
+        "{Who} get a timely response without the team burning out",
         "Demand from {who} outgrows what the team can handle{because}, so work waits.",
         "{who} getting a timely response",
         (Measure("Median time to respond to {who}", "fall"), Measure("Requests from {who} waiting longer than the agreed time", "fall")),
@@ -156,7 +162,7 @@ LEARNING_FRAMES: tuple[Frame, ...] = (
 
 KIND_FRAMES: dict[str, tuple[str, ...]] = {
     "modernise": ("supportability", "reliability", "cost", "speed", "security"),
-    "build": ("adoption", "task_success", "experience", "self_service", "reliability"),
+    "build": ("experience", "task_success", "adoption", "self_service", "reliability"),
     "redesign": ("experience", "task_success", "adoption", "speed", "self_service"),
     "automate": ("automation", "task_success", "cost", "speed", "reliability"),
     "document": ("self_service", "task_success", "adoption", "experience", "capacity"),
@@ -227,7 +233,8 @@ def _key_result(measure: Measure, values: dict[str, str]) -> KeyResultDraft:
 
 def _stated_key_result(measure: StatedMeasure) -> KeyResultDraft:
     direction = ("fall" if measure.falls else "rise") + ("" if _plural_metric(measure.metric) else "s")
-    text = f"{measure.metric} {direction} from {measure.baseline} to a target to be agreed by the {DEADLINE}"
+    compared = f" (compared with {measure.reference})" if measure.reference else ""
+    text = f"{measure.metric} {direction} from {measure.baseline}{compared} to a target to be agreed by the {DEADLINE}"
     return KeyResultDraft(text=text, metric=measure.metric, baseline=measure.baseline, target=None, deadline=DEADLINE)
 
 
@@ -265,37 +272,58 @@ class OfflineEngine:
         return self.generate_now(spec, mission)
 
     def generate_now(self, spec: RewriteSpec, mission: Mission) -> Generation:
+        engine = EngineInfo(provider="offline", model=self.model, prompt=PROMPT_REF)
+        assessment = judge_objective(spec.request)
+        if assessment.language not in WRITTEN_LANGUAGES:
+            name = LANGUAGE_NAMES.get(assessment.language, "a language it does not read")
+            notice = (
+                f"The offline engine writes English only, and this request reads as {name}. "
+                "Configure a model (REALISE_MODEL) to rewrite it in its own language, or write the request in English."
+            )
+            return Generation(drafts=[], engine=engine, usage=Usage(), notice=notice)
         read = read_request(spec.request, spec.context)
         values = self._values(read, mission)
+        if (not values["cap"] and assessment.kind != "outcome" and not read.purpose) or any(f.code == "vague" for f in assessment.findings):
+            notice = (
+                "The request does not name what should change or for whom, so the offline engine wrote no "
+                "candidates rather than guess; answer one of the questions to rewrite it."
+            )
+            return Generation(drafts=[], engine=engine, usage=Usage(), notice=notice)
         # Figures the user gave, with their metric, lead every candidate's key results: a
         # number the user measured is never replaced by "a baseline to be measured".
         stated = [_stated_key_result(m) for m in stated_measures(f"{spec.request}. {spec.context or ''}")]
         frames = LEARNING_FRAMES if mission == "discovery" else self._delivery_frames(read)
         drafts: list[CandidateDraft] = []
-        purpose_draft = self._purpose_candidate(read, values, spec.key_results) if mission == "delivery" else None
-        if purpose_draft:
-            drafts.append(purpose_draft)
+        if mission == "delivery":
+            # A request that is already an outcome is the first candidate, tidied; the frames
+            # follow only when the map knows what it is about.
+            own = read.text if assessment.kind == "outcome" else read.purpose
+            purpose_draft = self._purpose_candidate(read, own, values, spec.key_results) if own else None
+            if purpose_draft:
+                drafts.append(purpose_draft)
+            named = thing_of(read.thing)
+            if (assessment.kind == "outcome" and not (named and named.capability)) or not values["cap"]:
+                frames = []  # only the user's own outcome: the frames would have nothing to name
+        # Every frame that fits, not only as many as asked: the pipeline's gate drops those
+        # the evaluators fail and keeps the best of the rest.
         for frame in frames:
-            if len(drafts) >= spec.candidates:
-                break
             drafts.append(self._from_frame(frame, read, values, spec.key_results))
         if stated and mission == "delivery":
             drafts = [_lead_with(draft, stated, spec.key_results) for draft in drafts]
-        return Generation(
-            drafts=drafts[: spec.candidates],
-            engine=EngineInfo(provider="offline", model=self.model, prompt=PROMPT_REF),
-            usage=Usage(),
-        )
+        return Generation(drafts=drafts, engine=engine, usage=Usage())
 
     @staticmethod
     def _values(read: ReadRequest, mission: Mission) -> dict[str, str]:
-        who = read.beneficiary or DEFAULT_WHO.get(read.work_kind, "users")
+        named = thing_of(read.thing)
+        who = read.beneficiary or (named.serves if named else None) or DEFAULT_WHO.get(read.work_kind, "users")
         if mission == "discovery" and not read.beneficiary:
             who = "the people we serve"
         because = ""
         if read.reasons:
             because = " (" + " and ".join(REASON_CLAUSES[r] for r in read.reasons[:2]) + ")"
         thing = re.sub(r"^(?:whether|if|how|why|what)\s+", "", read.thing, flags=re.IGNORECASE)
+        if len(thing.split()) > _QUOTED_WORDS // 2:
+            thing = read.capability  # a long ask is named by what it serves, not quoted
         # Hiring is about the service the new people will give, not about the people hired.
         capability = "the team's service" if read.work_kind == "hire" else read.capability
         return {"cap": capability, "who": who, "Who": _capitalise(who), "thing": thing, "because": because}
@@ -322,41 +350,55 @@ class OfflineEngine:
             key_results=key_results,
         )
 
-    def _purpose_candidate(self, read: ReadRequest, values: dict[str, str], count: int) -> CandidateDraft | None:
-        """A stated purpose ("so that …", "to increase …") is the strongest clue to the outcome."""
-        if not read.purpose:
-            return None
-        purpose = read.purpose
-        who = values["who"]
+    def _purpose_candidate(self, read: ReadRequest, purpose: str, values: dict[str, str], count: int) -> CandidateDraft | None:
+        """A stated purpose ("so that …", "to increase …"), or a request that is already an
+        outcome, is the strongest clue to the outcome: it is the objective as the user put it,
+        and the key results measure it."""
+        purpose = re.sub(r"[\s.!;:]+$", "", purpose)
         match = _PURPOSE_VERB.match(purpose)
-        if match:
-            verb, measured = match.group(1).lower(), match.group(2)
-            direction = "fall" if verb in _FALLING else "rise"
+        who, ability = _who_and_ability(purpose)
+        who = who or values["who"]
+        values = {**values, "who": who, "Who": _capitalise(who)}
+        if as_people(values["cap"]) == values["cap"]:
+            values["cap"] = ""  # the people are the subject, not the thing ("Customers renew …")
+        comparative = _COMPARATIVE.match(purpose)
+        if comparative and not match:
+            values["cap"] = ""
+            falls = comparative.group(1).lower() in {"fewer", "less"}
+            measured = f"{comparative.group(2)} that {comparative.group(3)}"
+            pushes = [Measure(_capitalise(measured), "fall" if falls else "rise")]
             objective = _capitalise(purpose)
-            pushes = [Measure(_capitalise(measured), direction)]
+            problem = f"Too {'many' if falls else 'few'} {comparative.group(2)} {comparative.group(3)} today."
+        elif match:
+            verb, measured = match.group(1).lower(), match.group(2)
+            pushes = [Measure(_capitalise(measured), "fall" if verb in _FALLING else "rise")]
+            objective = _capitalise(purpose)
+            problem = f"The request exists to {_lower_first(purpose)}, but nothing yet measures whether it does."
+        elif ability:
+            unaided = "" if re.search(r"\bwithout\b", ability) else " without help"
+            pushes = [Measure(f"Share of {who} who {ability}{unaided}", "rise"), Measure(f"Median time for {who} to {ability}", "fall")]
+            objective = _capitalise(purpose)
+            problem = f"{who} cannot yet {ability} as easily as they should."
+        elif read.is_story:
+            pushes = [Measure(f"Share of {who} who {purpose} without help", "rise"), Measure(f"Median time for {who} to {purpose}", "fall")]
+            objective = _capitalise(f"{who} can {purpose}")
+            problem = f"{who} cannot yet {purpose} as easily as they should."
         else:
-            ability = re.sub(rf"^{re.escape(who)}\s+(?:can|are able to|will be able to)\s+", "", purpose, flags=re.IGNORECASE)
-            starts_with_who = purpose.lower().startswith(who.lower() + " ")
-            if ability == purpose and starts_with_who:
-                # A whole clause about them already ("Finance managers are not approving …").
-                ability = purpose[len(who) + 1:]
-                objective = _capitalise(purpose)
-            else:
-                objective = _capitalise(purpose if ability != purpose else f"{who} can {purpose}")
-            pushes = [Measure(f"Share of {who} who {ability} without help", "rise")]
-            pushes.append(Measure(f"Median time for {who} to {ability}", "fall"))
-        measures = [*pushes[: max(count - 1, 1)], Measure("Support requests from {who} about {cap} each month", "hold-below")][:count]
+            # An outcome with no one named as its subject ("Fewer invoices go unpaid"): the
+            # frame that fits the request measures it.
+            frame = self._delivery_frames(read)[0]
+            pushes = list(frame.pushes)
+            objective = _capitalise(purpose)
+            problem = _fill(frame.problem, values) if values["cap"] else f"Nothing yet measures whether {_lower_first(purpose)}."
+        about = " about {cap}" if values["cap"] else ""
+        measures = [*pushes[: max(count - 1, 1)], Measure(f"Complaints from {{who}}{about} each month", "hold-below")][:count]
         while len(measures) < count:
             measures.append(_EXTRA_GUARDRAILS[min(len(measures) - 2, len(_EXTRA_GUARDRAILS) - 1)])
         key_results = [_key_result(m, values) for m in measures]
-        if match:
-            problem = f"The request exists to {_lower_first(purpose)}, but nothing yet measures whether it does."
-        else:
-            problem = f"{who} cannot yet {ability} as easily as they should."
         return CandidateDraft(
             objective=objective,
             problem_statement=_capitalise(problem),
-            hypothesis=self._hypothesis(read, _lower_first(purpose), key_results[0], stated_purpose=True),
+            hypothesis=self._hypothesis(read, f"{who} {ability}" if ability else _lower_first(purpose), key_results[0], stated_purpose=True),
             key_results=key_results,
         )
 
@@ -364,18 +406,52 @@ class OfflineEngine:
     def _hypothesis(read: ReadRequest, outcome: str, first: KeyResultDraft, *, learning: bool = False, stated_purpose: bool = False) -> str:
         if learning:
             return f"We believe {outcome}. We will know we are right when {_lower_first(first.text)}."
-        if read.is_story:
-            doing = f"letting {read.beneficiary} {_lower_first(read.want)}"
-        elif read.verb and read.thing != read.text and gerund(read.verb):
+        short = len(read.thing.split()) <= _QUOTED_WORDS
+        if read.is_story and len(read.want.split()) <= _QUOTED_WORDS:
+            lead = read.want.split()[0].lower()
+            doing = f"letting {read.beneficiary} {_lower_first(read.want)}" if word_classes(lead) >= {"VERB"} else f"giving {read.beneficiary} {_lower_first(read.want)}"
+        elif stated_purpose and read.purpose is None:
+            doing = "the work this objective calls for"  # the request was already an outcome
+        elif read.work_kind == "fix" and read.verb is None:
+            doing = f"fixing what goes wrong with {read.capability}" if read.capability else "fixing the fault"
+        elif read.verb and read.thing != read.text and short and gerund(read.verb):
             doing = f"{gerund(read.verb)} {read.thing}"
         else:
-            doing = f"doing “{read.text}”"
+            # A long brief is not quoted back: the work is named by what it serves.
+            doing = f"the work on {read.capability}" if read.capability else "this work"
         if stated_purpose:
             result = outcome if _PURPOSE_VERB.match(outcome) else f"mean that {outcome}"
         else:
             result = f"result in {outcome}"
         signal = _lower_first((first.metric or first.text).rstrip("."))
         return f"We believe {doing} will {result}. We will know when we see a change in {signal}."
+
+
+#: The longest request part a hypothesis repeats as the user wrote it.
+_QUOTED_WORDS = 10
+
+
+_COMPARATIVE = re.compile(r"^(fewer|less|more)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+((?:are|is|go|get|do|have|can|will|need|miss|fail|wait|arrive|come|use|make|reach|finish|complete|return|drop|leave|stay)\b.*)$", re.IGNORECASE)
+_ENABLING = re.compile(r"^(?:help|let|enable|allow|get|make it easy for)\s+(.+)$", re.IGNORECASE)
+_CAN = re.compile(r"^(?:can|could|are able to|will be able to|will|are|get to)\s+", re.IGNORECASE)
+
+
+def _who_and_ability(clause: str) -> tuple[str | None, str | None]:
+    """Who an outcome is about and what they do, when it says: "Customers renew …" →
+    ("customers", "renew …"); "Help store managers order …" → ("store managers", "order …");
+    "Tenants can pay …" → ("tenants", "pay …"). (None, None) when no people lead it."""
+    enabling = _ENABLING.match(clause)
+    rest = enabling.group(1) if enabling else clause
+    rest = re.sub(r"^more\s+", "", rest, flags=re.IGNORECASE)
+    who = people_subject(rest)
+    if who is None:
+        return None, None
+    ability = rest[len(who):].strip()
+    ability = _CAN.sub("", re.sub(r"^to\s+", "", ability))
+    ability = re.split(r"\s+(?:so that|so|because|in order to)\s+", ability, maxsplit=1)[0]  # their reason is not what they do
+    if not ability or ability.split()[0].lower() in {"is", "was", "who", "that"}:
+        return who, None
+    return who, ability
 
 
 _EXTRA_GUARDRAILS = (

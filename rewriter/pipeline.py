@@ -8,11 +8,12 @@ from typing import Protocol
 
 import structlog
 
-from evaluators import EvaluatorConfig, detect_mission, evaluate, judge_objective
+from evaluators import EvaluatorConfig, ObjectiveJudgement, detect_mission, evaluate, judge_objective
 from rewriter.domain import Candidate, CandidateDraft, Generation, Mission, RewriteResult, RewriteSpec, Usage
 from rewriter.circuit import CircuitBreaker
 from rewriter.errors import UpstreamError, UpstreamUnavailable
 from rewriter.offline import OfflineEngine
+from rewriter.questions import questions_for
 
 log = structlog.get_logger("realise.pipeline")
 
@@ -90,14 +91,32 @@ class RewritePipeline:
             generation.engine.fallback_reason = failure.message
             # The failed attempts were still made; say so in the bill.
             generation.usage = Usage(calls=failure.attempts)
+        assessment, candidates, questions, notice = self.conclude(spec, mission, generation.drafts, generation.notice)
         return RewriteResult(
-            # Judged after the model call, which need not wait for it.
-            assessment=judge_objective(spec.request, self.evaluator_config),
+            assessment=assessment,
             mission=mission,
-            candidates=self.rank(generation.drafts, spec, mission),
+            candidates=candidates,
             engine=generation.engine,
             usage=generation.usage,
+            questions=questions,
+            notice=notice,
         )
+
+    def conclude(
+        self, spec: RewriteSpec, mission: Mission, drafts: list[CandidateDraft], engine_notice: str | None = None
+    ) -> tuple[ObjectiveJudgement, list[Candidate], list[str], str | None]:
+        """What follows the engine, wherever its drafts came from (a call or the batch cache):
+        judge the input, rank the drafts, let only passing ones through (the engine's gate: a
+        candidate with an error-level finding, not fluent, the request pasted, vague, an
+        output, never leaves), and say what to ask and why fewer came back."""
+        # Judged after the model call, which need not wait for it.
+        assessment = judge_objective(spec.request, self.evaluator_config)
+        ranked = self.rank(drafts, spec, mission)
+        candidates = [c for c in ranked if c.evaluation.passed][: spec.candidates]
+        for position, candidate in enumerate(candidates, start=1):
+            candidate.rank = position
+        questions = questions_for(spec, mission, assessment, answered=bool(candidates))
+        return assessment, candidates, questions, _notice(engine_notice, ranked, candidates, spec.candidates)
 
     async def _generate(self, spec: RewriteSpec, mission: Mission) -> Generation:
         if self.engine is self.offline:
@@ -153,3 +172,24 @@ class RewritePipeline:
             )
             for position, (draft, evaluation) in enumerate(judged, start=1)
         ]
+
+
+def _notice(engine_notice: str | None, ranked: list[Candidate], kept: list[Candidate], asked: int) -> str | None:
+    """Why fewer candidates than asked came back: what the engine said, then what the gate
+    dropped and the findings that dropped them."""
+    parts = [engine_notice] if engine_notice else []
+    dropped = [c for c in ranked if not c.evaluation.passed]
+    if len(kept) < asked and dropped:
+        reasons = list(dict.fromkeys(
+            f.code for c in dropped for f in (*c.evaluation.objective.findings, *c.evaluation.findings) if f.severity == "error"
+        ))
+        which = ", ".join(reasons[:3]) if reasons else "error-level findings"
+        if kept:
+            parts.append(f"Only {len(kept)} of the candidates written passed the evaluators; the others were dropped ({which}).")
+        else:
+            parts.append(f"Every candidate the engine wrote failed the evaluators ({which}), so none is returned.")
+    if not kept and not engine_notice:
+        parts.append("Answering one of the questions gives the engine what it needs.")
+    elif len(kept) < asked and not engine_notice and not dropped:
+        parts.append(f"Only {len(kept)} candidate{'s' if len(kept) != 1 else ''} could be written.")
+    return " ".join(parts) or None

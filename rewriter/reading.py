@@ -9,11 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from evaluators import reports_fault
 from evaluators.words import english_zipf, word_classes
+from rewriter.things import capability_of_verb, readable, thing_of
 
 _STORY = re.compile(
     r"^\s*as\s+(?:an?|the)?\s*(?P<role>[^,]+?)\s*,?\s+"
-    r"i\s+(?:want|would\s+like|wish|need|can|should\s+be\s+able)\s+(?:to\s+)?(?:be\s+able\s+to\s+)?"
+    r"i\s*(?:want|would\s+like|'d\s+like|wish|need|can|should\s+be\s+able)\s+(?:to\s+)?(?:be\s+able\s+to\s+)?(?:have\s+)?"
     r"(?P<want>.+?)"
     r"(?:\s*,?\s*(?:so\s+that|in\s+order\s+to|so)\s+(?P<benefit>.+?))?\s*[.!]?\s*$",
     re.IGNORECASE | re.DOTALL,
@@ -41,29 +43,11 @@ WORK_KINDS: dict[str, frozenset[str]] = {
     ),
 }
 
-# When the object is a technology, the outcome is about the capability it provides.
-CAPABILITIES: dict[str, str] = {
-    "elasticsearch": "search", "opensearch": "search", "solr": "search", "lucene": "search", "algolia": "search",
-    "postgres": "data storage", "postgresql": "data storage", "mysql": "data storage", "oracle": "data storage",
-    "mongodb": "data storage", "database": "data storage", "db": "data storage", "redis": "caching",
-    "kubernetes": "deployments", "k8s": "deployments", "docker": "deployments", "terraform": "infrastructure changes",
-    "jenkins": "builds", "ci": "builds", "pipeline": "builds", "kafka": "messaging", "rabbitmq": "messaging",
-    "react": "the web front end", "angular": "the web front end", "vue": "the web front end",
-    "python": "the service", "java": "the service", "node": "the service", "php": "the website", "drupal": "the website",
-    "wordpress": "the website", "chatbot": "self-service help", "bot": "self-service help", "crm": "customer relationships", "erp": "operations",
-    "email": "email", "exchange": "email", "outlook": "email", "sso": "sign-in", "auth": "sign-in",
-    "authentication": "sign-in", "login": "sign-in", "monitoring": "incident detection", "logging": "diagnosis",
-    "dashboard": "reporting", "report": "reporting", "analytics": "reporting", "api": "integrations",
-    "checkout": "checkout", "search": "search", "portal": "self-service", "app": "the service",
-    "website": "the website", "site": "the website", "cluster": "the platform", "server": "the platform",
-    "servers": "the platform", "cloud": "the platform", "aws": "the platform", "azure": "the platform",
-}
-
 # Words in the "why" that point at the reason behind the request, in priority order.
 REASON_SIGNALS: dict[str, tuple[str, ...]] = {
     "supportability": ("out of support", "end of life", "eol", "unsupported", "eats time", "toil", "maintenance", "maintain", "time-consuming", "time consuming", "manual", "patch", "hard to support", "legacy"),
     "reliability": ("outage", "down", "downtime", "crash", "unreliable", "fails", "failure", "incident", "flaky", "resilien"),
-    "speed": ("slow", "latency", "performance", "timeout", "wait", "takes too long", "delay"),
+    "speed": ("slow", "latency", "performance", "timeout", "wait", "takes too long", "delay", " late", "lagg"),
     "cost": ("cost", "expensive", "licen", "budget", "spend", "cheaper", "money"),
     "security": ("security", "vulnerab", "cve", "breach", "compliance", "audit", "risk"),
     "experience": ("complain", "confus", "frustrat", "hard to use", "drop out", "abandon", "satisf", "support calls", "support tickets"),
@@ -121,6 +105,9 @@ def lemma(word: str) -> str:
     return word
 
 
+_ALL_WORK_VERBS = frozenset().union(*WORK_KINDS.values())
+
+
 def work_kind_of(verb: str | None) -> str:
     if verb:
         for kind, verbs in WORK_KINDS.items():
@@ -129,17 +116,24 @@ def work_kind_of(verb: str | None) -> str:
     return "build"
 
 
-def capability_of(thing: str) -> str:
-    words = re.findall(r"[a-z0-9]+", thing.lower())
-    for word in words:
-        if word in CAPABILITIES:
-            return CAPABILITIES[word]
-    # No technology we recognise: the thing itself is the subject.
-    bare = _strip_article(thing)
-    if not bare:
-        return "the service"
-    # Mass nouns ("personalisation", "onboarding") read fine bare; countable things take "the".
-    return bare if bare.lower().endswith(("tion", "sion", "ing", "ment", "ness", "ity")) else f"the {bare}"
+def capability_of(thing: str, verb: str | None = None) -> str:
+    """How outcomes name what the thing serves: the capability the map gives it ("search"
+    for Elasticsearch), else the one its verb names ("search for information" → search),
+    else the thing's own noun phrase ("the weekly newsletter"), at most three of the user's
+    words; "" when the request names nothing anyone could act on (or only people)."""
+    found = thing_of(thing)
+    if found is not None and found.capability:
+        return found.capability
+    from_verb = capability_of_verb(verb) if verb else None
+    if from_verb:
+        return from_verb
+    if found is None or not readable(found.phrase) or as_people(found.phrase) == found.phrase:
+        return ""
+    phrase = found.phrase
+    if phrase[:1].isupper() or phrase.isupper():
+        return phrase  # a name: "Titanium Studio", "FPDS"
+    # Mass nouns ("personalisation", "onboarding") and plurals read fine bare; countable things take "the".
+    return phrase if phrase.lower().endswith(("tion", "sion", "ing", "ment", "ness", "ity", "s")) else f"the {phrase}"
 
 
 def reasons_in(text: str) -> tuple[str, ...]:
@@ -157,7 +151,16 @@ PEOPLE_WORDS = frozenset(
     "applicants caseworkers managers employees colleagues agents developers engineers analysts partners "
     "tenants buyers sellers readers listeners subscribers parents children families volunteers admins "
     "administrators researchers editors authors owners players travellers drivers nurses doctors teachers "
-    "hires joiners starters recruits newcomers guests passengers pupils learners callers shoppers".split()
+    "hires joiners starters recruits newcomers guests passengers pupils learners callers shoppers "
+    # "-ants"/"-ents" name things as often as people (documents, payments), so only these:
+    "applicants participants consultants assistants accountants attendants occupants claimants "
+    "entrants migrants respondents dependents recipients residents".split()
+)
+#: Plural things with a people-like ending.
+_THINGS_LIKE_PEOPLE = frozenset(
+    "orders servers folders filters containers computers headers footers trackers errors sensors "
+    "monitors colors colours vectors connectors numbers letters papers buffers layers markers "
+    "parameters meters timers triggers routers browsers offers".split()
 )
 
 
@@ -167,9 +170,30 @@ def as_people(phrase: str) -> str:
     if not words:
         return "users"
     last = words[-1]
-    if last in PEOPLE_WORDS or last.endswith(("ers", "ors", "ists", "ants", "ents", "ians", "ees")):
+    if last in PEOPLE_WORDS or (last.endswith(("ers", "ors", "ists", "ians", "ees")) and last not in _THINGS_LIKE_PEOPLE):
         return phrase
     return f"people who use the {_strip_article(phrase)}"
+
+
+def people_subject(clause: str) -> str | None:
+    """The people a clause opens with ("Customers renew …", "store managers order …", "New
+    hires are productive …"), lowercased: its first words up to a word for people, within
+    :data:`_SUBJECT_WORDS`; None when no people lead it."""
+    words = clause.split()
+    for end, word in enumerate(words[:_SUBJECT_WORDS]):
+        bare = re.sub(r"[^\w-]", "", word)
+        if not bare or (end and bare.lower() in _NOT_IN_A_SUBJECT):
+            return None
+        if bare[:1].isupper() and bare[1:2].isupper():
+            continue  # an acronym ("API users") is part of it, never the people themselves
+        if as_people(bare) == bare and bare.lower() not in _NOT_IN_A_SUBJECT:
+            subject = " ".join([*words[:end], bare])
+            return subject[:1].lower() + subject[1:] if not subject[1:2].isupper() else subject
+    return None
+
+
+_SUBJECT_WORDS = 4
+_NOT_IN_A_SUBJECT = frozenset("the a an to of for and or who that is are can will their our".split())
 
 
 def _first_person_to_role(clause: str, role: str) -> str:
@@ -235,23 +259,35 @@ def _base_verb(word: str) -> bool:
 _VERB_FIRST = frozenset("speed cut increase decrease reduce improve boost lower raise halve double stop help".split())
 
 
+#: What people put before the ask itself: "We need to …", "Please …", "Bug: …", "[Tech debt] …".
+_PREAMBLE = re.compile(
+    r"^(?:\[[^\]]{1,30}\]\s*|(?:bug|feature|feature request|request|task|todo|chore|story|epic|tech debt|idea)\s*[:\-–]\s*"
+    r"|(?:please|pls|kindly)\s+|(?:we|i)\s+(?:want|need|would\s+like|'d\s+like)\s+(?=(?:an?|the|some)\s)|(?:we|i|you)\s+(?:really\s+)?(?:need|want|have|would\s+like|'d\s+like|should|must|ought)\s+to\s+"
+    r"|(?:can|could|should)\s+(?:we|you|someone)\s+(?:please\s+)?|let'?s\s+|need\s+to\s+|time\s+to\s+)+",
+    re.IGNORECASE,
+)
+
+
 def read_request(request: str, context: str | None = None) -> ReadRequest:
     text = " ".join(request.split())
+    text = _PREAMBLE.sub("", text).rstrip("?") or text
     why = " ".join((context or "").split())
     story = _STORY.match(text)
     if story:
         role = _clean(story.group("role"))
         want = _clean(story.group("want"))
         benefit = story.group("benefit")
-        verb = lemma(want.split()[0]) if want.split() else None
-        thing = " ".join(want.split()[1:]) or want
+        first = want.split()[0] if want.split() else ""
+        # "I want saved payment details": no verb leads, so all of it is the thing.
+        verb = lemma(first) if first and "VERB" in word_classes(lemma(first)) else None
+        thing = (" ".join(want.split()[1:]) if verb else want) or want
         purpose = _first_person_to_role(_clean(benefit), role) if benefit else None
         return ReadRequest(
             text=text,
             verb=verb,
             work_kind=work_kind_of(verb),
             thing=thing,
-            capability=capability_of(thing),
+            capability=capability_of(thing, verb),
             beneficiary=pluralise(role),
             purpose=purpose,
             want=want,
@@ -261,6 +297,9 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
     words = text.split()
     verb = lemma(re.sub(r"\W", "", words[0])) if words else None
     kind = work_kind_of(verb)
+    if verb not in _ALL_WORK_VERBS and reports_fault(text):
+        # A bug report: its subject is the thing ("Reset emails | arrive 20 minutes late").
+        verb, kind, words = None, "fix", ["", *words]
     # "Set up X", "Roll out X": a two-word verb.
     rest = words[1:]
     if verb in {"set", "roll", "move", "switch", "spin"} and rest and rest[0].lower() in {"up", "out", "over", "to", "off"}:
@@ -283,7 +322,7 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
         verb=verb,
         work_kind=kind,
         thing=_clean(thing) or text,
-        capability=capability_of((thing if not who else thing[: who.start()]).strip()),
+        capability=capability_of((thing if not who else thing[: who.start()]).strip(), verb),
         beneficiary=beneficiary,
         purpose=purpose,
         want=_clean(text),

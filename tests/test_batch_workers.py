@@ -114,7 +114,7 @@ async def test_workers_give_each_item_the_in_process_result_and_compute_duplicat
     assert mock.stats()["calls"] == len(REQUESTS)
     assert batch.tokens == expected_batch.tokens
     got = rows(services.batch_store, batch)
-    assert len(got) == len(WITH_DUPLICATES) and all(row["status"] == "done" and row["objective"] for row in got)
+    assert len(got) == len(WITH_DUPLICATES) and all(row["status"] == "done" and (row["objective"] or row["notice"]) for row in got)
     assert got == expected  # the mock is deterministic: same objectives, key results, scores, findings
     assert len(calls_seen) == len(REQUESTS) and all(call.error is None and call.prompt_tokens for call in calls_seen)
     assert worker_children() == []
@@ -158,7 +158,7 @@ async def test_a_killed_worker_loses_no_item_and_is_replaced(mock, tmp_path):
 
     assert (final.status, final.done, final.failed) == ("done", 24, 0)
     assert [row["request"] for row in rows(store, final)] == requests
-    assert all(row["status"] == "done" and row["objective"] for row in rows(store, final))
+    assert all(row["status"] == "done" and (row["objective"] or row["notice"]) for row in rows(store, final))
     assert len(replacements) == 1 and victim not in replacements
     with sqlite3.connect(tmp_path / "batches.db") as db:
         attempts = dict(db.execute("SELECT attempts, COUNT(*) FROM batch_items GROUP BY attempts").fetchall())
@@ -319,7 +319,7 @@ def test_the_cli_runs_a_file_with_workers_and_leaves_no_worker_behind(tmp_path, 
     args = parser.parse_args(["batch", str(PROJECT_ROOT / "tests/fixtures/user_stories.txt"), "--workers", "1", "--out", str(out)])
     assert run(args, Settings(engine="offline", db_path=str(tmp_path / "cli.db"), log_format="json"), parser) == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]
-    assert len(rows) == 20 and all(row["status"] == "done" and row["objective"] for row in rows)
+    assert len(rows) == 20 and all(row["status"] == "done" and (row["objective"] or row["notice"]) for row in rows)
     assert len(sent) == 20  # computed by the worker
     assert worker_children() == []
 

@@ -68,14 +68,13 @@ def test_hostile_request_cannot_leak_or_break_the_schema(naive_model, tmp_path, 
         assert response.headers["content-type"].startswith("application/problem+json")
         return
     result = msgspec.json.decode(response.content, type=RewriteResult)  # the documented shape, strictly
-    assert result.candidates
+    # The engine's gate: what the evaluators fail (suspicious content among it) never leaves;
+    # when nothing is left, the notice says why.
+    assert result.candidates or result.notice
     for candidate in result.candidates:
-        judged = [("suspicious_content", candidate.evaluation.objective)]
-        judged += [("kr_suspicious_content", kr) for kr in candidate.evaluation.key_results]
-        for code, judgement in judged:
-            if SUSPICIOUS.search(judgement.text):
-                assert code in {f.code for f in judgement.findings}, judgement.text
-                assert not candidate.evaluation.passed
+        assert candidate.evaluation.passed
+        assert not SUSPICIOUS.search(candidate.objective), candidate.objective
+        assert not any(SUSPICIOUS.search(kr.text) for kr in candidate.key_results)
 
 
 def test_leaking_replies_fall_back_to_offline_when_configured(naive_model, tmp_path):

@@ -23,7 +23,7 @@ from rewriter.offline import OfflineEngine
          StatedMeasure("Time it takes IT to get a new hire a laptop", "9 working days", True)),
         ("Reset emails arrive about 20 minutes late.", StatedMeasure("Delay of reset emails", "20 minutes", True)),
         ("Crash-free sessions are at 97.2% on Android.", StatedMeasure("Crash-free sessions", "97.2%", False)),
-        ("Our store rating dropped from 4.5 to 3.9 since January.", StatedMeasure("Store rating", "3.9", False)),
+        ("Our store rating dropped from 4.5 to 3.9 since January.", StatedMeasure("Store rating", "3.9", False, "4.5 before")),
     ],
 )
 def test_a_figure_is_read_with_its_metric_and_direction(text: str, expected: StatedMeasure) -> None:
@@ -58,3 +58,14 @@ def test_a_plural_metric_takes_a_plural_verb() -> None:
     spec = RewriteSpec(request="Make the app more stable", context="Crash-free sessions are at 97.2% on Android.")
     draft = OfflineEngine().generate_now(spec, "delivery").drafts[0]
     assert draft.key_results[0].text.startswith("Crash-free sessions rise from 97.2% ")
+
+
+def test_a_figure_given_for_comparison_is_kept_with_the_measure_it_follows():
+    measures = stated_measures(
+        "8% of sign-ups come from Japan, and their activation rate is 22% compared with 41% overall. "
+        "Our store rating dropped from 4.5 to 3.9 since January."
+    )
+    by_metric = {m.metric: m for m in measures}
+    assert by_metric["Share of sign-ups that come from Japan"].reference is None  # the comparison is not about it
+    assert (by_metric["Activation rate"].baseline, by_metric["Activation rate"].reference) == ("22%", "41% overall")
+    assert (by_metric["Store rating"].baseline, by_metric["Store rating"].reference) == ("3.9", "4.5 before")

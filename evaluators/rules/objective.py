@@ -251,6 +251,12 @@ def _span(r: ObjectiveReading, tokens: g.Span) -> tuple[int, int]:
     return r.a.span(*tokens)
 
 
+def reports_fault(text: str) -> bool:
+    """Whether ``text`` reports a fault ("Reset emails arrive 20 minutes late", "Bug: login
+    fails on Safari"): the outcome is people doing the thing without it."""
+    return read_objective(text).output_detail == _DEFECT_DETAIL
+
+
 def check_output_verb(r: ObjectiveReading) -> Hits:
     if r.output is None:
         return NO_HITS

@@ -4,7 +4,10 @@
 Columns: ``id``, ``status`` (pending, done, failed), ``request``, ``assessment_kind`` (was
 the input itself an output or an outcome?), ``objective`` (the top candidate), its
 ``key_results``, ``score``, ``passed`` (no error-level finding), ``findings`` (the top
-ones, most severe first) and ``error`` (why the item failed).
+ones, most severe first), ``questions`` (what the engine would ask next: the 5 Whys),
+``notice`` (why no candidate, or fewer than asked, came back) and ``error`` (why the item
+failed). An item answered with no candidate is done, with empty candidate columns and a
+notice.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from rewriter.domain import Candidate
 
 OutputFormat = Literal["jsonl", "csv"]
 TOP_FINDINGS = 3
-COLUMNS = ("id", "status", "request", "assessment_kind", "objective", "key_results", "score", "passed", "findings", "error")
+COLUMNS = ("id", "status", "request", "assessment_kind", "objective", "key_results", "score", "passed", "findings", "questions", "notice", "error")
 # A spreadsheet runs a cell that starts with one of these as a formula; text from a backlog or
 # a model must never become one (CSV injection), so such cells get a leading apostrophe.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -36,14 +39,18 @@ class FindingSummary(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class ItemResult(msgspec.Struct, frozen=True, kw_only=True):
-    """What a done item keeps: the judgement of its input and its best candidate. Also the cached value."""
+    """What a done item keeps: the judgement of its input and its best candidate (None when
+    no candidate passed), the questions asked and the notice. Also the cached value; rows
+    stored before questions existed decode with the defaults."""
 
     assessment_kind: str
-    objective: str
+    objective: str | None
     key_results: list[str]
-    score: float
-    passed: bool
+    score: float | None
+    passed: bool | None
     findings: list[FindingSummary]
+    questions: list[str] = msgspec.field(default_factory=list)
+    notice: str | None = None
 
 
 class ResultRow(msgspec.Struct, kw_only=True):
@@ -56,11 +63,18 @@ class ResultRow(msgspec.Struct, kw_only=True):
     score: float | None = None
     passed: bool | None = None
     findings: list[FindingSummary] | None = None
+    questions: list[str] | None = None
+    notice: str | None = None
     error: str | None = None
 
 
-def summarise(assessment: ObjectiveJudgement, candidates: list[Candidate]) -> ItemResult:
+def summarise(assessment: ObjectiveJudgement, candidates: list[Candidate], questions: list[str] | None = None, notice: str | None = None) -> ItemResult:
     """The judgement of the input and the top candidate, with its most severe findings."""
+    if not candidates:
+        return ItemResult(
+            assessment_kind=assessment.kind, objective=None, key_results=[], score=None, passed=None,
+            findings=[], questions=list(questions or []), notice=notice,
+        )
     top = candidates[0]
     evaluation = top.evaluation
     findings = sort_findings(
@@ -75,6 +89,8 @@ def summarise(assessment: ObjectiveJudgement, candidates: list[Candidate]) -> It
         score=top.score,
         passed=evaluation.passed,
         findings=distinct[:TOP_FINDINGS],
+        questions=list(questions or []),
+        notice=notice,
     )
 
 
@@ -91,6 +107,8 @@ def result_row(stored: StoredRow) -> ResultRow:
         row.score = result.score
         row.passed = result.passed
         row.findings = result.findings
+        row.questions = result.questions
+        row.notice = result.notice
     return row
 
 
@@ -133,5 +151,7 @@ def _csv_cells(row: ResultRow) -> list[str]:
         "" if row.score is None else f"{row.score:.3f}",
         "" if row.passed is None else str(row.passed).lower(),
         _safe("\n".join(f"{f.severity} {f.code}: {f.message}" for f in row.findings or [])),
+        _safe("\n".join(row.questions or [])),
+        _safe(row.notice),
         _safe(row.error),
     ]

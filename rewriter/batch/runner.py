@@ -347,10 +347,8 @@ class BatchRunner:
             await asyncio.shield(leader)  # shielded: our cancellation must not cancel the leader's signal
         generation = self.store.cached_generation(key)
         if generation is not None:
-            # What RewritePipeline.rewrite does after the engine: judge the input, rank the drafts.
-            assessment = judge_objective(spec.request, self.pipeline.evaluator_config)
-            candidates = self.pipeline.rank(_decode_drafts(generation), spec, mission)
-            self.store.complete(run.batch.seq, item.position, _encode(summarise(assessment, candidates)), tokens=0, cached=True)
+            assessment, candidates, questions, notice = self.pipeline.conclude(spec, mission, _decode_drafts(generation))
+            self.store.complete(run.batch.seq, item.position, _encode(summarise(assessment, candidates, questions, notice)), tokens=0, cached=True)
             return
         # A leader from here on, before any await: an identical item must wait for this one.
         leader = asyncio.get_running_loop().create_future()

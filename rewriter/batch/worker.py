@@ -107,12 +107,14 @@ def _computed(result: RewriteResult) -> Computed:
         for c in result.candidates
     ]
     return Computed(
-        summary=_encode_json(summarise(result.assessment, result.candidates)),
+        summary=_encode_json(summarise(result.assessment, result.candidates, result.questions, result.notice)),
         drafts=_encode_json(drafts),
         tokens=result.usage.total_tokens,
         # An answer the offline engine gave because the model failed is this item's result,
-        # but not what the model would say: it must not be served to later items.
-        reusable=result.engine.fallback_reason is None,
+        # but not what the model would say: it must not be served to later items. An answer
+        # with no candidate keeps its reason (the notice) only in its own row, so it is not
+        # cached either.
+        reusable=result.engine.fallback_reason is None and bool(result.candidates),
     )
 
 
