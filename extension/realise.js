@@ -293,14 +293,45 @@ export function candidateCard(candidate) {
   );
 }
 
-/** The whole rewrite: the assessment, then the candidates best first. */
-export function rewriteView(result) {
+/**
+ * The next "why?" questions, each with a box for its answer. `onAnswer(question, answer)` is
+ * called when one is answered: the caller adds it to the context and rewrites (the 5 Whys as
+ * a conversation). Without `onAnswer` the questions are listed only.
+ */
+export function questionsView(questions, onAnswer) {
+  if (!questions || !questions.length) return null;
+  return el(
+    "section",
+    { class: "questions", "aria-label": "Questions to answer" },
+    el("h2", {}, "Why? Answer one to rewrite with it"),
+    el(
+      "ol",
+      {},
+      ...questions.map((question, index) => {
+        const label = el("label", { for: `why-${index}` }, question);
+        if (!onAnswer) return el("li", {}, label);
+        const answer = el("input", { id: `why-${index}`, type: "text", name: "answer", autocomplete: "off" });
+        const form = el("form", { class: "answer" }, label, " ", answer, " ", el("button", { type: "submit" }, "Add to context and rewrite"));
+        form.addEventListener("submit", (event) => {
+          event.preventDefault();
+          if (answer.value.trim()) onAnswer(question, answer.value.trim());
+        });
+        return el("li", {}, form);
+      }),
+    ),
+  );
+}
+
+/** The whole rewrite: the assessment, why fewer candidates came back, then the candidates best first, then the questions. */
+export function rewriteView(result, { onAnswer } = {}) {
   return el(
     "div",
     { class: "rewrite-result" },
     assessmentView(result),
-    el("h2", {}, "Outcome candidates, best first"),
-    el("ol", { class: "candidates" }, ...result.candidates.map((candidate) => el("li", {}, candidateCard(candidate)))),
+    result.notice ? el("p", { class: "notice", role: "note" }, result.notice) : null,
+    result.candidates.length ? el("h2", {}, "Outcome candidates, best first") : null,
+    result.candidates.length ? el("ol", { class: "candidates" }, ...result.candidates.map((candidate) => el("li", {}, candidateCard(candidate)))) : null,
+    questionsView(result.questions, onAnswer),
   );
 }
 

@@ -92,8 +92,9 @@ rewriteForm.addEventListener("submit", async (event) => {
       },
     });
     const rewrite = await response.json();
-    result.replaceChildren(rewriteView(rewrite));
-    status.textContent = `${rewrite.candidates.length} candidates, best first. You asked for an ${rewrite.assessment.kind}.`;
+    result.replaceChildren(rewriteView(rewrite, { onAnswer: answerAndRewrite }));
+    const asked = rewrite.questions.length ? ` ${rewrite.questions.length} question${rewrite.questions.length === 1 ? "" : "s"} below.` : "";
+    status.textContent = `${rewrite.candidates.length} candidate${rewrite.candidates.length === 1 ? "" : "s"}, best first. You asked for an ${rewrite.assessment.kind}.${asked}`;
   } catch (error) {
     status.textContent = "";
     showProblem($("rewrite-problem"), error, rewriteForm);
@@ -102,6 +103,13 @@ rewriteForm.addEventListener("submit", async (event) => {
     result.removeAttribute("aria-busy");
   }
 });
+
+/** An answered "why?" joins the context, and the request is rewritten with it. */
+function answerAndRewrite(question, answer) {
+  const context = rewriteForm.elements.namedItem("context");
+  context.value = [context.value.trim(), `${question} ${answer}`].filter(Boolean).join("\n");
+  rewriteForm.requestSubmit();
+}
 
 // --- lint as you type ---
 

@@ -140,3 +140,24 @@ def test_batch_upload_shows_progress_and_downloads_csv(page: Page, batches: None
     rows = list(csv.DictReader(io.StringIO(download.path().read_text(encoding="utf-8-sig"))))
     assert tuple(rows[0]) == COLUMNS
     assert [(row["id"], row["status"]) for row in rows] == [("OPS-1", "done"), ("OPS-2", "done")]
+
+
+def test_a_vague_ask_gets_questions_and_answering_one_rewrites_with_it(page: Page) -> None:
+    rewrite(page, "Improve things")
+    expect(page.locator(".rewrite-result .notice")).to_contain_text("no candidates")
+    questions = page.locator("section.questions li")
+    expect(questions.first).to_be_visible()
+    assert questions.count() >= 2
+    expect(page.locator("article.candidate")).to_have_count(0)
+
+    first = questions.first
+    question = first.locator("label").inner_text()
+    first.get_by_role("textbox").fill("The benefits helpline: callers wait 20 minutes")
+    with page.expect_response("**/v1/rewrites") as answered:
+        first.get_by_role("button", name="Add to context and rewrite").click()
+    # The answer joined the context, and the request was rewritten with it.
+    sent = answered.value.request.post_data_json
+    assert sent["request"] == "Improve things"
+    assert sent["context"] == f"{question} The benefits helpline: callers wait 20 minutes"
+    expect(page.get_by_label("Why? (optional)")).to_have_value(sent["context"])
+    assert answered.value.status == 200
