@@ -223,6 +223,8 @@ def main() -> int:
                     "objective": top.objective if top else None,
                     "key_results": [kr.text for kr in top.key_results] if top else [],
                     "passed": bool(top.evaluation.passed) if top else None,
+                    "questions": result.questions,
+                    "notice": result.notice,
                 }, ensure_ascii=False) + "\n")
     return 0
 
