@@ -89,14 +89,14 @@ OUTCOME_VERBS: Final[frozenset[str]] = frozenset(
 DISCOVERY_VERBS: Final[frozenset[str]] = frozenset(
     """
     explore understand learn investigate discover validate research assess determine decide
-    experiment test find figure work establish prove identify evaluate
+    experiment test find figure work establish prove identify evaluate look dig check
     """.split()
 )
 
 #: Discovery verbs that are only about learning when a question follows
 #: ("Test whether …", "Find out which …", not "Test the app", "Establish a board").
 DISCOVERY_VERBS_NEEDING_QUESTION: Final[frozenset[str]] = frozenset(
-    "test find figure work establish prove assess determine decide identify evaluate".split()
+    "test find figure work establish prove assess determine decide identify evaluate look dig check".split()
 )
 
 #: Particles and question words that turn those verbs into a learning objective.

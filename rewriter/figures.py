@@ -23,11 +23,13 @@ _FALLING = re.compile(
     r"\b(?:wait|waiting|time|times|late|lateness|delay|cost|costs|spend|no-shows?|errors?|"
     r"abandon\w*|give up|gives up|hang up|hangs up|churn\w*|crash\w*|outstanding|complaints?|"
     r"incidents?|penalt\w+|returns?|refunds?|tickets?|calls?|days?|hours?|minutes?|weeks?|"
-    r"fail\w*|bounce\w*|drop\w*|miss\w*|cancel\w*|no results|second reset|request a second)\b",
+    r"fail\w*|bounce\w*|drop\w*|miss\w*|cancel\w*|no results|second reset|request a second|wasted|waste|"
+    r"steps|fields|clicks|screens|hand-?offs|re-?entr\w+|outstanding)\b",
     re.IGNORECASE,
 )
 _FIGURE = r"(?:£|\$|€)?\d+(?:[.,]\d+)*(?:\s?%|(?:k|m|bn)\b)?"
 _UNIT = r"(?:\s?(?:%|percent|working days|days|hours|minutes|mins|seconds|weeks|months|calls|times))?"
+_EFFORT = r"(?:steps|fields|clicks|screens|pages|questions|hand-?offs|approvals|sign-offs|forms|tools|systems|logins)"
 _FRACTIONS = {"half": "50%", "a third": "33%", "a quarter": "25%", "two thirds": "67%", "three quarters": "75%"}
 
 _IS = re.compile(
@@ -51,6 +53,31 @@ _MOVED = re.compile(
     rf" from (?P<was>{_FIGURE}{_UNIT}) to (?P<figure>{_FIGURE}{_UNIT})",
     re.IGNORECASE,
 )
+#: "The form has 7 steps": a count of the effort something asks of people, which should fall.
+_HAS = re.compile(
+    rf"(?P<thing>(?:[\w'-]+ ){{0,2}}[\w'-]+) (?:has|have|takes|needs|requires|asks for) (?:about |around |roughly |over )?"
+    rf"(?P<figure>\d+) (?P<unit>{_EFFORT})\b",
+    re.IGNORECASE,
+)
+#: "roughly 900 wasted slots a month across our 4 clinics": a count per period, with its scope.
+_PER_PERIOD = re.compile(
+    r"(?:(?:about|around|roughly|over|nearly|almost) )?(?P<figure>(?:£|\$|€)?\d+(?:[.,]\d+)*(?:k|m)?) "
+    r"(?P<things>(?:[a-z][\w'-]* ){0,2}[a-z][\w'-]*) (?:a|per|each|every) (?P<period>day|week|month|year|quarter)"
+    r"(?P<scope> across (?:our |the |all )?\d+ [a-z][\w'-]*)?",
+    re.IGNORECASE,
+)
+#: "… are at 97.2% on Android and 99.5% on iOS": one more figure for the same metric elsewhere.
+_AND_ELSEWHERE = re.compile(
+    rf"(?P<where> (?:on|in|for|at) [\w' -]{{1,30}}?)(?:,| and| while| but)+ (?:at )?(?P<figure>{_FIGURE}{_UNIT})(?P<where2> (?:on|in|for|at) [\w'-]+(?: [\w'-]+)?)",
+    re.IGNORECASE,
+)
+#: "… 58 days while our terms are net 30": what the figure is held against.
+_HELD_AGAINST = re.compile(
+    r"\s*,?\s*(?:while|whereas|but|and) (?:our |the |their )?(?P<what>[a-z][\w' -]{1,30}?) (?:is|are|says|say) (?P<ref>(?:[a-z]+ )?\d+(?:[.,]\d+)?(?:\s?%| days| hours| minutes)?)\b",
+    re.IGNORECASE,
+)
+_NOT_COUNTED = frozenset("times of the a an and or per percent".split())
+_UNIT_WORDS = re.compile(r"(?:%|percent|working|days?|hours?|minutes?|mins|seconds?|weeks?|months?|years?)", re.IGNORECASE)
 _PEOPLE_ENDINGS = ("ers", "ors", "ists", "ants", "ents", "ians", "ees", "people", "staff", "users", "customers", "patients")
 _STOP_AT = re.compile(r"\s(?:and|but|while|which|so|because|even|although|compared|vs|versus|than)\b.*$", re.IGNORECASE)
 
@@ -103,12 +130,36 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
             metric = f"Share of {who} {relative} {doing}"
             figure = _FRACTIONS.get(match.group("figure").lower(), match.group("figure").replace(" ", ""))
             add(offset + match.start(), offset + match.end(), StatedMeasure(metric, figure, _falls(doing)))
+        for match in _HAS.finditer(sentence):
+            thing = _trim_lead(match.group("thing"))
+            metric = f"{match.group('unit').capitalize()} in the {thing.lower()}" if thing.lower() not in ("it", "this", "that") else match.group("unit").capitalize()
+            add(offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure"), True))
         for match in _IS.finditer(sentence):
             metric = _trim_lead(re.split(r"\b(?:and|but|while|which|that's|so)\b|,", match.group("metric"))[-1])
             if not metric or metric.lower() in ("it", "this", "that", "there", "which", "what"):
                 continue
             figure = match.group("figure").strip()
-            add(offset + match.start(), offset + match.end(), StatedMeasure(metric[:1].upper() + metric[1:], figure, _falls(metric)))
+            # The measure starts where its metric does, not where the pattern began reading.
+            begins = match.start("metric") + max(match.group("metric").rfind(metric), 0)
+            elsewhere = _AND_ELSEWHERE.match(sentence, match.end())
+            if elsewhere:
+                # Two places, two baselines: "Crash-free sessions on Android", "… on iOS".
+                named = metric[:1].upper() + metric[1:]
+                add(offset + begins, offset + match.end(), StatedMeasure(named + elsewhere.group("where"), figure, _falls(metric)))
+                add(offset + elsewhere.start("figure"), offset + elsewhere.end(), StatedMeasure(named + elsewhere.group("where2"), elsewhere.group("figure").strip(), _falls(metric)))
+                continue
+            against = _HELD_AGAINST.match(sentence, match.end())
+            reference = f"{_trim_lead(against.group('what'))} of {against.group('ref')}" if against else None
+            end = against.end() if against else match.end()
+            add(offset + begins, offset + end, StatedMeasure(metric[:1].upper() + metric[1:], figure, _falls(metric), reference))
+        for match in _PER_PERIOD.finditer(sentence):
+            things = _trim_lead(match.group("things"))
+            if things.split()[0].lower() in _NOT_COUNTED or _UNIT_WORDS.fullmatch(things.split()[0]):
+                continue  # "3 hours a day" is a duration, "the 2 a week" nothing counted
+            scope = match.group("scope") or ""
+            scope = re.sub(r" (?:our|the|all) ", " ", scope)
+            metric = f"{things[:1].upper()}{things[1:]} a {match.group('period')}{scope}"
+            add(offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure"), _falls(things)))
         for index, (start, measure) in enumerate(list(found)):
             end = taken[index][1]
             if offset <= start < offset + len(sentence) and measure.reference is None:

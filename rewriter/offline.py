@@ -123,6 +123,14 @@ FRAMES: dict[str, Frame] = {
         (Measure("Share of questions about {cap} that {who} resolve on their own", "rise"), Measure("Support requests about {cap} each month", "fall")),
         Measure("Satisfaction of {who} with the answers they find", "hold-above"),
     ),
+    "fault_free": Frame(
+        "fault_free",
+        "{Who} can count on {cap} to work every time",
+        "{who} run into a fault in {cap}{because}, and have to work around it or give up.",
+        "{who} getting through {cap} without running into the fault",
+        (Measure("Share of attempts at {cap} that fail for {who}", "fall"), Measure("Support requests about {cap} going wrong each month", "fall")),
+        Measure("Time to ship a change to {cap}", "hold-below"),
+    ),
     "capacity": Frame(
         "capacity",
         "{Who} get a timely response without the team burning out",
@@ -167,7 +175,7 @@ KIND_FRAMES: dict[str, tuple[str, ...]] = {
     "automate": ("automation", "task_success", "cost", "speed", "reliability"),
     "document": ("self_service", "task_success", "adoption", "experience", "capacity"),
     "hire": ("capacity", "speed", "experience", "task_success", "reliability"),
-    "fix": ("reliability", "experience", "supportability", "task_success", "speed"),
+    "fix": ("fault_free", "reliability", "experience", "task_success", "speed"),
 }
 REASON_FRAMES: dict[str, str] = {
     "supportability": "supportability",
@@ -283,7 +291,12 @@ class OfflineEngine:
             return Generation(drafts=[], engine=engine, usage=Usage(), notice=notice)
         read = read_request(spec.request, spec.context)
         values = self._values(read, mission)
-        if (not values["cap"] and assessment.kind != "outcome" and not read.purpose) or any(f.code == "vague" for f in assessment.findings):
+        # The user's own words are kept as an outcome only when they read as one ("Reduce
+        # churn", "Customers renew …", "Fewer invoices go unpaid"), never a bug report or a
+        # wish ("Do something about the reports", "The onboarding needs to be better").
+        own_outcome = assessment.kind == "outcome" and read.work_kind != "fix" and _reads_as_outcome(read.text)
+        asks = mission == "discovery" and read.question is not None
+        if (not values["cap"] and not own_outcome and not read.purpose and not asks) or any(f.code == "vague" for f in assessment.findings):
             notice = (
                 "The request does not name what should change or for whom, so the offline engine wrote no "
                 "candidates rather than guess; answer one of the questions to rewrite it."
@@ -292,17 +305,21 @@ class OfflineEngine:
         # Figures the user gave, with their metric, lead every candidate's key results: a
         # number the user measured is never replaced by "a baseline to be measured".
         stated = [_stated_key_result(m) for m in stated_measures(f"{spec.request}. {spec.context or ''}")]
-        frames = LEARNING_FRAMES if mission == "discovery" else self._delivery_frames(read)
+        frames: list[Frame] | tuple[Frame, ...] = LEARNING_FRAMES if mission == "discovery" else self._delivery_frames(read)
         drafts: list[CandidateDraft] = []
+        if asks:
+            drafts.append(self._question_candidate(read, values, spec.key_results))
+            if not values["cap"]:
+                frames = []  # the question is the learning objective; the frames would name nothing
         if mission == "delivery":
             # A request that is already an outcome is the first candidate, tidied; the frames
             # follow only when the map knows what it is about.
-            own = read.text if assessment.kind == "outcome" else read.purpose
+            own = _tidy_outcome(read.text) if own_outcome else read.purpose
             purpose_draft = self._purpose_candidate(read, own, values, spec.key_results) if own else None
             if purpose_draft:
                 drafts.append(purpose_draft)
             named = thing_of(read.thing)
-            if (assessment.kind == "outcome" and not (named and named.capability)) or not values["cap"]:
+            if (own_outcome and not (named and named.capability)) or not values["cap"]:
                 frames = []  # only the user's own outcome: the frames would have nothing to name
         # Every frame that fits, not only as many as asked: the pipeline's gate drops those
         # the evaluators fail and keeps the best of the rest.
@@ -315,8 +332,8 @@ class OfflineEngine:
     @staticmethod
     def _values(read: ReadRequest, mission: Mission) -> dict[str, str]:
         named = thing_of(read.thing)
-        who = read.beneficiary or (named.serves if named else None) or DEFAULT_WHO.get(read.work_kind, "users")
-        if mission == "discovery" and not read.beneficiary:
+        who = read.beneficiary or read.people or (named.serves if named else None) or DEFAULT_WHO.get(read.work_kind, "users")
+        if mission == "discovery" and not (read.beneficiary or read.people):
             who = "the people we serve"
         because = ""
         if read.reasons:
@@ -332,9 +349,9 @@ class OfflineEngine:
     def _delivery_frames(read: ReadRequest) -> list[Frame]:
         kind = read.work_kind if read.work_kind in KIND_FRAMES else "build"
         order: list[str] = [REASON_FRAMES[r] for r in read.reasons if r in REASON_FRAMES]
+        # Only the frames that fit the kind of work: a frame about something else ("Free users
+        # from repetitive work in search" for an upgrade) would rank on form alone.
         order += [name for name in KIND_FRAMES[kind] if name not in order]
-        # Pad from the general frames so up to five distinct candidates always exist.
-        order += [name for name in FRAMES if name not in order]
         return [FRAMES[name] for name in order]
 
     def _from_frame(self, frame: Frame, read: ReadRequest, values: dict[str, str], count: int) -> CandidateDraft:
@@ -347,6 +364,35 @@ class OfflineEngine:
             objective=objective,
             problem_statement=_capitalise(_fill(frame.problem, values)),
             hypothesis=self._hypothesis(read, _fill(frame.believe, values), key_results[0], learning=frame in LEARNING_FRAMES),
+            key_results=key_results,
+        )
+
+    def _question_candidate(self, read: ReadRequest, values: dict[str, str], count: int) -> CandidateDraft:
+        """A discovery request that asks a question ("Figure out why trial users don't invite
+        their teammates") has its learning objective in it: answer that question, with
+        evidence, and decide on it."""
+        question = _tidy_question(read.question or "")
+        word, rest = question.split(None, 1)
+        word = word.lower()
+        objective = f"Understand why {rest}" if word == "why" else f"Learn {question}"
+        who = values["who"]
+        if word == "why":
+            first = f"The main reasons {rest} are found from direct evidence from {who} and ranked by how many they affect"
+        elif word == "whether":
+            first = f"Evidence for and against whether {rest} is gathered from {who} and shared with the team"
+        else:
+            first = f"{_capitalise(question)} is established from direct evidence from {who} and shared with the team"
+        measures = [
+            Measure(first, "milestone"),
+            Measure("The riskiest assumption behind the answer is tested with {who} and the result recorded", "milestone"),
+            Measure("A decision on what to do next is taken on the evidence and shared", "milestone"),
+            *_EXTRA_MILESTONES,
+        ][:max(count, 1)]
+        key_results = [_key_result(m, values) for m in measures]
+        return CandidateDraft(
+            objective=objective,
+            problem_statement=f"We do not know {question}{values['because']}, so what we do next rests on a guess.",
+            hypothesis=f"We believe the evidence from {who} will show {question}. We will know we are right when {_lower_first(key_results[0].text)}.",
             key_results=key_results,
         )
 
@@ -374,9 +420,15 @@ class OfflineEngine:
             pushes = [Measure(_capitalise(measured), "fall" if verb in _FALLING else "rise")]
             objective = _capitalise(purpose)
             problem = f"The request exists to {_lower_first(purpose)}, but nothing yet measures whether it does."
-        elif ability:
+        elif ability and _acts(ability):
             unaided = "" if re.search(r"\bwithout\b", ability) else " without help"
             pushes = [Measure(f"Share of {who} who {ability}{unaided}", "rise"), Measure(f"Median time for {who} to {ability}", "fall")]
+            objective = _capitalise(purpose)
+            problem = f"{who} cannot yet {ability} as easily as they should."
+        elif ability:
+            # A state, not an act ("are not approving every coffee", "know when …"): how
+            # many are in it is the measure; "without help" or "time to" would not read.
+            pushes = [Measure(f"Share of {who} who {ability}", "rise")]
             objective = _capitalise(purpose)
             problem = f"{who} cannot yet {ability} as easily as they should."
         elif read.is_story:
@@ -433,7 +485,16 @@ _QUOTED_WORDS = 10
 
 _COMPARATIVE = re.compile(r"^(fewer|less|more)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+((?:are|is|go|get|do|have|can|will|need|miss|fail|wait|arrive|come|use|make|reach|finish|complete|return|drop|leave|stay)\b.*)$", re.IGNORECASE)
 _ENABLING = re.compile(r"^(?:help|let|enable|allow|get|make it easy for)\s+(.+)$", re.IGNORECASE)
-_CAN = re.compile(r"^(?:can|could|are able to|will be able to|will|are|get to)\s+", re.IGNORECASE)
+_CAN = re.compile(r"^(?:can|could|are able to|will be able to|will|get to)\s+", re.IGNORECASE)
+#: Words that lead a state rather than an act: "are not …", "know when …", "don't have to …".
+_STATE_WORDS = frozenset("be am are is was were have has had know knows feel feels don't doesn't do does not never no stop can't cannot".split())
+
+
+def _acts(ability: str) -> bool:
+    """Whether an ability leads with something people do ("order the right amount"), which
+    has a share done unaided and a time to do it, rather than a state ("know when …")."""
+    lead = ability.split()[0].lower()
+    return lead not in _STATE_WORDS and not lead.endswith(("ing", "ed")) and "VERB" in word_classes(lead)
 
 
 def _who_and_ability(clause: str) -> tuple[str | None, str | None]:
@@ -462,3 +523,36 @@ _EXTRA_MILESTONES = (
     Measure("What was learned about {who} is written up and shared with the team", "milestone"),
     Measure("The next experiment is chosen on the evidence", "milestone"),
 )
+
+
+_OUTCOME_SHAPE = re.compile(
+    r"^(?:(?:increase|raise|grow|improve|boost|reduce|cut|lower|decrease|halve|double|shorten|speed up|minimi[sz]e|maximi[sz]e)\s"
+    r"|(?:make|keep)\s.+\s(?:more|less|fewer)\s|(?:make|keep)\s.+\b\w+er\b\s*$"
+    r"|(?:fewer|less|more)\s)",
+    re.IGNORECASE,
+)
+_MAKE_SURE = re.compile(r"^(?:make\s+sure|ensure)\s+(?:that\s+)?", re.IGNORECASE)
+
+
+def _tidy_outcome(text: str) -> str:
+    """An outcome as the user wrote it, with "Make sure" dropped when people follow it:
+    "Make sure field technicians fix …" → "field technicians fix …"."""
+    text = re.sub(r"[\s.!?;:]+$", "", text)
+    rest = _MAKE_SURE.sub("", text)
+    return rest if rest != text and people_subject(rest) else text
+
+
+def _reads_as_outcome(text: str) -> bool:
+    """Whether the user's own words have the shape of an outcome: a change to a measure
+    ("Reduce churn"), a comparison ("Fewer invoices go unpaid"), or people doing something
+    ("Customers renew …", "Help store managers order …")."""
+    tidied = _tidy_outcome(text)
+    if _OUTCOME_SHAPE.match(tidied):
+        return True
+    who, ability = _who_and_ability(tidied)
+    return who is not None and ability is not None
+
+
+def _tidy_question(question: str) -> str:
+    question = re.sub(r"[\s.!?;:]+$", "", question)
+    return re.sub(r"\b(what|who|that|there|it)'s\b", r"\1 is", question, flags=re.IGNORECASE)

@@ -14,6 +14,7 @@ from rewriter.circuit import CircuitBreaker
 from rewriter.errors import UpstreamError, UpstreamUnavailable
 from rewriter.offline import OfflineEngine
 from rewriter.questions import questions_for
+from rewriter.reading import strip_preamble
 
 log = structlog.get_logger("realise.pipeline")
 
@@ -67,7 +68,12 @@ class RewritePipeline:
 
     @staticmethod
     def resolve_mission(spec: RewriteSpec) -> Mission:
-        return detect_mission(spec.request) if spec.mission == "auto" else spec.mission
+        if spec.mission != "auto":
+            return spec.mission
+        # "Can someone look into whether …" asks what "Look into whether …" asks.
+        if detect_mission(spec.request) == "discovery" or detect_mission(strip_preamble(spec.request)) == "discovery":
+            return "discovery"
+        return "delivery"
 
     async def rewrite(
         self, spec: RewriteSpec, *, model_call_ended: Callable[[], Awaitable[None]] | None = None

@@ -10,7 +10,8 @@ import re
 from dataclasses import dataclass
 
 from evaluators import reports_fault
-from evaluators.words import english_zipf, word_classes
+from evaluators import lexicon as lx
+from evaluators.words import english_zipf, plural_noun, word_classes
 from rewriter.things import capability_of_verb, readable, thing_of
 
 _STORY = re.compile(
@@ -33,7 +34,7 @@ WORK_KINDS: dict[str, frozenset[str]] = {
     "build": frozenset(
         "build create develop launch ship add implement release introduce deliver make roll deploy set install integrate provide offer enable support allow".split()
     ),
-    "redesign": frozenset("redesign restyle rework revamp simplify overhaul polish".split()),
+    "redesign": frozenset("redesign restyle rework revamp simplify overhaul polish clean tidy declutter improve".split()),
     "automate": frozenset("automate script schedule streamline".split()),
     "document": frozenset("document write publish produce record train".split()),
     "hire": frozenset("hire recruit staff onboard".split()),
@@ -67,6 +68,8 @@ class ReadRequest:
     want: str  # what is asked for, verb first ("create a customer account")
     reasons: tuple[str, ...]  # REASON_SIGNALS keys found in request + context, strongest first
     is_story: bool
+    question: str | None = None  # what a discovery request asks ("why trial users don't invite …")
+    people: str | None = None  # people the request or its context names, when no beneficiary is given
 
 
 def _clean(phrase: str) -> str:
@@ -106,6 +109,8 @@ def lemma(word: str) -> str:
 
 
 _ALL_WORK_VERBS = frozenset().union(*WORK_KINDS.values())
+#: Verbs whose want is a thing made, not something people do ("add campers", "upload an item").
+_OUTPUT_LIKE = _ALL_WORK_VERBS - WORK_KINDS["discover"] | frozenset("upload configure edit delete remove customise customize assign import define specify".split())
 
 
 def work_kind_of(verb: str | None) -> str:
@@ -132,8 +137,30 @@ def capability_of(thing: str, verb: str | None = None) -> str:
     phrase = found.phrase
     if phrase[:1].isupper() or phrase.isupper():
         return phrase  # a name: "Titanium Studio", "FPDS"
+    # Two of the user's words at most, so that with an article the objective repeats at
+    # most three in a row ("the records service"), never the request itself.
+    phrase = " ".join(phrase.split()[-2:])
     # Mass nouns ("personalisation", "onboarding") and plurals read fine bare; countable things take "the".
-    return phrase if phrase.lower().endswith(("tion", "sion", "ing", "ment", "ness", "ity", "s")) else f"the {phrase}"
+    return phrase if not countable(phrase.split()[-1]) else f"the {phrase}"
+
+
+def countable(noun: str) -> bool:
+    """Whether a singular noun takes an article ("the environment", "the form"), not a mass
+    noun ("onboarding", "personalisation") or a plural: its plural must be a word people use."""
+    from lemminflect import getInflection  # type: ignore[import-untyped]
+
+    lowered = noun.lower()
+    if plural_noun(lowered) or lowered in _MASS_NOUNS:
+        return False
+    plurals = [form for form in getInflection(lowered, tag="NNS") if form != lowered]
+    return any(english_zipf(form) >= 1.5 for form in plurals)
+
+
+#: Mass nouns whose plural exists in some corner of English ("informations", "datas").
+_MASS_NOUNS = frozenset(
+    "information data feedback software hardware equipment advice research evidence knowledge access support "
+    "traffic content media music furniture metadata documentation training guidance analytics".split()
+)
 
 
 def reasons_in(text: str) -> tuple[str, ...]:
@@ -261,16 +288,92 @@ _VERB_FIRST = frozenset("speed cut increase decrease reduce improve boost lower 
 
 #: What people put before the ask itself: "We need to …", "Please …", "Bug: …", "[Tech debt] …".
 _PREAMBLE = re.compile(
-    r"^(?:\[[^\]]{1,30}\]\s*|(?:bug|feature|feature request|request|task|todo|chore|story|epic|tech debt|idea)\s*[:\-–]\s*"
+    r"^(?:\[[^\]]{1,30}\]\s*|(?:[\w-]+\s+)?(?:bug|feature|feature request|request|task|todo|chore|story|epic|tech debt|idea)\s*[:\-–]\s*"
     r"|(?:please|pls|kindly)\s+|(?:we|i)\s+(?:want|need|would\s+like|'d\s+like)\s+(?=(?:an?|the|some)\s)|(?:we|i|you)\s+(?:really\s+)?(?:need|want|have|would\s+like|'d\s+like|should|must|ought)\s+to\s+"
     r"|(?:can|could|should)\s+(?:we|you|someone)\s+(?:please\s+)?|let'?s\s+|need\s+to\s+|time\s+to\s+)+",
     re.IGNORECASE,
 )
 
 
-def read_request(request: str, context: str | None = None) -> ReadRequest:
+#: A discovery request's question: "Figure out why …", "Look into whether …".
+_DISCOVERY_QUESTION = re.compile(
+    r"^(?:figure\s+out|find\s+out|work\s+out|look\s+into|dig\s+into|check|investigate|explore|research|understand|learn|"
+    r"assess|evaluate|validate|test|study|establish|determine|see)\s+"
+    r"(?P<question>(?:whether|if|why|how|what|which|who|where|when)\b.+)$",
+    re.IGNORECASE,
+)
+#: Clauses after a question that say why it is asked, not what: "… before we build anything".
+_QUESTION_TAIL = re.compile(r"\s*(?:,|\s)\s*(?:before|so that|so we|because|since|as we|in order to|to decide|to inform)\b.*$", re.IGNORECASE)
+
+
+def discovery_question(text: str) -> str | None:
+    """The question a discovery request asks, without the reason for asking: "Research
+    what's stopping small businesses from using the portal" → "what's stopping small
+    businesses from using the portal"; None when it asks none."""
+    match = _DISCOVERY_QUESTION.match(text)
+    if match is None:
+        return None
+    question = _QUESTION_TAIL.sub("", match.group("question"))
+    question = re.sub(r"^if\b", "whether", question, flags=re.IGNORECASE)
+    return _clean(question) if len(question.split()) >= 3 else None
+
+
+#: Words for people that say too little on their own to name who benefits ("the team").
+_TOO_GENERAL_PEOPLE = frozenset("people team teams staff members users".split())
+_WORD_TOKEN = re.compile(r"[A-Za-z][\w'-]*")
+
+
+def country(phrase: str) -> str | None:
+    """The country a phrase names ("Japan", "the United Kingdom"), by name only: "IT" or
+    "US" in a request are rarely countries."""
+    import pycountry  # type: ignore[import-untyped]
+
+    name = _strip_article(phrase.strip())
+    if not name[:1].isupper() or name.isupper():
+        return None
+    for field in ("name", "common_name", "official_name"):
+        found = pycountry.countries.get(**{field: name})
+        if found is not None:
+            return name
+    return None
+
+
+def people_named(text: str) -> str | None:
+    """The first people a text names, with the noun before them when it says which
+    ("Accounting teams at our customers keep asking …" → "accounting teams"; "Reception
+    staff can't find patients" → "reception staff"; "customers are complaining" →
+    "customers"); None when it names none specific enough."""
+    words = _WORD_TOKEN.findall(text)
+    for i, word in enumerate(words):
+        lowered = word.lower()
+        if lowered not in PEOPLE_WORDS:
+            continue
+        previous = words[i - 1] if i else ""
+        modifier = previous.lower()
+        qualified = bool(previous) and modifier not in _NOT_IN_A_SUBJECT and modifier not in _NOT_A_MODIFIER and modifier not in lx.STOPWORDS and "NOUN" in word_classes(modifier) and not previous.isupper()
+        if qualified and modifier not in PEOPLE_WORDS:
+            return f"{modifier} {lowered}"
+        if lowered not in _TOO_GENERAL_PEOPLE:
+            return lowered
+    return None
+
+
+#: Words before people that do not say which people: "our", "many", "some", "those".
+_NOT_A_MODIFIER = frozenset(
+    "our your their my his her its all many some most few several other those these more less fewer new existing "
+    "biggest largest best top key real actual whether if why how what which who where when than as".split()
+)
+
+
+def strip_preamble(request: str) -> str:
+    """The ask itself, without what people put before it ("Can someone …", "We need to …",
+    "Bug: …") or a closing question mark."""
     text = " ".join(request.split())
-    text = _PREAMBLE.sub("", text).rstrip("?") or text
+    return _PREAMBLE.sub("", text).rstrip("?") or text
+
+
+def read_request(request: str, context: str | None = None) -> ReadRequest:
+    text = strip_preamble(request)
     why = " ".join((context or "").split())
     story = _STORY.match(text)
     if story:
@@ -282,6 +385,9 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
         verb = lemma(first) if first and "VERB" in word_classes(lemma(first)) else None
         thing = (" ".join(want.split()[1:]) if verb else want) or want
         purpose = _first_person_to_role(_clean(benefit), role) if benefit else None
+        if purpose is None and verb and verb not in _OUTPUT_LIKE and first.lower() == verb:
+            # "I want to see which forms I have submitted": the want is already an ability.
+            purpose = _first_person_to_role(f"I can {want}", role)
         return ReadRequest(
             text=text,
             verb=verb,
@@ -293,8 +399,11 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
             want=want,
             reasons=reasons_in(f"{benefit or ''} {why}"),
             is_story=True,
+            people=None,
         )
-    words = text.split()
+    question = discovery_question(text)
+    # "Get the batch jobs off Python 2.7" is a migration of the batch jobs.
+    words = re.sub(r"^(?:get|move|take)\s+(.+?)\s+off\s+(?=\S)", r"migrate \1 off ", text, flags=re.IGNORECASE).split()
     verb = lemma(re.sub(r"\W", "", words[0])) if words else None
     kind = work_kind_of(verb)
     if verb not in _ALL_WORK_VERBS and reports_fault(text):
@@ -311,12 +420,23 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
     if leads and verb is not None and kind == "build" and verb not in WORK_KINDS["build"] and rest and rest[0].lower() in _PARTICLES:
         rest = rest[1:]  # "Speed up …", "Cut down …"
     thing = " ".join(rest) if leads and rest else text
+    if question:
+        # What a question is about follows its question word: "why | trial users don't …".
+        kind, thing = "discover", question.split(None, 1)[1]
     purpose_match = _PURPOSE.search(thing)
     purpose = _clean(purpose_match.group("purpose")) if purpose_match else None
     if purpose_match:
         thing = thing[: purpose_match.start()].strip()
     who = _FOR_WHOM.search(thing)
     beneficiary = as_people(_clean(who.group("who"))) if who else None
+    if beneficiary and beneficiary.startswith("people who use") and len(_strip_article(_clean(who.group("who"))).split()) > 2:
+        beneficiary = None  # "for the warehouse management system" names where, not who
+    place = country(_clean(who.group("who"))) if who else None
+    if place:
+        beneficiary = f"users in {place}"  # "Localise the sign-up flow for Japan"
+    named = people_named(question or "") or people_named(text) or people_named(why)
+    if named and (beneficiary is None or beneficiary.startswith("people who use")):
+        beneficiary = named  # "for the invoices page", but the context says who: "Accounting teams …"
     return ReadRequest(
         text=text,
         verb=verb,
@@ -328,4 +448,6 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
         want=_clean(text),
         reasons=reasons_in(f"{text} {why}"),
         is_story=False,
+        question=question,
+        people=named,
     )

@@ -20,7 +20,7 @@ from functools import cache
 from pathlib import Path
 
 from evaluators import lexicon as lx
-from evaluators.words import english_zipf, word_classes
+from evaluators.words import english_zipf, plural_noun, word_classes
 
 DATA = Path(__file__).resolve().parent / "data" / "capabilities.toml"
 MAX_PHRASE_WORDS = 3
@@ -50,6 +50,7 @@ _REPORTED_VERBS = frozenset(
     showed loads returns returned throws threw times timed gets got goes went sends sent spins
     charges charged logs redirects opens closes appears displays duplicates drops dropped lets allows
     gives makes triggers causes needs
+    go come arrive fail break crash freeze hang load lag time appear disappear vanish
     """.split()
 ) | lx.FAULT_VERBS | lx.SYMPTOM_VERBS | lx.SYSTEM_SYMPTOM_VERBS
 #: Pronouns end a phrase ("which consent forms | I have submitted").
@@ -59,7 +60,7 @@ _CONTAINERS = frozenset("list set number kind type range selection bunch couple 
 #: Words that can only be a verb or an adverb end a phrase: "Reset emails | arrive late",
 #: "REST call | incorrectly returns 204".
 _NOT_IN_A_NOUN_PHRASE = (frozenset({"VERB"}), frozenset({"ADV"}), frozenset({"VERB", "ADV"}))
-_EMPTY_NOUNS = frozenset("thing things stuff it this that everything something anything nothing lot lots bit way ways".split())
+_EMPTY_NOUNS = frozenset("thing things stuff it this that everything something anything nothing someone anyone everyone somebody anybody lot lots bit way ways".split())
 _TOKEN = re.compile(r"[A-Za-z0-9][\w'+#&./-]*|[,;:()!?]")
 
 
@@ -106,6 +107,8 @@ def noun_phrase(text: str) -> list[str]:
     words: list[str] = []
     for token in _TOKEN.findall(text):
         lowered = token.lower()
+        if lowered == "that" and words:
+            break  # a relative clause, not a determiner: "a staging environment | that mirrors prod"
         if lowered in _DETERMINERS and not (token[:1].isupper() and words == [] and lowered not in _ARTICLES):
             if lowered in _ARTICLES:
                 words = []  # an article starts the phrase afresh: "We want | a bulk-edit feature"
@@ -117,14 +120,39 @@ def noun_phrase(text: str) -> list[str]:
             if words:
                 break
             continue
-        if not words and (lowered in _EMPTY_NOUNS or word_classes(lowered) in _NOT_IN_A_NOUN_PHRASE):
+        # "React", "Swift", "password reset": what the map knows is a thing here, never a verb.
+        known = lowered in capabilities() or (bool(words) and f"{words[-1].lower()} {lowered}" in capabilities())
+        if not words and (lowered in _EMPTY_NOUNS or (word_classes(lowered) in _NOT_IN_A_NOUN_PHRASE and not known)):
             continue  # "whether I | already have …", "have | everything preinstalled"
-        if words and (token[0].isdigit() or lowered in _REPORTED_VERBS or word_classes(lowered) in _NOT_IN_A_NOUN_PHRASE):
+        if words and (token[0].isdigit() or lowered in _REPORTED_VERBS or (word_classes(lowered) in _NOT_IN_A_NOUN_PHRASE and not known)):
             break  # the phrase was the subject of a report: "Reset emails | arrive 20 minutes late"
+        if words and lowered.endswith("ing") and plural_noun(words[-1].lower()):
+            break  # a participle after a plural: "Users | getting logged out"
+        if words and not known and (_past_participle(lowered) or word_classes(lowered) == _ADJECTIVE):
+            break  # what is said of the thing, not part of it: "data | encrypted", "names | configurable"
         words.append(token.rstrip(".'"))
-    if len(words) > 1 and words[0][:1].isupper() and not words[0].isupper() and not words[1][:1].isupper() and english_zipf(words[0].lower()) >= 3:
-        words[0] = words[0].lower()  # a sentence's capital, not a name ("Reset emails")
+    if words and words[0][:1].isupper() and words[0][1:].islower():
+        # A sentence's capital, not a name: "Reset emails", "Password" (a common word on its
+        # own needs to be commoner to count as one: "Titanium" stays a name).
+        if english_zipf(words[0].lower()) >= (3 if len(words) > 1 and not words[1][:1].isupper() else 4 if len(words) == 1 else 99):
+            words[0] = words[0].lower()
+    if not any(word[:1].isalpha() for word in words):
+        return []  # "16", "2.7": a version or a count is not a thing
     return words[-MAX_PHRASE_WORDS:]
+
+
+_ADJECTIVE = frozenset({"ADJ"})
+
+
+def _past_participle(word: str) -> bool:
+    """Whether a word is only a verb's past form ("encrypted", "made", "shown"), never a
+    noun's ("speed", "feed")."""
+    from lemminflect import getAllLemmas  # type: ignore[import-untyped]
+
+    if not word.endswith(("ed", "en", "wn", "de", "nt")):
+        return False
+    lemmas = getAllLemmas(word)
+    return "VERB" in lemmas and "NOUN" not in lemmas and lemmas["VERB"][0] != word
 
 
 def capability_of_verb(verb: str) -> str | None:

@@ -18,9 +18,11 @@ try:
     from mypy_extensions import mypyc_attr
 except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
     from .._marks import mypyc_attr  # type: ignore[assignment]
+from ..words import word_classes
 from .base import ENGLISH_ONLY, JUDGED, NO_HITS, Example, Hits, Judged, Rule
 
 MAX_OBJECTIVE_WORDS: Final = 20
+_STORY_DETAIL: Final = "a user story asks for a feature"
 _DEFECT_DETAIL: Final = (
     "it reports a fault to fix; the outcome is people doing the thing without the fault"
 )
@@ -76,7 +78,7 @@ class ObjectiveReading:
             return
         story = foreign.story_want(a, language)
         if story is not None:
-            self.output, self.output_detail = story, "a user story asks for a feature"
+            self.output, self.output_detail = story, _STORY_DETAIL
             return
         fault = foreign.defect(a, language, base)
         if fault is not None:
@@ -89,7 +91,7 @@ class ObjectiveReading:
         a, lead = self.a, self.lead
         story = g.user_story_want(a)
         if story is not None:
-            return story, "a user story asks for a feature"
+            return story, _STORY_DETAIL
         if self.mission == "discovery":
             return None, None
         fault = g.defect_report(a, lead) or g.system_behaviour(a, lead)
@@ -364,12 +366,14 @@ def check_echo(c: ObjectiveCall) -> Hits:
     """Four or more words in a row from an output-style request: the request pasted into
     a frame ("Make the Send a weekly newsletter to users effortless for users")."""
     request = c.request
-    if request is None or request.output is None:
-        return NO_HITS
+    if request is None or request.output is None or c.r.mission == "discovery":
+        return NO_HITS  # a learning objective asks the request's own question: "Learn whether …"
     a, b = c.r.a, request.a
     if len(a.words) < ECHO_RUN or len(b.words) < ECHO_RUN:
         return NO_HITS
     theirs = _word_positions(b)
+    if request.output_detail == _STORY_DETAIL:
+        theirs = _story_output_words(b, request.output, theirs)
     grams = {tuple([b.words[k] for k in theirs[j:j + ECHO_RUN]]) for j in range(len(theirs) - ECHO_RUN + 1)}
     ours = _word_positions(a)
     best: tuple[int, int] | None = None
@@ -389,6 +393,25 @@ def check_echo(c: ObjectiveCall) -> Hits:
         return NO_HITS
     span = a.span(ours[best[0]], ours[best[1] - 1])
     return [(span, a.text[span[0]:span[1]])]
+
+
+def _story_output_words(b: Analysis, want: g.Span, positions: list[int]) -> list[int]:
+    """The words of a user story an objective must not repeat: its want, when the want asks
+    for something to be made ("I want to add campers"). The "so that" clause is the outcome
+    and a want that is already an ability ("I want to see which forms I have submitted")
+    is one too, so repeating either, pronouns resolved, is the rewrite, not an echo."""
+    words, n = b.words, len(b.words)
+    start = want[1] + 1
+    while start < n and words[start] in _STORY_WANT_LEAD:
+        start += 1
+    end = next((k for k in range(start, n) if words[k] in ("so", "because") or (words[k] == "in" and k + 2 < n and words[k + 1] == "order")), n)
+    if start < n and b.kinds[start] == WORD and b.lemmas[start] not in lx.OUTPUT_VERBS and "VERB" in word_classes(b.lemmas[start]):
+        return []
+    return [k for k in positions if start <= k < end]
+
+
+#: Words between a story's "I want" and its verb: "to be able to", "would like to have".
+_STORY_WANT_LEAD: Final = frozenset("want wants like to be able have would".split())
 
 
 def _word_positions(a: Analysis) -> list[int]:
