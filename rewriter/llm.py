@@ -281,6 +281,38 @@ class OpenAIEngine:
             retries=ledger.retries,
         )
 
+    async def revise(self, spec: RewriteSpec, mission: Mission, rejected: list[tuple[CandidateDraft, list[str]]]) -> Generation:
+        """Ask once more, telling the model which of its candidates the evaluators rejected and
+        why, so that it can write ones that pass instead of the pipeline dropping them."""
+        template = self.library.for_mission(mission)
+        schema = OUTPUT_SCHEMAS[template.header.output_schema]
+        prompt = template.render(
+            request=spec.request, context=spec.context or "", candidates=spec.candidates, key_results=spec.key_results,
+            language=language_name(spec.request),
+        )
+        guard = OutputGuard(instructions=prompt.system, secrets=self.secrets, allowed_text=f"{spec.request}\n{spec.context or ''}\n{SANCTIONED_PHRASES}")
+        listed = "\n".join(
+            f"{number}. \"{draft.objective}\": " + "; ".join(problems) for number, (draft, problems) in enumerate(rejected, start=1)
+        )
+        messages: list[dict[str, Any]] = [
+            *prompt.messages(),
+            {"role": "assistant", "content": msgspec.json.encode({"candidates": [msgspec.to_builtins(d) for d, _ in rejected]}).decode()},
+            {
+                "role": "user",
+                "content": f"The evaluators rejected these candidates:\n{listed}\nWrite {len(rejected)} new candidates that fix "
+                "these problems, about the same request. Reply with only the JSON document, matching the schema exactly.",
+            },
+        ]
+        ledger = _CallLedger()
+        content, finish_reason = await self._complete(messages, template, schema, ledger)
+        try:
+            drafts, _ = guard.screen(parse_reply(content, finish_reason, spec, schema))
+        except InvalidReply as exc:
+            raise UpstreamBadOutput(f"the model's revised reply was unusable: {exc}", attempts=ledger.usage.calls) from exc
+        return Generation(
+            drafts=drafts, engine=EngineInfo(provider="openai", model=self.model, prompt=template.ref), usage=ledger.usage, retries=ledger.retries
+        )
+
     async def _complete(
         self, messages: list[dict[str, Any]], template: PromptTemplate, schema: type[msgspec.Struct], ledger: _CallLedger
     ) -> tuple[str | None, str | None]:

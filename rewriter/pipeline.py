@@ -8,7 +8,7 @@ from typing import Protocol
 
 import structlog
 
-from evaluators import EvaluatorConfig, ObjectiveJudgement, detect_mission, evaluate, judge_objective
+from evaluators import Evaluation, EvaluatorConfig, ObjectiveJudgement, detect_mission, evaluate, judge_objective
 from rewriter.domain import Candidate, CandidateDraft, Generation, Mission, RewriteResult, RewriteSpec, Usage
 from rewriter.circuit import CircuitBreaker
 from rewriter.errors import UpstreamError, UpstreamUnavailable
@@ -87,6 +87,9 @@ class RewritePipeline:
             generation = await self._generate(spec, mission)
         except UpstreamError as exc:
             failure = exc
+        else:
+            if self.engine is not self.offline:
+                generation = await self._reask(spec, mission, generation)
         if model_call_ended is not None:
             await model_call_ended()
         if failure is not None:
@@ -124,6 +127,31 @@ class RewritePipeline:
         questions = questions_for(spec, mission, assessment, answered=bool(candidates))
         return assessment, candidates, questions, _notice(engine_notice, ranked, candidates, spec.candidates)
 
+    async def _reask(self, spec: RewriteSpec, mission: Mission, generation: Generation) -> Generation:
+        """The model's gate: when the evaluators would drop some of its candidates and too few
+        pass, the model is asked once more with the findings; its new candidates join those
+        that passed. A failed re-ask costs only its bill: the first answer stands."""
+        revise = getattr(self.engine, "revise", None)
+        judged = [(draft, self.judge(draft, spec, mission)) for draft in generation.drafts]
+        kept = [draft for draft, evaluation in judged if evaluation.passed]
+        rejected = [(draft, problems) for draft, evaluation in judged if (problems := _problems(evaluation))]
+        if revise is None or not rejected or len(kept) >= spec.candidates:
+            return generation
+        usage = generation.usage
+        try:
+            revised: Generation = await revise(spec, mission, rejected)
+        except UpstreamError as exc:
+            log.warning("model_reask_failed", error=exc.message)
+            usage.calls += exc.attempts
+            return generation
+        log.info("model_reasked", rejected=len(rejected), written=len(revised.drafts))
+        for field in ("calls", "prompt_tokens", "completion_tokens", "total_tokens"):
+            setattr(usage, field, getattr(usage, field) + getattr(revised.usage, field))
+        return Generation(
+            drafts=[*kept, *revised.drafts], engine=generation.engine, usage=usage,
+            retries=generation.retries + revised.retries, notice=generation.notice,
+        )
+
     async def _generate(self, spec: RewriteSpec, mission: Mission) -> Generation:
         if self.engine is self.offline:
             return await self.engine.generate(spec, mission)
@@ -149,20 +177,19 @@ class RewritePipeline:
         )
         return generation
 
+    def judge(self, draft: CandidateDraft, spec: RewriteSpec, mission: Mission | None = None) -> Evaluation:
+        return evaluate(
+            draft.objective,
+            [kr.text for kr in draft.key_results],
+            context=spec.context,
+            evidence=evidence_for(spec),
+            request=spec.request,
+            mission=mission,
+            config=self.evaluator_config,
+        )
+
     def rank(self, drafts: list[CandidateDraft], spec: RewriteSpec, mission: Mission | None = None) -> list[Candidate]:
-        evidence = evidence_for(spec)
-        judged = []
-        for draft in drafts:
-            evaluation = evaluate(
-                draft.objective,
-                [kr.text for kr in draft.key_results],
-                context=spec.context,
-                evidence=evidence,
-                request=spec.request,
-                mission=mission,
-                config=self.evaluator_config,
-            )
-            judged.append((draft, evaluation))
+        judged = [(draft, self.judge(draft, spec, mission)) for draft in drafts]
         # Candidates that pass (no error-level finding) first, then by score. Stable: among
         # equals the engine's own order stands.
         judged.sort(key=lambda pair: (not pair[1].passed, -pair[1].score))
@@ -178,6 +205,11 @@ class RewritePipeline:
             )
             for position, (draft, evaluation) in enumerate(judged, start=1)
         ]
+
+
+def _problems(evaluation: Evaluation) -> list[str]:
+    """What the evaluators found wrong, error-level only, as the model is told it."""
+    return [f"{f.code}: {f.message}" for f in (*evaluation.objective.findings, *evaluation.findings) if f.severity == "error"]
 
 
 def _notice(engine_notice: str | None, ranked: list[Candidate], kept: list[Candidate], asked: int) -> str | None:
