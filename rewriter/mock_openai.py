@@ -18,7 +18,8 @@ server process rather than an in-process app:
     into the objective, problem statement and hypothesis (for prompt-injection tests).
 ``POST /_control/reset``   clears stats, script and mode, and reseeds the RNG.
 ``GET  /_stats``           ``{"calls", "rejected", "requests": [...]}``; ``rejected`` counts
-    chat requests answered with an HTTP error status, whatever the cause.
+    chat requests answered with an HTTP error status, whatever the cause; each request says
+    whether it was a ``followup`` (a re-ask after the model's own answer).
 
 Scripted entries bypass ``--reject-rate`` and ``--reject-json-schema``: a test that scripts
 a response wants exactly that response.
@@ -111,14 +112,16 @@ def _between(text: str, opening: str, closing: str, start: int = 0) -> tuple[str
 
 
 def extract_request(messages: list[dict[str, Any]]) -> tuple[str, str | None]:
-    """The user's request and optional context from the last user message.
+    """The user's request and optional context from the last user message that delimits one
+    (a re-ask follows it with feedback, not a new request).
 
-    Without ``<request>`` tags the whole message counts as the request.
+    Without ``<request>`` tags anywhere the last user message counts as the request.
     """
     user_messages = [message for message in messages if message.get("role") == "user"]
     if not user_messages:
         return "", None
-    text = message_text(user_messages[-1])
+    tagged = [m for m in user_messages if _between(message_text(m), "<request>", "</request>") is not None]
+    text = message_text((tagged or user_messages)[-1])
     request = _between(text, "<request>", "</request>")
     if request is None:
         return text.strip(), None
@@ -386,6 +389,8 @@ class MockOpenAI:
                 "request_text": request_text,
                 "context": context,
                 "response_format": response_format_type,
+                # A conversation that already holds the model's answer: a re-ask, not a new request.
+                "followup": any(message.get("role") == "assistant" for message in messages),
                 "t": time.monotonic(),
             }
         )

@@ -15,7 +15,7 @@ from rewriter.domain import CandidateDraft, EngineInfo, Generation, KeyResultDra
 from evaluators.words import plural_noun, word_classes
 from rewriter.figures import StatedMeasure, stated_measures
 from rewriter.reading import ReadRequest, as_people, people_subject, read_request
-from rewriter.things import thing_of
+from rewriter.things import attached_thing, capability_of_verb, thing_of
 from evaluators import judge_objective
 from evaluators.lexicon import LANGUAGE_NAMES
 
@@ -296,7 +296,15 @@ class OfflineEngine:
         # wish ("Do something about the reports", "The onboarding needs to be better").
         own_outcome = assessment.kind == "outcome" and read.work_kind != "fix" and _reads_as_outcome(read.text)
         asks = mission == "discovery" and read.question is not None
-        if (not values["cap"] and not own_outcome and not read.purpose and not asks) or any(f.code == "vague" for f in assessment.findings):
+        named = thing_of(read.thing)
+        if not (named and named.capability):
+            named = attached_thing(read.thing) or named  # "a dark mode | to the mobile banking app"
+        # A thing the map does not know, for people nobody named, is an unknown noun: frames
+        # around it ("Make the test case effortless for users") would dress the request up.
+        known = bool(named and named.capability) or bool(read.verb and capability_of_verb(read.verb))
+        # (Discovery is about learning what an unknown thing is worth: "Explore personalisation".)
+        unknown = mission == "delivery" and not known and not (read.beneficiary or read.people or read.is_story or (named and named.serves) or read.work_kind in DEFAULT_WHO)
+        if ((not values["cap"] or unknown) and not own_outcome and not read.purpose and not asks) or any(f.code == "vague" for f in assessment.findings):
             notice = (
                 "The request does not name what should change or for whom, so the offline engine wrote no "
                 "candidates rather than guess; answer one of the questions to rewrite it."
@@ -318,8 +326,7 @@ class OfflineEngine:
             purpose_draft = self._purpose_candidate(read, own, values, spec.key_results) if own else None
             if purpose_draft:
                 drafts.append(purpose_draft)
-            named = thing_of(read.thing)
-            if (own_outcome and not (named and named.capability)) or not values["cap"]:
+            if (own_outcome and not known) or not values["cap"] or unknown:
                 frames = []  # only the user's own outcome: the frames would have nothing to name
         # Every frame that fits, not only as many as asked: the pipeline's gate drops those
         # the evaluators fail and keeps the best of the rest.
@@ -401,8 +408,11 @@ class OfflineEngine:
         outcome, is the strongest clue to the outcome: it is the objective as the user put it,
         and the key results measure it."""
         purpose = re.sub(r"[\s.!;:]+$", "", purpose)
+        purpose = re.sub(r"^(?:(?:so\s+)?that\s+)+", "", purpose, flags=re.IGNORECASE)  # "so that that it is …"
+        if re.match(r"^(?:it|it's|this|that|these|those|there)\b", purpose, re.IGNORECASE):
+            return None  # "it's easy to compare estimates": the clause leans on words it does not carry
         match = _PURPOSE_VERB.match(purpose)
-        who, ability = _who_and_ability(purpose)
+        who, ability = _who_and_ability(purpose, read.beneficiary if read.is_story else None)
         who = who or values["who"]
         values = {**values, "who": who, "Who": _capitalise(who)}
         if as_people(values["cap"]) == values["cap"]:
@@ -431,7 +441,7 @@ class OfflineEngine:
             pushes = [Measure(f"Share of {who} who {ability}", "rise")]
             objective = _capitalise(purpose)
             problem = f"{who} cannot yet {ability} as easily as they should."
-        elif read.is_story:
+        elif read.is_story and _acts(purpose):
             pushes = [Measure(f"Share of {who} who {purpose} without help", "rise"), Measure(f"Median time for {who} to {purpose}", "fall")]
             objective = _capitalise(f"{who} can {purpose}")
             problem = f"{who} cannot yet {purpose} as easily as they should."
@@ -497,14 +507,16 @@ def _acts(ability: str) -> bool:
     return lead not in _STATE_WORDS and not lead.endswith(("ing", "ed")) and "VERB" in word_classes(lead)
 
 
-def _who_and_ability(clause: str) -> tuple[str | None, str | None]:
+def _who_and_ability(clause: str, role: str | None = None) -> tuple[str | None, str | None]:
     """Who an outcome is about and what they do, when it says: "Customers renew …" →
     ("customers", "renew …"); "Help store managers order …" → ("store managers", "order …");
-    "Tenants can pay …" → ("tenants", "pay …"). (None, None) when no people lead it."""
+    "Tenants can pay …" → ("tenants", "pay …"); a story's own role, however long ("Directors
+    of Research Integrity can …"), when the clause opens with it. (None, None) when no people
+    lead it."""
     enabling = _ENABLING.match(clause)
     rest = enabling.group(1) if enabling else clause
     rest = re.sub(r"^more\s+", "", rest, flags=re.IGNORECASE)
-    who = people_subject(rest)
+    who = rest[: len(role)] if role and rest.lower().startswith(role.lower() + " ") else people_subject(rest)
     if who is None:
         return None, None
     ability = rest[len(who):].strip()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from evaluators import reports_fault
 from evaluators import lexicon as lx
 from evaluators.words import english_zipf, plural_noun, word_classes
-from rewriter.things import capability_of_verb, readable, thing_of
+from rewriter.things import attached_thing, capability_of_verb, readable, thing_of
 
 _STORY = re.compile(
     r"^\s*as\s+(?:an?|the)?\s*(?P<role>[^,]+?)\s*,?\s+"
@@ -132,6 +132,9 @@ def capability_of(thing: str, verb: str | None = None) -> str:
     from_verb = capability_of_verb(verb) if verb else None
     if from_verb:
         return from_verb
+    attached = attached_thing(thing)
+    if attached is not None and attached.capability:
+        return attached.capability
     if found is None or not readable(found.phrase) or as_people(found.phrase) == found.phrase:
         return ""
     phrase = found.phrase
@@ -214,6 +217,11 @@ def people_subject(clause: str) -> str | None:
         if bare[:1].isupper() and bare[1:2].isupper():
             continue  # an acronym ("API users") is part of it, never the people themselves
         if as_people(bare) == bare and bare.lower() not in _NOT_IN_A_SUBJECT:
+            if words[0].lower() in ("as", "so", "too", "how"):
+                return None  # "as many people as possible can …": a comparison, not a subject
+            while end + 1 < len(words) and re.sub(r"[^\w-]", "", words[end + 1]).lower() in PEOPLE_WORDS:
+                end += 1  # "staff | members"
+                bare = re.sub(r"[^\w-]", "", words[end])
             subject = " ".join([*words[:end], bare])
             return subject[:1].lower() + subject[1:] if not subject[1:2].isupper() else subject
     return None
@@ -290,7 +298,8 @@ _VERB_FIRST = frozenset("speed cut increase decrease reduce improve boost lower 
 _PREAMBLE = re.compile(
     r"^(?:\[[^\]]{1,30}\]\s*|(?:[\w-]+\s+)?(?:bug|feature|feature request|request|task|todo|chore|story|epic|tech debt|idea)\s*[:\-–]\s*"
     r"|(?:please|pls|kindly)\s+|(?:we|i)\s+(?:want|need|would\s+like|'d\s+like)\s+(?=(?:an?|the|some)\s)|(?:we|i|you)\s+(?:really\s+)?(?:need|want|have|would\s+like|'d\s+like|should|must|ought)\s+to\s+"
-    r"|(?:can|could|should)\s+(?:we|you|someone)\s+(?:please\s+)?|let'?s\s+|need\s+to\s+|time\s+to\s+)+",
+    r"|(?:can|could|should)\s+(?:we|you|someone)\s+(?:please\s+)?|let'?s\s+|need\s+to\s+|time\s+to\s+"
+    r"|[A-Z][\w.+-]*(?:\s[A-Z][\w.+-]*)?:\s+(?=\S))+",
     re.IGNORECASE,
 )
 
@@ -320,7 +329,7 @@ def discovery_question(text: str) -> str | None:
 
 #: Words for people that say too little on their own to name who benefits ("the team").
 _TOO_GENERAL_PEOPLE = frozenset("people team teams staff members users".split())
-_WORD_TOKEN = re.compile(r"[A-Za-z][\w'-]*")
+_WORD_TOKEN = re.compile(r"[A-Za-z][\w'-]*|[^\w\s]")
 
 
 def country(phrase: str) -> str | None:
@@ -348,7 +357,7 @@ def people_named(text: str) -> str | None:
         lowered = word.lower()
         if lowered not in PEOPLE_WORDS:
             continue
-        previous = words[i - 1] if i else ""
+        previous = words[i - 1] if i and words[i - 1][:1].isalpha() else ""  # never across punctuation
         modifier = previous.lower()
         qualified = bool(previous) and modifier not in _NOT_IN_A_SUBJECT and modifier not in _NOT_A_MODIFIER and modifier not in lx.STOPWORDS and "NOUN" in word_classes(modifier) and not previous.isupper()
         if qualified and modifier not in PEOPLE_WORDS:
@@ -363,6 +372,9 @@ _NOT_A_MODIFIER = frozenset(
     "our your their my his her its all many some most few several other those these more less fewer new existing "
     "biggest largest best top key real actual whether if why how what which who where when than as".split()
 )
+
+
+_TO_BE = re.compile(r"^(?P<subject>(?:\w[\w'-]* ){0,4}\w[\w'-]*) to (?:be|stay|remain) (?P<state>.+)$", re.IGNORECASE)
 
 
 def strip_preamble(request: str) -> str:
@@ -388,6 +400,12 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
         if purpose is None and verb and verb not in _OUTPUT_LIKE and first.lower() == verb:
             # "I want to see which forms I have submitted": the want is already an ability.
             purpose = _first_person_to_role(f"I can {want}", role)
+        state = _TO_BE.match(want) if purpose is None and verb is None else None
+        if state:
+            # "I want FPDS data to be up-to-date daily": that state is the outcome.
+            subject = state.group("subject")
+            verb_form = "are" if plural_noun(subject.split()[-1].lower()) else "is"
+            purpose = _first_person_to_role(f"{subject} {verb_form} {state.group('state')}", role)
         return ReadRequest(
             text=text,
             verb=verb,

@@ -184,6 +184,20 @@ def thing_of(text: str) -> Thing | None:
     return Thing(phrase=" ".join(words), capability=capability, serves=found.serves if found else None)
 
 
+_ATTACHED = re.compile(r"\b(?:to|for|on|in|into|of|from|within|inside|across)\s+", re.IGNORECASE)
+
+
+def attached_thing(text: str) -> Thing | None:
+    """A thing the map knows that the request attaches its ask to, when the ask itself is
+    unknown: "a dark mode | to the mobile banking app", "multi-currency pricing | to
+    checkout". None when no later noun phrase is one the map knows."""
+    for match in _ATTACHED.finditer(text):
+        found = thing_of(text[match.end():])
+        if found is not None and found.capability:
+            return found
+    return None
+
+
 def readable(phrase: str) -> bool:
     """Whether a noun phrase of the user's can stand in a sentence the engine writes: words
     made of letters and digits (a name, a common noun, "waitlist", "GDPR"), not code,

@@ -133,8 +133,8 @@ def test_a_verb_without_a_work_kind_still_leads_and_is_not_pasted_into_the_frame
     read = read_request("Improve the benefits helpline")
     assert (read.verb, read.thing) == ("improve", "the benefits helpline")
     assert read_request("Speed up password reset emails").thing == "password reset emails"
-    # A first word that is no verb leaves the request whole.
-    assert read_request("Titanium Studio: high CPU").thing == "Titanium Studio: high CPU"
+    # A component named before a colon is a label: the report follows it.
+    assert read_request("Titanium Studio: high CPU").thing == "high CPU"
     drafts = OfflineEngine().generate_now(RewriteSpec(request="Improve the benefits helpline"), "delivery").drafts
     # Already an outcome: kept, tidied, as the first candidate; the frames never paste it.
     assert drafts[0].objective == "Improve the benefits helpline"
