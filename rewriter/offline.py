@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from rewriter.domain import CandidateDraft, EngineInfo, Generation, KeyResultDraft, Mission, RewriteSpec, Usage
 from evaluators.words import plural_noun, word_classes
 from rewriter.figures import StatedMeasure, stated_measures
-from rewriter.reading import ReadRequest, as_people, people_subject, read_request
-from rewriter.things import attached_thing, capability_of_verb, thing_of
+from rewriter.reading import ReadRequest, as_people, mapped_capability, people_subject, read_request
+from rewriter.things import thing_of
 from evaluators import judge_objective
 from evaluators.lexicon import LANGUAGE_NAMES
 
@@ -297,11 +297,9 @@ class OfflineEngine:
         own_outcome = assessment.kind == "outcome" and read.work_kind != "fix" and _reads_as_outcome(read.text)
         asks = mission == "discovery" and read.question is not None
         named = thing_of(read.thing)
-        if not (named and named.capability):
-            named = attached_thing(read.thing) or named  # "a dark mode | to the mobile banking app"
         # A thing the map does not know, for people nobody named, is an unknown noun: frames
         # around it ("Make the test case effortless for users") would dress the request up.
-        known = bool(named and named.capability) or bool(read.verb and capability_of_verb(read.verb))
+        known = read.capability_known
         # (Discovery is about learning what an unknown thing is worth: "Explore personalisation".)
         unknown = mission == "delivery" and not known and not (read.beneficiary or read.people or read.is_story or (named and named.serves) or read.work_kind in DEFAULT_WHO)
         if ((not values["cap"] or unknown) and not own_outcome and not read.purpose and not asks) or any(f.code == "vague" for f in assessment.findings):
@@ -355,7 +353,10 @@ class OfflineEngine:
     @staticmethod
     def _delivery_frames(read: ReadRequest) -> list[Frame]:
         kind = read.work_kind if read.work_kind in KIND_FRAMES else "build"
-        order: list[str] = [REASON_FRAMES[r] for r in read.reasons if r in REASON_FRAMES]
+        # Keeping a thing running is a reason to change what exists, not to build something new
+        # ("send them spreadsheets manually" asks for an export, not an easier-to-run one).
+        upkeep = kind in ("modernise", "fix", "automate")
+        order: list[str] = [REASON_FRAMES[r] for r in read.reasons if r in REASON_FRAMES and (upkeep or r != "supportability")]
         # Only the frames that fit the kind of work: a frame about something else ("Free users
         # from repetitive work in search" for an upgrade) would rank on form alone.
         order += [name for name in KIND_FRAMES[kind] if name not in order]
@@ -409,7 +410,7 @@ class OfflineEngine:
         and the key results measure it."""
         purpose = re.sub(r"[\s.!;:]+$", "", purpose)
         purpose = re.sub(r"^(?:(?:so\s+)?that\s+)+", "", purpose, flags=re.IGNORECASE)  # "so that that it is …"
-        if re.match(r"^(?:it|it's|this|that|these|those|there)\b", purpose, re.IGNORECASE):
+        if re.match(r"^(?:it|it's|this|that|these|those|there|they|them|he|she|we)\b", purpose, re.IGNORECASE):
             return None  # "it's easy to compare estimates": the clause leans on words it does not carry
         match = _PURPOSE_VERB.match(purpose)
         who, ability = _who_and_ability(purpose, read.beneficiary if read.is_story else None)
@@ -417,6 +418,9 @@ class OfflineEngine:
         values = {**values, "who": who, "Who": _capitalise(who)}
         if as_people(values["cap"]) == values["cap"]:
             values["cap"] = ""  # the people are the subject, not the thing ("Customers renew …")
+        if not values["cap"]:
+            # The purpose may name what the request did not: "so offboarding doesn't take forever".
+            values["cap"] = mapped_capability(purpose) or ""
         comparative = _COMPARATIVE.match(purpose)
         if comparative and not match:
             values["cap"] = ""
@@ -441,7 +445,7 @@ class OfflineEngine:
             pushes = [Measure(f"Share of {who} who {ability}", "rise")]
             objective = _capitalise(purpose)
             problem = f"{who} cannot yet {ability} as easily as they should."
-        elif read.is_story and _acts(purpose):
+        elif read.is_story and _acts(purpose) and not _OWN_VERB.search(purpose):
             pushes = [Measure(f"Share of {who} who {purpose} without help", "rise"), Measure(f"Median time for {who} to {purpose}", "fall")]
             objective = _capitalise(f"{who} can {purpose}")
             problem = f"{who} cannot yet {purpose} as easily as they should."
@@ -497,6 +501,9 @@ _COMPARATIVE = re.compile(r"^(fewer|less|more)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?
 _ENABLING = re.compile(r"^(?:help|let|enable|allow|get|make it easy for)\s+(.+)$", re.IGNORECASE)
 _CAN = re.compile(r"^(?:can|could|are able to|will be able to|will|get to)\s+", re.IGNORECASE)
 #: Words that lead a state rather than an act: "are not …", "know when …", "don't have to …".
+#: A clause with a verb of its own after its first word has its own subject: "impact of
+#: datasets | can be demonstrated" is no ability of the role's.
+_OWN_VERB = re.compile(r"^\S+\s.*?\b(?:can|could|will|would|is|are|was|were|should|must|gets|get)\s+(?:be\s+)?\w", re.IGNORECASE)
 _STATE_WORDS = frozenset("be am are is was were have has had know knows feel feels don't doesn't do does not never no stop can't cannot".split())
 
 

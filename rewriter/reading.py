@@ -68,6 +68,7 @@ class ReadRequest:
     want: str  # what is asked for, verb first ("create a customer account")
     reasons: tuple[str, ...]  # REASON_SIGNALS keys found in request + context, strongest first
     is_story: bool
+    capability_known: bool = False  # whether the capability came from the map, not the user's noun
     question: str | None = None  # what a discovery request asks ("why trial users don't invite …")
     people: str | None = None  # people the request or its context names, when no beneficiary is given
 
@@ -121,11 +122,10 @@ def work_kind_of(verb: str | None) -> str:
     return "build"
 
 
-def capability_of(thing: str, verb: str | None = None) -> str:
-    """How outcomes name what the thing serves: the capability the map gives it ("search"
-    for Elasticsearch), else the one its verb names ("search for information" → search),
-    else the thing's own noun phrase ("the weekly newsletter"), at most three of the user's
-    words; "" when the request names nothing anyone could act on (or only people)."""
+def mapped_capability(thing: str, verb: str | None = None) -> str | None:
+    """The capability the map knows for the thing ("search" for Elasticsearch), for what
+    its verb names ("search for information"), or for what it is attached to ("a dark mode
+    | to the mobile banking app"); None when the map knows none of them."""
     found = thing_of(thing)
     if found is not None and found.capability:
         return found.capability
@@ -133,8 +133,18 @@ def capability_of(thing: str, verb: str | None = None) -> str:
     if from_verb:
         return from_verb
     attached = attached_thing(thing)
-    if attached is not None and attached.capability:
-        return attached.capability
+    return attached.capability if attached is not None and attached.capability else None
+
+
+def capability_of(thing: str, verb: str | None = None) -> str:
+    """How outcomes name what the thing serves: the capability the map gives it ("search"
+    for Elasticsearch), else the one its verb names ("search for information" → search),
+    else the thing's own noun phrase ("the weekly newsletter"), at most three of the user's
+    words; "" when the request names nothing anyone could act on (or only people)."""
+    mapped = mapped_capability(thing, verb)
+    if mapped:
+        return mapped
+    found = thing_of(thing)
     if found is None or not readable(found.phrase) or as_people(found.phrase) == found.phrase:
         return ""
     phrase = found.phrase
@@ -239,6 +249,8 @@ def _first_person_to_role(clause: str, role: str) -> str:
         clause = re.sub(rf"\b(?:i|we){short}\b", f"I{full}", clause, flags=re.IGNORECASE)
     clause = re.sub(r"\bI am\b", "I are", clause)
     clause = re.sub(r"^\s*(?:i|we)\b", plural, clause, flags=re.IGNORECASE)
+    possessive = plural + ("'" if plural.endswith("s") else "'s")
+    clause = re.sub(r"^\s*(?:my|our)\b", possessive, clause, flags=re.IGNORECASE)  # "my transactions …" opens it
     clause = re.sub(r"\b(?:I|we)\b", "they", clause)
     clause = re.sub(r"\b(?:my|our)\b", "their", clause, flags=re.IGNORECASE)
     clause = re.sub(r"\bme\b", "them", clause, flags=re.IGNORECASE)
@@ -262,8 +274,8 @@ def pluralise(role: str) -> str:
         return "people"
     head = len(words) - 1
     for i, word in enumerate(words):
-        if i > 0 and word.lower() in _AFTER_HEAD:
-            head = i - 1
+        if i > 0 and (word.lower() in _AFTER_HEAD or word.lower().endswith("ing")):
+            head = i - 1  # "Director | of Research", "resident | applying for a permit"
             break
     word = words[head]
     if word.lower().endswith("s") and not word.lower().endswith("ss"):
@@ -412,6 +424,7 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
             work_kind=work_kind_of(verb),
             thing=thing,
             capability=capability_of(thing, verb),
+            capability_known=mapped_capability(thing, verb) is not None,
             beneficiary=pluralise(role),
             purpose=purpose,
             want=want,
@@ -455,12 +468,14 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
     named = people_named(question or "") or people_named(text) or people_named(why)
     if named and (beneficiary is None or beneficiary.startswith("people who use")):
         beneficiary = named  # "for the invoices page", but the context says who: "Accounting teams …"
+    named_part = (thing if not who else thing[: who.start()]).strip()
     return ReadRequest(
         text=text,
         verb=verb,
         work_kind=kind,
         thing=_clean(thing) or text,
-        capability=capability_of((thing if not who else thing[: who.start()]).strip(), verb),
+        capability=capability_of(named_part, verb),
+        capability_known=mapped_capability(named_part, verb) is not None,
         beneficiary=beneficiary,
         purpose=purpose,
         want=_clean(text),

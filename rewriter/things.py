@@ -128,8 +128,8 @@ def noun_phrase(text: str) -> list[str]:
             break  # the phrase was the subject of a report: "Reset emails | arrive 20 minutes late"
         if words and lowered.endswith("ing") and plural_noun(words[-1].lower()):
             break  # a participle after a plural: "Users | getting logged out"
-        if words and not known and (_past_participle(lowered) or word_classes(lowered) == _ADJECTIVE):
-            break  # what is said of the thing, not part of it: "data | encrypted", "names | configurable"
+        if words and not known and (_inflected_verb(lowered) or word_classes(lowered) == _ADJECTIVE):
+            break  # what is said of the thing, not part of it: "data | encrypted", "link | says", "names | configurable"
         words.append(token.rstrip(".'"))
     if words and words[0][:1].isupper() and words[0][1:].islower():
         # A sentence's capital, not a name: "Reset emails", "Password" (a common word on its
@@ -144,22 +144,33 @@ def noun_phrase(text: str) -> list[str]:
 _ADJECTIVE = frozenset({"ADJ"})
 
 
-def _past_participle(word: str) -> bool:
-    """Whether a word is only a verb's past form ("encrypted", "made", "shown"), never a
-    noun's ("speed", "feed")."""
+def _inflected_verb(word: str) -> bool:
+    """Whether a word is only ever a verb's inflected form ("says", "fails", "encrypted",
+    "shown"), never a noun ("returns", "emails", "speed") nor a base form."""
     from lemminflect import getAllLemmas  # type: ignore[import-untyped]
 
-    if not word.endswith(("ed", "en", "wn", "de", "nt")):
-        return False
+    if word.endswith("ing"):
+        return False  # a gerund names a thing as often as it acts: "mobile banking app", "billing jobs"
     lemmas = getAllLemmas(word)
-    return "VERB" in lemmas and "NOUN" not in lemmas and lemmas["VERB"][0] != word
+    return "VERB" in lemmas and "NOUN" not in lemmas and word not in lemmas["VERB"]
 
 
 def capability_of_verb(verb: str) -> str | None:
     """The capability a verb names when the map knows it as a thing too: "search" → search,
-    "export" → exports ("As a user I want to search …")."""
+    "export" → exports ("As a user I want to search …"). Only verbs that name what people do
+    with the capability: "store", "build" or "report" as verbs say nothing of shops, builds
+    or reporting."""
+    if verb.lower() not in _NAMING_VERBS:
+        return None
     entry = capabilities().get(verb.lower())
     return entry.capability or None if entry else None
+
+
+#: Verbs that are the capability they name: "search" is searching, "pay" is payments.
+_NAMING_VERBS = frozenset(
+    "search export import upload download pay book chat message filter print scan share subscribe comment "
+    "invoice checkout login sign-in schedule translate stream".split()
+)
 
 
 def thing_of(text: str) -> Thing | None:
