@@ -86,27 +86,21 @@ def _strip_article(phrase: str) -> str:
 
 
 def lemma(word: str) -> str:
-    """A light verb lemmatiser: 'upgrading' -> 'upgrade', 'builds' -> 'build'."""
-    word = word.lower()
-    for kind_words in WORK_KINDS.values():
-        if word in kind_words:
-            return word
-    candidates = []
-    if word.endswith("ing"):
-        candidates += [word[:-3], word[:-3] + "e", word[:-4] if len(word) > 5 and word[-4] == word[-5] else word[:-3]]
-    if word.endswith("ies"):
-        candidates.append(word[:-3] + "y")
-    if word.endswith("es"):
-        candidates.append(word[:-2])
-    if word.endswith("s"):
-        candidates.append(word[:-1])
-    if word.endswith("ed"):
-        candidates += [word[:-2], word[:-1], word[:-3] if len(word) > 4 and word[-3] == word[-4] else word[:-2]]
-    for candidate in candidates:
-        for kind_words in WORK_KINDS.values():
-            if candidate in kind_words:
-                return candidate
-    return word
+    """A verb's base form from lemminflect's dictionary ("upgrading" → "upgrade", "builds"
+    → "build", "migrated" → "migrate"); a word it does not know as a verb stays as written,
+    lowercased."""
+    from lemminflect import getLemma  # type: ignore[import-untyped]
+
+    lowered = word.lower()
+    if lowered in _ALL_WORK_VERBS:
+        return lowered
+    lemmas = getLemma(lowered, upos="VERB", lemmatize_oov=False)
+    if lemmas:
+        return lemmas[0]
+    # Words the dictionary lacks ("refactored", "dockerising") by its rules for unknown words,
+    # kept only when that gives a verb a work kind knows.
+    guessed = getLemma(lowered, upos="VERB", lemmatize_oov=True)
+    return guessed[0] if guessed and guessed[0] in _ALL_WORK_VERBS else lowered
 
 
 _ALL_WORK_VERBS = frozenset().union(*WORK_KINDS.values())
