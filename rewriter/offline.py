@@ -102,7 +102,7 @@ FRAMES: dict[str, Frame] = {
     "experience": Frame(
         "experience",
         "Make {cap} effortless for {who}",
-        "{who} find {cap} harder than it should be, and some give up{because}.",
+        "{who} struggle with {cap}, and some give up{because}.",
         "{who} finishing what they start with less effort",
         (Measure("Completion rate of {cap} for {who}", "rise"), Measure("Satisfaction of {who} with {cap}", "rise")),
         Measure("Complaints from {who} about {cap} each month", "hold-below"),
@@ -332,7 +332,7 @@ class OfflineEngine:
             drafts.append(self._from_frame(frame, read, values, spec.key_results))
         if stated and mission == "delivery":
             drafts = [_lead_with(draft, stated, spec.key_results) for draft in drafts]
-        return Generation(drafts=drafts, engine=engine, usage=Usage())
+        return Generation(drafts=[_watching(draft) for draft in drafts], engine=engine, usage=Usage())
 
     @staticmethod
     def _values(read: ReadRequest, mission: Mission) -> dict[str, str]:
@@ -363,6 +363,7 @@ class OfflineEngine:
         return [FRAMES[name] for name in order]
 
     def _from_frame(self, frame: Frame, read: ReadRequest, values: dict[str, str], count: int) -> CandidateDraft:
+        # (The user's own account of the pain, when short, is the problem statement.)
         objective = _capitalise(_fill(frame.objective, values))
         measures = [*frame.pushes[: max(count - 1, 1)], frame.guardrail][:count]
         while len(measures) < count:  # frames hold 3; pad with generic guardrails when 4-5 are wanted
@@ -370,7 +371,7 @@ class OfflineEngine:
         key_results = [_key_result(m, values) for m in measures]
         return CandidateDraft(
             objective=objective,
-            problem_statement=_capitalise(_fill(frame.problem, values)),
+            problem_statement=_told(read) or _capitalise(_fill(frame.problem, values)),
             hypothesis=self._hypothesis(read, _fill(frame.believe, values), key_results[0], learning=frame in LEARNING_FRAMES),
             key_results=key_results,
         )
@@ -435,18 +436,17 @@ class OfflineEngine:
             objective = _capitalise(purpose)
             problem = f"The request exists to {_lower_first(purpose)}, but nothing yet measures whether it does."
         elif ability and _acts(ability):
-            unaided = "" if re.search(r"\bwithout\b", ability) else " without help"
-            pushes = [Measure(f"Share of {who} who {ability}{unaided}", "rise"), Measure(f"Median time for {who} to {ability}", "fall")]
+            pushes = [Measure(f"Share of {who} who {ability}", "rise"), *_wanted(read, who)]
             objective = _capitalise(purpose)
-            problem = f"{who} cannot yet {ability} as easily as they should."
+            problem = f"{who} cannot yet {_COMPARED_AT_END.sub('', ability)} as easily as they should."
         elif ability:
             # A state, not an act ("are not approving every coffee", "know when …"): how
             # many are in it is the measure; "without help" or "time to" would not read.
-            pushes = [Measure(f"Share of {who} who {ability}", "rise")]
+            pushes = [Measure(f"Share of {who} who {ability}", "rise"), *_wanted(read, who)]
             objective = _capitalise(purpose)
             problem = f"{who} cannot yet {ability} as easily as they should."
         elif read.is_story and _acts(purpose) and not _OWN_VERB.search(purpose):
-            pushes = [Measure(f"Share of {who} who {purpose} without help", "rise"), Measure(f"Median time for {who} to {purpose}", "fall")]
+            pushes = [Measure(f"Share of {who} who {purpose}", "rise")]
             objective = _capitalise(f"{who} can {purpose}")
             problem = f"{who} cannot yet {purpose} as easily as they should."
         else:
@@ -456,7 +456,9 @@ class OfflineEngine:
             pushes = list(frame.pushes)
             objective = _capitalise(purpose)
             problem = _fill(frame.problem, values) if values["cap"] else f"Nothing yet measures whether {_lower_first(purpose)}."
+        problem = _told(read) or problem
         about = " about {cap}" if values["cap"] else ""
+        pushes = list({measure.metric.lower(): measure for measure in pushes}.values())  # the want may be the purpose
         measures = [*pushes[: max(count - 1, 1)], Measure(f"Complaints from {{who}}{about} each month", "hold-below")][:count]
         while len(measures) < count:
             measures.append(_EXTRA_GUARDRAILS[min(len(measures) - 2, len(_EXTRA_GUARDRAILS) - 1)])
@@ -475,9 +477,18 @@ class OfflineEngine:
         short = len(read.thing.split()) <= _QUOTED_WORDS
         if read.is_story and len(read.want.split()) <= _QUOTED_WORDS:
             lead = read.want.split()[0].lower()
-            doing = f"letting {read.beneficiary} {_lower_first(read.want)}" if word_classes(lead) >= {"VERB"} else f"giving {read.beneficiary} {_lower_first(read.want)}"
+            want = _first_person(_lower_first(read.want))
+            if outcome.lower().endswith(want.lower()):
+                # The want was the outcome ("see which forms they have submitted"): the bet is
+                # that being able to do it takes the asking away.
+                about = f" with {read.capability}" if read.capability else ""
+                return f"We believe {read.beneficiary} who can {want} will need less help{about}. We will know when we see a change in {_SIGNAL}."
+            doing = f"letting {read.beneficiary} {want}" if word_classes(lead) >= {"VERB"} else f"giving {read.beneficiary} {want}"
         elif stated_purpose and read.purpose is None:
-            doing = "the work this objective calls for"  # the request was already an outcome
+            # The request was already an outcome: the bet is that it moves what measures it.
+            if _PURPOSE_VERB.match(outcome) or re.match(r"^(?:make|get|help|keep|let)\b", outcome, re.IGNORECASE):
+                return f"We believe that if we {_lower_first(outcome)}, we will see a change in {_SIGNAL}."
+            return f"We believe that if {_lower_first(outcome)}, we will see a change in {_SIGNAL}."
         elif read.work_kind == "fix" and read.verb is None:
             doing = f"fixing what goes wrong with {read.capability}" if read.capability else "fixing the fault"
         elif read.verb and read.thing != read.text and short and gerund(read.verb):
@@ -489,8 +500,23 @@ class OfflineEngine:
             result = outcome if _PURPOSE_VERB.match(outcome) else f"mean that {outcome}"
         else:
             result = f"result in {outcome}"
-        signal = _lower_first((first.metric or first.text).rstrip("."))
-        return f"We believe {doing} will {result}. We will know when we see a change in {signal}."
+        return f"We believe {doing} will {result}. We will know when we see a change in {_SIGNAL}."
+
+
+#: Where a hypothesis names what it watches: the candidate's first key result, known only
+#: once the user's own figures have been put first (see :func:`_watching`).
+_SIGNAL = "\x00signal\x00"
+
+
+def _watching(draft: CandidateDraft) -> CandidateDraft:
+    if _SIGNAL not in draft.hypothesis or not draft.key_results:
+        return draft
+    first = draft.key_results[0]
+    signal = _lower_first((first.metric or first.text).rstrip("."))
+    return CandidateDraft(
+        objective=draft.objective, problem_statement=draft.problem_statement,
+        hypothesis=draft.hypothesis.replace(_SIGNAL, signal), key_results=draft.key_results,
+    )
 
 
 #: The longest request part a hypothesis repeats as the user wrote it.
@@ -504,6 +530,7 @@ _CAN = re.compile(r"^(?:can|could|are able to|will be able to|will|get to)\s+", 
 #: A clause with a verb of its own after its first word has its own subject: "impact of
 #: datasets | can be demonstrated" is no ability of the role's.
 _OWN_VERB = re.compile(r"^\S+\s.*?\b(?:can|could|will|would|is|are|was|were|should|must|gets|get)\s+(?:be\s+)?\w", re.IGNORECASE)
+_COMPARED_AT_END = re.compile(r"\s+(?:more|less) (?:often|quickly|easily)$|\s+(?:more|less|faster|sooner|better)$", re.IGNORECASE)
 _STATE_WORDS = frozenset("be am are is was were have has had know knows feel feels don't doesn't do does not never no stop can't cannot".split())
 
 
@@ -532,6 +559,36 @@ def _who_and_ability(clause: str, role: str | None = None) -> tuple[str | None, 
     if not ability or ability.split()[0].lower() in {"is", "was", "who", "that"}:
         return who, None
     return who, ability
+
+
+def _wanted(read: ReadRequest, who: str) -> list[Measure]:
+    """A story's want, when it is something people do ("grade assignments offline"), is
+    the leading measure of its "so that": how many of them do it."""
+    if not read.is_story or not read.verb or read.purpose is None or read.purpose.lower().endswith(read.want.lower()):
+        return []
+    want = _first_person(read.want)
+    if len(want.split()) > _QUOTED_WORDS or not _acts(want):
+        return []
+    return [Measure(f"Share of {who} who {want}", "rise")]
+
+
+def _first_person(clause: str) -> str:
+    return re.sub(r"\bmy\b", "their", re.sub(r"\bme\b", "them", re.sub(r"\bI\b", "they", clause)), flags=re.IGNORECASE)
+
+
+#: The longest account of the pain the problem statement repeats as the user gave it.
+_TOLD_WORDS = 45
+
+
+def _told(read: ReadRequest) -> str | None:
+    """The pain in the user's own words: the context, when it is short enough to be a
+    problem statement and says more than a word or two ("Average wait time is 47 minutes
+    and 30% of callers hang up before they reach an agent.")."""
+    told = " ".join((read.context or "").split())
+    if not 6 <= len(told.split()) <= _TOLD_WORDS or re.match(r"^(?:it|this|that|they|these|those)\b", told, re.IGNORECASE):
+        return None  # too short to say the pain, or leaning on the request for its subject
+    told = _capitalise(told)
+    return told if told[-1] in ".!?" else f"{told}."
 
 
 _EXTRA_GUARDRAILS = (

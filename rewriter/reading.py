@@ -69,6 +69,7 @@ class ReadRequest:
     reasons: tuple[str, ...]  # REASON_SIGNALS keys found in request + context, strongest first
     is_story: bool
     capability_known: bool = False  # whether the capability came from the map, not the user's noun
+    context: str | None = None  # the why the user gave, as given
     question: str | None = None  # what a discovery request asks ("why trial users don't invite …")
     people: str | None = None  # people the request or its context names, when no beneficiary is given
 
@@ -338,6 +339,15 @@ _TOO_GENERAL_PEOPLE = frozenset("people team teams staff members users".split())
 _WORD_TOKEN = re.compile(r"[A-Za-z][\w'-]*|[^\w\s]")
 
 
+def _beneficiary(phrase: str) -> str | None:
+    """Who "for …" names: people ("for enterprise customers") or the users of a country
+    ("for Japan"); None when it names a thing ("for the invoices page")."""
+    if as_people(phrase) == phrase:
+        return phrase
+    place = country(phrase)
+    return f"users in {place}" if place else None
+
+
 def country(phrase: str) -> str | None:
     """The country a phrase names ("Japan", "the United Kingdom"), by name only: "IT" or
     "US" in a request are rarely countries."""
@@ -424,6 +434,7 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
             want=want,
             reasons=reasons_in(f"{benefit or ''} {why}"),
             is_story=True,
+            context=why or None,
             people=None,
         )
     question = discovery_question(text)
@@ -453,15 +464,13 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
     if purpose_match:
         thing = thing[: purpose_match.start()].strip()
     who = _FOR_WHOM.search(thing)
-    beneficiary = as_people(_clean(who.group("who"))) if who else None
-    if beneficiary and beneficiary.startswith("people who use") and len(_strip_article(_clean(who.group("who"))).split()) > 2:
-        beneficiary = None  # "for the warehouse management system" names where, not who
-    place = country(_clean(who.group("who"))) if who else None
-    if place:
-        beneficiary = f"users in {place}"  # "Localise the sign-up flow for Japan"
+    beneficiary = _beneficiary(_clean(who.group("who"))) if who else None
     named = people_named(question or "") or people_named(text) or people_named(why)
-    if named and (beneficiary is None or beneficiary.startswith("people who use")):
+    if named and beneficiary is None:
         beneficiary = named  # "for the invoices page", but the context says who: "Accounting teams …"
+    if beneficiary is None and who:
+        found = thing_of(_clean(who.group("who")))
+        beneficiary = found.serves if found is not None else None  # whom the map says it serves
     named_part = (thing if not who else thing[: who.start()]).strip()
     return ReadRequest(
         text=text,
@@ -475,6 +484,7 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
         want=_clean(text),
         reasons=reasons_in(f"{text} {why}"),
         is_story=False,
+        context=why or None,
         question=question,
         people=named,
     )

@@ -99,7 +99,9 @@ def test_reading_helpers():
     assert read_request("Set up feature flags").thing == "feature flags"
     assert read_request("Upgrading the search cluster").verb == "upgrade"
     assert read_request("Build a dashboard for managers").beneficiary == "managers"
-    assert read_request("Build a chatbot for the help centre").beneficiary == "people who use the help centre"
+    # A thing after "for" names no one ("people who use the help centre" read as filler).
+    assert read_request("Build a chatbot for the help centre").beneficiary is None
+    assert read_request("Add a PDF export for the invoices page").beneficiary == "customers"  # whom invoices serve
     assert pluralise("a Public User") == "Public Users" and pluralise("company") == "companies"
     assert [gerund(v) for v in ["upgrade", "ship", "build", "tie"]] == ["upgrading", "shipping", "building", "tying"]
 
