@@ -393,16 +393,20 @@ _NOT_A_MODIFIER = frozenset(
 _TO_BE = re.compile(r"^(?P<subject>(?:\w[\w'-]* ){0,4}\w[\w'-]*) to (?:be|stay|remain) (?P<state>.+)$", re.IGNORECASE)
 
 
+#: Markup pasted with a request ("<b>bold</b>", "<img …>") is not words to read.
+_MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
+
+
 def strip_preamble(request: str) -> str:
     """The ask itself, without what people put before it ("Can someone …", "We need to …",
     "Bug: …") or a closing question mark."""
-    text = " ".join(request.split())
+    text = " ".join(_MARKUP.sub(" ", request).split()) or " ".join(request.split())
     return _PREAMBLE.sub("", text).rstrip("?") or text
 
 
 def read_request(request: str, context: str | None = None) -> ReadRequest:
     text = strip_preamble(request)
-    why = " ".join((context or "").split())
+    why = " ".join(_MARKUP.sub(" ", context or "").split())
     story = _STORY.match(text)
     if story:
         role = _clean(story.group("role"))

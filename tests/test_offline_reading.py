@@ -157,3 +157,8 @@ def test_every_figure_in_the_context_reaches_a_key_result():
     result = rewrite("Simplify the loan application form", "Half of applicants give up at step 3. The form has 7 steps and the median completion time is 34 minutes.")
     texts = " ".join(kr.text for kr in result.candidates[0].key_results)
     assert "50%" in texts and "7" in texts and "34 minutes" in texts
+
+
+def test_markup_pasted_with_a_request_is_not_read_as_words():
+    read = read_request('Build <img src=x onerror="alert(1)"> a <b>bold</b> portal')
+    assert read.capability == "self-service" and "b" not in read.thing.split()
