@@ -136,8 +136,8 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
             add(offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure"), True))
         for match in _IS.finditer(sentence):
             metric = _trim_lead(re.split(r"\b(?:and|but|while|which|that's|so)\b|,", match.group("metric"))[-1])
-            if not metric or metric.lower() in ("it", "this", "that", "there", "which", "what"):
-                continue
+            if not metric or metric.lower() in ("it", "this", "that", "there", "which", "what") or re.search(r"\b(?:when|if|once|until)\b", metric, re.IGNORECASE):
+                continue  # "notify when the driver is 10 minutes away" is a condition, not a measure
             figure = match.group("figure").strip()
             # The measure starts where its metric does, not where the pattern began reading.
             begins = match.start("metric") + max(match.group("metric").rfind(metric), 0)

@@ -356,7 +356,10 @@ class OfflineEngine:
         # Keeping a thing running is a reason to change what exists, not to build something new
         # ("send them spreadsheets manually" asks for an export, not an easier-to-run one).
         upkeep = kind in ("modernise", "fix", "automate")
-        order: list[str] = [REASON_FRAMES[r] for r in read.reasons if r in REASON_FRAMES and (upkeep or r != "supportability")]
+        # A fault's own frame leads unless the reason is one a frame answers better (a slow
+        # page is about speed); complaints are why it matters, not what should change.
+        ignored = {"experience", "adoption", "cost"} if kind == "fix" else set()
+        order: list[str] = [REASON_FRAMES[r] for r in read.reasons if r in REASON_FRAMES and (upkeep or r != "supportability") and r not in ignored]
         # Only the frames that fit the kind of work: a frame about something else ("Free users
         # from repetitive work in search" for an upgrade) would rank on form alone.
         order += [name for name in KIND_FRAMES[kind] if name not in order]

@@ -48,7 +48,7 @@ WORK_KINDS: dict[str, frozenset[str]] = {
 REASON_SIGNALS: dict[str, tuple[str, ...]] = {
     "supportability": ("out of support", "end of life", "eol", "unsupported", "eats time", "toil", "maintenance", "maintain", "time-consuming", "time consuming", "manual", "patch", "hard to support", "legacy"),
     "reliability": ("outage", "down", "downtime", "crash", "unreliable", "fails", "failure", "incident", "flaky", "resilien"),
-    "speed": ("slow", "latency", "performance", "timeout", "wait", "takes too long", "delay", " late", "lagg"),
+    "speed": ("slow", "latency", "performance", "timeout", "wait", "takes too long", "takes forever", "delay", " late", "lagg"),
     "cost": ("cost", "expensive", "licen", "budget", "spend", "cheaper", "money"),
     "security": ("security", "vulnerab", "cve", "breach", "compliance", "audit", "risk"),
     "experience": ("complain", "confus", "frustrat", "hard to use", "drop out", "abandon", "satisf", "support calls", "support tickets"),
@@ -397,6 +397,17 @@ _TO_BE = re.compile(r"^(?P<subject>(?:\w[\w'-]* ){0,4}\w[\w'-]*) to (?:be|stay|r
 _MARKUP = re.compile(r"</?[A-Za-z][^<>]{0,200}>")
 
 
+#: What bug reports say that the evaluators' reading of a fault may miss: "… does nothing",
+#: "returns zero results", "takes forever", "go out an hour early", "says 'expired'".
+_FAULT_SIGNS = re.compile(
+    r"\b(?:does nothing|doesn'?t (?:work|load|open|save|show|send)|not working|stopped working|is broken|are broken|"
+    r"returns? (?:zero|no|the wrong|wrong|an? error|empty)|shows? (?:the )?wrong|takes forever|an hour (?:early|late)|"
+    r"(?:too )?early since|crash(?:es|ed|ing)?\b|throws?|exception|error \d{3}|\b[45]\d\d error|"
+    r"randomly|keeps? (?:failing|crashing|logging)|lets you|allows? (?:you )?to select|is wrong|are wrong|incorrect(?:ly)?)\b",
+    re.IGNORECASE,
+)
+
+
 def strip_preamble(request: str) -> str:
     """The ask itself, without what people put before it ("Can someone …", "We need to …",
     "Bug: …") or a closing question mark."""
@@ -446,7 +457,7 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
     words = re.sub(r"^(?:get|move|take)\s+(.+?)\s+off\s+(?=\S)", r"migrate \1 off ", text, flags=re.IGNORECASE).split()
     verb = lemma(re.sub(r"\W", "", words[0])) if words else None
     kind = work_kind_of(verb)
-    if verb not in _ALL_WORK_VERBS and reports_fault(text):
+    if verb not in _ALL_WORK_VERBS and (reports_fault(text) or _FAULT_SIGNS.search(text)):
         # A bug report: its subject is the thing ("Reset emails | arrive 20 minutes late").
         verb, kind, words = None, "fix", ["", *words]
     # "Set up X", "Roll out X": a two-word verb.
@@ -460,6 +471,7 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
     if leads and verb is not None and kind == "build" and verb not in WORK_KINDS["build"] and rest and rest[0].lower() in _PARTICLES:
         rest = rest[1:]  # "Speed up …", "Cut down …"
     thing = " ".join(rest) if leads and rest else text
+    thing = re.split(r"[?!;]|\.\s", thing, maxsplit=1)[0].strip() or thing  # "recurring orders? | like subscribe & save"
     if question:
         # What a question is about follows its question word: "why | trial users don't …".
         kind, thing = "discover", question.split(None, 1)[1]
