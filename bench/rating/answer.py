@@ -1,6 +1,6 @@
 """Answer the blind rating set with the offline engine (issue 12: "A blind rating").
 
-    .venv/bin/python bench/rating/answer.py bench/rating/requests.jsonl bench/rating/answers.jsonl
+    .venv/bin/python bench/rating/answer.py bench/rating/requests-round1.jsonl bench/rating/answers-round1.jsonl
 
 Each line of the output holds the request and what a user of `make run` sees for it: the
 top candidate (objective, problem statement, hypothesis, key results), or none, with the
