@@ -93,6 +93,7 @@ class RealisePlugin(InitPluginProtocol):
         app_config.state["services"] = self.services
         # Unfinished batches resume on start-up; close() stops them (their in-flight items stay pending).
         app_config.on_startup.append(self.services.batch_runner.start)
+        app_config.on_startup.append(self.services.check_model_server)
         app_config.on_shutdown.append(self.services.close)
         app_config.openapi_config = OpenAPIConfig(
             title="realise",

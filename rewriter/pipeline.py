@@ -9,7 +9,7 @@ from typing import Protocol
 import structlog
 
 from evaluators import EvaluatorConfig, ObjectiveJudgement, detect_mission, evaluate, judge_objective
-from rewriter.domain import Candidate, CandidateDraft, Generation, Mission, RewriteResult, RewriteSpec, Usage
+from rewriter.domain import Candidate, CandidateDraft, Generation, Mission, RewriteResult, RewriteSpec
 from rewriter.circuit import CircuitBreaker
 from rewriter.errors import UpstreamError, UpstreamUnavailable
 from rewriter.offline import OfflineEngine
@@ -89,8 +89,8 @@ class RewritePipeline:
             log.warning("model_failed_falling_back", error=failure.message, attempts=failure.attempts)
             generation = self.offline.generate_now(spec, mission)
             generation.engine.fallback_reason = failure.message
-            # The failed attempts were still made; say so in the bill.
-            generation.usage = Usage(calls=failure.attempts)
+            # The failed attempts were still made, and billed: say so.
+            generation.usage = failure.usage
         assessment, candidates, questions, notice = self.conclude(spec, mission, generation.drafts, generation.notice)
         return RewriteResult(
             assessment=assessment,
@@ -130,7 +130,13 @@ class RewritePipeline:
             generation = await self.engine.generate(spec, mission)
         except UpstreamError as exc:
             self.circuit.record_failure()
-            self._notify(ModelCallRecord(self.engine.provider, self.engine.model, exc.attempts, 0, 0, max(exc.attempts - 1, 0), type(exc).__name__))
+            spent = exc.usage
+            self._notify(
+                ModelCallRecord(
+                    self.engine.provider, self.engine.model, exc.attempts, spent.prompt_tokens, spent.completion_tokens,
+                    max(exc.attempts - 1, 0), type(exc).__name__,
+                )
+            )
             raise
         except BaseException:
             # Cancelled (client went away) or a bug: says nothing about the provider's health.
