@@ -54,9 +54,13 @@ def _words(text: str | None) -> set[str]:
     return found
 
 
+# Words any sentence may have, whatever it is about: they say nothing of its subject.
+_NO_SUBJECT = frozenset("make please need want like should more most less least very much many also only just".split())
+
+
 def _subject(text: str | None) -> set[str]:
     """What a request is about: its content words without the verbs that ask for an output."""
-    return {w for w in _words(text) if w not in OUTPUT_VERBS and w not in {"make", "please", "need", "want", "like", "should"}}
+    return {w for w in _words(text) if w not in OUTPUT_VERBS and w not in _NO_SUBJECT}
 
 
 def _same(a: str, b: str) -> bool:

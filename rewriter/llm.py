@@ -90,7 +90,7 @@ PROFILES: dict[str, tuple[str, ...]] = {
     # json_schema but, like llama.cpp, take a schema with json_object.
     "openai": ("json_schema", "json_object_schema", "json_object", "text"),
     # llama.cpp's server and llama-cpp-python: json_object with a schema is compiled to a
-    # grammar; llama-cpp-python rejects json_schema it cannot convert.
+    # grammar; json_schema is answered 500 "JSON schema conversion failed" by some builds.
     "llamacpp": ("json_object_schema", "json_schema", "json_object", "text"),
     # vLLM's guided decoding (``guided_json``); newer vLLM also takes json_schema.
     "vllm": ("guided_json", "json_schema", "json_object", "text"),
