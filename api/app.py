@@ -93,6 +93,7 @@ class RealisePlugin(InitPluginProtocol):
         app_config.state["services"] = self.services
         # Unfinished batches resume on start-up; close() stops them (their in-flight items stay pending).
         app_config.on_startup.append(self.services.batch_runner.start)
+        app_config.on_startup.append(self.services.check_model_server)
         app_config.on_shutdown.append(self.services.close)
         app_config.openapi_config = OpenAPIConfig(
             title="realise",
@@ -132,7 +133,9 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
             "api_keys_not_configured",
             detail="The /v1 API is OPEN to anyone who can reach it. Set REALISE_API_KEYS or REALISE_API_KEYS_FILE.",
         )
-    app = Litestar(plugins=[RealisePlugin(services)], debug=False)
+    # logging_config=None: Litestar would give the root logger its own plain-text handler;
+    # configure_logging's handler renders every stdlib logger as our lines instead.
+    app = Litestar(plugins=[RealisePlugin(services)], debug=False, logging_config=None)
     close_strict_objects(app.openapi_schema)
     # Wrap the whole ASGI handler (not route middleware) so 404s and 405s get a request id and a log line too.
     app.asgi_handler = RequestLogMiddleware(app.asgi_handler)

@@ -102,6 +102,39 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _rewrite(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    """One rewrite. stdout carries only the result (the JSON, or the table); log lines and
+    errors go to stderr, so ``realise rewrite --json | jq`` always parses."""
+    from api.observability import configure_logging
+    from api.services import build_services
+
+    errors = Console(stderr=True)
+    configure_logging(
+        fmt=settings.log_format, level=settings.log_level, secrets=[settings.openai_api_key or ""], stream=sys.stderr
+    )
+    spec = RewriteSpec(
+        request=args.request, context=args.context, mission=args.mission, candidates=args.candidates, key_results=args.key_results
+    )
+
+    async def run() -> RewriteResult:
+        services = build_services(settings)
+        try:
+            return await services.pipeline.rewrite(spec)
+        finally:
+            await services.close()  # the model client's connection pool, or Python warns of it at exit
+
+    try:
+        result = asyncio.run(run())
+    except UpstreamError as exc:
+        errors.print(f"[red]model error:[/] {exc.message}")
+        return 1
+    if args.json:
+        sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
+    else:
+        _print_rewrite(result, console)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
@@ -109,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings()
     except ConfigError as exc:
-        console.print(f"[red]configuration error:[/] {exc}")
+        Console(stderr=True).print(f"[red]configuration error:[/] {exc}")
         return 2
 
     if args.command == "serve":
@@ -122,22 +155,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
     if args.command == "rewrite":
-        from api.services import build_services
-
-        services = build_services(settings)
-        spec = RewriteSpec(
-            request=args.request, context=args.context, mission=args.mission, candidates=args.candidates, key_results=args.key_results
-        )
-        try:
-            result = asyncio.run(services.pipeline.rewrite(spec))
-        except UpstreamError as exc:
-            console.print(f"[red]model error:[/] {exc.message}")
-            return 1
-        if args.json:
-            sys.stdout.write(msgspec.json.encode(result).decode() + "\n")
-        else:
-            _print_rewrite(result, console)
-        return 0
+        return _rewrite(args, settings, console)
 
     if args.command == "evaluate":
         from evaluators import evaluate, load_config

@@ -18,6 +18,11 @@ class Settings(msgspec.Struct, kw_only=True):
     # "auto": the model when one is configured, else offline. "offline" forces offline.
     engine: Literal["auto", "offline", "openai"] = "auto"
     fallback: Literal["none", "offline"] = "none"
+    # How the server takes a schema (rewriter/llm.py PROFILES); "auto" asks GET /models who serves.
+    model_profile: Literal["auto", "openai", "llamacpp", "vllm", "ollama"] = "auto"
+    # "strict": refuse a model the server does not list (GET /models); "warn": log it and go on;
+    # "off": do not ask (Azure lists base models, not deployment names).
+    model_check: Literal["strict", "warn", "off"] = "strict"
     model_timeout: float = 30.0
     retry_attempts: int = 4
     retry_budget: float = 60.0
@@ -62,6 +67,8 @@ _ENV: dict[str, str] = {
     "model": "REALISE_MODEL",
     "engine": "REALISE_ENGINE",
     "fallback": "REALISE_FALLBACK",
+    "model_profile": "REALISE_MODEL_PROFILE",
+    "model_check": "REALISE_MODEL_CHECK",
     "model_timeout": "REALISE_MODEL_TIMEOUT",
     "retry_attempts": "REALISE_RETRY_ATTEMPTS",
     "retry_budget": "REALISE_RETRY_BUDGET",

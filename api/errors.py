@@ -53,10 +53,11 @@ def problem(
     errors: list[dict[str, str]] | None = None,
     headers: dict[str, str] | None = None,
     kind: str | None = None,
+    title: str | None = None,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {
         "type": f"https://realise.dev/problems/{kind or status}",
-        "title": _TITLES.get(status, "Error"),
+        "title": title or _TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
         "instance": request.url.path,
@@ -116,9 +117,12 @@ def upstream_handler(request: Request[Any, Any, Any], exc: UpstreamError) -> Res
     if isinstance(exc, UpstreamUnavailable):
         retry_after = str(max(1, math.ceil(exc.retry_after))) if exc.retry_after else "30"
         return problem(request, 503, exc.message, headers={"Retry-After": retry_after}, kind="model-unavailable")
-    if isinstance(exc, (UpstreamBadOutput, UpstreamRejected)):
-        return problem(request, 502, exc.message, kind="model-bad-output" if isinstance(exc, UpstreamBadOutput) else "model-rejected")
-    return problem(request, 502, exc.message, kind="model-error")
+    if isinstance(exc, UpstreamRejected):
+        # Configuration (model name, key, URL), not the model's answer: the title says so.
+        return problem(request, 502, exc.message, kind="model-rejected", title="Bad gateway: the model provider refused the request")
+    if isinstance(exc, UpstreamBadOutput):
+        return problem(request, 502, exc.message, kind="model-bad-output")
+    return problem(request, 502, exc.message, kind="model-error", title="Bad gateway: the model provider failed")
 
 
 def batch_input_handler(request: Request[Any, Any, Any], exc: BatchInputError) -> Response[dict[str, Any]]:

@@ -50,9 +50,13 @@ class SecretScrubber:
 
 
 def configure_logging(*, fmt: str = "auto", level: str = "INFO", secrets: Iterable[str] = (), stream: Any = None) -> None:
+    """structlog's lines, and those of every stdlib logger (uvicorn's, the SDK's warnings), in
+    one format on ``stream`` (stderr: stdout belongs to a command's output)."""
     stream = stream or sys.stderr
     as_json = fmt == "json" or (fmt == "auto" and not getattr(stream, "isatty", lambda: False)())
     renderer: Any = structlog.processors.JSONRenderer() if as_json else structlog.dev.ConsoleRenderer(colors=False)
+    scrubber = SecretScrubber(secrets)
+    numeric_level = logging.getLevelName(level.upper())
     # Client libraries log every HTTP call at INFO (URLs, status) in their own format; our access
     # and model-call lines already say what matters, in one format.
     for noisy in ("httpx", "httpx2", "httpcore", "openai"):
@@ -63,13 +67,36 @@ def configure_logging(*, fmt: str = "auto", level: str = "INFO", secrets: Iterab
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
-            SecretScrubber(secrets),
+            scrubber,
             renderer,
         ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        wrapper_class=structlog.make_filtering_bound_logger(numeric_level),
         logger_factory=structlog.PrintLoggerFactory(file=stream),
         cache_logger_on_first_use=False,
     )
+    # The stdlib's loggers (uvicorn's "Started server process", "Uvicorn running on …") go
+    # through the same processors, so a JSON log stays JSON lines from the first line on.
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, scrubber, renderer],
+            foreign_pre_chain=[
+                structlog.contextvars.merge_contextvars,
+                structlog.stdlib.add_log_level,
+                structlog.stdlib.add_logger_name,
+                structlog.processors.TimeStamper(fmt="iso", utc=True),
+                structlog.processors.format_exc_info,
+            ],
+        )
+    )
+    handler._realise = True  # type: ignore[attr-defined]  # ours: replaced, not stacked, on reconfiguration
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not getattr(h, "_realise", False)] + [handler]
+    root.setLevel(numeric_level)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        uvicorn_logger = logging.getLogger(name)
+        uvicorn_logger.handlers = []
+        uvicorn_logger.propagate = True
 
 
 access_log = structlog.get_logger("realise.access")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -36,13 +37,23 @@ class Services:
     api_keys: ApiKeys
     batch_store: BatchStore
     batch_runner: BatchRunner
+    _server_check: asyncio.Task[object] | None = None
+
+    async def check_model_server(self) -> None:
+        """At start-up, in the background: ask the model server (free ``GET /models``) who it is
+        and whether it serves the configured model, so /ready can say so before any rewrite."""
+        if isinstance(self.engine, OpenAIEngine):
+            self._server_check = asyncio.create_task(self.engine.check_server(), name="model server check")
 
     async def close(self) -> None:
+        if self._server_check is not None:
+            self._server_check.cancel()
+            await asyncio.gather(self._server_check, return_exceptions=True)
         # The runner first: its in-flight items need the engine until they are cancelled.
         await self.batch_runner.stop()
         self.batch_store.close()
         if isinstance(self.engine, OpenAIEngine):
-            await self.engine.client.close()
+            await self.engine.close()
         self.feedback.close()
 
 
@@ -58,7 +69,13 @@ def build_engine(settings: Settings, prompts: PromptLibrary) -> Engine:
     )
     retry = RetryPolicy(max_attempts=settings.retry_attempts, total_budget=settings.retry_budget)
     return OpenAIEngine(
-        client=client, model=settings.model_name, library=prompts, retry=retry, max_tokens_cap=settings.max_tokens
+        client=client,
+        model=settings.model_name,
+        library=prompts,
+        retry=retry,
+        max_tokens_cap=settings.max_tokens,
+        profile=settings.model_profile,
+        model_check=settings.model_check,
     )
 
 
@@ -95,7 +112,7 @@ def batch_worker_pipeline(config: bytes) -> tuple[RewritePipeline, Callable[[], 
 
     async def close() -> None:
         if isinstance(engine, OpenAIEngine):
-            await engine.client.close()
+            await engine.close()
 
     return pipeline, close
 

@@ -19,6 +19,7 @@ from .config import EvaluatorConfig, RuleSettings, default_config, load_config  
 from .engine import clear_caches, evaluate, judge_key_result, judge_objective  # noqa: E402
 from .model import Evaluation, Finding, KeyResultJudgement, ObjectiveJudgement  # noqa: E402
 from .plugins import all_rules  # noqa: E402
+from .relevance import judge_relevance  # noqa: E402
 from .rules import RULES  # noqa: E402
 from .rules.objective import detect_mission, reports_fault  # noqa: E402
 from .words import prepare  # noqa: E402
@@ -41,6 +42,7 @@ __all__ = [
     "evaluate",
     "judge_key_result",
     "judge_objective",
+    "judge_relevance",
     "load_config",
     "prepare",
 ]

@@ -40,6 +40,9 @@ class TemplateHeader(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     # Variables the application sets (counts, mission): allowed anywhere.
     settings_variables: list[str] = []
     model: ModelParameters = msgspec.field(default_factory=ModelParameters)
+    # The worked examples the system section gives, as written there: a candidate that repeats
+    # them is about the prompt, not the request (small models copy them), and is dropped.
+    examples: list[str] = []
 
 
 class RenderedPrompt(msgspec.Struct, frozen=True):
@@ -79,6 +82,9 @@ class PromptTemplate:
             raise TemplateError(f"{path.name}: user data {sorted(leaked)} must not appear in the system section")
         if unused := set(header.data_variables) - user_vars:
             raise TemplateError(f"{path.name}: data variables {sorted(unused)} are declared but never used")
+        flat_system = " ".join(system_source.split())
+        if stale := [e for e in header.examples if " ".join(e.split()) not in flat_system]:
+            raise TemplateError(f"{path.name}: examples {stale} do not appear in the system section")
 
     @property
     def name(self) -> str:

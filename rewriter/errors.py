@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rewriter.domain import Usage
+
 
 class RealiseError(Exception):
     """Base class for every error the pipeline raises on purpose."""
@@ -14,16 +16,19 @@ class RealiseError(Exception):
 class UpstreamError(RealiseError):
     """The model provider failed us; subclasses say how."""
 
-    def __init__(self, message: str, *, attempts: int = 0) -> None:
+    def __init__(self, message: str, *, attempts: int = 0, usage: Usage | None = None) -> None:
         super().__init__(message)
         self.attempts = attempts
+        # What the failed calls still cost (servers bill, and count, tokens of rejected or
+        # unusable replies): callers add it to the bill and the metrics like a success's.
+        self.usage = usage if usage is not None else Usage(calls=attempts)
 
 
 class UpstreamUnavailable(UpstreamError):
     """5xx storms, refused connections, rate limits that outlasted the retry budget."""
 
-    def __init__(self, message: str, *, attempts: int = 0, retry_after: float | None = None) -> None:
-        super().__init__(message, attempts=attempts)
+    def __init__(self, message: str, *, attempts: int = 0, retry_after: float | None = None, usage: Usage | None = None) -> None:
+        super().__init__(message, attempts=attempts, usage=usage)
         self.retry_after = retry_after
 
 

@@ -13,10 +13,23 @@ Design choices, written down because each is easy to undo by accident:
   mock HTTP with respx build the client with ``transport="httpx"`` (a plain
   ``httpx.AsyncClient``); the integration tests drive the production transport against the
   loopback mock server (timeouts, 429s, connections dropped mid-body).
-* **Structured output, stepping down.** We ask for ``json_schema``; some compatible
-  servers reject it (a llama.cpp-based server answers 500 "JSON schema conversion
-  failed") so we fall back to ``json_object``, then plain text, and remember what this
-  server accepts for every later call. JSON is extracted tolerantly from the text.
+* **Structured output, per server, stepping down.** Servers ask for a schema in different
+  ways (:data:`PROFILES`): OpenAI's ``json_schema``, llama.cpp's ``json_object`` with a
+  ``schema``, vLLM's guided decoding, Ollama's ``format``. The profile is probed once
+  (``GET /models`` says who serves) or set (``REALISE_MODEL_PROFILE``). When a server
+  rejects a form we step down its ladder, to plain text at worst, and remember what it
+  accepts for every later call. A step is computed from the form that was rejected, never
+  from the current position: many calls rejected at once step down once, not once each.
+  JSON is extracted tolerantly from the text.
+* **The configured model is checked** against ``GET /models`` (once, with the probe): some
+  servers answer any model name with whatever they have loaded, so a typo would otherwise
+  go unnoticed. A model the server does not list is refused (502, naming what it lists)
+  unless ``REALISE_MODEL_CHECK=warn`` (logged only) or ``off`` (not asked).
+* **A local server is a queue.** A one-at-a-time server (llama.cpp, Ollama on a CPU) keeps
+  generating for a call we abandoned; retrying a timed-out call there queues it behind the
+  abandoned one. Timeouts waiting for an answer are therefore not retried against a local
+  server, and every timeout, like every 429, tells the pushback listeners (the batch
+  runner lowers its concurrency).
 * **One re-ask.** If the reply does not validate, we append the reply and the validation
   error to the conversation and ask once more (as instructor does).
 * **The SDK's generic ``post``, msgspec for the reply.** ``chat.completions.create`` runs
@@ -25,15 +38,19 @@ Design choices, written down because each is easy to undo by accident:
   keeps what we want from the SDK (auth, base URL, timeouts, status errors mapped to
   ``APIStatusError``) and returns the raw ``httpx.Response``; a msgspec struct reads only the
   fields we use and rejects a 200 that is not a chat completion.
-* **Usage is summed over every call**, failed or not, so callers see the real bill.
+* **Usage is summed over every call**, failed or not, so callers see the real bill: an
+  ``UpstreamError`` carries the usage of the calls it gave up on.
 """
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
+import ipaddress
 import itertools
 import re
 import time
+import urllib.parse
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,22 +70,43 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from evaluators import judge_objective
+from evaluators import Finding, judge_objective, judge_relevance
 from evaluators.lexicon import LANGUAGE_NAMES
 from prompts import PromptLibrary, PromptTemplate
 from rewriter.domain import OUTPUT_SCHEMAS, CandidateDraft, EngineInfo, Generation, Mission, RewriteSpec, Usage
 from rewriter.errors import UpstreamBadOutput, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 from rewriter.guard import OutputGuard
+from rewriter.things import thing_of
 from rewriter.timing import waiting_on_model
 
 log = structlog.get_logger("realise.llm")
 
-RESPONSE_FORMATS = ("json_schema", "json_object", "text")
+# Ways of asking for JSON that matches the schema (see OpenAIEngine._format_arguments), and
+# the order each kind of server is offered them in. Every ladder ends in plain text, which
+# no server rejects; the reply is then found in the text and validated like any other.
+STRUCTURED_FORMS = ("json_schema", "json_object_schema", "guided_json", "ollama_format", "json_object", "text")
+PROFILES: dict[str, tuple[str, ...]] = {
+    # OpenAI, Azure, LM Studio and most others. The second step is for servers that reject
+    # json_schema but, like llama.cpp, take a schema with json_object.
+    "openai": ("json_schema", "json_object_schema", "json_object", "text"),
+    # llama.cpp's server and llama-cpp-python: json_object with a schema is compiled to a
+    # grammar; json_schema is answered 500 "JSON schema conversion failed" by some builds.
+    "llamacpp": ("json_object_schema", "json_schema", "json_object", "text"),
+    # vLLM's guided decoding (``guided_json``); newer vLLM also takes json_schema.
+    "vllm": ("guided_json", "json_schema", "json_object", "text"),
+    # Ollama: its /v1 endpoint turns json_schema into its ``format`` option; the schema also
+    # goes as ``format`` itself, which Ollama's native API reads.
+    "ollama": ("ollama_format", "json_object", "text"),
+}
+MODEL_PROFILES = ("auto", *PROFILES)
+MODEL_CHECKS = ("strict", "warn", "off")
+RESPONSE_FORMATS = PROFILES["openai"]
+PROBE_TIMEOUT = 10.0  # seconds for GET /models: it answers from memory on every server we know
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 # Wording the instructions ask the model to use verbatim: repeating it is obedience, not a leak.
 SANCTIONED_PHRASES = "from a baseline to be measured to a target to be agreed"
 # Words a server uses when it rejects the response_format rather than the request.
-_FORMAT_REJECTION = re.compile(r"response_format|json_schema|json schema|schema|grammar|structured", re.IGNORECASE)
+_FORMAT_REJECTION = re.compile(r"response_format|json_schema|json schema|schema|grammar|structured|guided|format", re.IGNORECASE)
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
 
@@ -147,21 +185,109 @@ def is_transient(exc: BaseException) -> bool:
     return False
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what caused it, outermost first (the SDK wraps its transport's errors)."""
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and len(chain) < 8:  # cause chains are short; never loop on a cycle
+        chain.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    return chain
+
+
 def closed_while_idle(exc: BaseException) -> bool:
     """Whether a call failed because the server had closed the keep-alive connection it was
     sent on (servers drop idle connections after a few seconds, and a pooled one can be picked
     just as that happens). The SDK reports this as a timeout or connection error; the cause
     chain says what it was."""
-    seen: BaseException | None = exc
-    for _ in range(8):  # cause chains are short; never loop on a cycle
-        if seen is None:
-            return False
+    for seen in _causes(exc):
         if isinstance(seen, aiohttp.ServerDisconnectedError):
             return True
         if isinstance(seen, (httpx.RemoteProtocolError, httpx2.RemoteProtocolError)) and "without sending" in str(seen):
             return True
-        seen = seen.__cause__ or seen.__context__
     return False
+
+
+_NO_CONNECTION = (
+    ConnectionRefusedError,
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx2.ConnectError,
+)
+
+
+def could_not_connect(exc: BaseException) -> bool:
+    """Whether no connection to the server could be made (refused, no route, connect timeout).
+
+    The SDK's aiohttp transport reports a refused connection as ``APITimeoutError`` (its
+    ``httpx2.ConnectTimeout`` wraps aiohttp's ``ClientConnectorError``): only the cause chain
+    tells a server that is not there from one that is slow."""
+    if closed_while_idle(exc):
+        return False
+    return any(isinstance(seen, _NO_CONNECTION) for seen in _causes(exc))
+
+
+def waited_for_answer(exc: BaseException) -> bool:
+    """A timeout after the request was sent: the server has it, and may still be working on it."""
+    return isinstance(exc, openai.APITimeoutError) and not could_not_connect(exc) and not closed_while_idle(exc)
+
+
+def is_local_server(base_url: str | None) -> bool:
+    """Loopback, a private address or a bare host name (``ollama`` in a compose file): a server
+    of one's own, typically answering one call at a time, rather than a provider's fleet."""
+    host = urllib.parse.urlsplit(base_url or "").hostname
+    if not host:
+        return False
+    if host == "localhost" or host.endswith((".local", ".localhost", ".internal", ".lan")) or "." not in host:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private or address.is_link_local
+
+
+def provider_message(exc: openai.APIStatusError) -> str:
+    """What the provider said, for the log: the error body's message, else the SDK's."""
+    body = exc.body
+    if isinstance(body, dict):
+        inner = body.get("error", body)
+        message = inner.get("message") if isinstance(inner, dict) else inner
+        if isinstance(message, str) and message:
+            return message[:500]
+    return str(exc.message)[:500]
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What ``GET /models`` said: the models served and who serves them (``owned_by``)."""
+
+    models: tuple[str, ...] = ()
+    owners: tuple[str, ...] = ()
+    server_header: str = ""
+    listed: bool = False  # the server answered with a list (possibly empty)
+
+
+def detect_profile(info: ServerInfo, base_url: str | None) -> str:
+    """The structured-output profile for a server, from what it says about itself."""
+    owners = {owner.lower() for owner in info.owners}
+    server = info.server_header.lower()
+    # llama.cpp's server says owned_by "llamacpp" (and Server: llama.cpp); llama-cpp-python "me".
+    if owners & {"llamacpp", "llama.cpp", "me"} or "llama.cpp" in server:
+        return "llamacpp"
+    if "vllm" in owners:
+        return "vllm"
+    port = urllib.parse.urlsplit(base_url or "").port
+    if owners & {"library", "ollama"} or port == 11434:
+        return "ollama"
+    return "openai"
+
+
+def model_listed(model: str, served: tuple[str, ...]) -> bool:
+    """Whether ``model`` is among the served ids; Ollama's ``name`` means ``name:latest``."""
+    return any(model == served_id or (":" not in model and served_id == f"{model}:latest") for served_id in served)
 
 
 def extract_json(text: str) -> str:
@@ -213,7 +339,14 @@ class OpenAIEngine:
         retry: RetryPolicy | None = None,
         max_tokens_cap: int | None = None,
         secrets: tuple[str, ...] = (),
+        profile: str = "auto",
+        model_check: str = "strict",
+        retry_timeouts: bool | None = None,
     ) -> None:
+        if profile not in MODEL_PROFILES:
+            raise ValueError(f"unknown model profile {profile!r}; expected one of {', '.join(MODEL_PROFILES)}")
+        if model_check not in MODEL_CHECKS:
+            raise ValueError(f"unknown model check {model_check!r}; expected one of {', '.join(MODEL_CHECKS)}")
         self.client = client
         self.max_tokens_cap = max_tokens_cap
         # Never echoed back to a caller, whatever the model is talked into.
@@ -221,11 +354,30 @@ class OpenAIEngine:
         self.model = model
         self.library = library
         self.retry = retry or RetryPolicy()
-        # Index into RESPONSE_FORMATS: remembered so we stop offering what the server refuses.
+        self.model_check = model_check
+        base_url = str(client.base_url)
+        # A timed-out call to a local server is still in its queue: asking again queues behind it.
+        self.retry_timeouts = not is_local_server(base_url) if retry_timeouts is None else retry_timeouts
+        self.profile_setting = profile
+        # "auto" starts with OpenAI's ladder until the probe says who serves.
+        self.profile = "openai" if profile == "auto" else profile
+        self.ladder = PROFILES[self.profile]
+        # Index into the ladder: remembered so we stop offering what the server refuses.
         self.format_index = 0
-        # Called with the server's Retry-After (or None) on every 429, e.g. by the batch runner
-        # to lower its concurrency while the provider pushes back.
+        self.accepted_format: str | None = None  # the form the server last answered, for the log
+        self.server: ServerInfo | None = None  # what GET /models said; None until it answered
+        self._probe: asyncio.Task[None] | None = None
+        # Called with the server's Retry-After (or None) on every 429 and every timeout waiting
+        # for an answer, e.g. by the batch runner to lower its concurrency while the server
+        # pushes back or falls behind.
         self.rate_limit_listeners: list[Callable[[float | None], None]] = []
+
+    async def close(self) -> None:
+        """Stop a probe still in flight and close the HTTP client (its connection pool)."""
+        if self._probe is not None and not self._probe.done():
+            self._probe.cancel()
+            await asyncio.gather(self._probe, return_exceptions=True)
+        await self.client.close()
 
     def cache_identity(self, mission: Mission) -> str:
         """What else, besides the input, decides the output: provider, model, prompt version."""
@@ -233,9 +385,104 @@ class OpenAIEngine:
 
     @property
     def response_format(self) -> str:
-        return RESPONSE_FORMATS[self.format_index]
+        return self.ladder[self.format_index]
+
+    # --- the server: who serves, and does it serve our model --------------------------------
+
+    async def check_server(self) -> ServerInfo | None:
+        """Ask ``GET /models`` once (concurrent callers share the one call): the structured-output
+        profile when it is "auto", and whether the configured model is served. None while the
+        server cannot be reached (asked again next time)."""
+        if self.server is not None or (self.profile_setting != "auto" and self.model_check == "off"):
+            return self.server  # nothing to learn: the profile is set and the model is not checked
+        loop = asyncio.get_running_loop()
+        probe = self._probe
+        if probe is None or probe.done() or probe.get_loop() is not loop:
+            probe = self._probe = loop.create_task(self._ask_server(), name="model server probe")
+        await asyncio.shield(probe)
+        return self.server
+
+    async def _ask_server(self) -> None:
+        try:
+            response = await self.client.get("/models", cast_to=httpx.Response, options={"timeout": PROBE_TIMEOUT})
+        except openai.APIStatusError as exc:
+            # A server without /models (or that wants a key for it): nothing to check against.
+            log.info("model_server_lists_no_models", status=exc.status_code, provider_message=provider_message(exc))
+            self._learned(ServerInfo(server_header=exc.response.headers.get("server", "")))
+            return
+        except openai.APIConnectionError as exc:
+            log.warning(
+                "model_server_unreachable",
+                error=type(exc).__name__,
+                detail="could not reach the model server" if could_not_connect(exc) else "it did not answer in time",
+            )
+            return
+        try:
+            data = msgspec.json.decode(response.content).get("data")
+        except (msgspec.DecodeError, AttributeError):
+            data = None
+        entries = [entry for entry in data if isinstance(entry, dict)] if isinstance(data, list) else []
+        self._learned(
+            ServerInfo(
+                models=tuple(str(entry.get("id")) for entry in entries if entry.get("id")),
+                owners=tuple(str(entry["owned_by"]) for entry in entries if entry.get("owned_by")),
+                server_header=response.headers.get("server", ""),
+                listed=isinstance(data, list),
+            )
+        )
+
+    def _learned(self, info: ServerInfo) -> None:
+        if self.profile_setting == "auto":
+            self.profile = detect_profile(info, str(self.client.base_url))
+            self.ladder = PROFILES[self.profile]
+            self.format_index = 0
+        self.server = info
+        listed = self.model_served()
+        log.info(
+            "model_server_checked",
+            profile=self.profile,
+            profile_from="probe" if self.profile_setting == "auto" else "REALISE_MODEL_PROFILE",
+            formats=list(self.ladder),
+            models=list(info.models[:10]),
+            model=self.model,
+            model_served=listed,
+        )
+        if listed is False:
+            log.error(
+                "model_not_served",
+                model=self.model,
+                served=list(info.models[:10]),
+                detail=self._not_served_message(),
+                refused=self.model_check == "strict",
+            )
+
+    def model_served(self) -> bool | None:
+        """Whether the server lists the configured model; None when it has not said."""
+        if self.server is None or not self.server.models or self.model_check == "off":
+            return None
+        return model_listed(self.model, self.server.models)
+
+    def _not_served_message(self) -> str:
+        served = ", ".join(self.server.models[:5]) if self.server else ""
+        return f"the model server does not serve the model {self.model!r} (it lists: {served}); set REALISE_MODEL to one of them"
+
+    def readiness(self) -> dict[str, str]:
+        """For ``/ready``: what is known of the server, without calling it."""
+        served = self.model_served()
+        if self.server is None:
+            model = "unchecked: the model server has not answered yet"
+        elif served is None:
+            model = "unchecked: the model server lists no models"
+        else:
+            model = "served" if served else f"not served: {self._not_served_message()}"
+        return {"model": model, "model_profile": self.profile, "response_format": self.response_format}
+
+    # --- a rewrite ---------------------------------------------------------------------------
 
     async def generate(self, spec: RewriteSpec, mission: Mission) -> Generation:
+        await self.check_server()
+        if self.model_served() is False and self.model_check == "strict":
+            raise UpstreamRejected(self._not_served_message())
         template = self.library.for_mission(mission)
         schema = OUTPUT_SCHEMAS[template.header.output_schema]
         prompt = template.render(
@@ -272,13 +519,18 @@ class OpenAIEngine:
                 drafts = usable(content, finish_reason)
             except InvalidReply as second_error:
                 raise UpstreamBadOutput(
-                    f"the model's reply was unusable twice: {second_error}", attempts=ledger.usage.calls
+                    f"the model's reply was unusable twice: {second_error}", attempts=ledger.usage.calls, usage=ledger.usage
                 ) from second_error
+        written = len(drafts)
+        drafts, notice = self._on_topic(drafts, spec, template)
+        if not notice and written < spec.candidates:
+            notice = f"The model wrote {written} of the {spec.candidates} candidates asked for."
         return Generation(
             drafts=drafts,
             engine=EngineInfo(provider="openai", model=self.model, prompt=template.ref),
             usage=ledger.usage,
             retries=ledger.retries,
+            notice=notice,
         )
 
     async def revise(self, spec: RewriteSpec, mission: Mission, rejected: list[tuple[CandidateDraft, list[str]]]) -> Generation:
@@ -308,16 +560,56 @@ class OpenAIEngine:
         try:
             drafts, _ = guard.screen(parse_reply(content, finish_reason, spec, schema))
         except InvalidReply as exc:
-            raise UpstreamBadOutput(f"the model's revised reply was unusable: {exc}", attempts=ledger.usage.calls) from exc
+            raise UpstreamBadOutput(f"the model's revised reply was unusable: {exc}", attempts=ledger.usage.calls, usage=ledger.usage) from exc
+        drafts, _ = self._on_topic(drafts, spec, template)
         return Generation(
             drafts=drafts, engine=EngineInfo(provider="openai", model=self.model, prompt=template.ref), usage=ledger.usage, retries=ledger.retries
         )
+
+    @staticmethod
+    def _on_topic(drafts: list[CandidateDraft], spec: RewriteSpec, template: PromptTemplate) -> tuple[list[CandidateDraft], str | None]:
+        """Drop candidates that are about something else (the prompt's worked example, most
+        often, which small models copy); the notice says which and why."""
+        thing = thing_of(spec.request)
+        related = tuple(t for t in (thing.capability if thing else None,) if t)
+        kept: list[CandidateDraft] = []
+        dropped: list[tuple[int, Finding]] = []
+        for position, draft in enumerate(drafts, start=1):
+            finding = judge_relevance(
+                spec.request,
+                draft.objective,
+                [draft.problem_statement, draft.hypothesis, *(kr.text for kr in draft.key_results), *(kr.metric or "" for kr in draft.key_results)],
+                context=spec.context,
+                related=related,
+                examples=template.header.examples,
+            )
+            if finding is None:
+                kept.append(draft)
+            else:
+                dropped.append((position, finding))
+        if not dropped:
+            return drafts, None
+        log.warning("model_candidates_off_topic", dropped=[(position, f.code) for position, f in dropped], kept=len(kept))
+        reasons = " ".join(f"Candidate {position} was dropped ({f.code}): {f.message}" for position, f in dropped)
+        asked = f" The model wrote {len(drafts)} of the {spec.candidates} asked for." if len(drafts) < spec.candidates else ""
+        return kept, reasons + asked
+
+    # --- one call, with retries and the format ladder ----------------------------------------
+
+    def _should_retry(self, exc: BaseException) -> bool:
+        if not self.retry_timeouts and waited_for_answer(exc):
+            return False
+        return is_transient(exc)
+
+    def _pushed_back(self, retry_after: float | None) -> None:
+        for listener in self.rate_limit_listeners:
+            listener(retry_after)
 
     async def _complete(
         self, messages: list[dict[str, Any]], template: PromptTemplate, schema: type[msgspec.Struct], ledger: _CallLedger
     ) -> tuple[str | None, str | None]:
         retrying = AsyncRetrying(
-            retry=retry_if_exception(is_transient),
+            retry=retry_if_exception(self._should_retry),
             wait=self._wait,
             stop=stop_after_attempt(self.retry.max_attempts) | stop_before_delay(self.retry.total_budget),
             reraise=True,
@@ -326,25 +618,46 @@ class OpenAIEngine:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._call_once(messages, template, schema, ledger)
-        except openai.APITimeoutError as exc:
-            raise UpstreamTimeout("the model did not answer in time", attempts=ledger.usage.calls) from exc
-        except openai.APIConnectionError as exc:
-            raise UpstreamUnavailable("could not reach the model server", attempts=ledger.usage.calls) from exc
+                    try:
+                        return await self._call_once(messages, template, schema, ledger)
+                    except openai.RateLimitError as exc:
+                        self._pushed_back(retry_after_seconds(exc.response))
+                        raise
+                    except openai.APITimeoutError as exc:
+                        if waited_for_answer(exc):
+                            self._pushed_back(None)
+                        raise
+        except openai.APIConnectionError as exc:  # includes APITimeoutError
+            if could_not_connect(exc):
+                log.warning("model_call_failed", error="could not connect", attempts=ledger.usage.calls)
+                raise UpstreamUnavailable(
+                    "could not reach the model server", attempts=ledger.usage.calls, usage=ledger.usage
+                ) from exc
+            if isinstance(exc, openai.APITimeoutError):
+                log.warning("model_call_failed", error="timeout", attempts=ledger.usage.calls, retried=self.retry_timeouts)
+                raise UpstreamTimeout("the model did not answer in time", attempts=ledger.usage.calls, usage=ledger.usage) from exc
+            log.warning("model_call_failed", error="connection", attempts=ledger.usage.calls)
+            raise UpstreamUnavailable("could not reach the model server", attempts=ledger.usage.calls, usage=ledger.usage) from exc
         except openai.APIStatusError as exc:
+            log.warning("model_call_failed", status=exc.status_code, provider_message=provider_message(exc), attempts=ledger.usage.calls)
             if exc.status_code == 429:
                 raise UpstreamUnavailable(
                     "the model provider is rate-limiting us",
                     attempts=ledger.usage.calls,
                     retry_after=retry_after_seconds(exc.response),
+                    usage=ledger.usage,
                 ) from exc
             if is_transient(exc):
                 raise UpstreamUnavailable(
-                    f"the model server kept failing (HTTP {exc.status_code})", attempts=ledger.usage.calls
+                    f"the model server kept failing (HTTP {exc.status_code}: {provider_message(exc)[:200]})",
+                    attempts=ledger.usage.calls,
+                    usage=ledger.usage,
                 ) from exc
             raise UpstreamRejected(
-                f"the model provider rejected the request (HTTP {exc.status_code}); check the model name, key and URL",
+                f"the model provider rejected the request (HTTP {exc.status_code}: {provider_message(exc)[:200]}); "
+                "check the model name, key and URL",
                 attempts=ledger.usage.calls,
+                usage=ledger.usage,
             ) from exc
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
@@ -352,7 +665,8 @@ class OpenAIEngine:
         self, messages: list[dict[str, Any]], template: PromptTemplate, schema: type[msgspec.Struct], ledger: _CallLedger
     ) -> tuple[str | None, str | None]:
         while True:
-            fmt = self.response_format
+            ladder, position = self.ladder, self.format_index
+            fmt = ladder[position]
             ledger.usage.calls += 1
             body: dict[str, Any] = {
                 "model": self.model,
@@ -368,9 +682,8 @@ class OpenAIEngine:
                     # model of the reply cost ~3 ms of CPU per call; msgspec decodes the reply.
                     response = await self.client.post("/chat/completions", body=body, cast_to=httpx.Response)
             except openai.APIStatusError as exc:
-                if fmt != "text" and self._rejects_format(exc):
-                    self.format_index += 1
-                    log.warning("response_format_rejected", rejected=fmt, next=self.response_format, status=exc.status_code)
+                if position + 1 < len(ladder) and self._rejects_format(exc):
+                    self._step_down(ladder, position, exc)
                     continue
                 raise
             try:
@@ -380,32 +693,57 @@ class OpenAIEngine:
                 raise UpstreamBadOutput(
                     f"the model server answered with something that is not a chat completion ({exc})",
                     attempts=ledger.usage.calls,
+                    usage=ledger.usage,
                 ) from exc
             if completion.usage is not None:
                 ledger.usage.prompt_tokens += completion.usage.prompt_tokens or 0
                 ledger.usage.completion_tokens += completion.usage.completion_tokens or 0
                 ledger.usage.total_tokens += completion.usage.total_tokens or 0
+            if fmt != self.accepted_format:
+                self.accepted_format = fmt
+                log.info("response_format_accepted", format=fmt, profile=self.profile, model=self.model)
             if not completion.choices:
                 return None, None
             choice = completion.choices[0]
             if choice.message.refusal:
-                raise UpstreamBadOutput(f"the model refused: {choice.message.refusal}", attempts=ledger.usage.calls)
+                raise UpstreamBadOutput(f"the model refused: {choice.message.refusal}", attempts=ledger.usage.calls, usage=ledger.usage)
             return choice.message.content, choice.finish_reason
+
+    def _step_down(self, ladder: tuple[str, ...], rejected: int, exc: openai.APIStatusError) -> None:
+        """The server refused ``ladder[rejected]``: offer the next form from now on. Computed from
+        the rejected position, so calls rejected together step down once, and a call that
+        carried an older ladder (from before the probe) changes nothing."""
+        if ladder is not self.ladder or self.format_index > rejected:
+            return
+        self.format_index = rejected + 1
+        log.warning(
+            "response_format_rejected",
+            rejected=ladder[rejected],
+            next=self.response_format,
+            status=exc.status_code,
+            provider_message=provider_message(exc),
+        )
 
     @staticmethod
     def _rejects_format(exc: openai.APIStatusError) -> bool:
+        said = str(exc.message) + str(exc.body)
         if exc.status_code in {400, 422}:
-            return True
-        return exc.status_code >= 500 and bool(_FORMAT_REJECTION.search(str(exc.message) + str(exc.body)))
+            return bool(_FORMAT_REJECTION.search(said)) or not provider_message(exc).strip()
+        return exc.status_code >= 500 and bool(_FORMAT_REJECTION.search(said))
 
     @staticmethod
     def _format_arguments(fmt: str, template: PromptTemplate, schema: type[msgspec.Struct]) -> dict[str, Any]:
+        name = template.header.output_schema.replace("-", "_")
         if fmt == "json_schema":
+            return {"response_format": {"type": "json_schema", "json_schema": {"name": name, "schema": json_schema_for(schema)}}}
+        if fmt == "json_object_schema":
+            return {"response_format": {"type": "json_object", "schema": json_schema_for(schema)}}
+        if fmt == "guided_json":
+            return {"guided_json": json_schema_for(schema)}
+        if fmt == "ollama_format":
             return {
-                "response_format": {
-                    "type": "json_schema",
-                    "json_schema": {"name": template.header.output_schema.replace("-", "_"), "schema": json_schema_for(schema)},
-                }
+                "response_format": {"type": "json_schema", "json_schema": {"name": name, "schema": json_schema_for(schema)}},
+                "format": json_schema_for(schema),
             }
         if fmt == "json_object":
             return {"response_format": {"type": "json_object"}}
@@ -423,9 +761,6 @@ class OpenAIEngine:
     def _note_retry(self, state: RetryCallState, ledger: _CallLedger) -> None:
         ledger.retries += 1
         exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, openai.RateLimitError):
-            for listener in self.rate_limit_listeners:
-                listener(retry_after_seconds(exc.response))
         log.info("model_call_retry", attempt=state.attempt_number, wait=round(state.upcoming_sleep, 3), error=type(exc).__name__)
 
 

@@ -18,7 +18,8 @@ server process rather than an in-process app:
     into the objective, problem statement and hypothesis (for prompt-injection tests).
 ``POST /_control/reset``   clears stats, script and mode, and reseeds the RNG.
 ``GET  /_stats``           ``{"calls", "rejected", "requests": [...]}``; ``rejected`` counts
-    chat requests answered with an HTTP error status, whatever the cause; each request says
+    chat requests answered with an HTTP error status, whatever the cause. Each request records
+    its ``request_text``, ``context``, ``response_format`` type, whether a ``schema`` came and
     whether it was a ``followup`` (a re-ask after the model's own answer).
 
 Scripted entries bypass ``--reject-rate`` and ``--reject-json-schema``: a test that scripts
@@ -237,6 +238,16 @@ def build_candidates(request_text: str, *, echo: bool, system_text: str = "") ->
     return {"candidates": candidates}
 
 
+def _carries_schema(request: dict[str, Any]) -> bool:
+    response_format = request.get("response_format")
+    if isinstance(response_format, dict) and (
+        isinstance(response_format.get("schema"), dict)
+        or isinstance((response_format.get("json_schema") or {}).get("schema"), dict)
+    ):
+        return True
+    return isinstance(request.get("guided_json"), dict) or isinstance(request.get("format"), dict)
+
+
 def _word_count(text: str) -> int:
     return len(text.split())
 
@@ -391,6 +402,8 @@ class MockOpenAI:
                 "response_format": response_format_type,
                 # A conversation that already holds the model's answer: a re-ask, not a new request.
                 "followup": any(message.get("role") == "assistant" for message in messages),
+                # Whether a JSON Schema came with it, in any of the forms servers take.
+                "schema": _carries_schema(request),
                 "t": time.monotonic(),
             }
         )

@@ -98,8 +98,8 @@ class RewritePipeline:
             log.warning("model_failed_falling_back", error=failure.message, attempts=failure.attempts)
             generation = self.offline.generate_now(spec, mission)
             generation.engine.fallback_reason = failure.message
-            # The failed attempts were still made; say so in the bill.
-            generation.usage = Usage(calls=failure.attempts)
+            # The failed attempts were still made, and billed: say so.
+            generation.usage = failure.usage
         assessment, candidates, questions, notice = self.conclude(spec, mission, generation.drafts, generation.notice)
         return RewriteResult(
             assessment=assessment,
@@ -142,11 +142,14 @@ class RewritePipeline:
             revised: Generation = await revise(spec, mission, rejected)
         except UpstreamError as exc:
             log.warning("model_reask_failed", error=exc.message)
-            usage.calls += exc.attempts
+            _add_usage(usage, exc.usage)
+            self._notify(ModelCallRecord(self.engine.provider, self.engine.model, exc.attempts, exc.usage.prompt_tokens,
+                                         exc.usage.completion_tokens, max(exc.attempts - 1, 0), type(exc).__name__))
             return generation
         log.info("model_reasked", rejected=len(rejected), written=len(revised.drafts))
-        for field in ("calls", "prompt_tokens", "completion_tokens", "total_tokens"):
-            setattr(usage, field, getattr(usage, field) + getattr(revised.usage, field))
+        _add_usage(usage, revised.usage)
+        spent = revised.usage
+        self._notify(ModelCallRecord(self.engine.provider, self.engine.model, spent.calls, spent.prompt_tokens, spent.completion_tokens, revised.retries, None))
         return Generation(
             drafts=[*kept, *revised.drafts], engine=generation.engine, usage=usage,
             retries=generation.retries + revised.retries, notice=generation.notice,
@@ -164,7 +167,13 @@ class RewritePipeline:
             generation = await self.engine.generate(spec, mission)
         except UpstreamError as exc:
             self.circuit.record_failure()
-            self._notify(ModelCallRecord(self.engine.provider, self.engine.model, exc.attempts, 0, 0, max(exc.attempts - 1, 0), type(exc).__name__))
+            spent = exc.usage
+            self._notify(
+                ModelCallRecord(
+                    self.engine.provider, self.engine.model, exc.attempts, spent.prompt_tokens, spent.completion_tokens,
+                    max(exc.attempts - 1, 0), type(exc).__name__,
+                )
+            )
             raise
         except BaseException:
             # Cancelled (client went away) or a bug: says nothing about the provider's health.
@@ -205,6 +214,11 @@ class RewritePipeline:
             )
             for position, (draft, evaluation) in enumerate(judged, start=1)
         ]
+
+
+def _add_usage(total: Usage, more: Usage) -> None:
+    for field in ("calls", "prompt_tokens", "completion_tokens", "total_tokens"):
+        setattr(total, field, getattr(total, field) + getattr(more, field))
 
 
 def _problems(evaluation: Evaluation) -> list[str]:

@@ -213,3 +213,42 @@ def test_request_deadline_is_a_504_and_cancels_the_model_call(tmp_path):
         response = client.post("/v1/rewrites", json={"request": "Upgrade Elasticsearch"})
     assert response.status_code == 504
     assert engine.cancelled.is_set()
+
+
+class BilledFailureEngine:
+    """Fails as a model does after two unusable replies it was still billed for."""
+
+    provider = "openai"
+    model = "billed-failure"
+
+    def cache_identity(self, mission):
+        return "billed-failure"
+
+    async def generate(self, spec: RewriteSpec, mission) -> Generation:
+        from rewriter.domain import Usage
+        from rewriter.errors import UpstreamBadOutput
+
+        raise UpstreamBadOutput("unusable twice", attempts=2, usage=Usage(calls=2, prompt_tokens=1200, completion_tokens=800, total_tokens=2000))
+
+
+@pytest.mark.parametrize("fallback", ["none", "offline"])
+def test_tokens_of_failed_model_calls_reach_the_metrics_and_a_fallbacks_usage(tmp_path, fallback):
+    settings = Settings(engine="offline", db_path=str(tmp_path / "r.db"), fallback=fallback)
+    with TestClient(app=create_app(settings, engine=BilledFailureEngine())) as client:
+        before = _tokens(client.get("/metrics").text)
+        response = client.post("/v1/rewrites", json={"request": "Upgrade Elasticsearch"})
+        after = _tokens(client.get("/metrics").text)
+    if fallback == "offline":
+        assert response.status_code == 200 and response.json()["usage"]["total_tokens"] == 2000
+    else:
+        assert response.status_code == 502
+    assert (after[0] - before[0], after[1] - before[1]) == (1200, 800)
+
+
+def _tokens(metrics: str) -> tuple[float, float]:
+    found = {"prompt": 0.0, "completion": 0.0}
+    for line in metrics.splitlines():
+        if line.startswith("realise_model_tokens_total{") and 'model="billed-failure"' in line:
+            kind = line.split('kind="')[1].split('"')[0]
+            found[kind] = float(line.rsplit(" ", 1)[1])
+    return found["prompt"], found["completion"]

@@ -62,7 +62,7 @@ def ok(content: str | dict = GOOD_REPLY, **kwargs) -> httpx.Response:
 @pytest.fixture
 def engine():
     client = build_client(api_key="sk-test-secret-key", base_url=BASE, timeout=5, transport="httpx")
-    return OpenAIEngine(client=client, model="test-model", library=default_library(), retry=FAST)
+    return OpenAIEngine(client=client, model="test-model", library=default_library(), retry=FAST, profile="openai", model_check="off")
 
 
 SPEC = RewriteSpec(request="Upgrade Elasticsearch", context="It is out of support", candidates=3, key_results=2)
@@ -72,10 +72,25 @@ def sent_formats(route) -> list[str | None]:
     return [json.loads(call.request.content).get("response_format", {}).get("type") for call in route.calls]
 
 
+def sent_forms(route) -> list[str]:
+    """How each call asked for structure: the response_format type, "+schema" when a schema came with it."""
+    forms = []
+    for call in route.calls:
+        body = json.loads(call.request.content)
+        fmt = body.get("response_format") or {}
+        name = fmt.get("type") or ("guided_json" if "guided_json" in body else "text")
+        if "schema" in fmt or "schema" in (fmt.get("json_schema") or {}) or "guided_json" in body:
+            name += "+schema"
+        if "format" in body:
+            name += "+format"
+        forms.append(name)
+    return forms
+
+
 @respx.mock
 async def test_success_asks_for_json_schema_and_reports_usage(engine):
     route = respx.post(URL).mock(return_value=ok())
-    generation = await engine.generate(RewriteSpec(request="Replace the Zendesk widget", context="Agents hate it"), "delivery")
+    generation = await engine.generate(RewriteSpec(request="Replace the Zendesk search widget", context="Agents hate it"), "delivery")
     assert generation.drafts[0].objective == "Make search easier to support and keep running"
     assert generation.engine.provider == "openai" and generation.engine.prompt == "rewrite-delivery@1.1.0"
     assert generation.usage.calls == 1 and generation.usage.total_tokens == 30
@@ -83,7 +98,7 @@ async def test_success_asks_for_json_schema_and_reports_usage(engine):
     body = json.loads(route.calls[0].request.content)
     # User text is delimited data in the user message, never in the system prompt.
     assert "Zendesk" not in body["messages"][0]["content"] and "Agents hate" not in body["messages"][0]["content"]
-    assert "<request>\nReplace the Zendesk widget\n</request>" in body["messages"][1]["content"]
+    assert "<request>\nReplace the Zendesk search widget\n</request>" in body["messages"][1]["content"]
     assert "<context>\nAgents hate it\n</context>" in body["messages"][1]["content"]
 
 
@@ -99,12 +114,25 @@ async def test_json_schema_rejected_steps_down_and_remembers(engine):
 @respx.mock
 async def test_json_object_rejected_too_falls_back_to_plain_text(engine):
     route = respx.post(URL).mock(
-        side_effect=[httpx.Response(400, json={"error": {"message": "response_format not supported"}})] * 2
+        side_effect=[httpx.Response(400, json={"error": {"message": "response_format not supported"}})] * 3
         + [ok("Sure! Here it is:\n```json\n" + json.dumps(GOOD_REPLY) + "\n```")]
     )
     generation = await engine.generate(SPEC, "delivery")
-    assert sent_formats(route) == ["json_schema", "json_object", None]
+    assert sent_forms(route) == ["json_schema+schema", "json_object+schema", "json_object", "text"]
     assert generation.drafts[0].key_results[0].metric == "support hours"
+
+
+@respx.mock
+async def test_the_json_object_step_carries_the_schema_as_llama_cpp_takes_it(engine):
+    """A server that rejects json_schema gets json_object *with* the schema next: llama.cpp compiles
+    it to a grammar, and a small model's replies become usable."""
+    rejection = httpx.Response(500, json={"error": {"code": 500, "message": "JSON schema conversion failed", "type": "server_error"}})
+    route = respx.post(URL).mock(side_effect=[rejection, ok()])
+    await engine.generate(SPEC, "delivery")
+    second = json.loads(route.calls[1].request.content)["response_format"]
+    assert second["type"] == "json_object"
+    assert second["schema"]["required"] == ["candidates"]
+    assert second["schema"]["properties"]["candidates"]["items"]["required"] == ["objective", "problem_statement", "hypothesis", "key_results"]
 
 
 @respx.mock
@@ -245,7 +273,9 @@ async def test_client_errors_are_never_retried(engine, status):
 @respx.mock
 async def test_total_budget_stops_before_a_long_retry_after():
     client = build_client(api_key=None, base_url=BASE, timeout=5, transport="httpx")
-    engine = OpenAIEngine(client=client, model="m", library=default_library(), retry=RetryPolicy(max_attempts=5, total_budget=2))
+    engine = OpenAIEngine(
+        client=client, model="m", library=default_library(), retry=RetryPolicy(max_attempts=5, total_budget=2), profile="openai", model_check="off"
+    )
     route = respx.post(URL).mock(return_value=httpx.Response(429, headers={"Retry-After": "20"}, json={"error": {"message": "x"}}))
     with pytest.raises(UpstreamUnavailable) as caught:
         await engine.generate(SPEC, "delivery")
@@ -353,3 +383,184 @@ async def test_the_model_is_told_to_answer_in_the_language_of_the_request(engine
     messages = json.loads(route.calls[0].request.content)["messages"]
     system = next(m["content"] for m in messages if m["role"] == "system")
     assert f"Write every part of every candidate in {language}, the language the request is written in." in system
+
+
+# --- per-server profiles, the model check, usage on failure, timeouts, relevance (issue 13) ---
+
+MODELS_URL = f"{BASE}/models"
+
+
+def models_list(*ids: str, owned_by: str = "openai") -> httpx.Response:
+    return httpx.Response(200, json={"object": "list", "data": [{"id": i, "object": "model", "owned_by": owned_by} for i in ids]})
+
+
+def probing_engine(**options) -> OpenAIEngine:
+    client = build_client(api_key="sk-test-secret-key", base_url=BASE, timeout=5, transport="httpx")
+    return OpenAIEngine(client=client, model="test-model", library=default_library(), retry=FAST, **options)
+
+
+@pytest.mark.parametrize(
+    ("profile", "first_form"),
+    [
+        ("openai", "json_schema+schema"),
+        ("llamacpp", "json_object+schema"),
+        ("vllm", "guided_json+schema"),
+        ("ollama", "json_schema+schema+format"),
+    ],
+)
+@respx.mock
+async def test_each_server_profile_asks_for_the_schema_in_its_own_form(profile, first_form):
+    route = respx.post(URL).mock(return_value=ok())
+    engine = probing_engine(profile=profile, model_check="off")
+    await engine.generate(SPEC, "delivery")
+    assert sent_forms(route) == [first_form]
+    assert engine.readiness()["model_profile"] == profile
+
+
+@pytest.mark.parametrize(
+    ("owned_by", "profile", "first_form"),
+    [("llamacpp", "llamacpp", "json_object+schema"), ("me", "llamacpp", "json_object+schema"),
+     ("vllm", "vllm", "guided_json+schema"), ("library", "ollama", "json_schema+schema+format"),
+     ("openai", "openai", "json_schema+schema")],
+)
+@respx.mock
+async def test_auto_profile_is_probed_once_from_get_models(owned_by, profile, first_form):
+    import asyncio
+
+    models = respx.get(MODELS_URL).mock(return_value=models_list("test-model", owned_by=owned_by))
+    route = respx.post(URL).mock(return_value=ok())
+    engine = probing_engine()
+    await asyncio.gather(*(engine.generate(SPEC, "delivery") for _ in range(5)))
+    await engine.generate(SPEC, "delivery")
+    assert models.call_count == 1  # five at once and one later: one probe
+    assert engine.profile == profile
+    assert set(sent_forms(route)) == {first_form}
+
+
+@respx.mock
+async def test_a_model_the_server_does_not_list_is_refused_naming_what_it_serves():
+    respx.get(MODELS_URL).mock(return_value=models_list("smollm2", "qwen2"))
+    route = respx.post(URL).mock(return_value=ok())
+    engine = probing_engine()
+    with pytest.raises(UpstreamRejected) as caught:
+        await engine.generate(SPEC, "delivery")
+    assert "'test-model'" in caught.value.message and "smollm2, qwen2" in caught.value.message
+    assert route.call_count == 0  # a server that answers any name with its own model is never asked
+    assert engine.readiness()["model"].startswith("not served")
+
+
+@respx.mock
+async def test_model_check_warn_logs_the_mismatch_and_goes_on_and_ollama_tags_match():
+    respx.get(MODELS_URL).mock(return_value=models_list("llama3.1:latest", owned_by="library"))
+    respx.post(URL).mock(return_value=ok())
+    assert (await probing_engine(model_check="warn").generate(SPEC, "delivery")).drafts
+    ollama = probing_engine()
+    ollama.model = "llama3.1"
+    assert (await ollama.generate(SPEC, "delivery")).drafts and ollama.readiness()["model"] == "served"
+
+
+@respx.mock
+async def test_a_server_without_get_models_is_not_checked_and_gets_the_openai_ladder():
+    respx.get(MODELS_URL).mock(return_value=httpx.Response(404, json={"error": {"message": "not found"}}))
+    route = respx.post(URL).mock(return_value=ok())
+    engine = probing_engine()
+    await engine.generate(SPEC, "delivery")
+    assert sent_forms(route) == ["json_schema+schema"] and engine.readiness()["model"].startswith("unchecked")
+
+
+@pytest.mark.parametrize("status", [401, 404])
+@respx.mock
+async def test_provider_refusals_say_what_the_provider_said(engine, status):
+    engine.format_index = len(engine.ladder) - 1
+    respx.post(URL).mock(return_value=httpx.Response(status, json={"error": {"message": f"The model `x` does not exist ({status})"}}))
+    with pytest.raises(UpstreamRejected, match=f"HTTP {status}: The model `x` does not exist"):
+        await engine.generate(SPEC, "delivery")
+
+
+@respx.mock
+async def test_usage_of_failed_calls_travels_with_the_error_and_into_a_fallback():
+    from rewriter.pipeline import RewritePipeline
+
+    respx.post(URL).mock(return_value=ok({"objectives": ["wrong shape"]}, tokens=10))
+    engine = probing_engine(profile="openai", model_check="off")
+    with pytest.raises(UpstreamBadOutput) as caught:
+        await engine.generate(SPEC, "delivery")
+    assert caught.value.usage.calls == 2 and caught.value.usage.total_tokens == 60
+    records = []
+    pipeline = RewritePipeline(engine, fallback_to_offline=True)
+    pipeline.observers.append(records.append)
+    result = await pipeline.rewrite(SPEC)
+    assert result.engine.provider == "offline" and result.engine.fallback_reason
+    assert (result.usage.calls, result.usage.prompt_tokens, result.usage.completion_tokens) == (2, 20, 40)
+    assert (records[0].prompt_tokens, records[0].completion_tokens, records[0].error) == (20, 40, "UpstreamBadOutput")
+
+
+LOCAL_BASE = "http://127.0.0.1:8089/v1"
+
+
+@respx.mock
+async def test_a_timeout_against_a_local_server_is_not_retried_into_its_queue_and_is_reported():
+    route = respx.post(f"{LOCAL_BASE}/chat/completions").mock(side_effect=httpx.ReadTimeout("slow model"))
+    client = build_client(api_key=None, base_url=LOCAL_BASE, timeout=5, transport="httpx")
+    engine = OpenAIEngine(client=client, model="m", library=default_library(), retry=FAST, profile="llamacpp", model_check="off")
+    pushed_back: list[float | None] = []
+    engine.rate_limit_listeners.append(pushed_back.append)
+    assert engine.retry_timeouts is False
+    with pytest.raises(UpstreamTimeout):
+        await engine.generate(SPEC, "delivery")
+    assert route.call_count == 1  # the abandoned generation still runs there: nothing queued behind it
+    assert pushed_back == [None]  # the batch runner lowers its concurrency, as on a 429
+
+
+@pytest.mark.parametrize(
+    ("url", "local"),
+    [("http://127.0.0.1:8080/v1", True), ("http://localhost:11434/v1", True), ("http://ollama:11434/v1", True),
+     ("http://192.168.1.20:8000/v1", True), ("https://api.openai.com/v1", False), ("https://x.openai.azure.com/openai/v1/", False)],
+)
+def test_which_servers_count_as_local(url, local):
+    from rewriter.llm import is_local_server
+
+    assert is_local_server(url) is local
+
+
+COPIED_EXAMPLE = {
+    "candidates": [
+        {
+            "objective": "Make search easier to support and more resilient",
+            "problem_statement": "Elasticsearch is out of support and eats the team's time.",
+            "hypothesis": "We believe upgrading Elasticsearch will cut toil.",
+            "key_results": [{"text": "Search support hours fall from a baseline to be measured to a target to be agreed by June"},
+                            {"text": "Search availability stays at or above its current level"}],
+        },
+        {
+            "objective": "Make the dashboard comfortable to read at night",
+            "problem_statement": "People who check the dashboard after dark find its bright screens tiring.",
+            "hypothesis": "We believe a dark mode will keep evening users on the dashboard.",
+            "key_results": [{"text": "Share of evening dashboard sessions rises from a baseline to be measured to a target to be agreed by June"},
+                            {"text": "Complaints about dashboard eye strain fall from a baseline to be measured to a target to be agreed by June"}],
+        },
+    ]
+}
+
+
+@respx.mock
+async def test_a_candidate_that_copies_the_prompts_worked_example_is_dropped_and_the_notice_says_why(engine):
+    respx.post(URL).mock(return_value=ok(COPIED_EXAMPLE))
+    generation = await engine.generate(RewriteSpec(request="Add dark mode to the dashboard", candidates=2), "delivery")
+    assert [d.objective for d in generation.drafts] == ["Make the dashboard comfortable to read at night"]
+    assert "Candidate 1 was dropped (copies_prompt_example)" in generation.notice
+    assert "worked example" in generation.notice and "Add dark mode to the dashboard" in generation.notice
+
+
+@respx.mock
+async def test_the_same_candidate_is_kept_for_the_request_it_is_about(engine):
+    respx.post(URL).mock(return_value=ok(COPIED_EXAMPLE))
+    generation = await engine.generate(RewriteSpec(request="Upgrade Elasticsearch", candidates=2), "delivery")
+    assert generation.drafts[0].objective == "Make search easier to support and more resilient"
+
+
+@respx.mock
+async def test_fewer_candidates_than_asked_come_with_a_notice(engine):
+    respx.post(URL).mock(return_value=ok(GOOD_REPLY))
+    generation = await engine.generate(RewriteSpec(request="Upgrade Elasticsearch", candidates=3), "delivery")
+    assert len(generation.drafts) == 1 and generation.notice == "The model wrote 1 of the 3 candidates asked for."

@@ -52,7 +52,7 @@ BAD = "Upgrade Elasticsearch to version 8"  # an output: the evaluators' error-l
 @pytest.fixture
 def pipeline() -> RewritePipeline:
     client = build_client(api_key="sk-test", base_url=BASE, timeout=5, transport="httpx")
-    return RewritePipeline(OpenAIEngine(client=client, model="test-model", library=default_library(), retry=FAST))
+    return RewritePipeline(OpenAIEngine(client=client, model="test-model", library=default_library(), retry=FAST, profile="openai", model_check="off"))
 
 
 @respx.mock

@@ -20,13 +20,20 @@ class HealthController(Controller):
         """Readiness: templates loaded, evaluators configured, engine chosen. Never calls a paid model.
 
         ``degraded`` while the model circuit is open (recent consecutive model failures): the
-        service still answers, failing fast or falling back to the offline engine.
+        service still answers, failing fast or falling back to the offline engine. Also
+        ``degraded`` when the model server does not list the configured model (``checks.model``
+        says which it lists), as learnt from its free ``GET /models`` at start-up.
         """
         circuit = services.pipeline.circuit.state
+        checks = {"prompts": "ok", "evaluators": "ok", "engine": services.engine.provider, "model_circuit": circuit}
+        readiness = getattr(services.engine, "readiness", None)
+        if readiness is not None:
+            checks.update(readiness())
+        not_served = checks.get("model", "").startswith("not served")
         return Readiness(
-            status="degraded" if circuit == "open" else "ready",
+            status="degraded" if circuit == "open" or not_served else "ready",
             engine=services.engine.provider,
             model=services.engine.model if services.engine.provider != "offline" else None,
             prompts=len(services.prompts.templates),
-            checks={"prompts": "ok", "evaluators": "ok", "engine": services.engine.provider, "model_circuit": circuit},
+            checks=checks,
         )
