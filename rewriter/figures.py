@@ -28,7 +28,7 @@ _FALLING = re.compile(
     re.IGNORECASE,
 )
 _FIGURE = r"(?:£|\$|€)?\d+(?:[.,]\d+)*(?:\s?%|(?:k|m|bn)\b)?"
-_UNIT = r"(?:\s?(?:%|percent|working days|days|hours|minutes|mins|seconds|weeks|months|calls|times))?"
+_UNIT = r"(?:\s?(?:%|percent|working days|business days|days|hours|hrs|minutes|mins|min|seconds|secs|s|weeks|months|calls|times|ms)\b)?"
 _EFFORT = r"(?:steps|fields|clicks|screens|pages|questions|hand-?offs|approvals|sign-offs|forms|tools|systems|logins)"
 _FRACTIONS = {"half": "50%", "a third": "33%", "a quarter": "25%", "two thirds": "67%", "three quarters": "75%"}
 
@@ -61,7 +61,7 @@ _HAS = re.compile(
 )
 #: "roughly 900 wasted slots a month across our 4 clinics": a count per period, with its scope.
 _PER_PERIOD = re.compile(
-    r"(?:(?:about|around|roughly|over|nearly|almost) )?(?P<figure>(?:£|\$|€)?\d+(?:[.,]\d+)*(?:k|m)?) "
+    r"(?:(?:about|around|roughly|over|nearly|almost) |~)?(?P<figure>(?:£|\$|€)?\d+(?:[.,]\d+)*(?:k|m)?) "
     r"(?P<things>(?:[a-z][\w'-]* ){0,2}[a-z][\w'-]*) (?:a|per|each|every) (?P<period>day|week|month|year|quarter)"
     r"(?P<scope> across (?:our |the |all )?\d+ [a-z][\w'-]*)?",
     re.IGNORECASE,
@@ -90,6 +90,84 @@ class StatedMeasure:
     # A figure the user gave to compare it with: where it was ("4.5 before"), or what it is
     # elsewhere ("41% overall", "94% in the other regions"). Kept, never turned into a target.
     reference: str | None = None
+    # What the user said it should become, and by when ("Leadership wants 70% by end of Q4"):
+    # a target the user gave is theirs to keep, never "a target to be agreed".
+    target: str | None = None
+    deadline: str | None = None
+
+
+#: A target the user states: "wants 70% by end of Q4", "aim for under 10 minutes", "get it down to 2 days".
+_TARGET = re.compile(
+    rf"\b(?:wants?(?: it| this| that)?(?: at)?|aims? for|aiming for|targets?(?: is| of)?|goal(?: is| of)?|needs? to (?:reach|hit|get to|be)|"
+    rf"should be|to reach|to hit|get (?:it |this |that )?(?:down |up )?to|bring (?:it )?(?:down |up )?to)\s+(?:about |around |under |below |at least |above )?"
+    rf"(?P<target>{_FIGURE}{_UNIT})(?:\s+by\s+(?P<deadline>(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?(?:Q[1-4]|H[12]|[A-Z][a-z]+|next\s+\w+|this\s+\w+|quarter|year|month)(?:\s+\d{{4}})?))?",
+    re.IGNORECASE,
+)
+
+
+_TARGET_WORDS = re.compile(r"^(?:the\s+)?(?:goal|target|aim|objective|ambition)\b", re.IGNORECASE)
+#: "Builds take 42 min", "Refund emails take 3 days": how long something takes.
+_TAKE = re.compile(
+    rf"(?P<things>(?:[\w'-]+ ){{0,2}}[\w'-]+) (?:take|takes|took|last|lasts) (?:about |around |roughly |over |~)?(?P<figure>\d+(?:[.,]\d+)?{_UNIT})",
+    re.IGNORECASE,
+)
+
+
+#: "42-minute builds", "a 4-day access wait": a duration written before what lasts it.
+_HYPHENATED = re.compile(
+    r"(?P<n>\d+(?:[.,]\d+)?)-(?P<unit>second|minute|min|hour|day|week|month)s? (?P<things>[a-z][\w-]*(?: [a-z][\w-]*)?)",
+    re.IGNORECASE,
+)
+#: Money the user says is spent or lost: "refunded $18k last month", "each costs about $25 to handle".
+_MONEY = re.compile(
+    r"(?P<each>\beach )?(?P<verb>refunded|refund|spent|spend|spending|lost|lose|losing|costs?(?: us)?|paid|pay|paying|wasted|waste)\s+"
+    r"(?:about |around |roughly |over |nearly |almost |~)?(?P<figure>[£$€]\s?\d[\d,.]*(?:\s?(?:k|m|bn)\b)?)"
+    r"(?P<to> to \w+)?(?:\s+(?P<per>per \w+|a (?:month|year|week|day)|every (?:month|year|week)|last (?:month|year|quarter|week)|this (?:month|year|quarter)))?",
+    re.IGNORECASE,
+)
+_MONEY_METRICS = {
+    "refund": "Money refunded", "spen": "Spend", "los": "Money lost", "cost": "Cost", "pa": "Money paid out", "wast": "Money wasted",
+}
+
+
+def _money_metric(match: re.Match[str]) -> str:
+    verb = match.group("verb").lower()
+    name = next(metric for stem, metric in _MONEY_METRICS.items() if verb.startswith(stem))
+    if match.group("each"):
+        name = f"{name} to{match.group('to')[3:]} each one" if match.group("to") else f"{name} of each one"
+    per = (match.group("per") or "").lower()
+    if per.startswith("per "):
+        return f"{name} {per}"
+    period = re.search(r"(month|year|week|day|quarter)", per)
+    return f"{name} each {period.group(1)}" if period else name
+
+
+def _plural_thing(word: str) -> bool:
+    """A plural noun that is no verb form: "tickets", "invoices" (not "give", "are")."""
+    from lemminflect import getAllLemmas  # type: ignore[import-untyped]
+
+    lemmas = getAllLemmas(word.lower())
+    return word.lower().endswith("s") and "NOUN" in lemmas and lemmas["NOUN"][0] != word.lower() and word.lower() not in ("is", "was", "has", "does")
+
+
+def _unit_of(figure: str) -> str:
+    return re.sub(r"[\d.,\s£$€~]", "", figure).lower()
+
+
+def _with_targets(text: str, measures: list[tuple[int, StatedMeasure]]) -> list[tuple[int, StatedMeasure]]:
+    """Each stated target joins the nearest measure before it with the same unit."""
+    for match in _TARGET.finditer(text):
+        target = match.group("target").strip()
+        before = [(i, (start, m)) for i, (start, m) in enumerate(measures) if start < match.start() and m.target is None and _unit_of(m.baseline) == _unit_of(target)]
+        if not before:
+            continue
+        index, (start, measure) = before[-1]
+        deadline = match.group("deadline")
+        if deadline:
+            deadline = re.sub(r"^(?:the\s+)?end\s+of\s+(?:the\s+)?", "end of ", deadline, flags=re.IGNORECASE)
+            deadline = deadline if deadline.lower().startswith("end of") else deadline
+        measures[index] = (start, StatedMeasure(measure.metric, measure.baseline, measure.falls, measure.reference, target, deadline))
+    return measures
 
 
 def stated_measures(text: str | None) -> list[StatedMeasure]:
@@ -118,12 +196,27 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
             doing = _trim(match.group("doing"))
             metric = f"Time it takes {match.group('who')} to {doing}"
             add(offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure").strip(), True))
+        for match in _MONEY.finditer(sentence):
+            add(offset + match.start("figure"), offset + match.end(), StatedMeasure(_money_metric(match), match.group("figure").replace(" ", ""), True))
+        for match in _HYPHENATED.finditer(sentence):
+            unit = match.group("unit").lower()
+            unit = {"min": "minute"}.get(unit, unit)
+            figure = f"{match.group('n')} {unit}{'' if match.group('n') == '1' else 's'}"
+            add(offset + match.start(), offset + match.end(), StatedMeasure(f"Length of {_trim(_trim_lead(match.group('things'))).lower()}", figure, True))
+        for match in _TAKE.finditer(sentence):
+            things = _trim_lead(match.group("things"))
+            if things.lower() in ("it", "this", "that") or not re.search(r"[a-z]", match.group("figure"), re.IGNORECASE):
+                continue  # "it takes …" is _TAKES's; a bare count is no duration
+            add(offset + match.start(), offset + match.end(), StatedMeasure(f"Time {things.lower()} take", match.group("figure").strip(), True))
         for match in _LATE.finditer(sentence):
             things = _trim_lead(match.group("things"))
             metric = f"Delay of {things.lower()}"
             add(offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure").strip(), True))
         for match in _SHARE.finditer(sentence):
             who, doing = match.group("who"), _trim(match.group("doing"))
+            first, _, rest = doing.partition(" ")
+            if rest and _plural_thing(first):
+                who, doing = f"{who} {first}", rest  # "40% of helpdesk | tickets are …" → "helpdesk tickets"
             if not doing:
                 continue
             relative = "who" if who.lower().endswith(_PEOPLE_ENDINGS) else "that"
@@ -168,7 +261,10 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
                 compared = _COMPARED.match(sentence, gap.end()) if gap else None
                 if compared:
                     found[found.index((start, measure))] = (start, StatedMeasure(measure.metric, measure.baseline, measure.falls, _trim(compared.group("reference"))))
-    return [measure for _, measure in sorted(found, key=lambda pair: pair[0])]
+    # A target is a figure, not a measure of today: never read as a baseline of its own.
+    targets = [(m.start("target"), m.end("target")) for m in _TARGET.finditer(text)]
+    found = [(start, m) for start, m in found if not any(a <= start < b for a, b in targets) and not _TARGET_WORDS.match(m.metric)]
+    return [measure for _, measure in sorted(_with_targets(text, found), key=lambda pair: pair[0])]
 
 
 _GAP = re.compile(r"\s*,?\s*")

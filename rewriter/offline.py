@@ -242,8 +242,11 @@ def _key_result(measure: Measure, values: dict[str, str]) -> KeyResultDraft:
 def _stated_key_result(measure: StatedMeasure) -> KeyResultDraft:
     direction = ("fall" if measure.falls else "rise") + ("" if _plural_metric(measure.metric) else "s")
     compared = f" (compared with {measure.reference})" if measure.reference else ""
-    text = f"{measure.metric} {direction} from {measure.baseline}{compared} to a target to be agreed by the {DEADLINE}"
-    return KeyResultDraft(text=text, metric=measure.metric, baseline=measure.baseline, target=None, deadline=DEADLINE)
+    deadline = measure.deadline or DEADLINE
+    to = measure.target or "a target to be agreed"
+    by = f"by the {deadline}" if deadline.startswith("end of") else f"by {deadline}"
+    text = f"{measure.metric} {direction} from {measure.baseline}{compared} to {to} {by}"
+    return KeyResultDraft(text=text, metric=measure.metric, baseline=measure.baseline, target=measure.target, deadline=deadline)
 
 
 def _plural_metric(metric: str) -> bool:
@@ -418,10 +421,12 @@ class OfflineEngine:
             return None  # "it's easy to compare estimates": the clause leans on words it does not carry
         match = _PURPOSE_VERB.match(purpose)
         who, ability = _who_and_ability(purpose, read.beneficiary if read.is_story else None)
-        who = who or values["who"]
+        who = re.sub(r"^(?:fewer|more|less|most|all)\s+", "", who or values["who"], flags=re.IGNORECASE)  # "Fewer patients miss …"
         values = {**values, "who": who, "Who": _capitalise(who)}
-        if as_people(values["cap"]) == values["cap"]:
-            values["cap"] = ""  # the people are the subject, not the thing ("Customers renew …")
+        if as_people(values["cap"]) == values["cap"] or not read.capability_known:
+            # The people are the subject ("Customers renew …"), or the noun is the user's own
+            # and may be anything ("the time it takes …"): guardrails name what the map knows.
+            values["cap"] = ""
         if not values["cap"]:
             # The purpose may name what the request did not: "so offboarding doesn't take forever".
             values["cap"] = mapped_capability(purpose) or ""
@@ -429,15 +434,16 @@ class OfflineEngine:
         if comparative and not match:
             values["cap"] = ""
             falls = comparative.group(1).lower() in {"fewer", "less"}
-            measured = f"{comparative.group(2)} that {comparative.group(3)}"
-            pushes = [Measure(_capitalise(measured), "fall" if falls else "rise")]
+            relative = "who" if as_people(comparative.group(2)) == comparative.group(2) else "that"
+            measured = f"Share of {comparative.group(2)} {relative} {comparative.group(3)}"
+            pushes = [Measure(measured, "fall" if falls else "rise")]
             objective = _capitalise(purpose)
             problem = f"Too {'many' if falls else 'few'} {comparative.group(2)} {comparative.group(3)} today."
         elif match:
             verb, measured = match.group(1).lower(), match.group(2)
             pushes = [Measure(_capitalise(measured), "fall" if verb in _FALLING else "rise")]
             objective = _capitalise(purpose)
-            problem = f"The request exists to {_lower_first(purpose)}, but nothing yet measures whether it does."
+            problem = f"No one measures {_lower_first(measured)} today, so no one can tell whether it is getting better."
         elif ability and _acts(ability):
             pushes = [Measure(f"Share of {who} who {ability}", "rise"), *_wanted(read, who)]
             objective = _capitalise(purpose)
@@ -463,8 +469,9 @@ class OfflineEngine:
         about = " about {cap}" if values["cap"] else ""
         pushes = list({measure.metric.lower(): measure for measure in pushes}.values())  # the want may be the purpose
         measures = [*pushes[: max(count - 1, 1)], Measure(f"Complaints from {{who}}{about} each month", "hold-below")][:count]
+        extra = _EXTRA_GUARDRAILS if values["cap"] else _GUARDRAILS_WITHOUT_A_THING
         while len(measures) < count:
-            measures.append(_EXTRA_GUARDRAILS[min(len(measures) - 2, len(_EXTRA_GUARDRAILS) - 1)])
+            measures.append(extra[min(len(measures) - 2, len(extra) - 1)])
         key_results = [_key_result(m, values) for m in measures]
         return CandidateDraft(
             objective=objective,
@@ -489,9 +496,10 @@ class OfflineEngine:
             doing = f"letting {read.beneficiary} {want}" if word_classes(lead) >= {"VERB"} else f"giving {read.beneficiary} {want}"
         elif stated_purpose and read.purpose is None:
             # The request was already an outcome: the bet is that it moves what measures it.
-            if _PURPOSE_VERB.match(outcome) or re.match(r"^(?:make|get|help|keep|let)\b", outcome, re.IGNORECASE):
-                return f"We believe that if we {_lower_first(outcome)}, we will see a change in {_SIGNAL}."
-            return f"We believe that if {_lower_first(outcome)}, we will see a change in {_SIGNAL}."
+            return (
+                "We believe the team can move this within the quarter by working on its causes rather than on a chosen "
+                f"solution. We will know when we see a change in {_SIGNAL}."
+            )
         elif read.work_kind == "fix" and read.verb is None:
             doing = f"fixing what goes wrong with {read.capability}" if read.capability else "fixing the fault"
         elif read.verb and read.thing != read.text and short and gerund(read.verb):
@@ -526,7 +534,12 @@ def _watching(draft: CandidateDraft) -> CandidateDraft:
 _QUOTED_WORDS = 10
 
 
-_COMPARATIVE = re.compile(r"^(fewer|less|more)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+((?:are|is|go|get|do|have|can|will|need|miss|fail|wait|arrive|come|use|make|reach|finish|complete|return|drop|leave|stay)\b.*)$", re.IGNORECASE)
+_COMPARATIVE = re.compile(
+    r"^(fewer|less|more)\s+([a-z][\w-]*(?:\s+[a-z][\w-]*)?)\s+((?:are|is|go|get|do|have|can|will|need|miss|fail|wait|arrive|come|use|make|"
+    r"reach|finish|complete|return|drop|leave|stay|abandon|give|churn|cancel|call|book|pay|buy|sign|submit|apply|renew|switch|quit|"
+    r"skip|lose|forget|open|click|reply|file|finish|adopt|come)\b.*)$",
+    re.IGNORECASE,
+)
 _ENABLING = re.compile(r"^(?:help|let|enable|allow|get|make it easy for)\s+(.+)$", re.IGNORECASE)
 _CAN = re.compile(r"^(?:can|could|are able to|will be able to|will|get to)\s+", re.IGNORECASE)
 #: Words that lead a state rather than an act: "are not …", "know when …", "don't have to …".
@@ -597,6 +610,12 @@ def _told(read: ReadRequest) -> str | None:
 _EXTRA_GUARDRAILS = (
     Measure("Satisfaction of {who} with {cap}", "hold-above"),
     Measure("Error rate of {cap}", "hold-below"),
+)
+#: Guardrails for an outcome about people with no thing the map knows ("Fewer patients miss
+#: their follow-up appointments"): nothing to name "with ___".
+_GUARDRAILS_WITHOUT_A_THING = (
+    Measure("Satisfaction of {who} with the service they get", "hold-above"),
+    Measure("Support requests from {who} each month", "hold-below"),
 )
 _EXTRA_MILESTONES = (
     Measure("What was learned about {who} is written up and shared with the team", "milestone"),
