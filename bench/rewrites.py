@@ -158,7 +158,8 @@ def report(results: list[dict], show: int) -> None:
         texts = _candidate_texts(top)
         user_words = set(_words(request)) | set(_words(context or ""))
         made_up += [(w, top.objective) for w in made_up_words(texts, user_words)]
-        doubled += [(d, top.objective) for d in doubled_words(texts)]
+        users_doubles = set(doubled_words([request, context or ""]))  # "kicks in in 2026" is the user's English
+        doubled += [(d, top.objective) for d in doubled_words(texts) if d not in users_doubles]
         if is_output:
             output_answered += 1
             # The evaluators' own reading of an echo (echoes_request): four or more words in a

@@ -305,7 +305,14 @@ class OfflineEngine:
         known = read.capability_known
         # (Discovery is about learning what an unknown thing is worth: "Explore personalisation".)
         unknown = mission == "delivery" and not known and not (read.beneficiary or read.people or read.is_story or (named and named.serves) or read.work_kind in DEFAULT_WHO)
-        if ((not values["cap"] or unknown) and not own_outcome and not read.purpose and not asks) or any(f.code == "vague" for f in assessment.findings):
+        # "improve the dashboard", "clean up the settings page, it's a mess", with nothing said
+        # of who or why: a wish, not yet something to measure.
+        wish = (
+            _WISH.search(read.text) is not None
+            and not _MEASURE_NOUN.search(read.text)  # "Improve engagement" names what to measure
+            and not (read.context or read.people or read.beneficiary or stated_measures(spec.request))
+        )
+        if ((not values["cap"] or unknown) and not own_outcome and not read.purpose and not asks) or wish or any(f.code == "vague" for f in assessment.findings):
             notice = (
                 "The request does not name what should change or for whom, so the offline engine wrote no "
                 "candidates rather than guess; answer one of the questions to rewrite it."
@@ -406,7 +413,7 @@ class OfflineEngine:
         key_results = [_key_result(m, values) for m in measures]
         return CandidateDraft(
             objective=objective,
-            problem_statement=f"We do not know {question}{values['because']}, so what we do next rests on a guess.",
+            problem_statement=_told(read) or f"We do not know {question}, so what we do next rests on a guess.",
             hypothesis=f"We believe the evidence from {who} will show {question}. We will know we are right when {_lower_first(key_results[0].text)}.",
             key_results=key_results,
         )
@@ -623,6 +630,16 @@ _EXTRA_MILESTONES = (
 )
 
 
+_WISH = re.compile(
+    r"^(?:improve|enhance|better|fix up|clean up|tidy up|sort out|do something about|look at|rework|revamp|modernise|modernize)\b"
+    r"|\b(?:needs? to be better|is a mess|sucks|is bad|is terrible|could be better)\b",
+    re.IGNORECASE,
+)
+_MEASURE_NOUN = re.compile(
+    r"\b(?:engagement|retention|conversion|churn|satisfaction|nps|revenue|activation|adoption|usage|sales|margin|throughput|"
+    r"uptime|latency|response times?|wait times?|turnaround|lead time|cycle time|abandonment|drop-?off|sign-?ups|bookings)\b",
+    re.IGNORECASE,
+)
 _OUTCOME_SHAPE = re.compile(
     r"^(?:(?:increase|raise|grow|improve|boost|reduce|cut|lower|decrease|halve|double|shorten|speed up|minimi[sz]e|maximi[sz]e)\s"
     r"|(?:make|keep)\s.+\s(?:more|less|fewer)\s|(?:make|keep)\s.+\b\w+er\b\s*$"

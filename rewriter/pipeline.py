@@ -14,7 +14,7 @@ from rewriter.circuit import CircuitBreaker
 from rewriter.errors import UpstreamError, UpstreamUnavailable
 from rewriter.offline import OfflineEngine
 from rewriter.questions import questions_for
-from rewriter.reading import strip_preamble
+from rewriter.reading import learning_label, strip_preamble
 
 log = structlog.get_logger("realise.pipeline")
 
@@ -71,7 +71,7 @@ class RewritePipeline:
         if spec.mission != "auto":
             return spec.mission
         # "Can someone look into whether …" asks what "Look into whether …" asks.
-        if detect_mission(spec.request) == "discovery" or detect_mission(strip_preamble(spec.request)) == "discovery":
+        if learning_label(spec.request) or detect_mission(spec.request) == "discovery" or detect_mission(strip_preamble(spec.request)) == "discovery":
             return "discovery"
         return "delivery"
 

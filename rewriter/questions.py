@@ -8,6 +8,8 @@ English only: for a request in another language the engine says what it cannot d
 
 from __future__ import annotations
 
+import re
+
 from evaluators import ObjectiveJudgement
 from rewriter.domain import Mission, RewriteSpec
 from rewriter.figures import stated_measures
@@ -52,11 +54,33 @@ def questions_for(spec: RewriteSpec, mission: Mission, assessment: ObjectiveJudg
 
 def _subject(thing: Thing) -> str:
     """How a question names the thing: the user's own phrase, with an article when it is a
-    countable noun ("the weekly newsletter"), bare when it is a name or a mass noun."""
+    countable noun ("the weekly newsletter"), bare when it is a name or a mass noun; "this"
+    when the phrase is no noun a question can name ("w/", "may", "there's demand")."""
     phrase = thing.phrase
+    if not _nameable(phrase):
+        return "this"
     if phrase[:1].isupper() or phrase.isupper() or phrase.lower().endswith(("ing", "tion", "sion", "ment", "ness", "ity", "s")):
         return phrase
     return f"the {phrase}"
+
+
+def _nameable(phrase: str) -> bool:
+    from evaluators.words import word_classes
+
+    words = phrase.split()
+    if not words or not all(re.fullmatch(r"[A-Za-z][A-Za-z0-9-]*", w) for w in words):
+        return False
+    head = words[-1]
+    if head[:1].isupper() or head.isupper():
+        return True  # a name: "Okta", "SAP"
+    return "NOUN" in word_classes(_singular(head.lower())) and word_classes(head.lower()) != frozenset({"VERB"})
+
+
+def _singular(word: str) -> str:
+    from lemminflect import getLemma  # type: ignore[import-untyped]
+
+    lemmas = getLemma(word, upos="NOUN")
+    return lemmas[0] if lemmas else word
 
 
 def _why_question(read: ReadRequest, subject: str, who: str) -> str:

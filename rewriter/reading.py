@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from evaluators import reports_fault
 from evaluators import lexicon as lx
 from evaluators.words import english_zipf, plural_noun, word_classes
-from rewriter.things import attached_thing, capability_of_verb, readable, thing_of
+from rewriter.things import attached_thing, capability_of_verb, noun_phrase as thing_phrase, readable, thing_of
 
 _STORY = re.compile(
     r"^\s*as\s+(?:an?|the)?\s*(?P<role>[^,]+?)\s*,?\s+"
@@ -205,9 +205,20 @@ def as_people(phrase: str) -> str:
     if not words:
         return "users"
     last = words[-1]
-    if last in PEOPLE_WORDS or (last.endswith(("ers", "ors", "ists", "ians", "ees")) and last not in _THINGS_LIKE_PEOPLE):
+    if last in PEOPLE_WORDS or (last.endswith(("ers", "ors", "ists", "ians", "ees")) and last not in _THINGS_LIKE_PEOPLE and not _a_known_thing(last)):
         return phrase
     return f"people who use the {_strip_article(phrase)}"
+
+
+def _a_known_thing(plural: str) -> bool:
+    """Whether the map knows the word as a thing ("clusters", "servers", "routers"), so
+    that an "-ers" ending does not make it people."""
+    from lemminflect import getLemma  # type: ignore[import-untyped]
+
+    from rewriter.things import capabilities
+
+    singular = getLemma(plural, upos="NOUN")
+    return bool(singular) and singular[0] in capabilities() and singular[0] not in PEOPLE_WORDS
 
 
 def people_subject(clause: str) -> str | None:
@@ -255,6 +266,20 @@ def _first_person_to_role(clause: str, role: str) -> str:
 
 #: Words after which a role's head noun has ended: "Director of Data Integrity".
 _AFTER_HEAD = frozenset("of for in at on from with to".split())
+
+
+def _resolve_object(clause: str, wanted: str) -> str:
+    """A "so that" clause's "them"/"it" is what the story wants ("reuse last year's quizzes
+    so that I don't have to rebuild them" → "… rebuild the quizzes")."""
+    words = [w for w in thing_phrase(wanted) if w]
+    possessive = [i for i, w in enumerate(words) if w.lower().endswith("'s")]
+    words = words[possessive[-1] + 1:] if possessive else words  # "last year's | quizzes"
+    if not words:
+        return clause
+    named = " ".join(words)
+    plural = plural_noun(words[-1].lower())
+    pronoun = r"\bthem\b" if plural else r"(?<!\bis )\bit\b(?! is\b)"
+    return re.sub(pronoun, f"the {named}", clause, count=1) if re.search(pronoun, clause) else clause
 
 
 def pluralise(role: str) -> str:
@@ -320,6 +345,17 @@ _DISCOVERY_QUESTION = re.compile(
 )
 #: Clauses after a question that say why it is asked, not what: "… before we build anything".
 _QUESTION_TAIL = re.compile(r"\s*(?:,|\s)\s*(?:before|so that|so we|because|since|as we|in order to|to decide|to inform)\b.*$", re.IGNORECASE)
+
+
+#: A label that makes an ask a learning one: "Spike: …", "POC - …", "[Research] …".
+_LEARNING_LABEL = re.compile(r"^\s*\[?(?:spike|poc|proof of concept|research|experiment|investigation|discovery)\]?\s*[:\-–]\s*", re.IGNORECASE)
+#: A yes/no question after such a label: "can we use LLMs to …?" → "whether we can use LLMs to …".
+_YES_NO = re.compile(r"^(can|could|should|would|will|do|does|is|are)\s+(we|it|they|there|customers|users|people)\s+(.+)$", re.IGNORECASE)
+
+
+def learning_label(request: str) -> bool:
+    """Whether the request is labelled as learning work ("Spike: …")."""
+    return bool(_LEARNING_LABEL.match(request))
 
 
 def discovery_question(text: str) -> str | None:
@@ -408,10 +444,26 @@ _FAULT_SIGNS = re.compile(
 )
 
 
+#: Contractions typed without their apostrophe ("dont", "cant"): read, and written back, whole.
+_BARE_CONTRACTIONS = {
+    "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "cant": "can't", "wont": "won't", "isnt": "isn't",
+    "arent": "aren't", "wasnt": "wasn't", "werent": "weren't", "havent": "haven't", "hasnt": "hasn't", "shouldnt": "shouldn't",
+    "couldnt": "couldn't", "wouldnt": "wouldn't", "ive": "I've",
+}
+_BARE_CONTRACTION = re.compile(r"\b(" + "|".join(_BARE_CONTRACTIONS) + r")\b", re.IGNORECASE)
+
+
+def _tidy_contractions(text: str) -> str:
+    return _BARE_CONTRACTION.sub(lambda m: _BARE_CONTRACTIONS[m.group(1).lower()], text)
+
+
+_MODERNISING = re.compile(r"\b(?:upgrade|migration|replacement|refactor(?:ing)?|rewrite|deprecation|end of life|eol|version bump)\b", re.IGNORECASE)
+
+
 def strip_preamble(request: str) -> str:
     """The ask itself, without what people put before it ("Can someone …", "We need to …",
     "Bug: …") or a closing question mark."""
-    text = " ".join(_MARKUP.sub(" ", request).split()) or " ".join(request.split())
+    text = _tidy_contractions(" ".join(_MARKUP.sub(" ", request).split()) or " ".join(request.split()))
     return _PREAMBLE.sub("", text).rstrip("?") or text
 
 
@@ -428,6 +480,8 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
         verb = lemma(first) if first and "VERB" in word_classes(lemma(first)) else None
         thing = (" ".join(want.split()[1:]) if verb else want) or want
         purpose = _first_person_to_role(_clean(benefit), role) if benefit else None
+        if purpose:
+            purpose = _resolve_object(purpose, " ".join(want.split()[1:]) if verb else want)
         if purpose is None and verb and verb not in _OUTPUT_LIKE and first.lower() == verb:
             # "I want to see which forms I have submitted": the want is already an ability.
             purpose = _first_person_to_role(f"I can {want}", role)
@@ -453,11 +507,19 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
             people=None,
         )
     question = discovery_question(text)
+    labelled = _LEARNING_LABEL.match(" ".join(request.split()))
+    if question is None and labelled:
+        asked = _YES_NO.match(" ".join(request.split())[labelled.end():].rstrip("?. "))
+        if asked:
+            modal, subject, rest = asked.groups()
+            question = f"whether {subject.lower()} {modal.lower()} {rest}"
     # "Get the batch jobs off Python 2.7" is a migration of the batch jobs.
     words = re.sub(r"^(?:get|move|take)\s+(.+?)\s+off\s+(?=\S)", r"migrate \1 off ", text, flags=re.IGNORECASE).split()
     verb = lemma(re.sub(r"\W", "", words[0])) if words else None
     kind = work_kind_of(verb)
-    if verb not in _ALL_WORK_VERBS and (reports_fault(text) or _FAULT_SIGNS.search(text)):
+    if verb not in _ALL_WORK_VERBS and _MODERNISING.search(text):
+        verb, kind, words = None, "modernise", ["", *words]  # "k8s upgrade 1.24->1.29 …": the work is named by a noun
+    elif verb not in _ALL_WORK_VERBS and (reports_fault(text) or _FAULT_SIGNS.search(text)):
         # A bug report: its subject is the thing ("Reset emails | arrive 20 minutes late").
         verb, kind, words = None, "fix", ["", *words]
     # "Set up X", "Roll out X": a two-word verb.

@@ -137,7 +137,10 @@ def test_a_verb_without_a_work_kind_still_leads_and_is_not_pasted_into_the_frame
     assert read_request("Speed up password reset emails").thing == "password reset emails"
     # A component named before a colon is a label: the report follows it.
     assert read_request("Titanium Studio: high CPU").thing == "high CPU"
-    drafts = OfflineEngine().generate_now(RewriteSpec(request="Improve the benefits helpline"), "delivery").drafts
-    # Already an outcome: kept, tidied, as the first candidate; the frames never paste it.
+    # "Improve X" with nothing said of who or why is a wish: questions, no candidate.
+    assert OfflineEngine().generate_now(RewriteSpec(request="Improve the benefits helpline"), "delivery").drafts == []
+    context = "Average wait time is 47 minutes and 30% of callers hang up before they reach an agent."
+    drafts = OfflineEngine().generate_now(RewriteSpec(request="Improve the benefits helpline", context=context), "delivery").drafts
+    # With the why: kept, tidied, as the first candidate; the frames never paste it.
     assert drafts[0].objective == "Improve the benefits helpline"
     assert all("Improve the benefits helpline" not in d.objective for d in drafts[1:])
