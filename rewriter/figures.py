@@ -120,13 +120,14 @@ _HYPHENATED = re.compile(
 )
 #: Money the user says is spent or lost: "refunded $18k last month", "each costs about $25 to handle".
 _MONEY = re.compile(
-    r"(?P<each>\beach )?(?P<verb>refunded|refund|spent|spend|spending|lost|lose|losing|costs?(?: us)?|paid|pay|paying|wasted|waste)\s+"
+    r"(?P<each>\beach )?(?P<verb>refunded|refund|spent|spend|spending|lost|lose|losing|costs?(?: us)?|paid|pay|paying|wasted|waste|miss|missed|missing)\s+(?:out on\s+)?"
     r"(?:about |around |roughly |over |nearly |almost |~)?(?P<figure>[£$€]\s?\d[\d,.]*(?:\s?(?:k|m|bn)\b)?)"
     r"(?P<to> to \w+)?(?:\s+(?P<per>per \w+|a (?:month|year|week|day)|every (?:month|year|week)|last (?:month|year|quarter|week)|this (?:month|year|quarter)))?",
     re.IGNORECASE,
 )
 _MONEY_METRICS = {
     "refund": "Money refunded", "spen": "Spend", "los": "Money lost", "cost": "Cost", "pa": "Money paid out", "wast": "Money wasted",
+    "miss": "Money missed",
 }
 
 
@@ -148,6 +149,16 @@ def _plural_thing(word: str) -> bool:
 
     lemmas = getAllLemmas(word.lower())
     return word.lower().endswith("s") and "NOUN" in lemmas and lemmas["NOUN"][0] != word.lower() and word.lower() not in ("is", "was", "has", "does")
+
+
+#: What people do that a share of them should do less: "give up", "hang up", "are paid late"
+#: (the time words that make a wait fall, "in their first week", say nothing of a share).
+_FALLING_ACTS = re.compile(
+    r"\b(?:abandon\w*|give up|gives up|gave up|hang up|hangs up|drop\w*|churn\w*|cancel\w*|miss\w*|fail\w*|complain\w*|"
+    r"call\w*|leave|leaves|left|quit\w*|bounce\w*|wait\w*|late|return\w*|request a second|no results|error\w*|"
+    r"are password resets|are duplicates|get lost|never \w+|don't|do not|can't|cannot)\b",
+    re.IGNORECASE,
+)
 
 
 def _unit_of(figure: str) -> str:
@@ -222,7 +233,7 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
             relative = "who" if who.lower().endswith(_PEOPLE_ENDINGS) else "that"
             metric = f"Share of {who} {relative} {doing}"
             figure = _FRACTIONS.get(match.group("figure").lower(), match.group("figure").replace(" ", ""))
-            add(offset + match.start(), offset + match.end(), StatedMeasure(metric, figure, _falls(doing)))
+            add(offset + match.start(), offset + match.end(), StatedMeasure(metric, figure, bool(_FALLING_ACTS.search(doing))))
         for match in _HAS.finditer(sentence):
             thing = _trim_lead(match.group("thing"))
             metric = f"{match.group('unit').capitalize()} in the {thing.lower()}" if thing.lower() not in ("it", "this", "that") else match.group("unit").capitalize()

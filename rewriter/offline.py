@@ -14,10 +14,12 @@ from dataclasses import dataclass
 from rewriter.domain import CandidateDraft, EngineInfo, Generation, KeyResultDraft, Mission, RewriteSpec, Usage
 from evaluators.words import plural_noun, word_classes
 from rewriter.figures import StatedMeasure, stated_measures
-from rewriter.reading import ReadRequest, as_people, mapped_capability, people_subject, read_request
+from rewriter.reading import WORK_KINDS, ReadRequest, as_people, mapped_capability, people_subject, read_request
 from rewriter.things import thing_of
 from evaluators import judge_objective
 from evaluators.lexicon import LANGUAGE_NAMES
+
+WORK_VERBS = frozenset().union(*WORK_KINDS.values())
 
 #: Languages the offline engine's frames are written in; "und" is a text too short to tell.
 WRITTEN_LANGUAGES = frozenset(("en", "und"))
@@ -47,7 +49,7 @@ FRAMES: dict[str, Frame] = {
         "supportability",
         "Make {cap} easier to support and keep running",
         "Keeping {cap} running takes more of the team's time than it should{because}, time taken from work that serves {who}.",
-        "{cap} that needs less of the team's time to keep running",
+        "less of the team's time spent keeping {cap} running",
         (Measure("Hours spent each month keeping {cap} running", "fall"), Measure("Time to apply a security update to {cap}", "fall"), Measure("Incidents caused by {cap} each month", "fall")),
         Measure("Availability of {cap} each month", "hold-above"),
     ),
@@ -69,10 +71,10 @@ FRAMES: dict[str, Frame] = {
     ),
     "speed": Frame(
         "speed",
-        "Make {cap} fast enough that {who} never wait for it",
-        "{who} wait on {cap} and some give up before they finish{because}.",
-        "a faster {cap} that fewer {who} abandon",
-        (Measure("Median response time of {cap}", "fall"), Measure("Share of {who} who abandon {cap} while waiting", "fall")),
+        "Make {cap} fast enough that {who} are never kept waiting",
+        "{who} wait on {cap} longer than they should{because}.",
+        "{who} waiting less on {cap}",
+        (Measure("Median response time of {cap}", "fall"), Measure("Time {who} spend waiting on {cap} each week", "fall")),
         Measure("Error rate of {cap}", "hold-below"),
     ),
     "security": Frame(
@@ -186,10 +188,19 @@ REASON_FRAMES: dict[str, str] = {
     "experience": "experience",
     "adoption": "adoption",
 }
+#: Capabilities that serve the team rather than the people it serves: "effortless for users"
+#: or "completion rate of builds" would not read; upkeep, speed and failures do.
+OPS_CAPABILITIES = frozenset((
+    "builds", "deployments", "releases", "caching", "messaging between services", "infrastructure changes",
+    "the platform", "incident detection", "incident response", "diagnosis", "secrets management",
+    "secure connections", "backups", "file storage", "data pipelines", "data processing", "analytics data",
+    "page delivery", "background processing", "hosting", "the network", "source control", "data storage",
+    "recovery from outages", "work tracking", "network security",
+))
 DEFAULT_WHO: dict[str, str] = {"hire": "customers", "automate": "the team"}
 # How the problem statement names the reason it was given, per REASON_SIGNALS key.
 REASON_CLAUSES: dict[str, str] = {
-    "supportability": "it is hard to support and eats the team's time",
+    "supportability": "it is out of support or takes too much keeping running",
     "reliability": "it fails more often than people can accept",
     "speed": "it is too slow",
     "cost": "it costs too much",
@@ -307,7 +318,9 @@ class OfflineEngine:
         unknown = mission == "delivery" and not known and not (read.beneficiary or read.people or read.is_story or (named and named.serves) or read.work_kind in DEFAULT_WHO)
         # "improve the dashboard", "clean up the settings page, it's a mess", with nothing said
         # of who or why: a wish, not yet something to measure.
-        wish = (
+        # A word or two and nothing else ("SSO", "GraphQL API") names a thing, not why: ask.
+        terse = len(read.text.split()) <= 2 and not (own_outcome or read.context or _asks_for_work(read) or re.search(r"\b(?:faster|quicker|cheaper|safer)\b", read.text, re.IGNORECASE))
+        wish = terse or (
             _WISH.search(read.text) is not None
             and not _MEASURE_NOUN.search(read.text)  # "Improve engagement" names what to measure
             and not (read.context or read.people or read.beneficiary or stated_measures(spec.request))
@@ -321,7 +334,8 @@ class OfflineEngine:
         # Figures the user gave, with their metric, lead every candidate's key results: a
         # number the user measured is never replaced by "a baseline to be measured".
         stated = [_stated_key_result(m) for m in stated_measures(f"{spec.request}. {spec.context or ''}")]
-        frames: list[Frame] | tuple[Frame, ...] = LEARNING_FRAMES if mission == "discovery" else self._delivery_frames(read)
+        timed = any(m.falls and m.metric.startswith(("Time ", "Length of ", "Median ", "Average ")) for m in stated_measures(f"{spec.request}. {spec.context or ''}"))
+        frames: list[Frame] | tuple[Frame, ...] = LEARNING_FRAMES if mission == "discovery" else self._delivery_frames(read, timed=timed)
         drafts: list[CandidateDraft] = []
         if asks:
             drafts.append(self._question_candidate(read, values, spec.key_results))
@@ -347,7 +361,8 @@ class OfflineEngine:
     @staticmethod
     def _values(read: ReadRequest, mission: Mission) -> dict[str, str]:
         named = thing_of(read.thing)
-        who = read.beneficiary or read.people or (named.serves if named else None) or DEFAULT_WHO.get(read.work_kind, "users")
+        default = "the team" if read.capability in OPS_CAPABILITIES else DEFAULT_WHO.get(read.work_kind, "users")
+        who = read.beneficiary or read.people or (named.serves if named else None) or default
         if mission == "discovery" and not (read.beneficiary or read.people):
             who = "the people we serve"
         because = ""
@@ -361,15 +376,21 @@ class OfflineEngine:
         return {"cap": capability, "who": who, "Who": _capitalise(who), "thing": thing, "because": because}
 
     @staticmethod
-    def _delivery_frames(read: ReadRequest) -> list[Frame]:
+    def _delivery_frames(read: ReadRequest, *, timed: bool = False) -> list[Frame]:
         kind = read.work_kind if read.work_kind in KIND_FRAMES else "build"
+        if read.capability in OPS_CAPABILITIES and kind in ("build", "redesign"):
+            kind = "modernise"  # what serves the team is judged by its upkeep, speed and failures, not "effortless"
         # Keeping a thing running is a reason to change what exists, not to build something new
         # ("send them spreadsheets manually" asks for an export, not an easier-to-run one).
         upkeep = kind in ("modernise", "fix", "automate")
         # A fault's own frame leads unless the reason is one a frame answers better (a slow
         # page is about speed); complaints are why it matters, not what should change.
         ignored = {"experience", "adoption", "cost"} if kind == "fix" else set()
+        if read.capability in OPS_CAPABILITIES:
+            ignored |= {"experience", "adoption"}  # developers complaining about builds is about speed or failures
         order: list[str] = [REASON_FRAMES[r] for r in read.reasons if r in REASON_FRAMES and (upkeep or r != "supportability") and r not in ignored]
+        if timed and "speed" not in order:
+            order.insert(0, "speed")  # the user measured how long it takes: that is what should change
         # Only the frames that fit the kind of work: a frame about something else ("Free users
         # from repetitive work in search" for an upgrade) would rank on form alone.
         order += [name for name in KIND_FRAMES[kind] if name not in order]
@@ -384,7 +405,7 @@ class OfflineEngine:
         key_results = [_key_result(m, values) for m in measures]
         return CandidateDraft(
             objective=objective,
-            problem_statement=_told(read) or _capitalise(_fill(frame.problem, values)),
+            problem_statement=_told(read) or (_capitalise(_fill(frame.problem, values)) if values["because"] or frame in LEARNING_FRAMES else _unproven(values)),
             hypothesis=self._hypothesis(read, _fill(frame.believe, values), key_results[0], learning=frame in LEARNING_FRAMES),
             key_results=key_results,
         )
@@ -455,6 +476,11 @@ class OfflineEngine:
             pushes = [Measure(f"Share of {who} who {ability}", "rise"), *_wanted(read, who)]
             objective = _capitalise(purpose)
             problem = f"{who} cannot yet {_COMPARED_AT_END.sub('', ability)} as easily as they should."
+        elif ability and _STILL.match(ability):
+            # "don't have to switch tabs mid-round": today they still do.
+            pushes = [Measure(f"Share of {who} who {_STILL.sub('still ', ability, count=1)}", "fall"), *_wanted(read, who)]
+            objective = _capitalise(purpose)
+            problem = f"{who} {_STILL.sub('still ', ability, count=1)} today."
         elif ability:
             # A state, not an act ("are not approving every coffee", "know when …"): how
             # many are in it is the measure; "without help" or "time to" would not read.
@@ -509,7 +535,7 @@ class OfflineEngine:
             )
         elif read.work_kind == "fix" and read.verb is None:
             doing = f"fixing what goes wrong with {read.capability}" if read.capability else "fixing the fault"
-        elif read.verb and read.thing != read.text and short and gerund(read.verb):
+        elif read.verb and read.thing != read.text and short and gerund(read.verb) and _PLAIN_WORDS.fullmatch(read.thing):
             doing = f"{gerund(read.verb)} {read.thing}"
         else:
             # A long brief is not quoted back: the work is named by what it serves.
@@ -537,6 +563,11 @@ def _watching(draft: CandidateDraft) -> CandidateDraft:
     )
 
 
+#: A thing the hypothesis may quote: plain words ("a CSV export for the invoices page"), not
+#: versions, arrows, symbols or asides ("6.8 -> 8.x", "kafka w/ MSK", "certs + … (cert-manager?)").
+_PLAIN_WORDS = re.compile(r"[A-Za-z][A-Za-z'-]*(?: [A-Za-z][A-Za-z'-]*)*")
+
+
 #: The longest request part a hypothesis repeats as the user wrote it.
 _QUOTED_WORDS = 10
 
@@ -554,6 +585,7 @@ _CAN = re.compile(r"^(?:can|could|are able to|will be able to|will|get to)\s+", 
 #: datasets | can be demonstrated" is no ability of the role's.
 _OWN_VERB = re.compile(r"^\S+\s.*?\b(?:can|could|will|would|is|are|was|were|should|must|gets|get)\s+(?:be\s+)?\w", re.IGNORECASE)
 _COMPARED_AT_END = re.compile(r"\s+(?:more|less) (?:often|quickly|easily)$|\s+(?:more|less|faster|sooner|better)$", re.IGNORECASE)
+_STILL = re.compile(r"^(?:don't|do not|no longer|never)\s+(?:need to\s+|have to\s+)?(?=\w)", re.IGNORECASE)
 _STATE_WORDS = frozenset("be am are is was were have has had know knows feel feels don't doesn't do does not never no stop can't cannot".split())
 
 
@@ -582,6 +614,21 @@ def _who_and_ability(clause: str, role: str | None = None) -> tuple[str | None, 
     if not ability or ability.split()[0].lower() in {"is", "was", "who", "that"}:
         return who, None
     return who, ability
+
+
+def _asks_for_work(read: ReadRequest) -> bool:
+    """Whether a verb asks for the work ("Upgrade Elasticsearch", "fix login"), rather than
+    the request only naming a thing ("SSO", "GraphQL API")."""
+    return read.verb is not None and read.verb in WORK_VERBS
+
+
+def _unproven(values: dict[str, str]) -> str:
+    """The problem statement when the request gives no why: what is missing, not a pain the
+    user never described ("Users struggle with search, and some give up")."""
+    return (
+        f"The request names the work, not the difference it should make for {values['who']}; "
+        "until that is measured, no one can tell whether the work helped."
+    )
 
 
 def _wanted(read: ReadRequest, who: str) -> list[Measure]:

@@ -48,7 +48,7 @@ WORK_KINDS: dict[str, frozenset[str]] = {
 REASON_SIGNALS: dict[str, tuple[str, ...]] = {
     "supportability": ("out of support", "end of life", "eol", "unsupported", "eats time", "toil", "maintenance", "maintain", "time-consuming", "time consuming", "manual", "patch", "hard to support", "legacy"),
     "reliability": ("outage", "down", "downtime", "crash", "unreliable", "fails", "failure", "incident", "flaky", "resilien"),
-    "speed": ("slow", "latency", "performance", "timeout", "wait", "takes too long", "takes forever", "delay", " late", "lagg"),
+    "speed": ("slow", "latency", "performance", "timeout", "wait", "takes too long", "takes forever", "delay", " late", "lagg", "faster", "quicker", "speed up"),
     "cost": ("cost", "expensive", "licen", "budget", "spend", "cheaper", "money"),
     "security": ("security", "vulnerab", "cve", "breach", "compliance", "audit", "risk"),
     "experience": ("complain", "confus", "frustrat", "hard to use", "drop out", "abandon", "satisf", "support calls", "support tickets"),
@@ -186,7 +186,8 @@ PEOPLE_WORDS = frozenset(
     "applicants caseworkers managers employees colleagues agents developers engineers analysts partners "
     "tenants buyers sellers readers listeners subscribers parents children families volunteers admins "
     "administrators researchers editors authors owners players travellers drivers nurses doctors teachers "
-    "hires joiners starters recruits newcomers guests passengers pupils learners callers shoppers "
+    "hires joiners starters recruits newcomers guests passengers pupils learners callers shoppers devs nurses clinicians "
+    "pharmacists merchants riders diners investors borrowers claimants caseworkers dispatchers technicians "
     # "-ants"/"-ents" name things as often as people (documents, payments), so only these:
     "applicants participants consultants assistants accountants attendants occupants claimants "
     "entrants migrants respondents dependents recipients residents".split()
@@ -546,7 +547,7 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
     named = people_named(question or "") or people_named(text) or people_named(why)
     if named and beneficiary is None:
         beneficiary = named  # "for the invoices page", but the context says who: "Accounting teams …"
-    if beneficiary is None and who:
+    if beneficiary is None and who and kind != "discover":  # (demand "for a subscription tier" has no subscribers yet)
         found = thing_of(_clean(who.group("who")))
         beneficiary = found.serves if found is not None else None  # whom the map says it serves
     named_part = (thing if not who else thing[: who.start()]).strip()

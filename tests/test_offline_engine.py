@@ -23,7 +23,7 @@ def test_upgrade_becomes_supportability_of_the_capability():
     best = drafts("Upgrade Elasticsearch", context="It is out of support and eats our time")[0]
     assert best.objective == "Make search easier to support and keep running"
     assert judge_objective(best.objective).kind == "outcome"
-    assert "hard to support" in best.problem_statement
+    assert "out of support" in best.problem_statement
     assert best.hypothesis.startswith("We believe upgrading Elasticsearch will result in")
 
 
