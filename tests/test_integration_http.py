@@ -8,22 +8,10 @@ import time
 
 import httpx
 import pytest
+from support.servers import model_env as servers_model_env
 from support.servers import run_mock_model, run_realise_server
 
 SECRET_MODEL_KEY = "sk-integration-secret-abcdef123456"
-
-
-def model_env(model, tmp_path, **extra: str) -> dict[str, str | None]:
-    return {
-        "OPENAI_BASE_URL": model.base_url,
-        "OPENAI_API_KEY": SECRET_MODEL_KEY,
-        "REALISE_MODEL": "mock-model",
-        "REALISE_ENGINE": None,
-        "REALISE_DB_PATH": str(tmp_path / "realise.db"),
-        "REALISE_RETRY_BUDGET": "10",
-        "REALISE_LOG_FORMAT": "json",
-        **extra,
-    }
 
 
 @pytest.fixture(scope="module")
@@ -36,6 +24,10 @@ def model():
 def fresh_model(model):
     model.reset()
     return model
+
+
+def model_env(model, tmp_path, **extra: str | None) -> dict[str, str | None]:
+    return servers_model_env(model, tmp_path, key=SECRET_MODEL_KEY, retry_budget="10", **extra)
 
 
 def test_offline_by_default_with_no_key_and_no_server(tmp_path):

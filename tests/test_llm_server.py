@@ -7,7 +7,7 @@ import asyncio
 
 import httpx
 import pytest
-from support.servers import free_port, run_mock_model, run_realise_server
+from support.servers import free_port, model_env, run_mock_model, run_realise_server
 
 from prompts import default_library
 from rewriter.batch.model import BacklogItem, BatchOptions
@@ -97,17 +97,6 @@ async def test_timeouts_lower_the_batch_concurrency_like_429s_and_are_not_retrie
     assert len(requests) == 4  # three items and one second pass: no retry queued behind the slow call
 
 
-def model_env(model, tmp_path, **extra: str) -> dict[str, str | None]:
-    return {
-        "OPENAI_BASE_URL": model.base_url,
-        "OPENAI_API_KEY": "sk-server-secret-abcdef123456",
-        "REALISE_MODEL": "mock-model",
-        "REALISE_ENGINE": None,
-        "REALISE_DB_PATH": str(tmp_path / "realise.db"),
-        "REALISE_RETRY_BUDGET": "5",
-        "REALISE_LOG_FORMAT": "json",
-        **extra,
-    }
 
 
 def test_a_wrong_model_name_degrades_ready_and_is_a_502_that_names_the_served_models(llama_like, tmp_path):

@@ -10,7 +10,7 @@ import sys
 
 import httpx
 import pytest
-from support.servers import free_port, run_mock_model, run_realise_server
+from support.servers import free_port, model_env, run_mock_model, run_realise_server
 
 
 @pytest.fixture(scope="module")
@@ -20,17 +20,6 @@ def llama_like():
         yield model
 
 
-def model_env(model, tmp_path, **extra: str) -> dict[str, str | None]:
-    return {
-        "OPENAI_BASE_URL": model.base_url,
-        "OPENAI_API_KEY": "sk-server-secret-abcdef123456",
-        "REALISE_MODEL": "mock-model",
-        "REALISE_ENGINE": None,
-        "REALISE_DB_PATH": str(tmp_path / "realise.db"),
-        "REALISE_RETRY_BUDGET": "5",
-        "REALISE_LOG_FORMAT": "json",
-        **extra,
-    }
 
 
 def test_server_logs_are_json_lines_from_uvicorns_first_line_and_name_the_format_that_worked(llama_like, tmp_path):

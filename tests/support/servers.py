@@ -269,3 +269,18 @@ def is_running(pid: int) -> bool:
         return (Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]) != "Z"
     except OSError:
         return False
+
+
+def model_env(model, tmp_path, *, key: str = "sk-server-secret-abcdef123456", retry_budget: str = "5", **extra: str | None) -> dict[str, str | None]:
+    """The environment of a realise server that rewrites with ``model`` (a mock or llama-like
+    server on loopback), its SQLite file in ``tmp_path`` and JSON logs."""
+    return {
+        "OPENAI_BASE_URL": model.base_url,
+        "OPENAI_API_KEY": key,
+        "REALISE_MODEL": "mock-model",
+        "REALISE_ENGINE": None,
+        "REALISE_DB_PATH": str(tmp_path / "realise.db"),
+        "REALISE_RETRY_BUDGET": retry_budget,
+        "REALISE_LOG_FORMAT": "json",
+        **extra,
+    }
