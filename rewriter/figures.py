@@ -28,7 +28,7 @@ _FALLING = re.compile(
     re.IGNORECASE,
 )
 _FIGURE = r"(?:£|\$|€)?\d+(?:[.,]\d+)*(?:\s?%|(?:k|m|bn)\b)?"
-_UNIT = r"(?:\s?(?:%|percent|working days|business days|days|hours|hrs|minutes|mins|min|seconds|secs|s|weeks|months|calls|times|ms)\b)?"
+_UNIT = r"(?:\s?(?:%|percent|working days|business days|days?|hours?|hrs|minutes?|mins|min|seconds?|secs|s|weeks?|months?|calls|times|ms)\b)?"
 _EFFORT = r"(?:steps|fields|clicks|screens|pages|questions|hand-?offs|approvals|sign-offs|forms|tools|systems|logins)"
 _FRACTIONS = {"half": "50%", "a third": "33%", "a quarter": "25%", "two thirds": "67%", "three quarters": "75%"}
 
@@ -143,6 +143,31 @@ def _money_metric(match: re.Match[str]) -> str:
     return f"{name} each {period.group(1)}" if period else name
 
 
+_PART = re.compile(
+    r"(?P<part>(?:[\w'-]+ ){0,3}[\w'-]+) (?:is|are|make up|makes up|account for|accounts for) (?:about |around |roughly |nearly |almost |over )?"
+    r"(?P<figure>\d+(?:[.,]\d+)?\s?%|half|a third|a quarter|two thirds|three quarters) of (?:the |our |all )?(?P<whole>(?:[\w'-]+ ?){1,6})",
+    re.IGNORECASE,
+)
+
+
+def _people(phrase: str) -> bool:
+    from rewriter.reading import as_people  # (reading reads requests; figures only their numbers)
+
+    return as_people(phrase) == phrase
+
+
+def _acting(word: str) -> bool:
+    """Whether a word can open what people or things do ("finish", "are", "hang", "get"),
+    rather than go on naming them ("tickets", "workspaces", "volume")."""
+    from lemminflect import getAllLemmas  # type: ignore[import-untyped]
+
+    lowered = word.lower()
+    if lowered in ("is", "are", "was", "were", "have", "has", "do", "does", "did", "can", "will", "never", "still", "only", "don't", "can't"):
+        return True
+    lemmas = getAllLemmas(lowered)
+    return "VERB" in lemmas and ("NOUN" not in lemmas or not lowered.endswith("s") or lowered in ("returns", "calls", "drops"))
+
+
 def _plural_thing(word: str) -> bool:
     """A plural noun that is no verb form: "tickets", "invoices" (not "give", "are")."""
     from lemminflect import getAllLemmas  # type: ignore[import-untyped]
@@ -156,7 +181,7 @@ def _plural_thing(word: str) -> bool:
 _FALLING_ACTS = re.compile(
     r"\b(?:abandon\w*|give up|gives up|gave up|hang up|hangs up|drop\w*|churn\w*|cancel\w*|miss\w*|fail\w*|complain\w*|"
     r"call\w*|leave|leaves|left|quit\w*|bounce\w*|wait\w*|late|return\w*|request a second|no results|error\w*|"
-    r"are password resets|are duplicates|get lost|never \w+|don't|do not|can't|cannot)\b",
+    r"are password resets|are duplicates|get lost|never \w+|don't|do not|can't|cannot|contact\w*|chase\w*|re-?key\w*)\b",
     re.IGNORECASE,
 )
 
@@ -218,19 +243,28 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
             things = _trim_lead(match.group("things"))
             if things.lower() in ("it", "this", "that") or not re.search(r"[a-z]", match.group("figure"), re.IGNORECASE):
                 continue  # "it takes …" is _TAKES's; a bare count is no duration
-            add(offset + match.start(), offset + match.end(), StatedMeasure(f"Time {things.lower()} take", match.group("figure").strip(), True))
+            verb = "take" if _plural_thing(things.split()[-1]) else "takes"
+            add(offset + match.start(), offset + match.end(), StatedMeasure(f"Time {things.lower()} {verb}", match.group("figure").strip(), True))
         for match in _LATE.finditer(sentence):
             things = _trim_lead(match.group("things"))
             metric = f"Delay of {things.lower()}"
             add(offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure").strip(), True))
+        for match in _PART.finditer(sentence):
+            part, whole = _trim_lead(match.group("part")), _trim(match.group("whole"))
+            figure = _FRACTIONS.get(match.group("figure").lower(), match.group("figure").replace(" ", ""))
+            metric = f"{part[:1].upper()}{part[1:]} as a share of {whole}"
+            add(offset + match.start(), offset + match.end(), StatedMeasure(metric, figure, bool(_FALLING_ACTS.search(part))))
         for match in _SHARE.finditer(sentence):
             who, doing = match.group("who"), _trim(match.group("doing"))
             first, _, rest = doing.partition(" ")
-            if rest and _plural_thing(first):
-                who, doing = f"{who} {first}", rest  # "40% of helpdesk | tickets are …" → "helpdesk tickets"
+            while rest and not _acting(first):
+                who, (first, _, rest) = f"{who} {first}", rest.partition(" ")  # "40% of helpdesk | tickets are …"
+            doing = f"{first} {rest}".strip()
+            if not _acting(first):
+                continue  # "a third of inbound volume at the contact centre" says no act: read as a part of a whole
             if not doing:
                 continue
-            relative = "who" if who.lower().endswith(_PEOPLE_ENDINGS) else "that"
+            relative = "who" if _people(who) else "that"
             metric = f"Share of {who} {relative} {doing}"
             figure = _FRACTIONS.get(match.group("figure").lower(), match.group("figure").replace(" ", ""))
             add(offset + match.start(), offset + match.end(), StatedMeasure(metric, figure, bool(_FALLING_ACTS.search(doing))))
@@ -299,7 +333,7 @@ def _falls(metric: str) -> bool:
     return not _RISING.search(metric) and bool(_FALLING.search(metric))
 
 
-_TRAILING = re.compile(r"(?:\s+(?:with|of|to|the|a|an|and|or|for|from|at|in|on|by))+$", re.IGNORECASE)
+_TRAILING = re.compile(r"(?:\s+(?:with|of|to|the|a|an|and|or|for|from|at|in|on|by|about|asking|into|over))+$", re.IGNORECASE)
 
 
 def _trim(phrase: str) -> str:

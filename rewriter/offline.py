@@ -9,7 +9,7 @@ fills them. Key results name a metric and a direction; baseline and target stay 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rewriter.domain import CandidateDraft, EngineInfo, Generation, KeyResultDraft, Mission, RewriteSpec, Usage
 from evaluators.words import plural_noun, word_classes
@@ -263,6 +263,8 @@ def _stated_key_result(measure: StatedMeasure) -> KeyResultDraft:
 def _plural_metric(metric: str) -> bool:
     """Whether a metric's head noun is plural ("Crash-free sessions rise", "Share of callers
     who … falls"): the last word before "of", "in", "who", "that" …"""
+    if re.match(r"^(?:time|length|share|cost|money|spend|number|rate|delay)\b", metric, re.IGNORECASE):
+        return False  # "Time number porting takes falls": the head is the first word
     head = re.split(r"\s(?:of|in|who|that|for|with|at|on|by)\s", metric)[0].split()[-1].lower()
     return plural_noun(head)
 
@@ -325,6 +327,13 @@ class OfflineEngine:
             and not _MEASURE_NOUN.search(read.text)  # "Improve engagement" names what to measure
             and not (read.context or read.people or read.beneficiary or stated_measures(spec.request))
         )
+        measured = stated_measures(f"{spec.request}. {spec.context or ''}")
+        # The first figure the user gave says what should change when nothing else does
+        # ("Number porting takes 4.2 business days …" → "Cut the time number porting takes").
+        from_figures = _objective_from(measured[0]) if measured and mission == "delivery" and not own_outcome and not read.purpose else None
+        if from_figures and ((not values["cap"] or unknown) or wish):
+            read = replace(read, purpose=from_figures)
+            wish = False
         if ((not values["cap"] or unknown) and not own_outcome and not read.purpose and not asks) or wish or any(f.code == "vague" for f in assessment.findings):
             notice = (
                 "The request does not name what should change or for whom, so the offline engine wrote no "
@@ -333,8 +342,8 @@ class OfflineEngine:
             return Generation(drafts=[], engine=engine, usage=Usage(), notice=notice)
         # Figures the user gave, with their metric, lead every candidate's key results: a
         # number the user measured is never replaced by "a baseline to be measured".
-        stated = [_stated_key_result(m) for m in stated_measures(f"{spec.request}. {spec.context or ''}")]
-        timed = any(m.falls and m.metric.startswith(("Time ", "Length of ", "Median ", "Average ")) for m in stated_measures(f"{spec.request}. {spec.context or ''}"))
+        stated = [_stated_key_result(m) for m in measured]
+        timed = any(m.falls and m.metric.startswith(("Time ", "Length of ", "Median ", "Average ")) for m in measured)
         frames: list[Frame] | tuple[Frame, ...] = LEARNING_FRAMES if mission == "discovery" else self._delivery_frames(read, timed=timed)
         drafts: list[CandidateDraft] = []
         if asks:
@@ -420,15 +429,15 @@ class OfflineEngine:
         objective = f"Understand why {rest}" if word == "why" else f"Learn {question}"
         who = values["who"]
         if word == "why":
-            first = f"The main reasons {rest} are found from direct evidence from {who} and ranked by how many they affect"
+            first = f"Interviews with {who} and usage data find the main reasons {rest}, ranked by how many {who} each affects"
         elif word == "whether":
-            first = f"Evidence for and against whether {rest} is gathered from {who} and shared with the team"
+            first = f"Interviews and a small test with {who} show whether {rest}"
         else:
-            first = f"{_capitalise(question)} is established from direct evidence from {who} and shared with the team"
+            first = f"Interviews with {who} and usage data establish {question}"
         measures = [
             Measure(first, "milestone"),
             Measure("The riskiest assumption behind the answer is tested with {who} and the result recorded", "milestone"),
-            Measure("A decision on what to do next is taken on the evidence and shared", "milestone"),
+            Measure("A decision to go ahead, change course or stop is taken on the evidence and shared", "milestone"),
             *_EXTRA_MILESTONES,
         ][:max(count, 1)]
         key_results = [_key_result(m, values) for m in measures]
@@ -474,8 +483,12 @@ class OfflineEngine:
             problem = f"No one measures {_lower_first(measured)} today, so no one can tell whether it is getting better."
         elif ability and _acts(ability):
             pushes = [Measure(f"Share of {who} who {ability}", "rise"), *_wanted(read, who)]
-            objective = _capitalise(purpose)
-            problem = f"{who} cannot yet {_COMPARED_AT_END.sub('', ability)} as easily as they should."
+            # "Readers who come from newsletters should stick around …" → "… stick around …"
+            objective = _capitalise(f"{who} {ability}") if re.search(r"\b(?:should|must)\b", purpose, re.IGNORECASE) else _capitalise(purpose)
+            if read.is_story or re.search(r"\bcan\b", purpose):
+                problem = f"{who} cannot yet {_COMPARED_AT_END.sub('', ability)} as easily as they should."
+            else:
+                problem = f"Too few {who} {_COMPARED_AT_END.sub('', ability)} today."
         elif ability and _STILL.match(ability):
             # "don't have to switch tabs mid-round": today they still do.
             pushes = [Measure(f"Share of {who} who {_STILL.sub('still ', ability, count=1)}", "fall"), *_wanted(read, who)]
@@ -585,7 +598,7 @@ _CAN = re.compile(r"^(?:can|could|are able to|will be able to|will|get to)\s+", 
 #: datasets | can be demonstrated" is no ability of the role's.
 _OWN_VERB = re.compile(r"^\S+\s.*?\b(?:can|could|will|would|is|are|was|were|should|must|gets|get)\s+(?:be\s+)?\w", re.IGNORECASE)
 _COMPARED_AT_END = re.compile(r"\s+(?:more|less) (?:often|quickly|easily)$|\s+(?:more|less|faster|sooner|better)$", re.IGNORECASE)
-_STILL = re.compile(r"^(?:don't|do not|no longer|never)\s+(?:need to\s+|have to\s+)?(?=\w)", re.IGNORECASE)
+_STILL = re.compile(r"^(?:don't|do not|no longer|never|shouldn't|should not|won't|will not)\s+(?:need to\s+|have to\s+)?(?=\w)", re.IGNORECASE)
 _STATE_WORDS = frozenset("be am are is was were have has had know knows feel feels don't doesn't do does not never no stop can't cannot".split())
 
 
@@ -609,11 +622,22 @@ def _who_and_ability(clause: str, role: str | None = None) -> tuple[str | None, 
     if who is None:
         return None, None
     ability = rest[len(who):].strip()
+    relative = re.match(r"^(?:who|that)\s+(.+?)\s+(?:should|must|need to|needs to|will|would|can|could)\s+(?=\w)", ability, re.IGNORECASE)
+    if relative:
+        # "Readers who come from newsletters | should stick around …": the clause says which readers.
+        who, ability = f"{who} who {relative.group(1)}", ability[relative.end():]
     ability = _CAN.sub("", re.sub(r"^to\s+", "", ability))
     ability = re.split(r"\s+(?:so that|so|because|in order to)\s+", ability, maxsplit=1)[0]  # their reason is not what they do
     if not ability or ability.split()[0].lower() in {"is", "was", "who", "that"}:
         return who, None
     return who, ability
+
+
+def _objective_from(measure: StatedMeasure) -> str:
+    """An outcome that moves a measure the user gave: "Cut the time number porting takes",
+    "Raise the share of new workspaces that finish setup in the first week"."""
+    verb = "Cut" if measure.falls else "Raise"
+    return f"{verb} the {_lower_first(measure.metric)}" if not measure.metric.isupper() else f"{verb} {measure.metric}"
 
 
 def _asks_for_work(read: ReadRequest) -> bool:
@@ -679,7 +703,7 @@ _EXTRA_MILESTONES = (
 
 _WISH = re.compile(
     r"^(?:improve|enhance|better|fix up|clean up|tidy up|sort out|do something about|look at|rework|revamp|modernise|modernize)\b"
-    r"|\b(?:needs? to be better|is a mess|sucks|is bad|is terrible|could be better)\b",
+    r"|^make\b.{1,40}\bbetter\b|\b(?:needs? to be better|is a mess|sucks|is bad|is terrible|could be better)\b",
     re.IGNORECASE,
 )
 _MEASURE_NOUN = re.compile(
@@ -697,9 +721,14 @@ _MAKE_SURE = re.compile(r"^(?:make\s+sure|ensure)\s+(?:that\s+)?", re.IGNORECASE
 
 
 def _tidy_outcome(text: str) -> str:
-    """An outcome as the user wrote it, with "Make sure" dropped when people follow it:
-    "Make sure field technicians fix …" → "field technicians fix …"."""
+    """An outcome as the user wrote it, with "Make sure" dropped when people follow it
+    ("Make sure field technicians fix …" → "field technicians fix …") and its "should" made
+    a state ("Guests shouldn't have to queue" → "Guests no longer have to queue")."""
     text = re.sub(r"[\s.!?;:]+$", "", text)
+    text = re.sub(r"\b(?:shouldn't|should not) have to\b", "no longer have to", text, flags=re.IGNORECASE)
+    who = people_subject(text)
+    if who and re.match(rf"^{re.escape(who)}\s+(?:should|must)\s+", text, re.IGNORECASE):
+        text = re.sub(r"\s+(?:should|must)\s+", " ", text, count=1)  # "Guests should get …" → "Guests get …"
     rest = _MAKE_SURE.sub("", text)
     return rest if rest != text and people_subject(rest) else text
 

@@ -351,7 +351,7 @@ _QUESTION_TAIL = re.compile(r"\s*(?:,|\s)\s*(?:before|so that|so we|because|sinc
 #: A label that makes an ask a learning one: "Spike: …", "POC - …", "[Research] …".
 _LEARNING_LABEL = re.compile(r"^\s*\[?(?:spike|poc|proof of concept|research|experiment|investigation|discovery)\]?\s*[:\-–]\s*", re.IGNORECASE)
 #: A yes/no question after such a label: "can we use LLMs to …?" → "whether we can use LLMs to …".
-_YES_NO = re.compile(r"^(can|could|should|would|will|do|does|is|are)\s+(we|it|they|there|customers|users|people)\s+(.+)$", re.IGNORECASE)
+_YES_NO = re.compile(r"^(can|could|should|would|will|do|does|is|are)\s+((?:[\w'-]+\s+){0,3}?(?:we|it|they|there|\w+s))\s+(.+)$", re.IGNORECASE)
 
 
 def learning_label(request: str) -> bool:
@@ -465,6 +465,7 @@ def strip_preamble(request: str) -> str:
     """The ask itself, without what people put before it ("Can someone …", "We need to …",
     "Bug: …") or a closing question mark."""
     text = _tidy_contractions(" ".join(_MARKUP.sub(" ", request).split()) or " ".join(request.split()))
+    text = re.sub(r"\s*\b(?:pls|plz|please|thx|thanks|asap)\b\s*(?=[—–\-,.!]|$)", "", text, flags=re.IGNORECASE).strip() or text
     return _PREAMBLE.sub("", text).rstrip("?") or text
 
 
@@ -513,6 +514,7 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
         asked = _YES_NO.match(" ".join(request.split())[labelled.end():].rstrip("?. "))
         if asked:
             modal, subject, rest = asked.groups()
+            rest = re.sub(r"\s*\([^)]*\)", "", rest)  # "(gloves, noise)": an aside, not the question
             question = f"whether {subject.lower()} {modal.lower()} {rest}"
     # "Get the batch jobs off Python 2.7" is a migration of the batch jobs.
     words = re.sub(r"^(?:get|move|take)\s+(.+?)\s+off\s+(?=\S)", r"migrate \1 off ", text, flags=re.IGNORECASE).split()
@@ -545,6 +547,8 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
     who = _FOR_WHOM.search(thing)
     beneficiary = _beneficiary(_clean(who.group("who"))) if who else None
     named = people_named(question or "") or people_named(text) or people_named(why)
+    subject = question and people_subject(question.split(None, 1)[1] if " " in question else "")
+    named = named or subject or None  # "whether shop-floor operators would …"
     if named and beneficiary is None:
         beneficiary = named  # "for the invoices page", but the context says who: "Accounting teams …"
     if beneficiary is None and who and kind != "discover":  # (demand "for a subscription tier" has no subscribers yet)
