@@ -106,8 +106,9 @@ FRAMES: dict[str, Frame] = {
         "Make {cap} effortless for {who}",
         "{who} struggle with {cap}, and some give up{because}.",
         "{who} finishing what they start with less effort",
-        (Measure("Completion rate of {cap} for {who}", "rise"), Measure("Satisfaction of {who} with {cap}", "rise")),
-        Measure("Complaints from {who} about {cap} each month", "hold-below"),
+        # What "effortless" looks like from outside: people finish without asking, and stop asking.
+        (Measure("Share of {who} who finish what they start in {cap} without contacting support", "rise"), Measure("Support requests from {who} about {cap} each month", "fall")),
+        Measure("Satisfaction of {who} with {cap}", "hold-above"),
     ),
     "automation": Frame(
         "automation",
