@@ -349,8 +349,8 @@ class OfflineEngine:
         drafts: list[CandidateDraft] = []
         if asks:
             drafts.append(self._question_candidate(read, values, spec.key_results))
-            if not values["cap"]:
-                frames = []  # the question is the learning objective; the frames would name nothing
+            if not read.capability_known:
+                frames = []  # the question is the learning objective; frames would name the user's words as a thing
         if mission == "delivery":
             # A request that is already an outcome is the first candidate, tidied; the frames
             # follow only when the map knows what it is about.
@@ -395,7 +395,7 @@ class OfflineEngine:
         upkeep = kind in ("modernise", "fix", "automate")
         # A fault's own frame leads unless the reason is one a frame answers better (a slow
         # page is about speed); complaints are why it matters, not what should change.
-        ignored = {"experience", "adoption", "cost"} if kind == "fix" else set()
+        ignored = {"experience", "adoption", "cost", "supportability"} if kind == "fix" else set()
         if read.capability in OPS_CAPABILITIES:
             ignored |= {"experience", "adoption"}  # developers complaining about builds is about speed or failures
         order: list[str] = [REASON_FRAMES[r] for r in read.reasons if r in REASON_FRAMES and (upkeep or r != "supportability") and r not in ignored]
@@ -509,7 +509,9 @@ class OfflineEngine:
             # An outcome with no one named as its subject ("Fewer invoices go unpaid"): the
             # frame that fits the request measures it.
             frame = self._delivery_frames(read)[0]
-            pushes = list(frame.pushes)
+            # Without a thing the map knows, the frame's measures would name nothing ("completion
+            # rate of for tenants"): how often the outcome happens is the measure.
+            pushes = list(frame.pushes) if values["cap"] else [Measure(f"Share of cases where {_lower_first(purpose)}", "rise")]
             objective = _capitalise(purpose)
             problem = _fill(frame.problem, values) if values["cap"] else f"Nothing yet measures whether {_lower_first(purpose)}."
         problem = _told(read) or problem

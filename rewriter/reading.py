@@ -50,7 +50,7 @@ REASON_SIGNALS: dict[str, tuple[str, ...]] = {
     "reliability": ("outage", "down", "downtime", "crash", "unreliable", "fails", "failure", "incident", "flaky", "resilien"),
     "speed": ("slow", "latency", "performance", "timeout", "wait", "takes too long", "takes forever", "delay", " late", "lagg", "faster", "quicker", "speed up"),
     "cost": ("cost", "expensive", "licen", "budget", "spend", "cheaper", "money"),
-    "security": ("security", "vulnerab", "cve", "breach", "compliance", "audit", "risk"),
+    "security": ("security", "vulnerab", "cve", "breach", "attack", "hacked", "phishing", "pen test", "penetration"),
     "experience": ("complain", "confus", "frustrat", "hard to use", "drop out", "abandon", "satisf", "support calls", "support tickets"),
     "adoption": ("nobody uses", "low usage", "adoption", "reach", "engage", "sign up", "signup", "retention", "churn"),
 }
@@ -188,6 +188,8 @@ PEOPLE_WORDS = frozenset(
     "administrators researchers editors authors owners players travellers drivers nurses doctors teachers "
     "hires joiners starters recruits newcomers guests passengers pupils learners callers shoppers devs nurses clinicians "
     "pharmacists merchants riders diners investors borrowers claimants caseworkers dispatchers technicians "
+    "candidates donors clients patrons fans athletes coaches carers farmers growers landlords solicitors paralegals "
+    "lawyers officers planners inspectors recruiters consultants operators travellers travelers homeowners "
     # "-ants"/"-ents" name things as often as people (documents, payments), so only these:
     "applicants participants consultants assistants accountants attendants occupants claimants "
     "entrants migrants respondents dependents recipients residents".split()
@@ -427,6 +429,16 @@ _NOT_A_MODIFIER = frozenset(
 )
 
 
+_MADE = re.compile(r"^(?P<subject>(?:[\w'-]+ ){0,3}[\w'-]+s) (?P<done>[a-z]+ed)(?P<rest>\b.*)$", re.IGNORECASE)
+
+
+def _past_form(word: str) -> bool:
+    from lemminflect import getAllLemmas  # type: ignore[import-untyped]
+
+    lemmas = getAllLemmas(word.lower())
+    return "VERB" in lemmas and word.lower() not in lemmas["VERB"]
+
+
 _TO_BE = re.compile(r"^(?P<subject>(?:\w[\w'-]* ){0,4}\w[\w'-]*) to (?:be|stay|remain) (?P<state>.+)$", re.IGNORECASE)
 
 
@@ -484,6 +496,13 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
         purpose = _first_person_to_role(_clean(benefit), role) if benefit else None
         if purpose:
             purpose = _resolve_object(purpose, " ".join(want.split()[1:]) if verb else want)
+        made = _MADE.match(want) if purpose is None else None
+        if made and _past_form(made.group("done")):
+            # "I want duplicate candidates merged automatically": that state is the outcome.
+            subject = made.group("subject")
+            verb_form = "are" if plural_noun(subject.split()[-1].lower()) else "is"
+            purpose = _first_person_to_role(f"{subject} {verb_form} {made.group('done')}{made.group('rest')}", role)
+            verb = None
         if purpose is None and verb and verb not in _OUTPUT_LIKE and first.lower() == verb:
             # "I want to see which forms I have submitted": the want is already an ability.
             purpose = _first_person_to_role(f"I can {want}", role)
