@@ -162,3 +162,41 @@ def test_every_figure_in_the_context_reaches_a_key_result():
 def test_markup_pasted_with_a_request_is_not_read_as_words():
     read = read_request('Build <img src=x onerror="alert(1)"> a <b>bold</b> portal')
     assert read.capability == "self-service" and "b" not in read.thing.split()
+
+
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        ("First contact resolution is 54%. Leadership wants 70% by end of Q4.", ("First contact resolution", "54%", "70%", "end of Q4")),
+        ("Builds take 42 min; the goal is 15 min by March.", ("Time builds take", "42 min", "15 min", "March")),
+        ("Chargebacks are up; finance refunded $18k last month.", ("Money refunded each month", "$18k", None, None)),
+        ("40% of helpdesk tickets are password resets, each costs about $25 to handle.", ("Share of helpdesk tickets that are password resets", "40%", None, None)),
+        ("Status calls are about a third of inbound volume at the contact centre.", ("Status calls as a share of inbound volume at the contact centre", "33%", None, None)),
+    ],
+)
+def test_targets_durations_money_and_parts_the_user_gave_are_read(context, expected):
+    first = stated_measures(context)[0]
+    assert (first.metric, first.baseline, first.target, first.deadline) == expected
+
+
+def test_a_target_the_user_gave_is_the_key_results_target():
+    result = rewrite("Help support agents resolve tickets on first contact", "First contact resolution is 54%. Leadership wants 70% by end of Q4.")
+    assert "First contact resolution rises from 54% to 70% by the end of Q4" in [kr.text for kr in result.candidates[0].key_results]
+
+
+def test_when_nothing_else_says_what_should_change_the_first_figure_does():
+    result = rewrite("Port-in process for mobile numbers", "Number porting takes 4.2 business days vs 1 day at the two main competitors.")
+    assert result.candidates[0].objective == "Cut the time number porting takes"
+    assert result.candidates[0].key_results[0].baseline == "4.2 business days"
+
+
+@pytest.mark.parametrize("request_text", ["SSO", "improve the dashboard", "The onboarding needs to be better", "We need to do something about the data platform"])
+def test_a_wish_or_a_bare_name_gets_questions(request_text):
+    result = rewrite(request_text)
+    assert result.candidates == [] and result.questions
+
+
+def test_what_serves_the_team_is_judged_by_speed_when_the_user_timed_it():
+    result = rewrite("we need to move CI from jenkins to github actions", "Builds take 42 min on average and devs complain about it in every retro.")
+    assert result.candidates[0].objective.startswith("Make builds fast enough")
+    assert "effortless" not in " ".join(c.objective for c in result.candidates)
