@@ -24,16 +24,16 @@ _FALLING = re.compile(
     r"abandon\w*|give up|gives up|hang up|hangs up|churn\w*|crash\w*|outstanding|complaints?|"
     r"incidents?|penalt\w+|returns?|refunds?|tickets?|calls?|days?|hours?|minutes?|weeks?|"
     r"fail\w*|bounce\w*|drop\w*|miss\w*|cancel\w*|no results|second reset|request a second|wasted|waste|"
-    r"steps|fields|clicks|screens|hand-?offs|re-?entr\w+|outstanding)\b",
+    r"steps|fields|clicks|screens|hand-?offs|re-?entr\w+|outstanding|breaks|breakages|leaks|bursts|outages?|disputes?)\b",
     re.IGNORECASE,
 )
-_FIGURE = r"(?:£|\$|€)?\d+(?:[.,]\d+)*(?:\s?%|(?:k|m|bn)\b)?"
+_FIGURE = r"(?:\d+h\s?\d+m(?:in)?\b|\d+(?:[.,]\d+)?h\b|(?:£|\$|€)?\d+(?:[.,]\d+)*(?:\s?%|(?:k|m|bn)\b)?)"
 _UNIT = r"(?:\s?(?:%|percent|working days|business days|days?|hours?|hrs|minutes?|mins|min|seconds?|secs|s|weeks?|months?|calls|times|ms)\b)?"
 _EFFORT = r"(?:steps|fields|clicks|screens|pages|questions|hand-?offs|approvals|sign-offs|forms|tools|systems|logins)"
 _FRACTIONS = {"half": "50%", "a third": "33%", "a quarter": "25%", "two thirds": "67%", "three quarters": "75%"}
 
 _IS = re.compile(
-    rf"(?P<metric>(?:[A-Z]?[\w'-]+ ){{0,5}}?[\w'-]+) (?:is|are|was|were|stands at|sits at) (?:at |about |around |roughly |only |just )?"
+    rf"(?P<metric>(?:[A-Z]?[\w'-]+ ){{0,9}}?[\w'-]+) (?:is|are|was|were|stands at|sits at) (?:at |about |around |roughly |only |just |~)?"
     rf"(?P<figure>{_FIGURE}{_UNIT})",
 )
 _SHARE = re.compile(
@@ -98,14 +98,14 @@ class StatedMeasure:
 
 #: A target the user states: "wants 70% by end of Q4", "aim for under 10 minutes", "get it down to 2 days".
 _TARGET = re.compile(
-    rf"\b(?:wants?(?: it| this| that)?(?: at)?|aims? for|aiming for|targets?(?: is| of)?|goal(?: is| of)?|needs? to (?:reach|hit|get to|be)|"
+    rf"\b(?:wants?(?: it| this| that)?(?: at)?|aims? for|aiming for|(?:sla|target|goal)\b[\w' -]{{0,40}}?\s(?:is|of|at)|targets?(?: is| of)?|goal(?: is| of)?|needs? to (?:reach|hit|get to|be)|"
     rf"should be|to reach|to hit|get (?:it |this |that )?(?:down |up )?to|bring (?:it )?(?:down |up )?to)\s+(?:about |around |under |below |at least |above )?"
     rf"(?P<target>{_FIGURE}{_UNIT})(?:\s+by\s+(?P<deadline>(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?(?:Q[1-4]|H[12]|[A-Z][a-z]+|next\s+\w+|this\s+\w+|quarter|year|month)(?:\s+\d{{4}})?))?",
     re.IGNORECASE,
 )
 
 
-_TARGET_WORDS = re.compile(r"^(?:the\s+)?(?:goal|target|aim|objective|ambition)\b", re.IGNORECASE)
+_TARGET_WORDS = re.compile(r"\b(?:goal|target|aim|objective|ambition|sla)s?\b", re.IGNORECASE)
 #: "Builds take 42 min", "Refund emails take 3 days": how long something takes.
 _TAKE = re.compile(
     rf"(?P<things>(?:[\w'-]+ ){{0,2}}[\w'-]+) (?:take|takes|took|last|lasts) (?:about |around |roughly |over |~)?(?P<figure>\d+(?:[.,]\d+)?{_UNIT})",
@@ -187,7 +187,16 @@ _FALLING_ACTS = re.compile(
 
 
 def _unit_of(figure: str) -> str:
-    return re.sub(r"[\d.,\s£$€~]", "", figure).lower()
+    """What kind of figure it is, so a target joins a measure of its kind: "4h10m" and "2h"
+    are both times, "54%" and "70%" both shares."""
+    lowered = figure.lower()
+    if "%" in lowered or "percent" in lowered:
+        return "%"
+    if re.search(r"[£$€]", lowered):
+        return "money"
+    if re.search(r"\d\s?(?:h|hrs?|hours?|m|mins?|minutes?|s|secs?|seconds?|ms|days?|weeks?|months?|working days|business days)\b", lowered):
+        return "time"
+    return re.sub(r"[\d.,\s~]", "", lowered)
 
 
 def _with_targets(text: str, measures: list[tuple[int, StatedMeasure]]) -> list[tuple[int, StatedMeasure]]:
@@ -308,7 +317,7 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
                     found[found.index((start, measure))] = (start, StatedMeasure(measure.metric, measure.baseline, measure.falls, _trim(compared.group("reference"))))
     # A target is a figure, not a measure of today: never read as a baseline of its own.
     targets = [(m.start("target"), m.end("target")) for m in _TARGET.finditer(text)]
-    found = [(start, m) for start, m in found if not any(a <= start < b for a, b in targets) and not _TARGET_WORDS.match(m.metric)]
+    found = [(start, m) for start, m in found if not any(a <= start < b for a, b in targets) and not _TARGET_WORDS.search(m.metric)]
     return [measure for _, measure in sorted(_with_targets(text, found), key=lambda pair: pair[0])]
 
 

@@ -172,6 +172,10 @@ def test_markup_pasted_with_a_request_is_not_read_as_words():
         ("Chargebacks are up; finance refunded $18k last month.", ("Money refunded each month", "$18k", None, None)),
         ("40% of helpdesk tickets are password resets, each costs about $25 to handle.", ("Share of helpdesk tickets that are password resets", "40%", None, None)),
         ("Status calls are about a third of inbound volume at the contact centre.", ("Status calls as a share of inbound volume at the contact centre", "33%", None, None)),
+        ("Median time from first customer report to crew on site is 4h10m; the regulator target is 2h.",
+         ("Median time from first customer report to crew on site", "4h10m", "2h", None)),
+        ("On-time delivery in the north is 81% vs 94% in the other regions. The SLA with our main customer is 92%.",
+         ("On-time delivery in the north", "81%", "92%", None)),
     ],
 )
 def test_targets_durations_money_and_parts_the_user_gave_are_read(context, expected):
