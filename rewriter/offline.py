@@ -8,8 +8,11 @@ fills them. Key results name a metric and a direction; baseline and target stay 
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
 
 from rewriter.domain import CandidateDraft, EngineInfo, Generation, KeyResultDraft, Mission, RewriteSpec, Usage
 from evaluators.words import plural_noun, word_classes
@@ -25,7 +28,7 @@ WORK_VERBS = frozenset().union(*WORK_KINDS.values())
 WRITTEN_LANGUAGES = frozenset(("en", "und"))
 
 DEADLINE = "end of the quarter"
-PROMPT_REF = "offline-frames@1.0.0"
+PROMPT_REF = "offline-frames@2.0.0"
 
 
 @dataclass(frozen=True)
@@ -214,6 +217,16 @@ _PURPOSE_VERB = re.compile(r"^(increase|raise|grow|improve|boost|reduce|cut|lowe
 _FALLING = {"reduce", "cut", "lower", "decrease"}
 
 
+@cache
+def engine_fingerprint() -> str:
+    """A short hash of the offline engine's own sources and its capabilities map."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for name in ("offline.py", "reading.py", "things.py", "figures.py", "questions.py", "data/capabilities.toml"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def gerund(verb: str) -> str | None:
     """The -ing form of an English verb from lemminflect's dictionary ("ship" → "shipping",
     "set" → "setting"); None for a word it does not know as a verb ("titanium"), which the
@@ -291,7 +304,9 @@ class OfflineEngine:
     model = "outcome-frames"
 
     def cache_identity(self, mission: Mission) -> str:
-        return f"offline:{self.model}:{PROMPT_REF}"
+        # The sources and data that decide the answer: a cached answer from an engine that
+        # read requests differently is never served as this one's.
+        return f"offline:{self.model}:{PROMPT_REF}:{engine_fingerprint()}"
 
     async def generate(self, spec: RewriteSpec, mission: Mission) -> Generation:
         return self.generate_now(spec, mission)

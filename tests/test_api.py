@@ -20,7 +20,7 @@ def test_upgrade_elasticsearch_becomes_ranked_outcomes_without_invented_numbers(
     body = response.json()
     assert body["assessment"]["kind"] == "output"
     assert body["mission"] == "delivery"
-    assert body["engine"] == {"provider": "offline", "model": "outcome-frames", "prompt": "offline-frames@1.0.0", "fallback_reason": None}
+    assert body["engine"] == {"provider": "offline", "model": "outcome-frames", "prompt": "offline-frames@2.0.0", "fallback_reason": None}
     assert body["usage"]["calls"] == 0
     candidates = body["candidates"]
     assert len(candidates) == 3

@@ -204,3 +204,23 @@ def test_what_serves_the_team_is_judged_by_speed_when_the_user_timed_it():
     result = rewrite("we need to move CI from jenkins to github actions", "Builds take 42 min on average and devs complain about it in every retro.")
     assert result.candidates[0].objective.startswith("Make builds fast enough")
     assert "effortless" not in " ".join(c.objective for c in result.candidates)
+
+
+def test_the_batch_cache_never_serves_an_answer_from_an_engine_that_read_differently(tmp_path, monkeypatch):
+    from rewriter import offline
+
+    before = OfflineEngine().cache_identity("delivery")
+    assert before.endswith(offline.engine_fingerprint())
+    # The same engine with another capabilities map is another engine.
+    copy = tmp_path / "rewriter"
+    (copy / "data").mkdir(parents=True)
+    here = offline.Path(offline.__file__).resolve().parent
+    for name in ("offline.py", "reading.py", "things.py", "figures.py", "questions.py", "data/capabilities.toml"):
+        (copy / name).write_bytes((here / name).read_bytes())
+    (copy / "data/capabilities.toml").write_bytes((here / "data/capabilities.toml").read_bytes() + b'"zzz" = { capability = "search" }\n')
+    monkeypatch.setattr(offline, "__file__", str(copy / "offline.py"))
+    offline.engine_fingerprint.cache_clear()
+    try:
+        assert OfflineEngine().cache_identity("delivery") != before
+    finally:
+        offline.engine_fingerprint.cache_clear()
