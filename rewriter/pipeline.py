@@ -226,6 +226,16 @@ def _problems(evaluation: Evaluation) -> list[str]:
     return [f"{f.code}: {f.message}" for f in (*evaluation.objective.findings, *evaluation.findings) if f.severity == "error"]
 
 
+#: What the gate's findings mean, for a notice a PM reads (the code stays, for tools).
+_IN_PLAIN_WORDS = {
+    "output_verb": "it still names the work, not the difference it makes",
+    "echoes_request": "it repeats the request",
+    "not_fluent": "it does not read as natural English",
+    "vague": "it is too vague to measure",
+    "solution_named": "it names a solution, not an outcome",
+}
+
+
 def _notice(engine_notice: str | None, ranked: list[Candidate], kept: list[Candidate], asked: int) -> str | None:
     """Why fewer candidates than asked came back: what the engine said, then what the gate
     dropped and the findings that dropped them."""
@@ -235,7 +245,7 @@ def _notice(engine_notice: str | None, ranked: list[Candidate], kept: list[Candi
         reasons = list(dict.fromkeys(
             f.code for c in dropped for f in (*c.evaluation.objective.findings, *c.evaluation.findings) if f.severity == "error"
         ))
-        which = ", ".join(reasons[:3]) if reasons else "error-level findings"
+        which = "; ".join(f"{code}: {_IN_PLAIN_WORDS.get(code, 'an error-level finding')}" for code in reasons[:3]) if reasons else "error-level findings"
         if kept:
             parts.append(f"Only {len(kept)} of the candidates written passed the evaluators; the others were dropped ({which}).")
         else:

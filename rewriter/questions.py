@@ -49,6 +49,9 @@ def questions_for(spec: RewriteSpec, mission: Mission, assessment: ObjectiveJudg
             asked.append(_why_question(read, subject, who or "the people who use it"))
     if not stated_measures(f"{spec.request}. {spec.context or ''}") and (asked or not answered):
         asked.append("What would you see change if this worked: which number, and what is it today?")
+    if not answered and not asked:
+        # Nothing was written: there is always a next "why?" to ask.
+        asked.append(f"Who is this for, and what should {who or 'they'} be able to do that they cannot do today?")
     return asked[:MAX_QUESTIONS]
 
 

@@ -452,7 +452,9 @@ _FAULT_SIGNS = re.compile(
     r"\b(?:does nothing|doesn'?t (?:work|load|open|save|show|send)|not working|stopped working|is broken|are broken|"
     r"returns? (?:zero|no|the wrong|wrong|an? error|empty)|shows? (?:the )?wrong|takes forever|an hour (?:early|late)|"
     r"(?:too )?early since|crash(?:es|ed|ing)?\b|throws?|exception|error \d{3}|\b[45]\d\d error|"
-    r"randomly|keeps? (?:failing|crashing|logging)|lets you|allows? (?:you )?to select|is wrong|are wrong|incorrect(?:ly)?)\b",
+    r"randomly|keeps? (?:failing|crashing|logging)|lets you|allows? (?:you )?to select|is wrong|are wrong|incorrect(?:ly)?|"
+    r"(?:get|gets|got|getting) logged out|lose everything|lost (?:everything|their \w+)|times? out|timing out|timed out|saves twice|"
+    r"(?:sent|emailed|charged|shows?|appears?) twice|off by one)\b",
     re.IGNORECASE,
 )
 

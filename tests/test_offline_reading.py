@@ -224,3 +224,15 @@ def test_the_batch_cache_never_serves_an_answer_from_an_engine_that_read_differe
         assert OfflineEngine().cache_identity("delivery") != before
     finally:
         offline.engine_fingerprint.cache_clear()
+
+
+@pytest.mark.parametrize("request_text", ["Users getting logged out mid-form and they lose everything", "Donation receipts emailed twice"])
+def test_faults_are_read_as_faults_never_kept_as_outcomes(request_text):
+    assert read_request(request_text).work_kind == "fix"
+    assert all(c.objective != request_text for c in rewrite(request_text).candidates)
+
+
+def test_an_answer_with_no_candidate_always_asks_something():
+    for request_text in ["SSO", "Create a test case for insulating environment variables in module property lookup", "improve the dashboard"]:
+        result = rewrite(request_text)
+        assert result.candidates == [] and result.questions, request_text
