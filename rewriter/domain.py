@@ -64,6 +64,13 @@ class Usage(msgspec.Struct, kw_only=True):
         self.completion_tokens += completion_tokens
         self.total_tokens += total_tokens if total_tokens is not None else prompt_tokens + completion_tokens
 
+    def absorb(self, other: Usage) -> None:
+        """Add another bill to this one: calls and tokens alike."""
+        self.calls += other.calls
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.total_tokens += other.total_tokens
+
 
 class EngineInfo(msgspec.Struct, kw_only=True):
     provider: Literal["openai", "offline"]

@@ -334,6 +334,7 @@ class OfflineEngine:
         known = read.capability_known
         # (Discovery is about learning what an unknown thing is worth: "Explore personalisation".)
         unknown = mission == "delivery" and not known and not (read.beneficiary or read.people or read.is_story or (named and named.serves) or read.work_kind in DEFAULT_WHO)
+        measured = stated_measures(f"{spec.request}. {spec.context or ''}")
         # "improve the dashboard", "clean up the settings page, it's a mess", with nothing said
         # of who or why: a wish, not yet something to measure.
         # A word or two and nothing else ("SSO", "GraphQL API") names a thing, not why: ask.
@@ -341,9 +342,8 @@ class OfflineEngine:
         wish = terse or (
             _WISH.search(read.text) is not None
             and not _MEASURE_NOUN.search(read.text)  # "Improve engagement" names what to measure
-            and not (read.context or read.people or read.beneficiary or stated_measures(spec.request))
+            and not (read.context or read.people or read.beneficiary or measured)
         )
-        measured = stated_measures(f"{spec.request}. {spec.context or ''}")
         # The first figure the user gave says what should change when nothing else does
         # ("Number porting takes 4.2 business days …" → "Cut the time number porting takes").
         from_figures = _objective_from(measured[0]) if measured and mission == "delivery" and not own_outcome and not read.purpose else None

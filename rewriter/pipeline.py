@@ -9,7 +9,7 @@ from typing import Protocol
 import structlog
 
 from evaluators import Evaluation, EvaluatorConfig, ObjectiveJudgement, detect_mission, evaluate, judge_objective
-from rewriter.domain import Candidate, CandidateDraft, Generation, Mission, RewriteResult, RewriteSpec, Usage
+from rewriter.domain import Candidate, CandidateDraft, Generation, Mission, RewriteResult, RewriteSpec
 from rewriter.circuit import CircuitBreaker
 from rewriter.errors import UpstreamError, UpstreamUnavailable
 from rewriter.offline import OfflineEngine
@@ -142,12 +142,12 @@ class RewritePipeline:
             revised: Generation = await revise(spec, mission, rejected)
         except UpstreamError as exc:
             log.warning("model_reask_failed", error=exc.message)
-            _add_usage(usage, exc.usage)
+            usage.absorb(exc.usage)
             self._notify(ModelCallRecord(self.engine.provider, self.engine.model, exc.attempts, exc.usage.prompt_tokens,
                                          exc.usage.completion_tokens, max(exc.attempts - 1, 0), type(exc).__name__))
             return generation
         log.info("model_reasked", rejected=len(rejected), written=len(revised.drafts))
-        _add_usage(usage, revised.usage)
+        usage.absorb(revised.usage)
         spent = revised.usage
         self._notify(ModelCallRecord(self.engine.provider, self.engine.model, spent.calls, spent.prompt_tokens, spent.completion_tokens, revised.retries, None))
         return Generation(
@@ -214,11 +214,6 @@ class RewritePipeline:
             )
             for position, (draft, evaluation) in enumerate(judged, start=1)
         ]
-
-
-def _add_usage(total: Usage, more: Usage) -> None:
-    for field in ("calls", "prompt_tokens", "completion_tokens", "total_tokens"):
-        setattr(total, field, getattr(total, field) + getattr(more, field))
 
 
 def _problems(evaluation: Evaluation) -> list[str]:

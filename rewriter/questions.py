@@ -14,7 +14,7 @@ from evaluators import ObjectiveJudgement
 from rewriter.domain import Mission, RewriteSpec
 from rewriter.figures import stated_measures
 from rewriter.reading import ReadRequest, people_subject, read_request
-from rewriter.things import Thing, thing_of
+from rewriter.things import Thing, singular, thing_of
 
 MAX_QUESTIONS = 3
 
@@ -76,14 +76,7 @@ def _nameable(phrase: str) -> bool:
     head = words[-1]
     if head[:1].isupper() or head.isupper():
         return True  # a name: "Okta", "SAP"
-    return "NOUN" in word_classes(_singular(head.lower())) and word_classes(head.lower()) != frozenset({"VERB"})
-
-
-def _singular(word: str) -> str:
-    from lemminflect import getLemma  # type: ignore[import-untyped]
-
-    lemmas = getLemma(word, upos="NOUN")
-    return lemmas[0] if lemmas else word
+    return "NOUN" in word_classes(singular(head.lower())) and word_classes(head.lower()) != frozenset({"VERB"})
 
 
 def _why_question(read: ReadRequest, subject: str, who: str) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from evaluators import reports_fault
 from evaluators import lexicon as lx
 from evaluators.words import english_zipf, plural_noun, word_classes
-from rewriter.things import attached_thing, capability_of_verb, noun_phrase as thing_phrase, readable, thing_of
+from rewriter.things import attached_thing, capabilities, capability_of_verb, inflected_verb, noun_phrase as thing_phrase, readable, singular, thing_of
 
 _STORY = re.compile(
     r"^\s*as\s+(?:an?|the)?\s*(?P<role>[^,]+?)\s*,?\s+"
@@ -216,12 +216,8 @@ def as_people(phrase: str) -> str:
 def _a_known_thing(plural: str) -> bool:
     """Whether the map knows the word as a thing ("clusters", "servers", "routers"), so
     that an "-ers" ending does not make it people."""
-    from lemminflect import getLemma  # type: ignore[import-untyped]
-
-    from rewriter.things import capabilities
-
-    singular = getLemma(plural, upos="NOUN")
-    return bool(singular) and singular[0] in capabilities() and singular[0] not in PEOPLE_WORDS
+    one = singular(plural)
+    return one != plural and one in capabilities() and one not in PEOPLE_WORDS
 
 
 def people_subject(clause: str) -> str | None:
@@ -432,13 +428,6 @@ _NOT_A_MODIFIER = frozenset(
 _MADE = re.compile(r"^(?P<subject>(?:[\w'-]+ ){0,3}[\w'-]+s) (?P<done>[a-z]+ed)(?P<rest>\b.*)$", re.IGNORECASE)
 
 
-def _past_form(word: str) -> bool:
-    from lemminflect import getAllLemmas  # type: ignore[import-untyped]
-
-    lemmas = getAllLemmas(word.lower())
-    return "VERB" in lemmas and word.lower() not in lemmas["VERB"]
-
-
 _TO_BE = re.compile(r"^(?P<subject>(?:\w[\w'-]* ){0,4}\w[\w'-]*) to (?:be|stay|remain) (?P<state>.+)$", re.IGNORECASE)
 
 
@@ -499,7 +488,7 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
         if purpose:
             purpose = _resolve_object(purpose, " ".join(want.split()[1:]) if verb else want)
         made = _MADE.match(want) if purpose is None else None
-        if made and _past_form(made.group("done")):
+        if made and inflected_verb(made.group("done")):
             # "I want duplicate candidates merged automatically": that state is the outcome.
             subject = made.group("subject")
             verb_form = "are" if plural_noun(subject.split()[-1].lower()) else "is"

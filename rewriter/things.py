@@ -84,7 +84,8 @@ def capabilities() -> dict[str, Capability]:
     return {key.lower(): Capability(entry["capability"], entry.get("serves")) for key, entry in table.items()}
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
+    """A noun's singular from lemminflect (\"invoices\" → \"invoice\"); the word itself when unknown."""
     from lemminflect import getLemma  # type: ignore[import-untyped]
 
     lemmas = getLemma(word, upos="NOUN")
@@ -96,8 +97,8 @@ def _lookup(words: list[str]) -> Capability | None:
     key = " ".join(words)
     if key in known:
         return known[key]
-    singular = " ".join([*words[:-1], _singular(words[-1])])
-    return known.get(singular)
+    one = " ".join([*words[:-1], singular(words[-1])])
+    return known.get(one)
 
 
 def noun_phrase(text: str) -> list[str]:
@@ -128,7 +129,7 @@ def noun_phrase(text: str) -> list[str]:
             break  # the phrase was the subject of a report: "Reset emails | arrive 20 minutes late"
         if words and lowered.endswith("ing") and plural_noun(words[-1].lower()):
             break  # a participle after a plural: "Users | getting logged out"
-        if words and not known and (_inflected_verb(lowered) or word_classes(lowered) == _ADJECTIVE):
+        if words and not known and (inflected_verb(lowered) or word_classes(lowered) == _ADJECTIVE):
             break  # what is said of the thing, not part of it: "data | encrypted", "link | says", "names | configurable"
         words.append(token.rstrip(".'"))
     if words and words[0][:1].isupper() and words[0][1:].islower():
@@ -144,7 +145,7 @@ def noun_phrase(text: str) -> list[str]:
 _ADJECTIVE = frozenset({"ADJ"})
 
 
-def _inflected_verb(word: str) -> bool:
+def inflected_verb(word: str) -> bool:
     """Whether a word is only ever a verb's inflected form ("says", "fails", "encrypted",
     "shown"), never a noun ("returns", "emails", "speed") nor a base form."""
     from lemminflect import getAllLemmas  # type: ignore[import-untyped]
