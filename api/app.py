@@ -20,10 +20,11 @@ from litestar.static_files import create_static_files_router
 from api.config import Settings, load_settings
 from api.controllers import ALL_CONTROLLERS
 from api.errors import EXCEPTION_HANDLERS
+from api.json_body import JsonBodyRequest
 from api.metrics import LIVE_STATE, PROMETHEUS, MetricsController, record_model_call
 from api.observability import RequestLogMiddleware, configure_logging
 from api.schemas import close_strict_objects
-from api.security import ApiKeyMiddleware, client_identity
+from api.security import ApiKeyMiddleware, ResponseHardening, client_identity
 from api.services import Services, build_services
 from evaluators import prepare as prepare_evaluators
 from rewriter.pipeline import Engine
@@ -90,6 +91,7 @@ class RealisePlugin(InitPluginProtocol):
         LIVE_STATE.batch_item_counts = self.services.batch_store.item_counts
         app_config.dependencies["services"] = Provide(_services, sync_to_thread=False)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
+        app_config.request_class = JsonBodyRequest
         app_config.state["services"] = self.services
         # Unfinished batches resume on start-up; close() stops them (their in-flight items stay pending).
         app_config.on_startup.append(self.services.batch_runner.start)
@@ -138,5 +140,5 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     app = Litestar(plugins=[RealisePlugin(services)], debug=False, logging_config=None)
     close_strict_objects(app.openapi_schema)
     # Wrap the whole ASGI handler (not route middleware) so 404s and 405s get a request id and a log line too.
-    app.asgi_handler = RequestLogMiddleware(app.asgi_handler)
+    app.asgi_handler = RequestLogMiddleware(ResponseHardening(app.asgi_handler, cors=bool(settings.cors_origins)))
     return app

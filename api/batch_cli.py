@@ -56,7 +56,7 @@ def _workers(text: str) -> int:
 
 def add_parser(commands: Any) -> None:
     batch = commands.add_parser("batch", help="rewrite a whole backlog file (CSV, TSV, JSON, JSON lines or text)")
-    batch.add_argument("file", type=Path)
+    batch.add_argument("file", type=Path, help="the backlog: CSV/TSV with a header, JSON, JSON lines or text with one item per line")
     batch.add_argument("--out", type=Path, help="write one row per item here (default: standard output)")
     batch.add_argument("--format", choices=["csv", "jsonl"], help="output format (default: from --out's extension, else jsonl)")
     batch.add_argument("--concurrency", type=_at_least_one, metavar="N", help="model calls in flight (default: REALISE_BATCH_CONCURRENCY)")
@@ -66,9 +66,12 @@ def add_parser(commands: Any) -> None:
     batch.add_argument("--resume", action="store_true", help="continue the last batch made from this file, retrying its failed items")
     batch.add_argument("--url", help="run on this realise server instead of in-process")
     batch.add_argument("--api-key", default=os.environ.get("REALISE_API_KEY"), help="key for --url (default: REALISE_API_KEY)")
-    batch.add_argument("--mission", choices=["auto", "delivery", "discovery"], default="auto")
-    batch.add_argument("--candidates", type=int, default=3, choices=range(1, 6), metavar="1-5")
-    batch.add_argument("--key-results", type=int, default=3, choices=range(2, 6), metavar="2-5")
+    batch.add_argument(
+        "--mission", choices=["auto", "delivery", "discovery"], default="auto",
+        help="delivery: outcome objectives; discovery: learning objectives (default: auto, per item)",
+    )
+    batch.add_argument("--candidates", type=int, default=3, choices=range(1, 6), metavar="1-5", help="candidates per item (default: 3)")
+    batch.add_argument("--key-results", type=int, default=3, choices=range(2, 6), metavar="2-5", help="key results per candidate (default: 3)")
     batch.add_argument("--token-budget", type=_at_least_one, metavar="TOKENS", help="stop the batch once it has used this many tokens")
 
 

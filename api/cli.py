@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import shutil
 import sys
 import tempfile
 from collections.abc import Sequence
+from typing import TypeVar
 
 import msgspec
 from rich.console import Console
@@ -16,9 +18,11 @@ from rich.table import Table
 
 from api import batch_cli
 from api.config import ConfigError, Settings, load_settings
+from api.schemas import EvaluationIn, RewriteIn
 from rewriter.domain import RewriteResult, RewriteSpec
 from rewriter.errors import UpstreamError
 
+Body = TypeVar("Body", bound=msgspec.Struct)
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
 
@@ -27,33 +31,50 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the HTTP API")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     serve.add_argument(
         "--workers", type=int, choices=range(1, 65), metavar="1-64", default=None,
         help="processes serving HTTP (default: REALISE_WEB_WORKERS, else 1)",
     )
 
     rewrite = commands.add_parser("rewrite", help="rewrite one request and print ranked candidates")
-    rewrite.add_argument("request")
-    rewrite.add_argument("--context")
-    rewrite.add_argument("--mission", choices=["auto", "delivery", "discovery"], default="auto")
-    rewrite.add_argument("--candidates", type=int, default=3, choices=range(1, 6), metavar="1-5")
-    rewrite.add_argument("--key-results", type=int, default=3, choices=range(2, 6), metavar="2-5")
+    rewrite.add_argument("request", help="the output-style ask, e.g. 'Upgrade Elasticsearch' (at most 2,000 characters)")
+    rewrite.add_argument("--context", help="why it was asked and who it serves: the answers to 'why?' (at most 4,000 characters)")
+    rewrite.add_argument(
+        "--mission", choices=["auto", "delivery", "discovery"], default="auto",
+        help="delivery: outcome objectives with measured key results; discovery: learning objectives (default: auto)",
+    )
+    rewrite.add_argument("--candidates", type=int, default=3, choices=range(1, 6), metavar="1-5", help="candidate objectives to return (default: 3)")
+    rewrite.add_argument("--key-results", type=int, default=3, choices=range(2, 6), metavar="2-5", help="key results per candidate (default: 3)")
     rewrite.add_argument("--json", action="store_true", help="print the API's JSON instead of a table")
 
     evaluate = commands.add_parser("evaluate", help="judge an objective and its key results")
-    evaluate.add_argument("objective")
-    evaluate.add_argument("--kr", action="append", default=[], help="a key result (repeatable)")
-    evaluate.add_argument("--context")
+    evaluate.add_argument("objective", help="the objective to judge (at most 2,000 characters)")
+    evaluate.add_argument("--kr", action="append", default=[], help="a key result (repeatable, at most 10)")
+    evaluate.add_argument("--context", help="why the objective was set: figures in it count as measured")
     evaluate.add_argument("--request", help="the request the objective was written for (finds echoes and invented figures)")
     evaluate.add_argument("--mission", choices=("delivery", "discovery"), help="judge research key results as right for discovery")
-    evaluate.add_argument("--json", action="store_true")
+    evaluate.add_argument("--json", action="store_true", help="print the API's JSON instead of a table")
 
     commands.add_parser("mcp", help="serve the rewrite and evaluate tools to AI assistants over MCP (stdio)")
 
     batch_cli.add_parser(commands)
     return parser
+
+
+def _checked(kind: type[Body], **fields: object) -> Body:
+    """The arguments checked by the API's own request type: the same limits and text rules."""
+    try:
+        return msgspec.convert({name: value for name, value in fields.items() if value is not None}, kind)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        where = re.search(r" - at `\$\.([^`]+)`$", message)
+        raise InvalidArguments(f"{where.group(1)}: {message[: where.start()]}" if where else message) from exc
+
+
+class InvalidArguments(Exception):
+    """Arguments the API would refuse with a 422; the CLI exits 2, as argparse does."""
 
 
 def _findings_text(findings) -> str:
@@ -108,12 +129,13 @@ def _rewrite(args: argparse.Namespace, settings: Settings, console: Console) -> 
     from api.observability import configure_logging
     from api.services import build_services
 
+    checked = _checked(
+        RewriteIn, request=args.request, context=args.context, mission=args.mission, candidates=args.candidates, key_results=args.key_results
+    )
+    spec = RewriteSpec(**msgspec.structs.asdict(checked))
     errors = Console(stderr=True)
     configure_logging(
         fmt=settings.log_format, level=settings.log_level, secrets=[settings.openai_api_key or ""], stream=sys.stderr
-    )
-    spec = RewriteSpec(
-        request=args.request, context=args.context, mission=args.mission, candidates=args.candidates, key_results=args.key_results
     )
 
     async def run() -> RewriteResult:
@@ -154,35 +176,43 @@ def main(argv: Sequence[str] | None = None) -> int:
         serve_stdio(settings)
         return 0
 
-    if args.command == "rewrite":
-        return _rewrite(args, settings, console)
-
-    if args.command == "evaluate":
-        from evaluators import evaluate, load_config
-
-        evaluation = evaluate(
-            args.objective, args.kr, context=args.context, request=args.request, mission=args.mission,
-            config=load_config(settings.rules_file),
-        )
-        if args.json:
-            sys.stdout.write(msgspec.json.encode(evaluation).decode() + "\n")
-            return 0 if evaluation.passed else 1  # the same exit code as the table's
-        console.print(f"[bold]{evaluation.objective.kind}[/] objective, score {evaluation.score:.2f}, {'passed' if evaluation.passed else 'not passed'}")
-        table = Table()
-        table.add_column("text")
-        table.add_column("kind")
-        table.add_column("findings")
-        table.add_row(evaluation.objective.text, evaluation.objective.kind, _findings_text(evaluation.objective.findings))
-        for kr in evaluation.key_results:
-            table.add_row(kr.text, f"{kr.kind}{'' if kr.measurable else ', unmeasurable'}", _findings_text(kr.findings))
-        if evaluation.findings:
-            table.add_row("(the set)", "", _findings_text(evaluation.findings))
-        console.print(table)
-        return 0 if evaluation.passed else 1
+    try:
+        if args.command == "rewrite":
+            return _rewrite(args, settings, console)
+        if args.command == "evaluate":
+            return _evaluate(args, settings, console)
+    except InvalidArguments as exc:
+        Console(stderr=True).print(f"[red]invalid input:[/] {exc}")
+        return 2
 
     if args.command == "batch":
         return batch_cli.run(args, settings, parser)
     return 2
+
+
+def _evaluate(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+    from evaluators import evaluate, load_config
+
+    checked = _checked(EvaluationIn, objective=args.objective, key_results=args.kr, context=args.context, request=args.request, mission=args.mission)
+    evaluation = evaluate(
+        checked.objective, checked.key_results, context=checked.context, request=checked.request, mission=checked.mission,
+        config=load_config(settings.rules_file),
+    )
+    if args.json:
+        sys.stdout.write(msgspec.json.encode(evaluation).decode() + "\n")
+        return 0 if evaluation.passed else 1  # the same exit code as the table's
+    console.print(f"[bold]{evaluation.objective.kind}[/] objective, score {evaluation.score:.2f}, {'passed' if evaluation.passed else 'not passed'}")
+    table = Table()
+    table.add_column("text")
+    table.add_column("kind")
+    table.add_column("findings")
+    table.add_row(evaluation.objective.text, evaluation.objective.kind, _findings_text(evaluation.objective.findings))
+    for kr in evaluation.key_results:
+        table.add_row(kr.text, f"{kr.kind}{'' if kr.measurable else ', unmeasurable'}", _findings_text(kr.findings))
+    if evaluation.findings:
+        table.add_row("(the set)", "", _findings_text(evaluation.findings))
+    console.print(table)
+    return 0 if evaluation.passed else 1
 
 
 if __name__ == "__main__":

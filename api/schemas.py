@@ -5,15 +5,23 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import msgspec
+import msgspec.inspect
 from litestar.openapi import ResponseSpec
 from msgspec import Meta
 
+from rewriter.domain import MAX_CONTEXT_CHARS, MAX_REQUEST_CHARS, control_characters, unreadable_text
+
 # pattern \S: at least one non-blank character (blank text is trimmed to nothing and refused).
 RequestText = Annotated[
-    str, Meta(min_length=1, max_length=2000, pattern=r"\S", description="The output-style ask, e.g. 'Upgrade Elasticsearch'.")
-]
+    str,
+    Meta(
+        min_length=1, max_length=MAX_REQUEST_CHARS, pattern=r"\S",
+        description="The output-style ask, e.g. 'Upgrade Elasticsearch'. Words in any language; "
+        "text of only emoji, zero-width or control characters is refused.",
+    ),
+]  # fmt: skip
 ContextText = Annotated[
-    str, Meta(max_length=4000, description="Why it was asked and who it serves: the answers to 'why?'.")
+    str, Meta(max_length=MAX_CONTEXT_CHARS, description="Why it was asked and who it serves: the answers to 'why?'.")
 ]
 ObjectiveText = Annotated[str, Meta(min_length=1, max_length=2000, pattern=r"\S")]
 KeyResultText = Annotated[str, Meta(min_length=1, max_length=1000, pattern=r"\S")]
@@ -23,7 +31,18 @@ def _require_text(value: str, field: str) -> str:
     trimmed = value.strip()
     if not trimmed:
         raise ValueError(f"`{field}` must contain text, not only whitespace")
+    if (why := unreadable_text(trimmed)) is not None:
+        raise ValueError(f"`{field}` {why}")
     return trimmed
+
+
+def _optional_text(value: str | None, field: str) -> str | None:
+    """Context may be anything a person writes, but never control characters."""
+    if value is None:
+        return None
+    if control_characters(value):
+        raise ValueError(f"`{field}` contains control characters (such as NUL); send plain text")
+    return value.strip() or None
 
 
 class RewriteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -35,8 +54,7 @@ class RewriteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         self.request = _require_text(self.request, "request")
-        if self.context is not None:
-            self.context = self.context.strip() or None
+        self.context = _optional_text(self.context, "context")
 
 
 class EvaluationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -70,6 +88,7 @@ class EvaluationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         self.key_results = [_require_text(kr, "key_results") for kr in self.key_results]
         if self.request is not None:
             self.request = _require_text(self.request, "request")
+        self.context = _optional_text(self.context, "context")
         if self.key_result_range and self.key_result_range[0] > self.key_result_range[1]:
             raise ValueError("`key_result_range` must be [min, max] with min <= max")
 
@@ -84,6 +103,35 @@ class FeedbackIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         if self.span and not (self.span[0] <= self.span[1] <= len(self.text)):
             raise ValueError("`span` must be [start, end] inside `text`")
+
+
+# JSON may write one character as "\\ud83d\\ude80" (an escaped surrogate pair): 12 bytes.
+_MAX_BYTES_PER_CHARACTER = 12
+# Field names, numbers, punctuation and whitespace around the text.
+_BODY_OVERHEAD_BYTES = 16_384
+
+
+def _text_characters(info: msgspec.inspect.Type) -> int:
+    """The most characters of text a value of this type can hold."""
+    if isinstance(info, msgspec.inspect.Metadata):
+        return _text_characters(info.type)
+    if isinstance(info, msgspec.inspect.StrType):
+        return info.max_length or 0
+    if isinstance(info, msgspec.inspect.UnionType):
+        return max(_text_characters(t) for t in info.types)
+    if isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.TupleType, msgspec.inspect.VarTupleType)):
+        items = getattr(info, "item_types", None) or (info.item_type,)  # type: ignore[attr-defined]
+        count = getattr(info, "max_length", None) or len(items)
+        return count * max(_text_characters(t) for t in items)
+    return 0
+
+
+def max_body_bytes(body: type[msgspec.Struct]) -> int:
+    """The body cap for a JSON route: its text fields full to their character limits, however
+    the client escapes them, fit; so the cap never refuses what the field limits allow (a CJK
+    request within 2,000 characters), and anything larger is refused before it is decoded."""
+    characters = sum(_text_characters(field.type) for field in msgspec.inspect.type_info(body).fields)  # type: ignore[attr-defined]
+    return characters * _MAX_BYTES_PER_CHARACTER + _BODY_OVERHEAD_BYTES
 
 
 class FeedbackStored(msgspec.Struct, kw_only=True):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from litestar.connection import Request
 from litestar.exceptions import NotAuthorizedException
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 _HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
 PROTECTED_PREFIX = "/v1"
@@ -95,3 +96,65 @@ def client_identity(request: Request[Any, Any, Any]) -> str:
     if key_id:
         return f"key:{key_id}"
     return f"addr:{request.client.host if request.client else 'unknown'}"
+
+
+_PROTECTIVE_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),  # a results download is never run as a script or page
+    (b"x-frame-options", b"DENY"),  # the playground is never framed by another site
+]
+
+
+class ResponseHardening:
+    """Outer ASGI wrapper: what every response says, and paths no route can serve.
+
+    A path holding a NUL or another control character (``/realise.js%00.html``) cannot name
+    a file or a route; it is refused here, before the static-file handler would fail on it.
+    With CORS on, responses depend on the ``Origin`` header whether or not it matched, so
+    every response says ``Vary: Origin`` and no cache hands one origin's answer to another.
+    """
+
+    def __init__(self, app: ASGIApp, *, cors: bool) -> None:
+        self.app = app
+        self.cors = cors
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if any(ord(character) < 0x20 or ord(character) == 0x7F for character in scope["path"]):
+            await _refuse_path(scope, send)
+            return
+
+        async def send_hardened(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(name, value) for name, value in _PROTECTIVE_HEADERS if name not in present]
+                if self.cors:
+                    headers = _with_vary_origin(headers)
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_hardened)
+
+
+def _with_vary_origin(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    varies = [value for name, value in headers if name.lower() == b"vary"]
+    if any(b"origin" in value.lower() or value.strip() == b"*" for value in varies):
+        return headers
+    return [*headers, (b"vary", b"Origin")]
+
+
+async def _refuse_path(scope: Scope, send: Send) -> None:
+    body = json.dumps(
+        {
+            "type": "https://realise.dev/problems/404",
+            "title": "Not found",
+            "status": 404,
+            "detail": "The path holds a control character (such as NUL); no resource has such a name.",
+            "instance": scope["path"].encode("unicode_escape").decode("ascii"),
+        }
+    ).encode()
+    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()), *_PROTECTIVE_HEADERS]
+    await send({"type": "http.response.start", "status": 404, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

@@ -6,6 +6,7 @@ in ``api/schemas.py`` and are converted to :class:`RewriteSpec`.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import msgspec
@@ -14,6 +15,33 @@ from evaluators.model import Evaluation, ObjectiveJudgement
 
 MissionChoice = Literal["auto", "delivery", "discovery"]
 Mission = Literal["delivery", "discovery"]
+
+# The limits of one rewrite wherever it arrives (HTTP, a batch item, the CLI, MCP), in
+# characters as Python counts them: a CJK request of 2,000 characters is within the limit.
+MAX_REQUEST_CHARS = 2000
+MAX_CONTEXT_CHARS = 4000
+
+# C0 controls other than tab, line feed and carriage return, and DEL: never part of a request
+# anyone typed, and NUL cannot be stored in every database.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def unreadable_text(text: str) -> str | None:
+    """Why ``text`` cannot be read as words (a phrase to follow the field's name), or None.
+
+    Text must hold at least one letter or digit in any script: only emoji, zero-width or
+    control characters give the engines nothing to read.
+    """
+    if _CONTROL_CHARACTERS.search(text):
+        return "contains control characters (such as NUL); send plain text"
+    if not any(character.isalnum() for character in text):
+        return "has no letters or digits; write it in words"
+    return None
+
+
+def control_characters(text: str) -> bool:
+    """True when ``text`` holds a control character :func:`unreadable_text` refuses."""
+    return _CONTROL_CHARACTERS.search(text) is not None
 
 
 class RewriteSpec(msgspec.Struct, frozen=True, kw_only=True):

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 from api.app import create_app
 from api.config import Settings
 from api.observability import configure_logging
+from api.schemas import EvaluationIn, RewriteIn, max_body_bytes
 from rewriter.circuit import CircuitBreaker
 from rewriter.domain import Generation, RewriteSpec
 from rewriter.errors import UpstreamUnavailable
@@ -109,7 +110,9 @@ def test_rate_limit_per_key_with_ietf_headers_and_retry_after(tmp_path):
         assert client.get("/health").status_code == 200
 
 
-@pytest.mark.parametrize(("path", "field_size"), [("/v1/rewrites", 40_000), ("/v1/evaluations", 40_000)])
+@pytest.mark.parametrize(
+    ("path", "field_size"), [("/v1/rewrites", max_body_bytes(RewriteIn) + 1), ("/v1/evaluations", max_body_bytes(EvaluationIn) + 1)]
+)
 def test_oversized_bodies_are_413_problems(tmp_path, path, field_size):
     with make_client(tmp_path) as client:
         body = {"request": "x" * field_size} if path == "/v1/rewrites" else {"objective": "x" * field_size}

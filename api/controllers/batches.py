@@ -7,16 +7,17 @@ import time
 from dataclasses import dataclass
 from pathlib import PurePath
 from datetime import UTC, datetime
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import ijson
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, route
 from litestar.enums import HttpMethod
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
@@ -28,12 +29,29 @@ from api.schemas import ContextText, Problem, RequestText, problem_responses
 from api.services import Services
 from rewriter.batch.errors import BatchInputError
 from rewriter.batch.export import COLUMNS, OutputFormat, encode_pages
-from rewriter.batch.formats import MAX_ID_CHARS, MAX_UPLOAD_BYTES, checked_items, input_digest, read_backlog
+from rewriter.batch.formats import (
+    MAX_ID_CHARS, MAX_UPLOAD_BYTES, checked_items, input_digest, json_items, json_object_fields, read_backlog,
+)
 from rewriter.batch.model import BacklogItem, Batch, BatchOptions, BatchStatus
 from rewriter.domain import MissionChoice
 from rewriter.llm import json_schema_for
 
 RESULT_MEDIA_TYPES: dict[str, OutputFormat] = {"application/x-ndjson": "jsonl", "text/csv": "csv"}
+RESULT_EXTENSIONS: dict[OutputFormat, str] = {"jsonl": "ndjson", "csv": "csv"}
+
+
+def _result_media_type(request: Request) -> str:
+    """The results' media type the client accepts: NDJSON when it does not say; 406 when it
+    accepts neither (an unmet ``Accept`` is answered, not quietly ignored)."""
+    if not request.headers.get("accept", "").strip():
+        return "application/x-ndjson"
+    media = request.accept.best_match(list(RESULT_MEDIA_TYPES))
+    if media is None:
+        raise HTTPException(
+            status_code=406,
+            detail=f"Results come as {' or '.join(RESULT_MEDIA_TYPES)}; the Accept header allows neither ({request.headers['accept']!r})."
+        )
+    return media
 
 
 class BatchItemIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -172,7 +190,11 @@ class BatchResults(Operation):
 
 
 def _problems(*statuses: int) -> dict[int, ResponseSpec]:
-    meanings = {404: "There is no batch with this id.", 409: "The batch is in a state that does not allow this."}
+    meanings = {
+        404: "There is no batch with this id.",
+        406: "The Accept header allows neither NDJSON nor CSV.",
+        409: "The batch is in a state that does not allow this.",
+    }
     specs = problem_responses(*(s for s in statuses if s not in meanings))
     for status in statuses:
         if status in meanings:
@@ -205,25 +227,43 @@ def _query_options(mission: MissionChoice | None, candidates: int | None, key_re
     return {name: value for name, value in given.items() if value is not None}
 
 
-def _json_batch(payload: bytes, query_options: dict[str, Any]) -> _Submission:
+def _strict(value: Any, kind: type[msgspec.Struct], where: str) -> Any:
+    """``value`` as ``kind``, JSON's types kept (``"3"`` is not a number); a 422 names ``where``."""
+    try:
+        return msgspec.convert(value, kind, strict=True)
+    except msgspec.ValidationError as exc:  # 422 naming the field, as for every JSON body
+        message = str(exc).replace("at `$", f"at `$.{where}", 1) if "at `$" in str(exc) else f"{exc} - at `$.{where}`"
+        raise ValidationException(detail=message, extra=[{"message": message}]) from exc
+
+
+def _json_batch(payload: bytes, query_options: dict[str, Any], *, max_items: int) -> _Submission:
+    """A JSON batch, read as a stream: too many items are refused before any is built whole."""
     if query_options:
         raise BatchInputError("options", "a JSON batch carries its options in the body (`options`), not in the query string")
     try:
-        batch = msgspec.json.decode(payload, type=BatchIn)
-    except msgspec.ValidationError as exc:  # 422 naming the field, as for every JSON body
-        raise ValidationException(detail=str(exc), extra=[{"message": str(exc)}]) from exc
-    except msgspec.DecodeError as exc:  # not JSON at all: 400, as Litestar answers for other routes
-        raise ClientException(detail=str(exc)) from exc
-    items = (
-        BacklogItem(where=f"items[{i}]", request=item.request, context=item.context, id=None if item.id is None else str(item.id))
-        for i, item in enumerate(batch.items)
-    )
-    return _Submission(items, batch.options, "json", input_digest("json", [payload], batch.options))
+        fields = json_object_fields(payload, max_items=max_items)
+    except ijson.JSONError as exc:  # not JSON at all: 400, as Litestar answers for other routes
+        raise ClientException(detail=f"The request body is not valid JSON: {exc}") from exc
+    unknown = sorted(set(fields) - {"options"})
+    if unknown:
+        message = f"Object contains unknown field `{unknown[0]}`"
+        raise ValidationException(detail=message, extra=[{"message": message}])
+    options = _strict(fields.get("options", {}), BatchOptions, "options")
+
+    def items() -> Iterator[BacklogItem]:
+        try:
+            for i, value in enumerate(json_items(payload, "items.item")):
+                item = _strict(value, BatchItemIn, f"items[{i}]")
+                yield BacklogItem(where=f"items[{i}]", request=item.request, context=item.context, id=None if item.id is None else str(item.id))
+        except ijson.JSONError as exc:
+            raise ClientException(detail=f"The request body is not valid JSON: {exc}") from exc
+
+    return _Submission(items(), options, "json", input_digest("json", [payload], options))
 
 
-def _file_batch(payload: bytes, filename: str | None, media_type: str | None, query_options: dict[str, Any]) -> _Submission:
+def _file_batch(payload: bytes, filename: str | None, media_type: str | None, query_options: dict[str, Any], *, max_items: int) -> _Submission:
     options = msgspec.convert(query_options, BatchOptions)
-    fmt, items = read_backlog(io.BytesIO(payload), filename=filename, media_type=media_type)
+    fmt, items = read_backlog(io.BytesIO(payload), filename=filename, media_type=media_type, max_items=max_items)
     source = PurePath(filename).name[:MAX_ID_CHARS] if filename else fmt  # a label, not a path, and never a long one
     return _Submission(items, options, source, input_digest(fmt, [payload], options))
 
@@ -280,17 +320,18 @@ class BatchController(Controller):
         _reject_unknown_query(request, {"mission", "candidates", "key_results", "token_budget"})
         query_options = _query_options(mission, candidates, key_results, token_budget)
         media = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+        max_items = services.settings.batch_max_items
         if media == "multipart/form-data":
             upload = (await request.form()).get("file")
             if not isinstance(upload, UploadFile):
                 raise BatchInputError("file", "send the backlog as a form field named `file`")
-            submission = _file_batch(await upload.read(), upload.filename, upload.content_type, query_options)
+            submission = _file_batch(await upload.read(), upload.filename, upload.content_type, query_options, max_items=max_items)
         else:
             payload = await request.body()
             if media == "application/json" and payload.lstrip()[:1] == b"{":
-                submission = _json_batch(payload, query_options)
+                submission = _json_batch(payload, query_options, max_items=max_items)
             else:
-                submission = _file_batch(payload, None, media, query_options)
+                submission = _file_batch(payload, None, media, query_options, max_items=max_items)
 
         store = services.batch_store
         if idempotency_key and (earlier := store.by_idempotency_key(idempotency_key)) is not None:
@@ -342,7 +383,7 @@ class BatchController(Controller):
         "/{batch_id:str}/results",
         operation_id="getBatchResults",
         operation_class=BatchResults,
-        responses=_problems(401, 404, 429),
+        responses=_problems(401, 404, 406, 429),
         summary="Stream one row per item (NDJSON or CSV)",
     )
     async def get_batch_results(self, batch_id: FromPath[str], request: Request, services: NamedDependency[Services]) -> Stream:
@@ -354,8 +395,13 @@ class BatchController(Controller):
         are included with their status; available while the batch runs.
         """
         batch = services.batch_store.get(batch_id)
-        media = request.accept.best_match(list(RESULT_MEDIA_TYPES), default="application/x-ndjson")
-        return Stream(encode_pages(services.batch_store.rows(batch.seq), RESULT_MEDIA_TYPES[media]), media_type=media)
+        media = _result_media_type(request)
+        fmt = RESULT_MEDIA_TYPES[media]
+        return Stream(
+            encode_pages(services.batch_store.rows(batch.seq), fmt),
+            media_type=media,
+            headers={"Content-Disposition": f'attachment; filename="{batch.id}-results.{RESULT_EXTENSIONS[fmt]}"'},
+        )
 
     @post(
         "/{batch_id:str}/retry",

@@ -5,7 +5,7 @@ from litestar.params import JSONBody
 from litestar import Controller, get, post
 
 from api.errors import InvalidInput
-from api.schemas import CLIENT_ERRORS, problem_responses, FeedbackIn, FeedbackStored, FeedbackSummary, RuleFeedback
+from api.schemas import CLIENT_ERRORS, max_body_bytes, problem_responses, FeedbackIn, FeedbackStored, FeedbackSummary, RuleFeedback
 from api.services import Services
 from evaluators import all_rules
 
@@ -14,7 +14,7 @@ class FeedbackController(Controller):
     path = "/v1/feedback"
     tags = ["feedback"]
 
-    @post(operation_id="createFeedback", responses=problem_responses(*CLIENT_ERRORS), status_code=201, sync_to_thread=True, request_max_body_size=16_384, summary="Report a finding as right or wrong")
+    @post(operation_id="createFeedback", responses=problem_responses(*CLIENT_ERRORS), status_code=201, sync_to_thread=True, request_max_body_size=max_body_bytes(FeedbackIn), summary="Report a finding as right or wrong")
     def create_feedback(self, data: JSONBody[FeedbackIn], services: NamedDependency[Services]) -> FeedbackStored:
         """Record whether a finding was correct or a false positive, so the rule set can learn where it is wrong."""
         if data.code not in all_rules():

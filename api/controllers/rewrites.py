@@ -6,7 +6,7 @@ from litestar import Controller, Request, post
 
 from api.cancellation import run_for_client
 from api.observability import log_fields
-from api.schemas import CLIENT_ERRORS, MODEL_ERRORS, problem_responses, RewriteIn
+from api.schemas import CLIENT_ERRORS, MODEL_ERRORS, RewriteIn, max_body_bytes, problem_responses
 from api.services import Services
 from rewriter.domain import RewriteResult, RewriteSpec
 
@@ -15,7 +15,7 @@ class RewriteController(Controller):
     path = "/v1/rewrites"
     tags = ["rewrite"]
 
-    @post(operation_id="createRewrite", responses=problem_responses(*CLIENT_ERRORS, *MODEL_ERRORS), status_code=200, request_max_body_size=32_768, summary="Rewrite an output-style request as outcomes")
+    @post(operation_id="createRewrite", responses=problem_responses(*CLIENT_ERRORS, *MODEL_ERRORS), status_code=200, request_max_body_size=max_body_bytes(RewriteIn), summary="Rewrite an output-style request as outcomes")
     async def create_rewrite(self, data: JSONBody[RewriteIn], services: NamedDependency[Services], request: Request) -> RewriteResult:
         """Turn an output-style ask ("Upgrade Elasticsearch", a user story) into ranked outcome candidates.
 

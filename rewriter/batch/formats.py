@@ -12,8 +12,8 @@
 A user story ("As a …, I want …, so that …") is kept whole as the request: its "so that"
 clause is the best clue to the outcome, and the engines read it from the request text.
 
-Everything here is a generator over a text stream, so a file is never held in memory as
-items; only a JSON array has to be parsed whole.
+Everything here is a generator over the input, so a file is never held in memory as items:
+JSON too is read item by item (ijson), and a count past the limit stops the reading.
 """
 
 from __future__ import annotations
@@ -28,16 +28,16 @@ from functools import partial
 from pathlib import PurePath
 from typing import Any, BinaryIO, Literal, TextIO
 
+import ijson
 import msgspec
 
 from rewriter.batch.errors import BatchInputError, BatchTooLarge, UnsupportedFormat
 from rewriter.batch.model import BacklogItem, BatchOptions
+from rewriter.domain import MAX_CONTEXT_CHARS, MAX_REQUEST_CHARS, control_characters, unreadable_text
 
 Format = Literal["csv", "tsv", "json", "jsonl", "text"]
 
-# The same limits as POST /v1/rewrites (api/schemas.py): a batch item is a rewrite.
-MAX_REQUEST_CHARS = 2000
-MAX_CONTEXT_CHARS = 4000
+# A batch item is a rewrite: the request and context limits are rewriter.domain's.
 MAX_ID_CHARS = 200
 # Room for 10,000 items with long Jira descriptions; the item count is the real limit.
 MAX_UPLOAD_BYTES = 64 * 1024 * 1024
@@ -113,9 +113,17 @@ def backlog_format(binary: BinaryIO, *, filename: str | None = None, media_type:
     return _detect_format(filename=filename, media_type=media_type, head=head.decode("utf-8", "ignore"))
 
 
-def read_backlog(binary: BinaryIO, *, filename: str | None = None, media_type: str | None = None) -> tuple[Format, Iterator[BacklogItem]]:
-    """The format of a seekable byte stream and its items, decoded as they are read."""
+def read_backlog(
+    binary: BinaryIO, *, filename: str | None = None, media_type: str | None = None, max_items: int | None = None
+) -> tuple[Format, Iterator[BacklogItem]]:
+    """The format of a seekable byte stream and its items, decoded as they are read.
+
+    ``max_items`` lets a JSON object (``{"items": [...]}``) be refused as soon as it holds
+    more, before any item is stored; every other format stops at :func:`checked_items`.
+    """
     fmt = backlog_format(binary, filename=filename, media_type=media_type)
+    if fmt == "json":
+        return fmt, _read_json(binary, max_items=max_items)
     # utf-8-sig drops the byte-order mark Excel writes; newline="" lets csv see quoted line breaks.
     return fmt, _read_items(io.TextIOWrapper(binary, encoding="utf-8-sig", newline=""), fmt)
 
@@ -125,7 +133,6 @@ def _read_items(stream: TextIO, fmt: Format) -> Iterator[BacklogItem]:
     readers: dict[Format, Callable[[TextIO], Iterator[BacklogItem]]] = {
         "csv": partial(_read_table, delimiter=","),
         "tsv": partial(_read_table, delimiter="\t"),
-        "json": _read_json,
         "jsonl": _read_json_lines,
         "text": _read_lines,
     }
@@ -141,7 +148,7 @@ def checked_items(items: Iterable[BacklogItem], *, max_items: int) -> Iterator[B
     for item in items:
         count += 1
         if count > max_items:
-            raise BatchTooLarge("items", f"a batch holds at most {max_items:,} items; split the backlog into smaller batches")
+            raise _too_many(max_items)
         yield _checked(item)
     if count == 0:
         raise BatchInputError("items", "there are no items: the input is empty or has only a header or blank lines")
@@ -151,6 +158,10 @@ def _checked(item: BacklogItem) -> BacklogItem:
     request = item.request.strip()
     if not request:
         raise BatchInputError(item.where, f"{item.where}: the request is empty")
+    if (why := unreadable_text(request)) is not None:
+        raise BatchInputError(item.where, f"{item.where}: the request {why}")
+    if item.context and control_characters(item.context):
+        raise BatchInputError(item.where, f"{item.where}: the context contains control characters (such as NUL); send plain text")
     context = (item.context or "").strip() or None
     item_id = (item.id or "").strip() or None
     for name, text, limit in (("request", request, MAX_REQUEST_CHARS), ("context", context, MAX_CONTEXT_CHARS), ("id", item_id, MAX_ID_CHARS)):
@@ -218,19 +229,83 @@ def _cell(row: list[str], index: int | None) -> str | None:
     return row[index] if index is not None and index < len(row) else None
 
 
-def _read_json(stream: TextIO) -> Iterator[BacklogItem]:
+def _too_many(max_items: int) -> BatchTooLarge:
+    return BatchTooLarge("items", f"a batch holds at most {max_items:,} items; split the backlog into smaller batches")
+
+
+_NESTING = {"start_map": 1, "start_array": 1, "end_map": -1, "end_array": -1}
+_VALUE_STARTS = frozenset({"start_map", "start_array", "string", "number", "boolean", "null"})
+
+
+def json_object_fields(payload: bytes, *, max_items: int | None = None) -> dict[str, Any]:
+    """The top-level fields of a JSON object other than ``items``, and a check of ``items``.
+
+    One streaming pass: each other field's value is built (they are small), the items are
+    only counted, and the pass stops with :class:`BatchTooLarge` at the first item past
+    ``max_items``, so a body of millions of tiny items costs no more than the limit's worth.
+    Raises ``ijson.JSONError`` for text that is not JSON, ``BatchInputError`` for a document
+    that is not an object with an ``items`` array.
+    """
+    fields: dict[str, Any] = {}
+    builder: ijson.ObjectBuilder | None = None
+    building, depth, items_seen, count = "", 0, False, 0
+    for prefix, event, value in ijson.parse(payload, use_float=True):
+        if builder is not None:  # inside another field's value: build it
+            builder.event(event, value)
+            depth += _NESTING.get(event, 0)
+            if depth == 0:
+                fields[building], builder = builder.value, None
+        elif prefix == "":
+            if event == "map_key" and value == "items":
+                items_seen = True
+            elif event == "map_key":
+                building, builder, depth = value, ijson.ObjectBuilder(), 0
+            elif event not in ("start_map", "end_map"):
+                raise BatchInputError("body", 'expected a JSON object: {"items": [...]}')
+        elif prefix == "items" and event not in ("start_array", "end_array"):
+            raise BatchInputError("items", "`items` must be an array")
+        elif prefix == "items.item" and event in _VALUE_STARTS:
+            count += 1
+            if max_items is not None and count > max_items:
+                raise _too_many(max_items)
+    if not items_seen:
+        raise BatchInputError("items", 'expected {"items": [...]}: the `items` array is missing')
+    return fields
+
+
+def json_items(payload: bytes, prefix: str) -> Iterator[Any]:
+    """The values at ``prefix`` (``"item"`` for an array, ``"items.item"`` in an object), one at a time."""
+    yield from ijson.items(payload, prefix, use_float=True)
+
+
+_BOM = b"\xef\xbb\xbf"
+_JSON_SHAPES = 'expected a JSON array of items (e.g. a GitHub issues export) or {"items": [...]}'
+
+
+def _read_json(binary: BinaryIO, *, max_items: int | None = None) -> Iterator[BacklogItem]:
+    # The bytes are held (as the caller already holds them to name the submission); the items
+    # are not: they are built one at a time.
+    payload = binary.read().removeprefix(_BOM)
+    shape = payload.lstrip()[:1]
     try:
-        document = json.load(stream)
-    except json.JSONDecodeError as exc:
+        if shape == b"{":
+            try:
+                fields = json_object_fields(payload, max_items=max_items)
+            except BatchTooLarge:
+                raise
+            except BatchInputError as exc:
+                raise BatchInputError("file", f"{_JSON_SHAPES}: {exc.message}") from exc
+            if "options" in fields:
+                raise BatchInputError("options", "options in an uploaded file are not read: pass them as query parameters or CLI flags")
+            prefix = "items.item"
+        elif shape == b"[":
+            prefix = "item"
+        else:
+            raise BatchInputError("file", _JSON_SHAPES)
+        for index, value in enumerate(json_items(payload, prefix)):
+            yield _item_from_json(value, f"items[{index}]")
+    except ijson.JSONError as exc:
         raise BatchInputError("file", f"the file is not valid JSON: {exc}") from exc
-    if isinstance(document, dict) and isinstance(document.get("items"), list):
-        if "options" in document:
-            raise BatchInputError("options", "options in an uploaded file are not read: pass them as query parameters or CLI flags")
-        document = document["items"]
-    if not isinstance(document, list):
-        raise BatchInputError("file", 'expected a JSON array of items (e.g. a GitHub issues export) or {"items": [...]}')
-    for index, value in enumerate(document):
-        yield _item_from_json(value, f"items[{index}]")
 
 
 def _read_json_lines(stream: TextIO) -> Iterator[BacklogItem]:
@@ -241,6 +316,8 @@ def _read_json_lines(stream: TextIO) -> Iterator[BacklogItem]:
             value = json.loads(line)
         except json.JSONDecodeError as exc:
             raise BatchInputError(f"line {number}", f"line {number}: not valid JSON: {exc}") from exc
+        except RecursionError as exc:
+            raise BatchInputError(f"line {number}", f"line {number}: the JSON is nested too deeply to read") from exc
         yield _item_from_json(value, f"line {number}")
 
 
