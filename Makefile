@@ -1,5 +1,7 @@
 # The two commands a person needs: `make run` and `make test`. Both install first if needed.
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -25,7 +27,7 @@ $(COMPILED_STAMP): $(STAMP) $(EVALUATOR_SOURCES)
 	@mkdir -p $(@D) && touch $@
 
 run: install
-	$(BIN)/realise serve --host 127.0.0.1 --port 8000
+	$(BIN)/realise serve --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/python -m pytest

@@ -6,6 +6,7 @@ import gc
 from pathlib import Path
 
 import structlog
+import swagger_ui
 from litestar import Litestar, Request
 from litestar.config.app import AppConfig
 from litestar.config.cors import CORSConfig
@@ -14,6 +15,7 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins import InitPluginProtocol
 from litestar.static_files import create_static_files_router
 
@@ -31,6 +33,10 @@ from rewriter.pipeline import Engine
 
 VERSION = "0.1.0"
 PLAYGROUND_DIR = Path(__file__).resolve().parent / "static"
+# The API viewer at /schema is Swagger UI from the swagger-ui-py wheel, served from here: it
+# works offline and behind firewalls, and no third-party CDN sees who reads the docs.
+SWAGGER_UI_DIR = Path(swagger_ui.__file__).resolve().parent / "static"
+VIEWER_ASSETS = "/schema/assets"
 
 
 def _services(state: State) -> Services:
@@ -66,6 +72,9 @@ class RealisePlugin(InitPluginProtocol):
         # {file_path:path} route, so /v1, /health and /schema still reach their handlers.
         app_config.route_handlers.append(
             create_static_files_router(path="/", directories=[PLAYGROUND_DIR], html_mode=True, name="playground")
+        )
+        app_config.route_handlers.append(
+            create_static_files_router(path=VIEWER_ASSETS, directories=[SWAGGER_UI_DIR], name="api-viewer", include_in_schema=False)
         )
         settings = self.services.settings
         # Order matters: metrics see every request, keys are checked before anything is counted
@@ -104,6 +113,15 @@ class RealisePlugin(InitPluginProtocol):
             "All text fields are plain text: render them as text, never as HTML.",
             path="/schema",
             use_handler_docstrings=True,
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path="/",
+                    js_url=f"{VIEWER_ASSETS}/swagger-ui-bundle.js",
+                    standalone_preset_js_url=f"{VIEWER_ASSETS}/swagger-ui-standalone-preset.js",
+                    css_url=f"{VIEWER_ASSETS}/swagger-ui.css",
+                    favicon=f"<link rel='icon' type='image/png' href='{VIEWER_ASSETS}/favicon-32x32.png'>",
+                )
+            ],
         )
         return app_config
 

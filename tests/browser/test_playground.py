@@ -7,7 +7,6 @@ import io
 import re
 from typing import TYPE_CHECKING
 
-import httpx
 import pytest
 
 from browser_harness import expect
@@ -113,14 +112,7 @@ def test_lint_judges_as_you_type_with_few_calls(page: Page, realise: RealiseServ
     expect(key_results.first.locator("mark.finding")).not_to_have_count(0)
 
 
-@pytest.fixture
-def batches(realise: RealiseServer) -> None:
-    paths = httpx.get(f"{realise.url}/schema/openapi.json").json()["paths"]
-    if "/v1/batches" not in paths:
-        pytest.skip("the server has no /v1/batches route yet")
-
-
-def test_batch_upload_shows_progress_and_downloads_csv(page: Page, batches: None) -> None:
+def test_batch_upload_shows_progress_and_downloads_csv(page: Page) -> None:
     backlog = "id,summary,description\nOPS-1,Upgrade Elasticsearch,Out of support and eats our time\nOPS-2,Build a customer portal,\n"
     page.get_by_role("tab", name="Batch").click()
     page.get_by_label("Backlog file").set_input_files(
