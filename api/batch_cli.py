@@ -25,6 +25,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from api.cli_options import add_rewrite_options
 from api.config import Settings
 from api.observability import configure_logging
 from rewriter.batch.errors import BatchInputError
@@ -66,12 +67,7 @@ def add_parser(commands: Any) -> None:
     batch.add_argument("--resume", action="store_true", help="continue the last batch made from this file, retrying its failed items")
     batch.add_argument("--url", help="run on this realise server instead of in-process")
     batch.add_argument("--api-key", default=os.environ.get("REALISE_API_KEY"), help="key for --url (default: REALISE_API_KEY)")
-    batch.add_argument(
-        "--mission", choices=["auto", "delivery", "discovery"], default="auto",
-        help="delivery: outcome objectives; discovery: learning objectives (default: auto, per item)",
-    )
-    batch.add_argument("--candidates", type=int, default=3, choices=range(1, 6), metavar="1-5", help="candidates per item (default: 3)")
-    batch.add_argument("--key-results", type=int, default=3, choices=range(2, 6), metavar="2-5", help="key results per candidate (default: 3)")
+    add_rewrite_options(batch)
     batch.add_argument("--token-budget", type=_at_least_one, metavar="TOKENS", help="stop the batch once it has used this many tokens")
 
 

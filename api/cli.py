@@ -17,9 +17,10 @@ from rich.console import Console
 from rich.table import Table
 
 from api import batch_cli
+from api.cli_options import add_rewrite_options
 from api.config import ConfigError, Settings, load_settings
 from api.schemas import EvaluationIn, RewriteIn
-from rewriter.domain import RewriteResult, RewriteSpec
+from rewriter.domain import RewriteResult
 from rewriter.errors import UpstreamError
 
 Body = TypeVar("Body", bound=msgspec.Struct)
@@ -41,12 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     rewrite = commands.add_parser("rewrite", help="rewrite one request and print ranked candidates")
     rewrite.add_argument("request", help="the output-style ask, e.g. 'Upgrade Elasticsearch' (at most 2,000 characters)")
     rewrite.add_argument("--context", help="why it was asked and who it serves: the answers to 'why?' (at most 4,000 characters)")
-    rewrite.add_argument(
-        "--mission", choices=["auto", "delivery", "discovery"], default="auto",
-        help="delivery: outcome objectives with measured key results; discovery: learning objectives (default: auto)",
-    )
-    rewrite.add_argument("--candidates", type=int, default=3, choices=range(1, 6), metavar="1-5", help="candidate objectives to return (default: 3)")
-    rewrite.add_argument("--key-results", type=int, default=3, choices=range(2, 6), metavar="2-5", help="key results per candidate (default: 3)")
+    add_rewrite_options(rewrite)
     rewrite.add_argument("--json", action="store_true", help="print the API's JSON instead of a table")
 
     evaluate = commands.add_parser("evaluate", help="judge an objective and its key results")
@@ -132,7 +128,7 @@ def _rewrite(args: argparse.Namespace, settings: Settings, console: Console) -> 
     checked = _checked(
         RewriteIn, request=args.request, context=args.context, mission=args.mission, candidates=args.candidates, key_results=args.key_results
     )
-    spec = RewriteSpec(**msgspec.structs.asdict(checked))
+    spec = checked.spec()
     errors = Console(stderr=True)
     configure_logging(
         fmt=settings.log_format, level=settings.log_level, secrets=[settings.openai_api_key or ""], stream=sys.stderr

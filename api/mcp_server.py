@@ -28,7 +28,9 @@ from api.observability import configure_logging
 from api.schemas import EvaluationIn, RewriteIn
 from api.services import Services, build_services
 from evaluators import evaluate as evaluate_texts
-from rewriter.domain import RewriteSpec
+from rewriter.domain import MissionChoice, RewriteOptions
+
+MISSION, CANDIDATES, KEY_RESULTS = (RewriteOptions.option(name) for name in ("mission", "candidates", "key_results"))
 from rewriter.errors import UpstreamError
 
 INSTRUCTIONS = (
@@ -63,12 +65,9 @@ def build_server(services: Services) -> MCPServer:
         context: Annotated[
             str | None, Field(description="Why it was asked and who it serves: the answers to 'why?' (up to 4,000 characters).")
         ] = None,
-        mission: Annotated[
-            Literal["auto", "delivery", "discovery"],
-            Field(description="delivery: ship a known change; discovery: learn whether to; auto: infer it."),
-        ] = "auto",
-        candidates: Annotated[int, Field(ge=1, le=5, description="How many candidate objectives to return.")] = 3,
-        key_results: Annotated[int, Field(ge=2, le=5, description="Key results per candidate.")] = 3,
+        mission: Annotated[MissionChoice, Field(description=MISSION.description)] = MISSION.default,
+        candidates: Annotated[int, Field(ge=CANDIDATES.low, le=CANDIDATES.high, description=CANDIDATES.description)] = CANDIDATES.default,
+        key_results: Annotated[int, Field(ge=KEY_RESULTS.low, le=KEY_RESULTS.high, description=KEY_RESULTS.description)] = KEY_RESULTS.default,
     ) -> dict[str, Any]:
         """Rewrite an output-style request as ranked outcome objectives with key results.
 
@@ -80,11 +79,8 @@ def build_server(services: Services) -> MCPServer:
             RewriteIn,
             {"request": request, "context": context, "mission": mission, "candidates": candidates, "key_results": key_results},
         )
-        spec = RewriteSpec(
-            request=data.request, context=data.context, mission=data.mission, candidates=data.candidates, key_results=data.key_results
-        )
         try:
-            result = await services.pipeline.rewrite(spec)
+            result = await services.pipeline.rewrite(data.spec())
         except UpstreamError as exc:
             raise ToolError(f"the model failed: {exc.message}") from exc
         return msgspec.to_builtins(result)

@@ -9,7 +9,7 @@ import msgspec.inspect
 from litestar.openapi import ResponseSpec
 from msgspec import Meta
 
-from rewriter.domain import MAX_CONTEXT_CHARS, MAX_REQUEST_CHARS, control_characters, unreadable_text
+from rewriter.domain import MAX_CONTEXT_CHARS, MAX_REQUEST_CHARS, RewriteOptions, RewriteSpec, control_characters, unreadable_text
 
 # pattern \S: at least one non-blank character (blank text is trimmed to nothing and refused).
 RequestText = Annotated[
@@ -45,16 +45,16 @@ def _optional_text(value: str | None, field: str) -> str | None:
     return value.strip() or None
 
 
-class RewriteIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+class RewriteIn(RewriteOptions, frozen=True, kw_only=True, forbid_unknown_fields=True):
     request: RequestText
     context: ContextText | None = None
-    mission: Literal["auto", "delivery", "discovery"] = "auto"
-    candidates: Annotated[int, Meta(ge=1, le=5)] = 3
-    key_results: Annotated[int, Meta(ge=2, le=5)] = 3
 
     def __post_init__(self) -> None:
-        self.request = _require_text(self.request, "request")
-        self.context = _optional_text(self.context, "context")
+        msgspec.structs.force_setattr(self, "request", _require_text(self.request, "request"))
+        msgspec.structs.force_setattr(self, "context", _optional_text(self.context, "context"))
+
+    def spec(self) -> RewriteSpec:
+        return RewriteSpec(request=self.request, context=self.context, **self.options())
 
 
 class EvaluationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):

@@ -7,9 +7,11 @@ in ``api/schemas.py`` and are converted to :class:`RewriteSpec`.
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
+import msgspec.inspect
+from msgspec import Meta
 
 from evaluators.model import Evaluation, ObjectiveJudgement
 
@@ -44,12 +46,46 @@ def control_characters(text: str) -> bool:
     return _CONTROL_CHARACTERS.search(text) is not None
 
 
-class RewriteSpec(msgspec.Struct, frozen=True, kw_only=True):
+class RewriteOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """How a request is rewritten, with the limits and words every way in shares: the HTTP
+    bodies, batch options and query parameters, the CLI flags and the MCP tool derive from it."""
+
+    mission: Annotated[
+        MissionChoice,
+        Meta(description="delivery: outcome objectives with measured key results; discovery: learning objectives "
+             "whose key results are research; auto: read from the request."),
+    ] = "auto"  # fmt: skip
+    candidates: Annotated[int, Meta(ge=1, le=5, description="How many candidate objectives to return.")] = 3
+    key_results: Annotated[int, Meta(ge=2, le=5, description="Key results per candidate.")] = 3
+
+    def options(self) -> dict[str, Any]:
+        """The rewrite options alone (a subclass's other fields left out), to hand on."""
+        return {name: getattr(self, name) for name in RewriteOptions.__struct_fields__}
+
+    @classmethod
+    def option(cls, name: str) -> OptionInfo:
+        """One option's default, bounds and description, for interfaces that state them themselves."""
+        field = next(f for f in msgspec.inspect.type_info(cls).fields if f.name == name)  # type: ignore[attr-defined]
+        kind: Any = field.type
+        description = kind.extra_json_schema.get("description", "") if isinstance(kind, msgspec.inspect.Metadata) else ""
+        kind = kind.type if isinstance(kind, msgspec.inspect.Metadata) else kind
+        return OptionInfo(
+            default=field.default, low=getattr(kind, "ge", None), high=getattr(kind, "le", None), description=description
+        )
+
+
+class OptionInfo(NamedTuple):
+    default: Any
+    low: int | None
+    high: int | None
+    description: str
+
+
+class RewriteSpec(RewriteOptions, frozen=True, kw_only=True):
+    """One request to rewrite, with its options: what the pipeline is given."""
+
     request: str
     context: str | None = None
-    mission: MissionChoice = "auto"
-    candidates: int = 3
-    key_results: int = 3
 
 
 class KeyResultDraft(msgspec.Struct, kw_only=True):

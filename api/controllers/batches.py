@@ -33,9 +33,10 @@ from rewriter.batch.formats import (
     MAX_ID_CHARS, MAX_UPLOAD_BYTES, checked_items, input_digest, json_items, json_object_fields, read_backlog,
 )
 from rewriter.batch.model import BacklogItem, Batch, BatchOptions, BatchStatus
-from rewriter.domain import MissionChoice
+from rewriter.domain import MissionChoice, RewriteOptions
 from rewriter.llm import json_schema_for
 
+CANDIDATES, KEY_RESULTS = RewriteOptions.option("candidates"), RewriteOptions.option("key_results")
 RESULT_MEDIA_TYPES: dict[str, OutputFormat] = {"application/x-ndjson": "jsonl", "text/csv": "csv"}
 RESULT_EXTENSIONS: dict[OutputFormat, str] = {"jsonl": "ndjson", "csv": "csv"}
 
@@ -297,8 +298,10 @@ class BatchController(Controller):
         request: Request,
         services: NamedDependency[Services],
         mission: FromQuery[MissionChoice | None] = None,
-        candidates: Annotated[int | None, QueryParameter(ge=1, le=5)] = None,
-        key_results: Annotated[int | None, QueryParameter(ge=2, le=5)] = None,
+        candidates: Annotated[int | None, QueryParameter(ge=CANDIDATES.low, le=CANDIDATES.high, description=CANDIDATES.description)] = None,
+        key_results: Annotated[
+            int | None, QueryParameter(ge=KEY_RESULTS.low, le=KEY_RESULTS.high, description=KEY_RESULTS.description)
+        ] = None,
         token_budget: Annotated[int | None, QueryParameter(ge=1, description="Stop the batch once it has used this many tokens.")] = None,
         idempotency_key: Annotated[
             str | None,

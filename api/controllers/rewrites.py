@@ -8,7 +8,7 @@ from api.cancellation import run_for_client
 from api.observability import log_fields
 from api.schemas import CLIENT_ERRORS, MODEL_ERRORS, RewriteIn, max_body_bytes, problem_responses
 from api.services import Services
-from rewriter.domain import RewriteResult, RewriteSpec
+from rewriter.domain import RewriteResult
 
 
 class RewriteController(Controller):
@@ -24,14 +24,7 @@ class RewriteController(Controller):
         is judged by the rule-based evaluators, and the list comes back best first. Unknown
         baselines and targets are null or explicit "to be measured" placeholders, never invented.
         """
-        spec = RewriteSpec(
-            request=data.request,
-            context=data.context,
-            mission=data.mission,
-            candidates=data.candidates,
-            key_results=data.key_results,
-        )
-        result = await run_for_client(request, services.pipeline.rewrite(spec), deadline=services.settings.request_deadline)
+        result = await run_for_client(request, services.pipeline.rewrite(data.spec()), deadline=services.settings.request_deadline)
         log_fields(request.scope).update(
             engine=result.engine.provider,
             model=result.engine.model,

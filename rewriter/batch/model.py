@@ -9,27 +9,22 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import Meta
 
-from rewriter.domain import MissionChoice, RewriteSpec
+from rewriter.domain import RewriteOptions, RewriteSpec
 
 BatchStatus = Literal["queued", "running", "done", "cancelled", "failed"]
 UNFINISHED: tuple[BatchStatus, ...] = ("queued", "running")
 
 
-class BatchOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+class BatchOptions(RewriteOptions, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """How every item of a batch is rewritten (the options of POST /v1/rewrites), and what it may spend."""
 
-    mission: MissionChoice = "auto"
-    candidates: Annotated[int, Meta(ge=1, le=5)] = 3
-    key_results: Annotated[int, Meta(ge=2, le=5)] = 3
     token_budget: (
         Annotated[int, Meta(ge=1, description="Stop the batch once its model calls have used this many tokens (per run).")]
         | None
     ) = None
 
     def spec_for(self, request: str, context: str | None) -> RewriteSpec:
-        return RewriteSpec(
-            request=request, context=context, mission=self.mission, candidates=self.candidates, key_results=self.key_results
-        )
+        return RewriteSpec(request=request, context=context, **self.options())
 
 
 @dataclass(frozen=True, slots=True)
