@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -66,7 +65,7 @@ def add_parser(commands: Any) -> None:
     )
     batch.add_argument("--resume", action="store_true", help="continue the last batch made from this file, retrying its failed items")
     batch.add_argument("--url", help="run on this realise server instead of in-process")
-    batch.add_argument("--api-key", default=os.environ.get("REALISE_API_KEY"), help="key for --url (default: REALISE_API_KEY)")
+    batch.add_argument("--api-key", help="key for --url (default: REALISE_API_KEY)")
     add_rewrite_options(batch)
     batch.add_argument("--token-budget", type=_at_least_one, metavar="TOKENS", help="stop the batch once it has used this many tokens")
 
@@ -85,7 +84,7 @@ def run(args: argparse.Namespace, settings: Settings, parser: argparse.ArgumentP
     output: OutputFormat = args.format or ("csv" if args.out and args.out.suffix.lower() == ".csv" else "jsonl")
     try:
         if args.url:
-            return _Remote(args, console).run(options, output)
+            return _Remote(args, console, api_key=args.api_key or settings.api_key).run(options, output)
         if args.concurrency:
             settings = msgspec.structs.replace(settings, batch_concurrency=args.concurrency)
         if args.workers is not None:
@@ -244,10 +243,10 @@ class _ServerError(Exception):
 
 
 class _Remote:
-    def __init__(self, args: argparse.Namespace, console: Console) -> None:
+    def __init__(self, args: argparse.Namespace, console: Console, *, api_key: str | None) -> None:
         self.args = args
         self.console = console
-        headers = {"Authorization": f"Bearer {args.api_key}"} if args.api_key else {}
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.client = httpx.Client(base_url=args.url.rstrip("/"), headers=headers, timeout=60.0)
 
     def run(self, options: BatchOptions, output: OutputFormat) -> int:

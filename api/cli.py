@@ -187,12 +187,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _evaluate(args: argparse.Namespace, settings: Settings, console: Console) -> int:
-    from evaluators import evaluate, load_config
+    from api.services import rules_in_force
+    from evaluators import evaluate
 
     checked = _checked(EvaluationIn, objective=args.objective, key_results=args.kr, context=args.context, request=args.request, mission=args.mission)
     evaluation = evaluate(
         checked.objective, checked.key_results, context=checked.context, request=checked.request, mission=checked.mission,
-        config=load_config(settings.rules_file),
+        config=rules_in_force(settings),
     )
     if args.json:
         sys.stdout.write(msgspec.json.encode(evaluation).decode() + "\n")

@@ -11,6 +11,7 @@ import msgspec
 import structlog
 
 from evaluators import EvaluatorConfig, load_config
+from evaluators.plugins import use_plugins
 from prompts import PromptLibrary, default_library
 from rewriter.batch.runner import BatchRunner
 from rewriter.batch.store import BatchStore
@@ -79,6 +80,12 @@ def build_engine(settings: Settings, prompts: PromptLibrary) -> Engine:
     )
 
 
+def rules_in_force(settings: Settings) -> EvaluatorConfig:
+    """The rules in force: the built-in ones, the plugins' unless switched off, and the rules file."""
+    use_plugins(settings.rule_plugins)
+    return load_config(settings.rules_file)
+
+
 def build_pipeline(settings: Settings, engine: Engine, evaluator_config: EvaluatorConfig | None) -> RewritePipeline:
     return RewritePipeline(
         engine,
@@ -108,7 +115,7 @@ def batch_worker_pipeline(config: bytes) -> tuple[RewritePipeline, Callable[[], 
     settings = msgspec.structs.replace(settings, openai_api_key=os.environ.get("OPENAI_API_KEY") or None)
     configure_logging(fmt=settings.log_format, level=settings.log_level, secrets=[settings.openai_api_key or ""])
     engine = build_engine(settings, default_library())
-    pipeline = build_pipeline(settings, engine, load_config(settings.rules_file))
+    pipeline = build_pipeline(settings, engine, rules_in_force(settings))
 
     async def close() -> None:
         if isinstance(engine, OpenAIEngine):
@@ -119,7 +126,7 @@ def batch_worker_pipeline(config: bytes) -> tuple[RewritePipeline, Callable[[], 
 
 def build_services(settings: Settings, *, engine: Engine | None = None) -> Services:
     prompts = default_library()
-    evaluator_config = load_config(settings.rules_file)
+    evaluator_config = rules_in_force(settings)
     workers = None
     if engine is not None and settings.batch_workers:
         # Workers build their engine from the settings; one handed in here (tests) exists only in this process.

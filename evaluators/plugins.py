@@ -14,14 +14,13 @@ A rule's ``check`` gets the same reading the built-in rules of its kind get (see
 built; a plugin that fails to load, or whose code clashes with another rule, stops the
 service from starting with a message naming the entry point: a rule set that silently
 lacks an organisation's rules would judge wrongly without anyone knowing.
-``REALISE_RULE_PLUGINS=0`` skips plugins altogether (to rule one out when debugging).
+The application switches plugins off with ``use_plugins(False)`` (``REALISE_RULE_PLUGINS=0``; to rule one out when debugging).
 
 This module is not compiled: it runs once per process.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable, Mapping
 from functools import cache
@@ -31,7 +30,7 @@ from types import MappingProxyType
 from .rules import RULES, Rule
 
 ENTRY_POINT_GROUP = "realise.rules"
-DISABLE_ENV = "REALISE_RULE_PLUGINS"
+_enabled = True  # the application's setting (REALISE_RULE_PLUGINS), through use_plugins()
 _CODE = re.compile(r"[a-z][a-z0-9_]{1,63}")
 _TARGETS = frozenset(("objective", "key_result", "set"))
 
@@ -43,7 +42,7 @@ class PluginError(RuntimeError):
 def load_plugin_rules(points: Iterable[EntryPoint] | None = None) -> tuple[Rule, ...]:
     """The rules of every entry point in ``realise.rules`` (or of ``points``), checked."""
     if points is None:
-        if os.environ.get(DISABLE_ENV, "") in ("0", "false", "no", "off"):
+        if not _enabled:
             return ()
         points = entry_points(group=ENTRY_POINT_GROUP)
     found: dict[str, tuple[Rule, str]] = {}
@@ -95,6 +94,14 @@ def _check_rule(rule: Rule, origin: str) -> None:
 def all_rules() -> Mapping[str, Rule]:
     """The built-in rules, then the plugins' (loaded on first call)."""
     return MappingProxyType({**RULES, **{rule.code: rule for rule in load_plugin_rules()}})
+
+
+def use_plugins(enabled: bool) -> None:
+    """Load the installed rule plugins or not; configs built before keep their rules."""
+    global _enabled
+    if enabled != _enabled:
+        _enabled = enabled
+        reload()
 
 
 def reload() -> Mapping[str, Rule]:

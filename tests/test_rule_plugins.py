@@ -36,7 +36,6 @@ def _install(site: Path, module: str, source: Path | str, entry_points: str, nam
 @pytest.fixture()
 def site(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delenv(plugins.DISABLE_ENV, raising=False)
     yield tmp_path
     monkeypatch.undo()
     for name in [m for m in sys.modules if m.startswith("realise_rule_") or m.startswith("broken_rule")]:
@@ -89,9 +88,26 @@ def test_without_plugins_only_built_in_rules(site):
         default_config().merged({"rules": {"house_terms": {"severity": "error"}}})
 
 
-def test_plugins_can_be_switched_off(example_installed, monkeypatch):
-    monkeypatch.setenv(plugins.DISABLE_ENV, "0")
-    assert "house_terms" not in plugins.reload()
+def test_plugins_can_be_switched_off(example_installed):
+    assert "house_terms" in plugins.reload()
+    plugins.use_plugins(False)
+    try:
+        assert "house_terms" not in all_rules()
+    finally:
+        plugins.use_plugins(True)
+    assert "house_terms" in all_rules()
+
+
+def test_the_setting_switches_plugins_off_for_the_app(example_installed, tmp_path):
+    from api.config import load_settings
+    from api.services import rules_in_force
+
+    settings = load_settings({"REALISE_RULE_PLUGINS": "0", "REALISE_DB_PATH": str(tmp_path / "r.db")})
+    try:
+        assert "house_terms" not in rules_in_force(settings).catalogue
+    finally:
+        plugins.use_plugins(True)
+    assert "house_terms" in rules_in_force(load_settings({})).catalogue
 
 
 def _point(name: str, value: str) -> EntryPoint:
