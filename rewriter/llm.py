@@ -688,9 +688,11 @@ class OpenAIEngine:
                     attempts=ledger.usage.calls,
                     usage=ledger.usage,
                 ) from exc
+            said = provider_message(exc)[:200]
+            # A content filter refused what this request says: the configuration is not at fault.
+            advice = "rephrase the request" if _CONTENT_REFUSAL.search(str(exc.message) + str(exc.body)) else "check the model name, key and URL"
             raise UpstreamRejected(
-                f"the model provider rejected the request (HTTP {exc.status_code}: {provider_message(exc)[:200]}); "
-                "check the model name, key and URL",
+                f"the model provider rejected the request (HTTP {exc.status_code}: {said}); {advice}",
                 attempts=ledger.usage.calls,
                 usage=ledger.usage,
             ) from exc
