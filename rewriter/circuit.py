@@ -1,8 +1,12 @@
 """A circuit breaker for the model provider.
 
-After ``threshold`` consecutive upstream failures the circuit opens: calls fail fast (or
+After ``threshold`` consecutive provider faults the circuit opens: calls fail fast (or
 fall back) for ``cooldown`` seconds instead of queueing behind a provider that is down.
 Then one trial call is let through (half-open); its result closes or re-opens the circuit.
+
+What counts as a fault is the caller's decision (``RewritePipeline``): only what says the
+provider is unwell (``UpstreamError.provider_fault``). One breaker guards one engine, and an
+engine calls one model, so the state is per model.
 """
 
 from __future__ import annotations

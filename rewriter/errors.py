@@ -14,11 +14,22 @@ class RealiseError(Exception):
 
 
 class UpstreamError(RealiseError):
-    """The model provider failed us; subclasses say how."""
+    """The model provider failed us; subclasses say how.
 
-    def __init__(self, message: str, *, attempts: int = 0, usage: Usage | None = None) -> None:
+    ``provider_fault`` says whether the failure is evidence that the provider itself is unwell
+    (down, erroring, overloaded, too slow) rather than that one request went wrong. Only such
+    failures count towards opening the circuit breaker: a reply the guard rejects, output the
+    model could not get right, or a 400 for one request can be provoked by a caller's own
+    input, and must never switch the model off for everyone else.
+    """
+
+    provider_fault = False
+
+    def __init__(self, message: str, *, attempts: int = 0, usage: Usage | None = None, provider_fault: bool | None = None) -> None:
         super().__init__(message)
         self.attempts = attempts
+        if provider_fault is not None:
+            self.provider_fault = provider_fault
         # What the failed calls still cost (servers bill, and count, tokens of rejected or
         # unusable replies): callers add it to the bill and the metrics like a success's.
         self.usage = usage if usage is not None else Usage(calls=attempts)
@@ -26,6 +37,8 @@ class UpstreamError(RealiseError):
 
 class UpstreamUnavailable(UpstreamError):
     """5xx storms, refused connections, rate limits that outlasted the retry budget."""
+
+    provider_fault = True
 
     def __init__(self, message: str, *, attempts: int = 0, retry_after: float | None = None, usage: Usage | None = None) -> None:
         super().__init__(message, attempts=attempts, usage=usage)
@@ -35,10 +48,18 @@ class UpstreamUnavailable(UpstreamError):
 class UpstreamTimeout(UpstreamError):
     """The model did not answer within the deadline."""
 
+    provider_fault = True
+
 
 class UpstreamBadOutput(UpstreamError):
-    """The model answered, but not with anything usable (even after one re-ask)."""
+    """The model answered, but not with anything usable (even after one re-ask).
+
+    Not a provider fault by default: what the model writes follows from the request. A server
+    that answers 200 with something that is not a chat completion at all is raised with
+    ``provider_fault=True``: no request can cause that."""
 
 
 class UpstreamRejected(UpstreamError):
-    """The provider refused the request itself (400/401/403/404): configuration, not luck."""
+    """The provider refused the request itself (400/401/403/404): configuration, or this
+    request's content (a content filter). Either way not the provider's health: a wrong key
+    fails every call with its own clear 502, and a filtered request fails only itself."""

@@ -17,10 +17,14 @@ Design choices, written down because each is easy to undo by accident:
   ways (:data:`PROFILES`): OpenAI's ``json_schema``, llama.cpp's ``json_object`` with a
   ``schema``, vLLM's guided decoding, Ollama's ``format``. The profile is probed once
   (``GET /models`` says who serves) or set (``REALISE_MODEL_PROFILE``). When a server
-  rejects a form we step down its ladder, to plain text at worst, and remember what it
-  accepts for every later call. A step is computed from the form that was rejected, never
-  from the current position: many calls rejected at once step down once, not once each.
-  JSON is extracted tolerantly from the text.
+  rejects a form *for being that form* (its error names the format or schema, and is not a
+  content filter's), the request that saw it goes on down the ladder, to plain text at
+  worst. The engine remembers the step for every later call only once a second, different
+  request was refused the same form with no call answered in that form in between: a
+  server that cannot take a form refuses it for everyone, while a refusal one request's
+  content provoked must not downgrade everybody's output for good. A step is computed
+  from the form that was refused, never from the current position: many calls refused at
+  once step down once, not once each. JSON is extracted tolerantly from the text.
 * **The configured model is checked** against ``GET /models`` (once, with the probe): some
   servers answer any model name with whatever they have loaded, so a typo would otherwise
   go unnoticed. A model the server does not list is refused (502, naming what it lists)
@@ -46,6 +50,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import hashlib
 import ipaddress
 import itertools
 import re
@@ -105,8 +110,19 @@ PROBE_TIMEOUT = 10.0  # seconds for GET /models: it answers from memory on every
 RETRYABLE_STATUS = frozenset({408, 409, 429})
 # Wording the instructions ask the model to use verbatim: repeating it is obedience, not a leak.
 SANCTIONED_PHRASES = "from a baseline to be measured to a target to be agreed"
-# Words a server uses when it rejects the response_format rather than the request.
-_FORMAT_REJECTION = re.compile(r"response_format|json_schema|json schema|schema|grammar|structured|guided|format", re.IGNORECASE)
+# Words a server uses when it rejects the response_format rather than the request. Whole
+# words: "format" inside "information" or "platform.openai.com" (in many error messages) is not one.
+_FORMAT_REJECTION = re.compile(
+    r"response_format|json_schema|json[ _-]?schema|\bschema\b|\bgrammar\b|structured output|guided_json|guided decoding|\bformat\b",
+    re.IGNORECASE,
+)
+# Words of a content filter or moderation refusal: about what this request says, never about
+# the form it asked for, whatever else the message mentions.
+_CONTENT_REFUSAL = re.compile(
+    r"content[ _-]?(?:filter|management|policy|moderation)|moderation|safety system|usage polic|flagged|jailbreak|"
+    r"prompt[ _-]?shield|responsible ai|invalid_prompt",
+    re.IGNORECASE,
+)
 _FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.DOTALL)
 
 
@@ -153,8 +169,22 @@ class InvalidReply(Exception):
 
 @dataclass
 class _CallLedger:
+    """What the calls made for one request have cost, and how that request asks for structure."""
+
+    # Which request the calls are for (a digest of its text and context): a format refusal is
+    # remembered only when a *different* request sees it too.
+    request: str = ""
     usage: Usage = field(default_factory=Usage)
     retries: int = 0
+    # Where this request stands on ``ladder`` after refusals it saw itself; the engine's shared
+    # position may be higher up (nobody else was refused) or lower (others confirmed a step).
+    ladder: tuple[str, ...] = ()
+    format_floor: int = 0
+
+
+def request_digest(spec: RewriteSpec) -> str:
+    """Identifies a request by what it says: asking again with the same text is the same request."""
+    return hashlib.blake2b(f"{spec.request}\x00{spec.context or ''}".encode(), digest_size=12).hexdigest()
 
 
 def retry_after_seconds(response: httpx.Response | None) -> float | None:
@@ -364,6 +394,10 @@ class OpenAIEngine:
         self.ladder = PROFILES[self.profile]
         # Index into the ladder: remembered so we stop offering what the server refuses.
         self.format_index = 0
+        # A form refused once, for a format reason, and the request that saw it refused: a second,
+        # different request refused the same form confirms the step; any call answered in that
+        # form clears it. Keyed by form, on this engine's ladder (one engine, one model).
+        self._refused_once: dict[str, str] = {}
         self.accepted_format: str | None = None  # the form the server last answered, for the log
         self.server: ServerInfo | None = None  # what GET /models said; None until it answered
         self._probe: asyncio.Task[None] | None = None
@@ -436,6 +470,7 @@ class OpenAIEngine:
             self.profile = detect_profile(info, str(self.client.base_url))
             self.ladder = PROFILES[self.profile]
             self.format_index = 0
+            self._refused_once.clear()
         self.server = info
         listed = self.model_served()
         log.info(
@@ -500,7 +535,7 @@ class OpenAIEngine:
                 raise InvalidReply("every candidate repeated the instructions or a secret; answer only with the rewrite")
             return drafts
 
-        ledger = _CallLedger()
+        ledger = _CallLedger(request=request_digest(spec))
         content, finish_reason = await self._complete(messages, template, schema, ledger)
         try:
             drafts = usable(content, finish_reason)
@@ -555,7 +590,7 @@ class OpenAIEngine:
                 "these problems, about the same request. Reply with only the JSON document, matching the schema exactly.",
             },
         ]
-        ledger = _CallLedger()
+        ledger = _CallLedger(request=request_digest(spec))
         content, finish_reason = await self._complete(messages, template, schema, ledger)
         try:
             drafts, _ = guard.screen(parse_reply(content, finish_reason, spec, schema))
@@ -653,9 +688,11 @@ class OpenAIEngine:
                     attempts=ledger.usage.calls,
                     usage=ledger.usage,
                 ) from exc
+            said = provider_message(exc)[:200]
+            # A content filter refused what this request says: the configuration is not at fault.
+            advice = "rephrase the request" if _CONTENT_REFUSAL.search(str(exc.message) + str(exc.body)) else "check the model name, key and URL"
             raise UpstreamRejected(
-                f"the model provider rejected the request (HTTP {exc.status_code}: {provider_message(exc)[:200]}); "
-                "check the model name, key and URL",
+                f"the model provider rejected the request (HTTP {exc.status_code}: {said}); {advice}",
                 attempts=ledger.usage.calls,
                 usage=ledger.usage,
             ) from exc
@@ -665,7 +702,9 @@ class OpenAIEngine:
         self, messages: list[dict[str, Any]], template: PromptTemplate, schema: type[msgspec.Struct], ledger: _CallLedger
     ) -> tuple[str | None, str | None]:
         while True:
-            ladder, position = self.ladder, self.format_index
+            ladder = self.ladder
+            # The lower of the engine's remembered form and the one this request stepped down to.
+            position = max(self.format_index, ledger.format_floor if ledger.ladder is ladder else 0)
             fmt = ladder[position]
             ledger.usage.calls += 1
             body: dict[str, Any] = {
@@ -683,7 +722,10 @@ class OpenAIEngine:
                     response = await self.client.post("/chat/completions", body=body, cast_to=httpx.Response)
             except openai.APIStatusError as exc:
                 if position + 1 < len(ladder) and self._rejects_format(exc):
-                    self._step_down(ladder, position, exc)
+                    # This request goes on with the next form at once; the engine steps down for
+                    # everyone only when _format_refused says the refusal is the server's rule.
+                    ledger.ladder, ledger.format_floor = ladder, position + 1
+                    self._format_refused(ladder, position, ledger.request, exc)
                     continue
                 raise
             try:
@@ -694,11 +736,14 @@ class OpenAIEngine:
                     f"the model server answered with something that is not a chat completion ({exc})",
                     attempts=ledger.usage.calls,
                     usage=ledger.usage,
+                    provider_fault=True,
                 ) from exc
             if completion.usage is not None:
                 ledger.usage.prompt_tokens += completion.usage.prompt_tokens or 0
                 ledger.usage.completion_tokens += completion.usage.completion_tokens or 0
                 ledger.usage.total_tokens += completion.usage.total_tokens or 0
+            # The server answered in this form, so an earlier refusal of it was about that request.
+            self._refused_once.pop(fmt, None)
             if fmt != self.accepted_format:
                 self.accepted_format = fmt
                 log.info("response_format_accepted", format=fmt, profile=self.profile, model=self.model)
@@ -709,24 +754,38 @@ class OpenAIEngine:
                 raise UpstreamBadOutput(f"the model refused: {choice.message.refusal}", attempts=ledger.usage.calls, usage=ledger.usage)
             return choice.message.content, choice.finish_reason
 
-    def _step_down(self, ladder: tuple[str, ...], rejected: int, exc: openai.APIStatusError) -> None:
-        """The server refused ``ladder[rejected]``: offer the next form from now on. Computed from
-        the rejected position, so calls rejected together step down once, and a call that
-        carried an older ladder (from before the probe) changes nothing."""
+    def _format_refused(self, ladder: tuple[str, ...], rejected: int, request: str, exc: openai.APIStatusError) -> None:
+        """The server refused ``ladder[rejected]`` for ``request``, naming the format. Offer the next
+        form to every later call only if a different request was refused the same form before,
+        with no call answered in it since (a server that cannot take a form refuses everyone; a
+        refusal one request provoked does not recur for others). Computed from the refused
+        position, so calls refused together step down once, and a call that carried an older
+        ladder (from before the probe) changes nothing."""
         if ladder is not self.ladder or self.format_index > rejected:
             return
-        self.format_index = rejected + 1
+        form = ladder[rejected]
+        first = self._refused_once.setdefault(form, request)
+        remembered = first != request
+        if remembered:
+            del self._refused_once[form]
+            self.format_index = rejected + 1
         log.warning(
             "response_format_rejected",
-            rejected=ladder[rejected],
-            next=self.response_format,
+            rejected=form,
+            next=ladder[rejected + 1],
+            remembered=remembered,  # False: only this request steps down, until another is refused too
             status=exc.status_code,
             provider_message=provider_message(exc),
         )
 
     @staticmethod
     def _rejects_format(exc: openai.APIStatusError) -> bool:
+        """Whether the server refused the form we asked for, not the request: its error names the
+        format or schema (a bare 400 with no message may be one too). A content filter's refusal
+        never is, whatever else it says: stepping down cannot get filtered content through."""
         said = str(exc.message) + str(exc.body)
+        if _CONTENT_REFUSAL.search(said):
+            return False
         if exc.status_code in {400, 422}:
             return bool(_FORMAT_REJECTION.search(said)) or not provider_message(exc).strip()
         return exc.status_code >= 500 and bool(_FORMAT_REJECTION.search(said))

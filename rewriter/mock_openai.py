@@ -16,14 +16,21 @@ server process rather than an in-process app:
     An error status without ``body`` gets an OpenAI-style error body.
 ``POST /_control/mode``    ``{"mode": "default" | "echo"}``; echo copies the raw request text
     into the objective, problem statement and hypothesis (for prompt-injection tests).
-``POST /_control/reset``   clears stats, script and mode, and reseeds the RNG.
+``POST /_control/rules``   ``{"rules": [rule, ...]}`` replaces the standing rules: faults tied
+    to what a request says rather than to its turn, so that concurrent callers (a batch, a
+    second user) each meet their own. The first rule whose ``contains`` is in the request
+    text decides: ``status`` (an error status, with ``message`` and ``code`` in an
+    OpenAI-style body), or ``echo`` (answer that request as echo mode would). ``times``, if
+    given, limits a rule to the first N calls for each distinct request text (a transient
+    fault that a retry gets past); without it the rule holds for every call.
+``POST /_control/reset``   clears stats, script, rules and mode, and reseeds the RNG.
 ``GET  /_stats``           ``{"calls", "rejected", "requests": [...]}``; ``rejected`` counts
     chat requests answered with an HTTP error status, whatever the cause. Each request records
     its ``request_text``, ``context``, ``response_format`` type, whether a ``schema`` came and
     whether it was a ``followup`` (a re-ask after the model's own answer).
 
-Scripted entries bypass ``--reject-rate`` and ``--reject-json-schema``: a test that scripts
-a response wants exactly that response.
+Scripted entries bypass the rules, ``--reject-rate`` and ``--reject-json-schema``: a test
+that scripts a response wants exactly that response. Rules bypass the last two likewise.
 """
 
 from __future__ import annotations
@@ -51,6 +58,7 @@ MODES = ("default", "echo")
 KEY_RESULTS_PER_CANDIDATE = 3
 
 _SCRIPT_ENTRY_KEYS = {"status", "body", "headers", "delay", "content", "finish_reason", "drop_connection"}
+_RULE_KEYS = {"contains", "status", "message", "code", "echo", "times"}
 _DROPPED_RESPONSE_LOG = "ASGI callable returned without completing response."
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -327,6 +335,29 @@ def _validate_script(payload: dict[str, Any]) -> list[dict[str, Any]]:
     return responses
 
 
+def _validate_rules(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    rules = payload.get("rules")
+    if not isinstance(rules, list):
+        raise _ClientError('"rules" must be a list')
+    for position, rule in enumerate(rules):
+        if not isinstance(rule, dict):
+            raise _ClientError(f"rules[{position}] must be an object")
+        unknown = set(rule) - _RULE_KEYS
+        if unknown:
+            raise _ClientError(f"rules[{position}] has unknown keys {sorted(unknown)}")
+        if not isinstance(rule.get("contains"), str) or not rule["contains"]:
+            raise _ClientError(f"rules[{position}].contains must be a non-empty string")
+        status, echo = rule.get("status"), rule.get("echo", False)
+        if (status is None) == (not echo):
+            raise _ClientError(f"rules[{position}] must set exactly one of an error status and echo")
+        if status is not None and (not isinstance(status, int) or status < 400):
+            raise _ClientError(f"rules[{position}].status must be an error status (400 or more)")
+        times = rule.get("times")
+        if times is not None and (not isinstance(times, int) or times < 1):
+            raise _ClientError(f"rules[{position}].times must be a positive integer")
+    return rules
+
+
 # --- the ASGI app ----------------------------------------------------------------------------
 
 
@@ -342,6 +373,7 @@ class MockOpenAI:
             ("GET", "/_stats"): self._stats,
             ("POST", "/_control/script"): self._control_script,
             ("POST", "/_control/mode"): self._control_mode,
+            ("POST", "/_control/rules"): self._control_rules,
             ("POST", "/_control/reset"): self._control_reset,
         }
         self._reset()
@@ -351,6 +383,8 @@ class MockOpenAI:
         self._completion_numbers = itertools.count(1)
         self._script: deque[dict[str, Any]] = deque()
         self._mode = "default"
+        self._rules: list[dict[str, Any]] = []
+        self._rule_hits: dict[tuple[int, str], int] = {}  # (rule, request text) -> calls it answered
         self._calls = 0
         self._rejected = 0
         self._requests: list[dict[str, Any]] = []
@@ -411,6 +445,15 @@ class MockOpenAI:
         if self._script:
             await self._play_scripted(self._script.popleft(), request, request_text, send)
             return
+        # Like the refusals below, a rule's error comes before any work, without the latency.
+        rule = self._rule_for(request_text)
+        if rule is not None and rule.get("status"):
+            status = rule["status"]
+            self._rejected += 1
+            message = rule.get("message") or f"rule {status} response"
+            await _send(send, status, error_body(status, message, code=rule.get("code")))
+            return
+        echo = self._mode == "echo" or rule is not None  # a rule without a status is an echo rule
         # Real servers refuse these before doing any work, so neither waits for the latency.
         if self.settings.reject_rate and self._rng.random() < self.settings.reject_rate:
             self._rejected += 1
@@ -426,12 +469,24 @@ class MockOpenAI:
             await _send(send, 500, {"error": {"code": 500, "message": message, "type": "server_error"}})
             return
         system_text = next((str(m.get("content", "")) for m in messages if m.get("role") == "system"), "")
-        content = json.dumps(build_candidates(request_text, echo=self._mode == "echo", system_text=system_text))
+        content = json.dumps(build_candidates(request_text, echo=echo, system_text=system_text))
         payload = json.dumps(self._completion(request, content, "stop")).encode()
         # The latency is the time to answer: the mock's own work counts against it, so a burst
         # of calls is not answered later than the latency promises (as long as the CPU keeps up).
         await asyncio.sleep(max(0.0, self.settings.latency - (time.monotonic() - received)))
         await _send(send, 200, payload)
+
+    def _rule_for(self, request_text: str) -> dict[str, Any] | None:
+        """The first standing rule for this request text that has calls left, counting this one."""
+        for index, rule in enumerate(self._rules):
+            if rule["contains"] not in request_text:
+                continue
+            hits = self._rule_hits.get((index, request_text), 0)
+            if rule.get("times") is not None and hits >= rule["times"]:
+                continue
+            self._rule_hits[(index, request_text)] = hits + 1
+            return rule
+        return None
 
     async def _play_scripted(
         self, entry: dict[str, Any], request: dict[str, Any], request_text: str, send: Send
@@ -494,6 +549,11 @@ class MockOpenAI:
     async def _control_script(self, body: bytes, send: Send) -> None:
         self._script.extend(_validate_script(_parse_json_object(body)))
         await _send(send, 200, {"queued": len(self._script)})
+
+    async def _control_rules(self, body: bytes, send: Send) -> None:
+        self._rules = _validate_rules(_parse_json_object(body))
+        self._rule_hits.clear()
+        await _send(send, 200, {"rules": len(self._rules)})
 
     async def _control_mode(self, body: bytes, send: Send) -> None:
         mode = _parse_json_object(body).get("mode")

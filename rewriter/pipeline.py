@@ -166,7 +166,14 @@ class RewritePipeline:
         try:
             generation = await self.engine.generate(spec, mission)
         except UpstreamError as exc:
-            self.circuit.record_failure()
+            # Invariant: the circuit hears only of the provider's health (connection errors, 5xx,
+            # timeouts, rate limits that outlast the retries). A failure a request's own content
+            # can provoke (output the guard rejects, a content filter's 400) ends that request
+            # alone; counting it would let one caller switch the model off for everyone.
+            if exc.provider_fault:
+                self.circuit.record_failure()
+            else:
+                self.circuit.abandon_trial()  # no verdict on the provider: let another call be the trial
             spent = exc.usage
             self._notify(
                 ModelCallRecord(

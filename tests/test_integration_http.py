@@ -44,6 +44,7 @@ def test_rewrite_uses_the_configured_server_and_steps_down_from_json_schema(fres
     with run_realise_server(env=model_env(fresh_model, tmp_path)) as server:
         first = httpx.post(f"{server.url}/v1/rewrites", json={"request": "Upgrade Elasticsearch", "context": "Out of support"}, timeout=20)
         second = httpx.post(f"{server.url}/v1/rewrites", json={"request": "Build a chatbot"}, timeout=20)
+        third = httpx.post(f"{server.url}/v1/rewrites", json={"request": "Migrate the billing database"}, timeout=20)
         ready = httpx.get(f"{server.url}/ready").json()
         log = server.output_tail(200)
     assert first.status_code == 200, first.text
@@ -53,8 +54,9 @@ def test_rewrite_uses_the_configured_server_and_steps_down_from_json_schema(fres
     assert body["usage"]["calls"] == 2 and body["usage"]["total_tokens"] > 0
     assert [c["rank"] for c in body["candidates"]] == list(range(1, len(body["candidates"]) + 1))
     formats = [r["response_format"] for r in fresh_model.stats()["requests"]]
-    assert formats == ["json_schema", "json_object", "json_object"]  # remembered for the second rewrite
-    assert second.json()["usage"]["calls"] == 1
+    # Refused for a second, different request too: remembered for the third rewrite.
+    assert formats == ["json_schema", "json_object", "json_schema", "json_object", "json_object"]
+    assert second.json()["usage"]["calls"] == 2 and third.json()["usage"]["calls"] == 1
     assert fresh_model.stats()["requests"][0]["request_text"] == "Upgrade Elasticsearch"
     assert ready["engine"] == "openai" and ready["model"] == "mock-model"
     lines = [json.loads(line) for line in log.splitlines() if line.startswith("{") and line.endswith("}")]

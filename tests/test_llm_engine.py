@@ -103,12 +103,17 @@ async def test_success_asks_for_json_schema_and_reports_usage(engine):
 
 
 @respx.mock
-async def test_json_schema_rejected_steps_down_and_remembers(engine):
+async def test_json_schema_rejected_steps_down_and_remembers_once_a_second_request_is_refused_too(engine):
+    """The first refused request steps down alone; a second, different one refused the same form
+    shows it is the server's rule, and from then on every call starts a step lower."""
     rejection = httpx.Response(500, json={"error": {"code": 500, "message": "JSON schema conversion failed", "type": "server_error"}})
-    route = respx.post(URL).mock(side_effect=[rejection, ok(), ok()])
+    route = respx.post(URL).mock(side_effect=[rejection, ok(), rejection, ok(), ok()])
     await engine.generate(SPEC, "delivery")
-    await engine.generate(SPEC, "delivery")
-    assert sent_formats(route) == ["json_schema", "json_object", "json_object"]
+    assert engine.response_format == "json_schema"
+    await engine.generate(RewriteSpec(request="Build a chatbot"), "delivery")
+    await engine.generate(RewriteSpec(request="Replace the search widget"), "delivery")
+    assert sent_formats(route) == ["json_schema", "json_object", "json_schema", "json_object", "json_object"]
+    assert engine.response_format == "json_object_schema"
 
 
 @respx.mock

@@ -241,3 +241,36 @@ def test_control_api_rejects_malformed_input(model):
     assert typo.value.response.status_code == 400
     with pytest.raises(httpx.HTTPStatusError):
         model.set_mode("chaos")
+
+
+async def test_rules_tie_faults_to_what_a_request_says_and_times_limits_them_per_request_text(model, sdk):
+    model.set_rules(
+        [
+            {"contains": "[filtered]", "status": 400, "message": "flagged by the content filter", "code": "content_filter"},
+            {"contains": "[flaky]", "status": 503, "times": 1},
+            {"contains": "[naive]", "echo": True},
+        ]
+    )
+    for _ in range(2):  # without times, a rule holds for every call
+        with pytest.raises(openai.BadRequestError) as refused:
+            await complete(sdk, "Build a chatbot [filtered]")
+        assert refused.value.body["code"] == "content_filter" and "content filter" in refused.value.body["message"]
+    with pytest.raises(openai.InternalServerError):
+        await complete(sdk, "Build a chatbot [flaky]")
+    assert (await complete(sdk, "Build a chatbot [flaky]")).choices[0].finish_reason == "stop"  # once per request text
+    with pytest.raises(openai.InternalServerError):
+        await complete(sdk, "Build a search page [flaky]")
+    echoed = json.loads((await complete(sdk, "Say hello [naive]")).choices[0].message.content)
+    assert echoed["candidates"][0]["objective"] == "Say hello [naive]"
+    normal = json.loads((await complete(sdk)).choices[0].message.content)
+    assert normal["candidates"][0]["objective"] != REQUEST
+    assert model.stats()["rejected"] == 4
+    model.reset()  # rules go with a reset
+    assert (await complete(sdk, "Build a chatbot [filtered]")).choices[0].finish_reason == "stop"
+
+
+async def test_a_rule_must_be_an_error_status_or_echo(model):
+    for rule in ({"contains": "x"}, {"contains": "x", "status": 400, "echo": True}, {"contains": "", "echo": True},
+                 {"contains": "x", "status": 200}, {"contains": "x", "echo": True, "times": 0}, {"contains": "x", "echo": True, "colour": 1}):
+        with pytest.raises(httpx.HTTPStatusError):
+            model.set_rules([rule])

@@ -19,7 +19,8 @@ class HealthController(Controller):
     async def ready(self, services: NamedDependency[Services]) -> Readiness:
         """Readiness: templates loaded, evaluators configured, engine chosen. Never calls a paid model.
 
-        ``degraded`` while the model circuit is open (recent consecutive model failures): the
+        ``degraded`` while the model circuit is open (recent consecutive provider faults: no
+        connection, 5xx, timeouts, rate limits; never a reply one request provoked): the
         service still answers, failing fast or falling back to the offline engine. Also
         ``degraded`` when the model server does not list the configured model (``checks.model``
         says which it lists), as learnt from its free ``GET /models`` at start-up.

@@ -164,11 +164,17 @@ class MockModel(ServerProcess):
         """``"echo"`` copies the request text into the answer; ``"default"`` undoes that."""
         self._control("POST", "/_control/mode", {"mode": mode})
 
+    def set_rules(self, rules: list[dict[str, Any]]) -> None:
+        """Standing faults tied to what a request says (``contains``): an error ``status`` or
+        ``echo``, optionally for the first ``times`` calls of each request text; see
+        ``rewriter.mock_openai``."""
+        self._control("POST", "/_control/rules", {"rules": rules})
+
     def stats(self) -> dict[str, Any]:
         return self._control("GET", "/_stats")
 
     def reset(self) -> None:
-        """Clear stats, script and mode, and reseed the mock's RNG."""
+        """Clear stats, script, rules and mode, and reseed the mock's RNG."""
         self._control("POST", "/_control/reset")
 
     def _control(self, method: str, path: str, payload: dict[str, Any] | None = None) -> Any:
