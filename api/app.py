@@ -26,7 +26,7 @@ from api.json_body import JsonBodyRequest
 from api.metrics import LIVE_STATE, PROMETHEUS, MetricsController, record_model_call
 from api.observability import RequestLogMiddleware, configure_logging
 from api.schemas import close_strict_objects
-from api.security import ApiKeyMiddleware, ResponseHardening, client_identity
+from api.security import ApiKeyMiddleware, FailedAuthLimit, ResponseHardening, client_identity, principal_of
 from api.services import Services, build_services
 from evaluators import prepare as prepare_evaluators
 from rewriter.pipeline import Engine
@@ -60,6 +60,17 @@ def rate_limit_middleware(spec: str) -> list[DefineMiddleware]:
     return [config.middleware]
 
 
+def _per_period(spec: str) -> tuple[int, float]:
+    """``"600/minute"`` → (600, 60.0)."""
+    count, _, unit = spec.partition("/")
+    return int(count), {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}[unit or "minute"]
+
+
+def failed_auth_limit(spec: str) -> FailedAuthLimit | None:
+    count, window = _per_period(spec)
+    return FailedAuthLimit(count, window) if count > 0 else None
+
+
 class RealisePlugin(InitPluginProtocol):
     """Routes, dependencies, error mapping, OpenAPI and lifecycle, in one place."""
 
@@ -82,7 +93,7 @@ class RealisePlugin(InitPluginProtocol):
         app_config.middleware.extend(
             [
                 PROMETHEUS.middleware,
-                ApiKeyMiddleware(self.services.api_keys),
+                ApiKeyMiddleware(self.services.api_keys, failed_auth_limit(settings.failed_auth_limit)),
                 *rate_limit_middleware(settings.rate_limit),
             ]
         )
@@ -99,6 +110,7 @@ class RealisePlugin(InitPluginProtocol):
         LIVE_STATE.circuit_state = lambda: self.services.pipeline.circuit.state
         LIVE_STATE.batch_item_counts = self.services.batch_store.item_counts
         app_config.dependencies["services"] = Provide(_services, sync_to_thread=False)
+        app_config.dependencies["principal"] = Provide(principal_of, sync_to_thread=False)
         app_config.exception_handlers.update(EXCEPTION_HANDLERS)
         app_config.request_class = JsonBodyRequest
         app_config.state["services"] = self.services
@@ -145,7 +157,7 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     configure_logging(
         fmt=settings.log_format,
         level=settings.log_level,
-        secrets=[settings.openai_api_key or "", *(settings.api_keys or "").split(",")],
+        secrets=[settings.openai_api_key or "", *(settings.api_keys or "").split(","), *(settings.admin_api_keys or "").split(",")],
     )
     services = build_services(settings, engine=engine)
     if not services.api_keys.enabled:

@@ -227,7 +227,7 @@ async def _run_local(args: argparse.Namespace, settings: Settings, options: Batc
                 running.cancel()
                 await asyncio.gather(running, return_exceptions=True)
         with _output(args.out) as out:
-            for chunk in encode_pages(store.rows(batch.seq), output):
+            for chunk in encode_pages(store.rows(batch.seq), output, batch_id=batch.id):
                 out.write(chunk)
         completed = status.done + status.failed - completed_before
         return _summary(status, completed, time.monotonic() - started, args.out, args.file, console)

@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 import msgspec.inspect
 from msgspec import Meta
 
 
-def _about(text: str, *, shown_default: str | None = None, **limits: int) -> Meta:
+_PER_PERIOD = r"^\d+(/(second|minute|hour|day))?$"  # "600/minute"; a bare count is per minute
+
+
+def _about(text: str, *, shown_default: str | None = None, **limits: Any) -> Meta:
     """A setting's meaning (the README's configuration table is generated from these)."""
     return Meta(description=text, extra={"shown_default": shown_default} if shown_default else None, **limits)  # type: ignore[arg-type]
 
@@ -66,11 +69,21 @@ class Settings(msgspec.Struct, kw_only=True):
     api_keys_file: Annotated[
         str | None, _about('file of SHA-256 hex digests of keys, one per line (`printf %s "$KEY" | sha256sum`)')
     ] = None
+    admin_api_keys: Annotated[
+        str | None,
+        _about("comma-separated admin keys: valid keys that also see, retry and cancel every key's batches (others see only their own)"),
+    ] = None
+    failed_auth_limit: Annotated[
+        str,
+        _about("failed authentications allowed per client address (then 429 until the window ends); `0` disables", pattern=_PER_PERIOD),
+    ] = "10/minute"
     cors_origins: Annotated[
         str | None,
         _about("comma-separated allowed origins, e.g. `chrome-extension://<id>,moz-extension://<id>,https://plans.example`"),
     ] = None
-    rate_limit: Annotated[str, _about("per API key (per client address when keys are off); `0` disables")] = "600/minute"
+    rate_limit: Annotated[
+        str, _about("per API key (per client address when keys are off); `0` disables", pattern=_PER_PERIOD)
+    ] = "600/minute"
     # Evaluators and storage.
     rules_file: Annotated[str | None, _about("TOML overriding rule severities, weights, enabled rules, key-result range")] = None
     rule_plugins: Annotated[

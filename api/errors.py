@@ -13,7 +13,9 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
 from api.cancellation import ClientDisconnected
 from rewriter.batch.errors import BatchConflict, BatchInputError, BatchNotFound, BatchTooLarge, UnsupportedFormat
-from rewriter.errors import UpstreamBadOutput, UpstreamError, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
+from rewriter.errors import (
+    StorageUnavailable, UpstreamBadOutput, UpstreamError, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable,
+)
 
 log = structlog.get_logger("realise.errors")
 
@@ -34,7 +36,9 @@ _TITLES = {
     502: "Bad gateway: the model's answer was unusable",
     503: "Model unavailable",
     504: "Model timed out",
+    507: "Insufficient storage",
 }
+STORAGE_RETRY_AFTER_SECONDS = 30
 
 
 class InvalidInput(Exception):
@@ -144,6 +148,20 @@ def batch_conflict_handler(request: Request[Any, Any, Any], exc: BatchConflict) 
     return problem(request, 409, exc.message, kind="batch-conflict")
 
 
+def storage_handler(request: Request[Any, Any, Any], exc: StorageUnavailable) -> Response[dict[str, Any]]:
+    # The service's storage, not the request: nothing was stored, and the same request will work
+    # once the disk has room (507) or the database can be written again (503).
+    log.error("storage_unavailable", error=exc.message, full=exc.full)
+    if exc.full:
+        detail = "The service's disk is full, so nothing was stored; try again once an operator has freed space."
+        return problem(request, 507, detail, headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}, kind="storage-full")
+    detail = "The service cannot write to its database right now, so nothing was stored; try again later."
+    return problem(
+        request, 503, detail, headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}, kind="storage-unavailable",
+        title="Storage unavailable",
+    )
+
+
 def disconnected_handler(request: Request[Any, Any, Any], exc: ClientDisconnected) -> Response[dict[str, Any]]:
     # Nobody will read this; 499 (nginx's "client closed request") makes the log line honest.
     return problem(request, 499, "The client closed the connection; the work was cancelled.")
@@ -162,6 +180,7 @@ EXCEPTION_HANDLERS = {
     BatchInputError: batch_input_handler,
     BatchNotFound: batch_not_found_handler,
     BatchConflict: batch_conflict_handler,
+    StorageUnavailable: storage_handler,
     ClientDisconnected: disconnected_handler,
     Exception: unexpected_handler,
 }

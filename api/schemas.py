@@ -166,7 +166,7 @@ class Health(msgspec.Struct, kw_only=True):
 
 
 class Readiness(msgspec.Struct, kw_only=True):
-    status: Literal["ready", "degraded"]
+    status: Literal["ready", "degraded", "unavailable"]
     engine: str
     model: str | None
     prompts: int
@@ -198,8 +198,9 @@ _PROBLEM_MEANINGS = {
     422: "A field is missing or invalid; `errors` names it.",
     429: "Too many requests; see Retry-After and the RateLimit headers.",
     502: "The model answered with something unusable.",
-    503: "The model is unavailable or rate-limiting us; see Retry-After.",
+    503: "The model is unavailable or rate-limiting us, or the database cannot be written; see Retry-After.",
     504: "The model did not answer in time.",
+    507: "The service's disk is full; nothing was stored. See Retry-After.",
 }
 
 

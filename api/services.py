@@ -103,7 +103,9 @@ def build_batch_workers(settings: Settings) -> WorkerPool | None:
     if not settings.batch_workers:
         return None
     # The config goes down a pipe; the model key in the environment (never argv); API keys not at all.
-    config = msgspec.json.encode(msgspec.structs.replace(settings, openai_api_key=None, api_keys=None, api_keys_file=None))
+    config = msgspec.json.encode(
+        msgspec.structs.replace(settings, openai_api_key=None, api_keys=None, api_keys_file=None, admin_api_keys=None)
+    )
     return WorkerPool(
         settings.batch_workers, factory=WORKER_FACTORY, config=config, env={"OPENAI_API_KEY": settings.openai_api_key}
     )
@@ -143,7 +145,7 @@ def build_services(settings: Settings, *, engine: Engine | None = None) -> Servi
         engine=engine,
         pipeline=pipeline,
         feedback=FeedbackStore(settings.db_path),
-        api_keys=ApiKeys.load(settings.api_keys, settings.api_keys_file),
+        api_keys=ApiKeys.load(settings.api_keys, settings.api_keys_file, settings.admin_api_keys),
         batch_store=batch_store,
         batch_runner=BatchRunner(batch_store, pipeline, concurrency=settings.batch_concurrency, workers=workers),
     )

@@ -63,3 +63,15 @@ class UpstreamRejected(UpstreamError):
     """The provider refused the request itself (400/401/403/404): configuration, or this
     request's content (a content filter). Either way not the provider's health: a wrong key
     fails every call with its own clear 502, and a filtered request fails only itself."""
+
+
+class StorageUnavailable(RealiseError):
+    """The database cannot be written now (a full disk, a read-only file, an I/O error).
+
+    Transient from the service's point of view: nothing the caller sent is wrong, and work
+    that meets it waits and resumes (``rewriter/storage_faults.py`` raises it).
+    """
+
+    def __init__(self, message: str, *, full: bool) -> None:
+        super().__init__(message)
+        self.full = full

@@ -10,6 +10,8 @@ import threading
 import time
 from pathlib import Path
 
+from rewriter.storage_faults import translates_storage_faults
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -25,6 +27,7 @@ CREATE INDEX IF NOT EXISTS feedback_code ON feedback (code);
 """
 
 
+@translates_storage_faults
 class FeedbackStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

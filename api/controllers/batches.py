@@ -26,6 +26,7 @@ from msgspec import Meta
 
 from api.errors import InvalidInput
 from api.schemas import ContextText, Problem, RequestText, problem_responses
+from api.security import Principal
 from api.services import Services
 from rewriter.batch.errors import BatchInputError
 from rewriter.batch.export import COLUMNS, OutputFormat, encode_pages
@@ -297,6 +298,7 @@ class BatchController(Controller):
         self,
         request: Request,
         services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
         mission: FromQuery[MissionChoice | None] = None,
         candidates: Annotated[int | None, QueryParameter(ge=CANDIDATES.low, le=CANDIDATES.high, description=CANDIDATES.description)] = None,
         key_results: Annotated[
@@ -337,7 +339,7 @@ class BatchController(Controller):
                 submission = _file_batch(payload, None, media, query_options, max_items=max_items)
 
         store = services.batch_store
-        if idempotency_key and (earlier := store.by_idempotency_key(idempotency_key)) is not None:
+        if idempotency_key and (earlier := store.by_idempotency_key(idempotency_key, owner=principal.id)) is not None:
             if earlier.input_digest != submission.digest:
                 raise BatchInputError("Idempotency-Key", "this key was sent with a different submission; use a new key for new content")
             batch = earlier
@@ -348,6 +350,7 @@ class BatchController(Controller):
                 source=submission.source,
                 input_digest=submission.digest,
                 idempotency_key=idempotency_key,
+                owner=principal.id,
             )
             services.batch_runner.submit(batch.id)
         view = batch_view(batch)
@@ -358,6 +361,7 @@ class BatchController(Controller):
         self,
         request: Request,
         services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
         status: FromQuery[BatchStatus | None] = None,
         input_digest: Annotated[str | None, QueryParameter(pattern=r"^[0-9a-f]{64}$", description="Only batches made from this input.")] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
@@ -367,7 +371,9 @@ class BatchController(Controller):
     ) -> BatchPage:
         """List batches, newest first, a page at a time; `next` links to the following page."""
         _reject_unknown_query(request, {"status", "input_digest", "limit", "before"})
-        found = services.batch_store.find(limit=limit, before_seq=before, status=status, input_digest=input_digest)
+        found = services.batch_store.find(
+            limit=limit, before_seq=before, status=status, input_digest=input_digest, owner=principal.owner_filter
+        )
         following = None
         if len(found) == limit:
             query = {"limit": limit, "before": found[-1].seq, "status": status, "input_digest": input_digest}
@@ -375,12 +381,12 @@ class BatchController(Controller):
         return BatchPage(batches=[batch_view(batch) for batch in found], next=following)
 
     @get("/{batch_id:str}", operation_id="getBatch", responses=_problems(401, 404, 429), summary="Status, counts, progress and ETA")
-    async def get_batch(self, batch_id: FromPath[str], services: NamedDependency[Services]) -> BatchView:
+    async def get_batch(self, batch_id: FromPath[str], services: NamedDependency[Services], principal: NamedDependency[Principal]) -> BatchView:
         """Status (queued, running, done, cancelled, failed), counts (total, done, failed, cached), progress and ETA.
 
         `done` counts every item with a result; `cached` those of them that needed no model call.
         """
-        return batch_view(services.batch_store.get(batch_id))
+        return batch_view(services.batch_store.get(batch_id, owner=principal.owner_filter))
 
     @get(
         "/{batch_id:str}/results",
@@ -389,7 +395,9 @@ class BatchController(Controller):
         responses=_problems(401, 404, 406, 429),
         summary="Stream one row per item (NDJSON or CSV)",
     )
-    async def get_batch_results(self, batch_id: FromPath[str], request: Request, services: NamedDependency[Services]) -> Stream:
+    async def get_batch_results(
+        self, batch_id: FromPath[str], request: Request, services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> Stream:
         """Stream one row per input item, in input order: NDJSON by default, CSV with `Accept: text/csv`.
 
         Columns: `id`, `status`, `request`, `assessment_kind` (was the item itself an output or
@@ -397,11 +405,11 @@ class BatchController(Controller):
         error-level finding), `findings` (the most severe first) and `error`. Items still pending
         are included with their status; available while the batch runs.
         """
-        batch = services.batch_store.get(batch_id)
+        batch = services.batch_store.get(batch_id, owner=principal.owner_filter)
         media = _result_media_type(request)
         fmt = RESULT_MEDIA_TYPES[media]
         return Stream(
-            encode_pages(services.batch_store.rows(batch.seq), fmt),
+            encode_pages(services.batch_store.rows(batch.seq), fmt, batch_id=batch.id),
             media_type=media,
             headers={"Content-Disposition": f'attachment; filename="{batch.id}-results.{RESULT_EXTENSIONS[fmt]}"'},
         )
@@ -413,19 +421,19 @@ class BatchController(Controller):
         responses=_problems(401, 404, 409, 429),
         summary="Retry the failed items of an ended batch",
     )
-    async def retry_batch(self, batch_id: FromPath[str], services: NamedDependency[Services]) -> BatchView:
+    async def retry_batch(self, batch_id: FromPath[str], services: NamedDependency[Services], principal: NamedDependency[Principal]) -> BatchView:
         """Queue an ended batch again: its failed items, and any a cancel left undone, run once more.
 
         Done items are kept. A batch stopped by its token budget continues with a fresh budget.
         """
-        batch = services.batch_store.requeue(batch_id)
+        batch = services.batch_store.requeue(batch_id, owner=principal.owner_filter)
         services.batch_runner.submit(batch.id)
         return batch_view(batch)
 
     @delete("/{batch_id:str}", operation_id="cancelBatch", status_code=200, responses=_problems(401, 404, 409, 429), summary="Cancel a batch")
-    async def cancel_batch(self, batch_id: FromPath[str], services: NamedDependency[Services]) -> BatchView:
+    async def cancel_batch(self, batch_id: FromPath[str], services: NamedDependency[Services], principal: NamedDependency[Principal]) -> BatchView:
         """Cancel a queued or running batch: calls in flight are stopped, done items are kept.
 
         A cancelled batch can be resumed with retry.
         """
-        return batch_view(await services.batch_runner.cancel(batch_id))
+        return batch_view(await services.batch_runner.cancel(batch_id, owner=principal.owner_filter))

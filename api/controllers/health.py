@@ -1,10 +1,32 @@
 from __future__ import annotations
 
+import time
+
+from litestar import Controller, Response, get
+from litestar.openapi import ResponseSpec
 from litestar.di import NamedDependency
-from litestar import Controller, get
 
 from api.schemas import Health, Readiness
 from api.services import Services
+from rewriter.errors import StorageUnavailable
+
+# A write that failed this recently keeps /ready unavailable even if the small probe succeeds
+# (a full disk can still take one tiny row into space the database file already has).
+RECENT_STORAGE_FAULT_SECONDS = 10.0
+
+
+def storage_check(services: Services) -> str:
+    """"ok", or why the database cannot be written: a small real write, and recent failures."""
+    stores = (services.batch_store, services.feedback)
+    try:
+        services.batch_store.probe_write()
+    except StorageUnavailable as exc:
+        return exc.message
+    for store in stores:
+        fault = store.last_storage_fault
+        if fault is not None and time.monotonic() - fault[0] < RECENT_STORAGE_FAULT_SECONDS:
+            return f"a write failed {time.monotonic() - fault[0]:.0f} s ago: {fault[1].message}"
+    return "ok"
 
 
 class HealthController(Controller):
@@ -15,8 +37,13 @@ class HealthController(Controller):
         """Liveness: the process is up and serving requests."""
         return Health(status="ok")
 
-    @get("/ready", operation_id="getReadiness", summary="Readiness")
-    async def ready(self, services: NamedDependency[Services]) -> Readiness:
+    @get(
+        "/ready",
+        operation_id="getReadiness",
+        summary="Readiness",
+        responses={503: ResponseSpec(data_container=Readiness, description="The database cannot be written (`checks.database` says why).")},
+    )
+    async def ready(self, services: NamedDependency[Services]) -> Response[Readiness]:
         """Readiness: templates loaded, evaluators configured, engine chosen. Never calls a paid model.
 
         ``degraded`` while the model circuit is open (recent consecutive provider faults: no
@@ -24,6 +51,8 @@ class HealthController(Controller):
         service still answers, failing fast or falling back to the offline engine. Also
         ``degraded`` when the model server does not list the configured model (``checks.model``
         says which it lists), as learnt from its free ``GET /models`` at start-up.
+        ``unavailable`` with status 503 while the database cannot be written (a full disk, a
+        read-only file): ``checks.database`` says why; take the instance out of rotation.
         """
         circuit = services.pipeline.circuit.state
         checks = {"prompts": "ok", "evaluators": "ok", "engine": services.engine.provider, "model_circuit": circuit}
@@ -31,10 +60,16 @@ class HealthController(Controller):
         if readiness is not None:
             checks.update(readiness())
         not_served = checks.get("model", "").startswith("not served")
-        return Readiness(
-            status="degraded" if circuit == "open" or not_served else "ready",
+        checks["database"] = storage_check(services)
+        if checks["database"] != "ok":
+            status = "unavailable"
+        else:
+            status = "degraded" if circuit == "open" or not_served else "ready"
+        readiness = Readiness(
+            status=status,
             engine=services.engine.provider,
             model=services.engine.model if services.engine.provider != "offline" else None,
             prompts=len(services.prompts.templates),
             checks=checks,
         )
+        return Response(readiness, status_code=503 if status == "unavailable" else 200)

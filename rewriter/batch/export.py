@@ -8,6 +8,11 @@ ones, most severe first), ``questions`` (what the engine would ask next: the 5 W
 ``notice`` (why no candidate, or fewer than asked, came back) and ``error`` (why the item
 failed). An item answered with no candidate is done, with empty candidate columns and a
 notice.
+
+A stored result that cannot be read (a damaged row) never ends the export quietly: its row
+says ``status: unreadable`` with the item's id and an ``error``, it is logged, and the rows
+after it follow. A failure to read the database itself aborts the transfer (the chunked
+response ends without its last chunk), so a client never takes a cut-short export as whole.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from typing import Literal
 
 import msgspec
+import structlog
 
 from evaluators.engine import sort_findings
 from rewriter.batch.store import StoredRow
@@ -30,6 +36,8 @@ COLUMNS = ("id", "status", "request", "assessment_kind", "objective", "key_resul
 # A spreadsheet runs a cell that starts with one of these as a formula; text from a backlog or
 # a model must never become one (CSV injection), so such cells get a leading apostrophe.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+UNREADABLE = "unreadable"
+log = structlog.get_logger("realise.batch.export")
 
 
 class FindingSummary(msgspec.Struct, frozen=True, kw_only=True):
@@ -97,10 +105,16 @@ def summarise(assessment: ObjectiveJudgement, candidates: list[Candidate], quest
 _decode_result = msgspec.json.Decoder(ItemResult).decode
 
 
-def result_row(stored: StoredRow) -> ResultRow:
+def result_row(stored: StoredRow, *, batch_id: str | None = None) -> ResultRow:
     row = ResultRow(id=stored.id, status=stored.status, request=stored.request, error=stored.error)
     if stored.result is not None:
-        result = _decode_result(stored.result)
+        try:
+            result = _decode_result(stored.result)
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            log.error("result_unreadable", batch=batch_id, item=stored.id, position=stored.position, error=str(exc))
+            row.status = UNREADABLE
+            row.error = "the stored result of this item cannot be read; it has been logged"
+            return row
         row.assessment_kind = result.assessment_kind
         row.objective = result.objective
         row.key_results = result.key_results
@@ -112,18 +126,29 @@ def result_row(stored: StoredRow) -> ResultRow:
     return row
 
 
-def encode_pages(pages: Iterable[list[StoredRow]], fmt: OutputFormat) -> Iterator[bytes]:
-    """One chunk of bytes per page of rows; CSV starts with its header."""
+def encode_pages(pages: Iterable[list[StoredRow]], fmt: OutputFormat, *, batch_id: str | None = None) -> Iterator[bytes]:
+    """One chunk of bytes per page of rows; CSV starts with its header.
+
+    An error reading the pages is logged and raised: the caller's stream must end as a failure.
+    """
+    try:
+        yield from _encoded(pages, fmt, batch_id)
+    except Exception:
+        log.exception("results_export_aborted", batch=batch_id, format=fmt)
+        raise
+
+
+def _encoded(pages: Iterable[list[StoredRow]], fmt: OutputFormat, batch_id: str | None) -> Iterator[bytes]:
     if fmt == "csv":
         yield _csv_lines([list(COLUMNS)])
         for page in pages:
-            yield _csv_lines([_csv_cells(result_row(stored)) for stored in page])
+            yield _csv_lines([_csv_cells(result_row(stored, batch_id=batch_id)) for stored in page])
         return
     encoder = msgspec.json.Encoder()
     for page in pages:
         buffer = bytearray()
         for stored in page:
-            encoder.encode_into(result_row(stored), buffer, len(buffer))
+            encoder.encode_into(result_row(stored, batch_id=batch_id), buffer, len(buffer))
             buffer.extend(b"\n")
         yield bytes(buffer)
 

@@ -58,7 +58,7 @@ from rewriter.batch.slots import AdaptiveLimit, FairSlots, JudgingLane, Pacer
 from rewriter.batch.store import BatchStore
 from rewriter.batch.worker import Computed, WorkerPool, compute
 from rewriter.domain import CandidateDraft, Mission, RewriteSpec
-from rewriter.errors import UpstreamError, UpstreamTimeout, UpstreamUnavailable
+from rewriter.errors import StorageUnavailable, UpstreamError, UpstreamTimeout, UpstreamUnavailable
 from rewriter.llm import OpenAIEngine
 from rewriter.pipeline import ModelCallRecord, RewritePipeline
 
@@ -67,6 +67,8 @@ log = structlog.get_logger("realise.batch")
 PAGE_SIZE = 256
 STORE_POLL_SECONDS = 1.0  # how often a runner looks at what other processes did to the file
 MAX_PASS_DELAY = 60.0
+# How long batches wait after their database could not be written before they try again.
+STORAGE_PAUSE_SECONDS = 5.0
 TRANSIENT = (UpstreamUnavailable, UpstreamTimeout)
 _encode = msgspec.json.encode
 _decode_drafts = msgspec.json.Decoder(list[CandidateDraft]).decode
@@ -118,6 +120,9 @@ class _Run:
     batch: Batch
     tokens: int  # spent in this run: what the token budget limits
     retry_after: float = 0.0  # the longest wait the provider asked for during the current pass
+    # Set when an item's result could not be stored: the pass stops dispatching, and the run
+    # pauses (items stay pending) instead of paying for answers it cannot keep.
+    storage_fault: StorageUnavailable | None = None
 
     @property
     def budget_exhausted(self) -> bool:
@@ -158,6 +163,7 @@ class BatchRunner:
         self._accepting = False
         self.lock = RunnerLock(store.path)
         self._supervisor: asyncio.Task[None] | None = None
+        self._paused_until = 0.0  # monotonic time before which no run starts (the storage failed)
 
     # --- lifecycle ---------------------------------------------------------------------------
 
@@ -185,11 +191,14 @@ class BatchRunner:
     async def _supervise(self) -> None:
         while True:
             await asyncio.sleep(STORE_POLL_SECONDS)
-            if self.lock.held:
-                self._follow_store()
-            elif self.lock.acquire():
-                log.info("batch_runner_took_over", database=str(self.store.path))
-                self._follow_store()
+            try:
+                if self.lock.held:
+                    self._follow_store()
+                elif self.lock.acquire():
+                    log.info("batch_runner_took_over", database=str(self.store.path))
+                    self._follow_store()
+            except StorageUnavailable as exc:  # the store cannot be read now: look again next time
+                log.warning("batch_store_unavailable", error=exc.message)
 
     def _follow_store(self) -> None:
         """Run every unfinished batch not running here yet (stored, retried or interrupted, by
@@ -203,11 +212,13 @@ class BatchRunner:
     def submit(self, batch_id: str) -> None:
         """Run a stored batch in the background. Before start(), or while another process runs
         this database's batches, it just waits in the store."""
-        if self._accepting and self.lock.held and batch_id not in self._running:
+        paused = time.monotonic() < self._paused_until  # the supervisor submits it once the pause ends
+        if self._accepting and self.lock.held and batch_id not in self._running and not paused:
             self._running[batch_id] = asyncio.create_task(self._run_in_background(batch_id), name=f"batch {batch_id}")
 
-    async def cancel(self, batch_id: str) -> Batch:
-        self.store.cancel(batch_id)
+    async def cancel(self, batch_id: str, *, owner: str | None = None) -> Batch:
+        """Cancel a batch (only ``owner``'s, when given) and stop its calls in flight here."""
+        self.store.cancel(batch_id, owner=owner)
         task = self._running.get(batch_id)
         if task is not None:
             task.cancel()
@@ -239,6 +250,11 @@ class BatchRunner:
             await self.run(batch_id)
         except asyncio.CancelledError:
             raise
+        except StorageUnavailable as exc:
+            # Not the batch's fault and not for good: it stays unfinished (its items pending, none
+            # failed), and every batch waits a little before the supervisor resumes it.
+            self._paused_until = time.monotonic() + STORAGE_PAUSE_SECONDS
+            log.warning("batch_paused_storage_unavailable", batch=batch_id, error=exc.message, resume_in=STORAGE_PAUSE_SECONDS)
         except Exception as exc:  # a bug, not an item's failure: end the batch rather than leave it "running"
             log.exception("batch_crashed", batch=batch_id)
             self.store.finish(self.store.get(batch_id).seq, "failed", f"internal error ({type(exc).__name__}); it has been logged")
@@ -295,14 +311,14 @@ class BatchRunner:
         in_flight: set[asyncio.Task[None]] = set()
         after = -1
         try:
-            while not run.budget_exhausted:
+            while not run.budget_exhausted and run.storage_fault is None:
                 page = self.store.pending_items(run.batch.seq, after=after, limit=PAGE_SIZE)
                 if not page:
                     break
                 for item in page:
                     await self._in_progress.acquire()
                     # Checked with the place in hand: the item that freed it may have used up the budget.
-                    if run.budget_exhausted:
+                    if run.budget_exhausted or run.storage_fault is not None:
                         self._in_progress.release()
                         break
                     task = asyncio.create_task(self._process(run, item))
@@ -310,6 +326,8 @@ class BatchRunner:
                     task.add_done_callback(in_flight.discard)
                 after = page[-1].position
             await asyncio.gather(*in_flight)
+            if run.storage_fault is not None:
+                raise run.storage_fault
         finally:
             # Cancelled (cancel, shutdown): stop the model calls too; their items stay pending.
             for task in in_flight:
@@ -330,6 +348,10 @@ class BatchRunner:
                 self.store.defer(seq, item.position, exc.message)
         except UpstreamError as exc:
             self.store.fail(seq, item.position, exc.message)
+        except StorageUnavailable as exc:
+            # Its result (if any) was not stored, so it is still pending: nothing is recorded
+            # against it, and the run stops dispatching (see _pass).
+            run.storage_fault = exc
         except Exception as exc:
             log.exception("batch_item_crashed", batch=run.batch.id, position=item.position)
             # A crash in a worker is named by the class it raised there (logged there too).

@@ -31,16 +31,17 @@ from pathlib import Path
 import msgspec
 
 from rewriter.batch.errors import BatchConflict, BatchNotFound
+from rewriter.storage_faults import translates_storage_faults
 from rewriter.batch.model import UNFINISHED, BacklogItem, Batch, BatchOptions, BatchStatus, PendingItem
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS batches (
+_BATCHES_TABLE_COLUMNS = """
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
     status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'cancelled', 'failed')),
     source TEXT NOT NULL,
     input_digest TEXT NOT NULL,
-    idempotency_key TEXT UNIQUE,
+    owner TEXT NOT NULL DEFAULT '',
+    idempotency_key TEXT,
     options TEXT NOT NULL,
     total INTEGER NOT NULL DEFAULT 0,
     done INTEGER NOT NULL DEFAULT 0,
@@ -53,9 +54,14 @@ CREATE TABLE IF NOT EXISTS batches (
     created_at REAL NOT NULL,
     run_started_at REAL,
     finished_at REAL
-);
+"""
+
+SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS batches ({_BATCHES_TABLE_COLUMNS});
 CREATE INDEX IF NOT EXISTS batches_by_status ON batches (status, seq);
 CREATE INDEX IF NOT EXISTS batches_by_input ON batches (input_digest, seq);
+CREATE INDEX IF NOT EXISTS batches_by_owner ON batches (owner, seq);
+CREATE UNIQUE INDEX IF NOT EXISTS batches_by_idempotency_key ON batches (owner, idempotency_key);
 CREATE TABLE IF NOT EXISTS batch_items (
     batch_seq INTEGER NOT NULL REFERENCES batches (seq),
     position INTEGER NOT NULL,
@@ -70,6 +76,7 @@ CREATE TABLE IF NOT EXISTS batch_items (
     PRIMARY KEY (batch_seq, position)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS batch_items_by_status ON batch_items (batch_seq, status, position);
+CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS batch_results (
     cache_key TEXT PRIMARY KEY,
     generation BLOB NOT NULL,
@@ -78,11 +85,48 @@ CREATE TABLE IF NOT EXISTS batch_results (
 ) WITHOUT ROWID;
 """
 
+# The schema's version, in SQLite's user_version: files from before versions are 0 and have
+# no owners. Opening a file brings it up to SCHEMA_VERSION, each step in one transaction.
+SCHEMA_VERSION = 2
+_V1_BATCH_COLUMNS = (
+    "seq, id, status, source, input_digest, idempotency_key, options, total, done, failed, cached, tokens, "
+    "tokens_at_run_start, completed_at_run_start, error, created_at, run_started_at, finished_at"
+)
+# Version 2: batches belong to an owner (the API key that made them; '' for batches made with
+# keys off, or before owners existed), and an idempotency key is unique per owner instead of
+# across owners. SQLite cannot drop a column's UNIQUE, so the table is rebuilt and copied.
+_ADD_OWNERS = f"""
+CREATE TABLE batches_v2 ({_BATCHES_TABLE_COLUMNS});
+INSERT INTO batches_v2 ({_V1_BATCH_COLUMNS}, owner) SELECT {_V1_BATCH_COLUMNS}, '' FROM batches;
+DROP TABLE batches;
+ALTER TABLE batches_v2 RENAME TO batches;
+"""
+
 _BATCH_COLUMNS = (
     "id, seq, status, source, input_digest, options, total, done, failed, cached, tokens, tokens_at_run_start, "
     "completed_at_run_start, error, created_at, run_started_at, finished_at"
 )
 _INSERT_CHUNK = 500  # items per executemany: bounded memory while a large file streams in
+
+
+def _upgrade(connection: sqlite3.Connection) -> None:
+    """Bring a file from an earlier version of this schema up to this one, nothing lost.
+
+    The check runs inside the write transaction, so two processes opening an old file at
+    once migrate it once."""
+    if connection.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        columns = {row[1] for row in connection.execute("PRAGMA table_info(batches)")}
+        if columns and "owner" not in columns:
+            for statement in filter(str.strip, _ADD_OWNERS.split(";\n")):
+                connection.execute(statement)
+    except BaseException:
+        if connection.in_transaction:
+            connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
 
 
 class StoredRow(msgspec.Struct, frozen=True):
@@ -107,6 +151,7 @@ def _batch(row: tuple) -> Batch:
     )  # fmt: skip
 
 
+@translates_storage_faults
 class BatchStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -123,7 +168,9 @@ class BatchStore:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA busy_timeout=5000")
+            _upgrade(connection)
             connection.executescript(SCHEMA)
+            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._connection = connection
         return self._connection
 
@@ -134,16 +181,27 @@ class BatchStore:
         try:
             yield db
         except BaseException:
-            db.execute("ROLLBACK")
+            # SQLite rolls back by itself on some errors (a full disk): then there is nothing to undo.
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
     def close(self) -> None:
         if self._connection is not None:
-            # Fold the WAL back into the database file, so a stopped service leaves one tidy file.
-            self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            # Fold the WAL back into the database file, so a stopped service leaves one tidy file;
+            # on a full disk it cannot, and the WAL (whole, committed) is folded in next time.
+            try:
+                self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error:
+                pass
             self._connection.close()
             self._connection = None
+
+    def probe_write(self) -> None:
+        """Write and commit one small row: raises StorageUnavailable when the database cannot be written."""
+        with self._transaction() as db:
+            db.execute("INSERT OR REPLACE INTO write_probe (id, at) VALUES (1, ?)", (time.time(),))
 
     def item_counts(self) -> dict[str, int]:
         """Items across all batches by state (for metrics), from the per-batch counters."""
@@ -162,6 +220,7 @@ class BatchStore:
         source: str,
         input_digest: str,
         idempotency_key: str | None = None,
+        owner: str = "",
     ) -> Batch:
         """Store a batch and all its items in one transaction: a batch is either whole or absent.
 
@@ -172,9 +231,9 @@ class BatchStore:
         with self._transaction() as db:
             try:
                 cursor = db.execute(
-                    "INSERT INTO batches (id, status, source, input_digest, idempotency_key, options, created_at) "
-                    "VALUES (?, 'queued', ?, ?, ?, ?, ?)",
-                    (batch_id, source, input_digest, idempotency_key, msgspec.json.encode(options).decode(), time.time()),
+                    "INSERT INTO batches (id, status, source, input_digest, owner, idempotency_key, options, created_at) "
+                    "VALUES (?, 'queued', ?, ?, ?, ?, ?, ?)",
+                    (batch_id, source, input_digest, owner, idempotency_key, msgspec.json.encode(options).decode(), time.time()),
                 )
             except sqlite3.IntegrityError as exc:  # another process took the key between our look-up and now
                 raise BatchConflict(f"the Idempotency-Key {idempotency_key!r} is already in use") from exc
@@ -191,21 +250,36 @@ class BatchStore:
             db.execute("UPDATE batches SET total = ? WHERE seq = ?", (total, seq))
         return self.get(batch_id)
 
-    def get(self, batch_id: str) -> Batch:
-        row = self._db.execute(f"SELECT {_BATCH_COLUMNS} FROM batches WHERE id = ?", (batch_id,)).fetchone()
+    def get(self, batch_id: str, *, owner: str | None = None) -> Batch:
+        """A batch by id; with ``owner``, only that owner's (another's is as absent as none)."""
+        row = self._db.execute(
+            f"SELECT {_BATCH_COLUMNS} FROM batches WHERE id = ? AND (? IS NULL OR owner = ?)", (batch_id, owner, owner)
+        ).fetchone()
         if row is None:
             raise BatchNotFound(f"there is no batch {batch_id!r}")
         return _batch(row)
 
-    def by_idempotency_key(self, key: str) -> Batch | None:
-        row = self._db.execute(f"SELECT {_BATCH_COLUMNS} FROM batches WHERE idempotency_key = ?", (key,)).fetchone()
+    def by_idempotency_key(self, key: str, *, owner: str) -> Batch | None:
+        """The owner's batch sent with this Idempotency-Key: keys are scoped to their owner."""
+        row = self._db.execute(
+            f"SELECT {_BATCH_COLUMNS} FROM batches WHERE owner = ? AND idempotency_key = ?", (owner, key)
+        ).fetchone()
         return _batch(row) if row else None
 
     def find(
-        self, *, limit: int, before_seq: int | None = None, status: BatchStatus | None = None, input_digest: str | None = None
+        self,
+        *,
+        limit: int,
+        before_seq: int | None = None,
+        status: BatchStatus | None = None,
+        input_digest: str | None = None,
+        owner: str | None = None,
     ) -> list[Batch]:
-        """Newest first; ``before_seq`` continues a previous page."""
+        """Newest first; ``before_seq`` continues a previous page; with ``owner``, only theirs."""
         clauses, values = ["seq < ?"], [before_seq if before_seq is not None else 2**63 - 1]
+        if owner is not None:
+            clauses.append("owner = ?")
+            values.append(owner)
         if status:
             clauses.append("status = ?")
             values.append(status)
@@ -244,8 +318,8 @@ class BatchStore:
             (status, error, time.time(), seq),
         )
 
-    def cancel(self, batch_id: str) -> Batch:
-        batch = self.get(batch_id)
+    def cancel(self, batch_id: str, *, owner: str | None = None) -> Batch:
+        batch = self.get(batch_id, owner=owner)
         if batch.status in ("done", "failed"):
             raise BatchConflict(f"batch {batch_id} has already ended ({batch.status}); there is nothing to cancel")
         self._db.execute(
@@ -254,9 +328,9 @@ class BatchStore:
         )
         return self.get(batch_id)
 
-    def requeue(self, batch_id: str) -> Batch:
+    def requeue(self, batch_id: str, *, owner: str | None = None) -> Batch:
         """Queue an ended batch again: its failed items become pending, and so do items a cancel left undone."""
-        batch = self.get(batch_id)
+        batch = self.get(batch_id, owner=owner)
         if batch.status in UNFINISHED:
             raise BatchConflict(f"batch {batch_id} is {batch.status}; retry it once it has ended")
         with self._transaction() as db:
