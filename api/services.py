@@ -95,9 +95,6 @@ def build_pipeline(settings: Settings, engine: Engine, evaluator_config: Evaluat
     )
 
 
-WORKER_FACTORY = "api.services:batch_worker_pipeline"
-
-
 def build_batch_workers(settings: Settings) -> WorkerPool | None:
     """``REALISE_BATCH_WORKERS`` processes, each building its pipeline as below from these settings."""
     if not settings.batch_workers:
@@ -107,7 +104,7 @@ def build_batch_workers(settings: Settings) -> WorkerPool | None:
         msgspec.structs.replace(settings, openai_api_key=None, api_keys=None, api_keys_file=None, admin_api_keys=None)
     )
     return WorkerPool(
-        settings.batch_workers, factory=WORKER_FACTORY, config=config, env={"OPENAI_API_KEY": settings.openai_api_key}
+        settings.batch_workers, factory=batch_worker_pipeline, config=config, env={"OPENAI_API_KEY": settings.openai_api_key}
     )
 
 

@@ -1,6 +1,6 @@
 """How often the evaluators agree with people.
 
-    .venv/bin/python bench/accuracy.py
+    .venv/bin/python -m bench.accuracy
 
 Scores judge_objective / judge_key_result against the labelled development set in
 ../shared/data/labelled/, the project's own probe sentences (tests/fixtures/probes/), the
@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
-from evaluators import judge_key_result, judge_objective  # noqa: E402
+from evaluators import judge_key_result, judge_objective
 
-sys.path.insert(0, str(REPO / "tests"))
-from support.rounds import GARBAGE, REAL_INPUT, assessed_right, set_judged_right  # noqa: E402
+from tests.support.rounds import GARBAGE, REAL_INPUT, assessed_right, set_judged_right
 
 DATA = REPO.parent / "shared" / "data"
 TARGET = 0.95

@@ -1,6 +1,6 @@
 """Batch bench: the batch runner in-process against the mock model on loopback.
 
-    .venv/bin/python bench/batch.py [--latency 0.2] [--concurrency 50] [--items 1000] [--workers 2] [--repeat 3]
+    .venv/bin/python -m bench.batch [--latency 0.2] [--concurrency 50] [--items 1000] [--workers 2] [--repeat 3]
 
 Prints, side by side in one run:
   1. throughput — 1,000 items at concurrency 50, computed by ``--workers`` batch worker
@@ -42,20 +42,19 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from support.servers import run_mock_model  # noqa: E402
+from tests.support.servers import run_mock_model
 
-from api.config import Settings  # noqa: E402
-from api.observability import configure_logging  # noqa: E402
-from api.services import Services, build_services  # noqa: E402
-from rewriter.batch.export import encode_pages  # noqa: E402
-from rewriter.batch.model import BacklogItem, Batch, BatchOptions  # noqa: E402
-from rewriter.batch.runner import BatchRunner  # noqa: E402
-from rewriter.batch.store import BatchStore  # noqa: E402
-from rewriter.domain import EngineInfo, Generation, Mission, RewriteSpec, Usage  # noqa: E402
-from rewriter.offline import OfflineEngine  # noqa: E402
-from rewriter.pipeline import RewritePipeline  # noqa: E402
+from api.config import Settings
+from api.observability import configure_logging
+from api.services import Services, build_services
+from rewriter.batch.export import encode_pages
+from rewriter.batch.model import BacklogItem, Batch, BatchOptions
+from rewriter.batch.runner import BatchRunner
+from rewriter.batch.store import BatchStore
+from rewriter.domain import EngineInfo, Generation, Mission, RewriteSpec, Usage
+from rewriter.offline import OfflineEngine
+from rewriter.pipeline import RewritePipeline
 
 DATA = Path("/work/shared/data/backlogs")
 DUPLICATE_SHARE = 0.30

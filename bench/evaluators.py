@@ -1,6 +1,6 @@
 """How fast the evaluators are, in-process and behind the HTTP API.
 
-    .venv/bin/python bench/evaluators.py [--seconds 5] [--concurrency 32] [--rounds 3] [--skip-server]
+    .venv/bin/python -m bench.evaluators [--seconds 5] [--concurrency 32] [--rounds 3] [--skip-server]
 
 Part 1 — in-process, one core: evaluate() calls per second for an objective plus three
 key results, (a) with the per-text caches warm, cycling through 600 varied cases (the
@@ -24,14 +24,12 @@ import signal
 import socket
 import statistics
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
-from evaluators import COMPILED_STATUS, clear_caches, evaluate, prepare  # noqa: E402
+from evaluators import COMPILED_STATUS, clear_caches, evaluate, prepare
 
 TARGET_PER_SECOND = 20_000
 TARGET_RATIO = 0.5

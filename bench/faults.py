@@ -1,6 +1,6 @@
 """Fault bench: one caller's hostile batch must not cost anyone else the model (issue 14).
 
-    .venv/bin/python bench/faults.py [--items 300] [--latency 0.4] [--interval 0.5]
+    .venv/bin/python -m bench.faults [--items 300] [--latency 0.4] [--interval 0.5]
 
 A real ``realise serve`` on loopback, against the mock model (rewriter/mock_openai.py), with
 two API keys. One "user" submits a batch whose items are a hostile mix:
@@ -26,7 +26,6 @@ import argparse
 import asyncio
 import json
 import random
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -36,9 +35,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from support.servers import run_mock_model, run_realise_server  # noqa: E402
+from tests.support.servers import run_mock_model, run_realise_server
 
 HOSTILE_KEY = "rk-bench-hostile-0123456789"
 OTHER_KEY = "rk-bench-other-9876543210"

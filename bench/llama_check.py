@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -27,9 +26,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from support.servers import ServerProcess, free_port, run_realise_server  # noqa: E402
+from tests.support.servers import ServerProcess, free_port, run_realise_server
 
 MODEL_ALIAS = "smollm2"
 # The README's slow-local-model profile: one call at a time, room for a CPU-speed answer.

@@ -1,6 +1,6 @@
 """Load bench: the real server against a mock model on loopback, bounded in time.
 
-    .venv/bin/python bench/load.py [--duration 60] [--clients 200] [--overhead-clients 50] [--server-workers 1]
+    .venv/bin/python -m bench.load [--duration 60] [--clients 200] [--overhead-clients 50] [--server-workers 1]
 
 Prints, in one run:
   1. N concurrent clients for D seconds on POST /v1/rewrites: requests/s, p50/p95/p99,
@@ -21,7 +21,6 @@ import asyncio
 import json
 import os
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter
@@ -30,9 +29,8 @@ from pathlib import Path
 import aiohttp
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from support.servers import live_children, run_mock_model, run_realise_server  # noqa: E402
+from tests.support.servers import live_children, run_mock_model, run_realise_server
 
 REQUESTS = [
     "Upgrade Elasticsearch",

@@ -1,6 +1,6 @@
 """Rewrite quality on realistic requests (issue 12): what a user of the offline engine sees.
 
-    .venv/bin/python bench/rewrites.py [--show 5] [--out bench/data/rewrites-offline.jsonl]
+    .venv/bin/python -m bench.rewrites [--show 5] [--out bench/data/rewrites-offline.jsonl]
 
 Inputs (both in bench/data, so a clone without ../shared runs it too):
   rewrite-requests-backlog.jsonl  — user stories and Jira titles quoted from the shared
@@ -36,17 +36,15 @@ import argparse
 import asyncio
 import json
 import re
-import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
-from evaluators import judge_objective, prepare  # noqa: E402
-from evaluators.text import NUMBER, WORD, analyse  # noqa: E402
-from rewriter.domain import RewriteSpec  # noqa: E402
-from rewriter.offline import OfflineEngine  # noqa: E402
-from rewriter.pipeline import RewritePipeline  # noqa: E402
+from evaluators import judge_objective, prepare
+from evaluators.text import NUMBER, WORD, analyse
+from rewriter.domain import RewriteSpec
+from rewriter.offline import OfflineEngine
+from rewriter.pipeline import RewritePipeline
 
 DATA = REPO / "bench" / "data"
 INPUTS = ("rewrite-requests-backlog.jsonl", "rewrite-requests-blind.jsonl")

@@ -47,7 +47,7 @@ in evaluators/grammar.py. Then:
    (tests/test_evaluators_messy.py shows the pattern); its two examples are checked by
    tests/test_rules_doc.py;
 2. regenerate this page: `.venv/bin/python -m evaluators.docs`;
-3. run `.venv/bin/python bench/accuracy.py` and check no set drops (the rounds in
+3. run `.venv/bin/python -m bench.accuracy` and check no set drops (the rounds in
    tests/fixtures are scored there), and `bench/evaluators.py` for speed.
 
 **An organisation's own rule** needs no fork: ship it in a package with an entry point in

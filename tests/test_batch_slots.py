@@ -9,7 +9,8 @@ import time
 import msgspec
 import pytest
 from support.batch_engines import ScriptedEngine
-from support.worker_pipelines import TESTS_PATH, Script
+from support.worker_pipelines import Script
+from tests.support.worker_pipelines import scripted
 
 from rewriter.batch.model import BacklogItem, BatchOptions
 from rewriter.batch.runner import BatchRunner
@@ -145,7 +146,7 @@ async def test_the_pacer_really_waits_between_starts():
 
 
 async def test_a_worker_says_when_the_model_call_ended_before_it_sends_the_result():
-    pool = WorkerPool(1, factory="support.worker_pipelines:scripted", config=msgspec.json.encode(Script(delay=0.05)), env={"PYTHONPATH": TESTS_PATH})
+    pool = WorkerPool(1, factory=scripted, config=msgspec.json.encode(Script(delay=0.05)))
     await pool.start()
     events: list[str] = []
     try:

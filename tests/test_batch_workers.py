@@ -20,7 +20,8 @@ import msgspec
 import pytest
 from support.batch_engines import ScriptedEngine
 from support.servers import PROJECT_ROOT, is_running, live_children, run_mock_model
-from support.worker_pipelines import TESTS_PATH, Failure, Script, scripted_engine
+from support.worker_pipelines import Failure, Script, scripted_engine
+from tests.support.worker_pipelines import scripted
 
 from api.config import Settings
 from api.services import Services, build_services
@@ -209,7 +210,7 @@ async def test_a_worker_raises_in_the_parent_what_the_pipeline_raised_in_it(tmp_
         workers = None
         if mode == "workers":
             config = msgspec.json.encode(script)
-            workers = WorkerPool(1, factory="support.worker_pipelines:scripted", config=config, env={"PYTHONPATH": TESTS_PATH})
+            workers = WorkerPool(1, factory=scripted, config=config)
             # The parent's own pipeline never calls its engine then: it names the engine in cache keys.
             pipeline = RewritePipeline(ScriptedEngine())
         else:
@@ -235,7 +236,7 @@ async def test_a_worker_raises_in_the_parent_what_the_pipeline_raised_in_it(tmp_
 async def test_cancelling_a_batch_cancels_its_calls_in_the_worker(tmp_path):
     store = BatchStore(tmp_path / "batches.db")
     workers = WorkerPool(
-        1, factory="support.worker_pipelines:scripted", config=msgspec.json.encode(Script(delay=0.4)), env={"PYTHONPATH": TESTS_PATH}
+        1, factory=scripted, config=msgspec.json.encode(Script(delay=0.4))
     )
     runner = BatchRunner(store, RewritePipeline(ScriptedEngine()), concurrency=2, retry_delay=0.0, workers=workers)
     calls = []  # model calls the worker reports: a call it did not cancel would be reported when it ends
@@ -274,17 +275,17 @@ def test_workers_stop_when_their_parent_is_killed():
     parent = """
 import asyncio
 from rewriter.batch.worker import WorkerPool
+from tests.support.worker_pipelines import scripted
 
 async def main():
-    pool = WorkerPool(1, factory="support.worker_pipelines:scripted", config=b"{}", env={"PYTHONPATH": %r})
+    pool = WorkerPool(1, factory=scripted, config=b"{}")
     await pool.start()
     print("workers", *pool.pids, flush=True)
     await asyncio.sleep(60)
 
 asyncio.run(main())
-""" % TESTS_PATH
-    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
-    process = subprocess.Popen([sys.executable, "-c", parent], stdout=subprocess.PIPE, text=True, env=env, cwd=PROJECT_ROOT)
+"""
+    process = subprocess.Popen([sys.executable, "-c", parent], stdout=subprocess.PIPE, text=True, cwd=PROJECT_ROOT)
     try:
         assert process.stdout is not None
         line = ""

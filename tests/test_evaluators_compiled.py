@@ -9,7 +9,6 @@ end-to-end staleness tests use the build `make install` made, and skip when ther
 from __future__ import annotations
 
 import ast
-import importlib.util
 import json
 import os
 import shutil
@@ -103,11 +102,9 @@ def _corpus(tmp_path: Path) -> dict:
     texts += ["", " ", "KR1: ", "Sales:", "Ünïcödé — “quotes” 50 % ≥ 3×", "x" * 2000]
     assert len(texts) > 200
 
-    spec = importlib.util.spec_from_file_location("_bench_evaluators", ROOT / "bench" / "evaluators.py")
-    assert spec is not None and spec.loader is not None
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    cases = [[objective, key_results] for objective, key_results in bench.make_cases(300, seed=11)]
+    from bench.evaluators import make_cases
+
+    cases = [[objective, key_results] for objective, key_results in make_cases(300, seed=11)]
     cases += [[texts[i], [texts[(i * 7 + j) % len(texts)] for j in range(i % 6)]] for i in range(0, len(texts), 3)]
 
     config = tmp_path / "rules.toml"

@@ -19,7 +19,7 @@ async def realise_mcp(tmp_path: Path) -> AsyncIterator[ClientSession]:
         command=sys.executable,
         args=["-m", "api.cli", "mcp"],
         # The client passes only a safe default environment, so the server sees exactly these.
-        env={"REALISE_ENGINE": "offline", "REALISE_DB_PATH": str(tmp_path / "mcp.db"), "PYTHONPATH": str(PROJECT_ROOT)},
+        env={"REALISE_ENGINE": "offline", "REALISE_DB_PATH": str(tmp_path / "mcp.db")},
         cwd=PROJECT_ROOT,
     )
     with (tmp_path / "mcp-stderr.log").open("w") as errlog:

@@ -35,6 +35,13 @@ def test_wheel_carries_runtime_data(wheel):
     assert "realise = api.cli:main" in wheel.read(entry_points).decode()
 
 
+def test_wheel_carries_no_test_doubles_or_benches(wheel):
+    """The mock model and the bench helpers are for this checkout's tests, not for users."""
+    top_level = {name.split("/")[0] for name in wheel.namelist() if not name.startswith("realise-")}
+    assert top_level == {"api", "prompts", "evaluators", "rewriter"}
+    assert not [name for name in wheel.namelist() if "mock" in name.rsplit("/", 1)[-1]]
+
+
 def test_dockerfile_copies_every_package_and_installs_like_make():
     dockerfile = (ROOT / "Dockerfile").read_text()
     packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]

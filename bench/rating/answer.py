@@ -1,6 +1,6 @@
 """Answer the blind rating set with the offline engine (issue 12: "A blind rating").
 
-    .venv/bin/python bench/rating/answer.py bench/rating/requests-round1.jsonl bench/rating/answers-round1.jsonl
+    .venv/bin/python -m bench.rating.answer bench/rating/requests-round1.jsonl bench/rating/answers-round1.jsonl
 
 Each line of the output holds the request and what a user of `make run` sees for it: the
 top candidate (objective, problem statement, hypothesis, key results), or none, with the
@@ -15,11 +15,10 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO))
 
-from rewriter.domain import RewriteSpec  # noqa: E402
-from rewriter.offline import OfflineEngine  # noqa: E402
-from rewriter.pipeline import RewritePipeline  # noqa: E402
+from rewriter.domain import RewriteSpec
+from rewriter.offline import OfflineEngine
+from rewriter.pipeline import RewritePipeline
 
 
 async def answer(rows: list[dict]) -> list[dict]:

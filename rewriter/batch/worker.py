@@ -7,7 +7,9 @@ single writer: the store, the concurrency limit, duplicate detection, the cache,
 
 * **A worker** is ``python -m rewriter.batch.worker FACTORY``: its own event loop and its own
   pipeline (so its own HTTP connection pool and circuit breaker), built by ``FACTORY``
-  (``module:function``, see :data:`PipelineFactory`) from the config the parent sends first.
+  (a module-level :data:`PipelineFactory` the pool is given as a function and names to the
+  child as ``module:function``) from the config the parent sends first. The child imports
+  the project as installed: nothing is added to its path.
   Secrets travel in the environment, never in argv. Many items are in flight per worker.
 * **Frames** on the worker's stdin and stdout: a 4-byte big-endian length, then a msgpack
   message (below). Parent → worker: :class:`Configure` (first), :class:`Rewrite`,
@@ -42,7 +44,6 @@ import signal
 import sys
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from pathlib import Path
 from typing import TypeAlias
 
 import msgspec
@@ -58,7 +59,6 @@ log = structlog.get_logger("realise.batch.worker")
 
 _encode_json = msgspec.json.encode
 _HEADER = 4
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 # A worker's pipeline and how to close it, from the config bytes the parent sent.
 PipelineFactory: TypeAlias = Callable[[bytes], tuple[RewritePipeline, Callable[[], Awaitable[None]]]]
@@ -277,7 +277,7 @@ class WorkerPool:
         self,
         size: int,
         *,
-        factory: str,
+        factory: PipelineFactory,
         config: bytes = b"",
         env: Mapping[str, str | None] | None = None,
         start_timeout: float = 60.0,
@@ -286,7 +286,7 @@ class WorkerPool:
         if size < 1:
             raise ValueError("a worker pool needs at least one worker")
         self.size = size
-        self.factory = factory
+        self.factory = import_path(factory)
         self.config = config
         self.start_timeout = start_timeout
         self.stop_timeout = stop_timeout
@@ -308,8 +308,6 @@ class WorkerPool:
                 env.pop(name, None)
             else:
                 env[name] = value
-        # This checkout first, whatever the parent's directory or install.
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
         return env
 
     @property
@@ -493,6 +491,18 @@ class WorkerPool:
 
 
 # --- the worker's side ---------------------------------------------------------------------------------
+
+
+def import_path(factory: PipelineFactory) -> str:
+    """``module:function`` for a module-level function, which a worker process can import."""
+    path = f"{factory.__module__}:{factory.__qualname__}"
+    try:
+        importable = _load_factory(path) is factory
+    except (ImportError, AttributeError):
+        importable = False
+    if not importable:
+        raise ValueError(f"a worker pipeline factory must be a module-level function, not {path}")
+    return path
 
 
 def _load_factory(path: str) -> PipelineFactory:

@@ -31,6 +31,7 @@ import httpx
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
+MOCK_MODEL_SCRIPT = Path(__file__).with_name("mock_openai.py")
 STARTUP_TIMEOUT = 15.0
 STOP_TIMEOUT = 5.0
 _POLL_INTERVAL = 0.05
@@ -54,8 +55,8 @@ def free_port() -> int:
 def _child_env(overrides: Mapping[str, str | None] | None) -> dict[str, str]:
     """os.environ with ``overrides`` on top (a None value removes the variable).
 
-    The project root goes first on PYTHONPATH so ``python -m api.cli`` and
-    ``python -m rewriter.mock_openai`` import this checkout whatever the caller's directory.
+    The children import the project as installed (``make install`` installs this checkout in
+    editable mode), so nothing is added to their path.
     """
     env = dict(os.environ)
     for name, value in (overrides or {}).items():
@@ -63,7 +64,6 @@ def _child_env(overrides: Mapping[str, str | None] | None) -> dict[str, str]:
             env.pop(name, None)
         else:
             env[name] = value
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), env.get("PYTHONPATH")]))
     env["PYTHONUNBUFFERED"] = "1"  # so the output tail on failure is complete
     return env
 
@@ -144,7 +144,7 @@ class ServerProcess:
 
 
 class MockModel(ServerProcess):
-    """A running ``rewriter.mock_openai`` process and a client for its control API."""
+    """A running ``tests/support/mock_openai.py`` process and a client for its control API."""
 
     # Known once the mock has written its port file; run_mock_model sets them before yielding.
     port: int
@@ -157,7 +157,7 @@ class MockModel(ServerProcess):
         self.base_url = f"{self.url}/v1"
 
     def script(self, responses: list[dict[str, Any]]) -> None:
-        """Queue responses for the next chat requests; see ``rewriter.mock_openai``."""
+        """Queue responses for the next chat requests; see ``tests/support/mock_openai.py``."""
         self._control("POST", "/_control/script", {"responses": responses})
 
     def set_mode(self, mode: str) -> None:
@@ -167,7 +167,7 @@ class MockModel(ServerProcess):
     def set_rules(self, rules: list[dict[str, Any]]) -> None:
         """Standing faults tied to what a request says (``contains``): an error ``status`` or
         ``echo``, optionally for the first ``times`` calls of each request text; see
-        ``rewriter.mock_openai``."""
+        ``tests/support/mock_openai.py``."""
         self._control("POST", "/_control/rules", {"rules": rules})
 
     def stats(self) -> dict[str, Any]:
@@ -214,7 +214,7 @@ def run_mock_model(**options: Any) -> Iterator[MockModel]:
         log_dir = Path(tmp)
         port_file = log_dir / "port"
         command = [
-            sys.executable, "-m", "rewriter.mock_openai",
+            sys.executable, str(MOCK_MODEL_SCRIPT),
             "--host", LOOPBACK, "--port", "0", "--port-file", str(port_file),
             *_option_flags(options),
         ]  # fmt: skip

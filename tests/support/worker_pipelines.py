@@ -1,7 +1,8 @@
-"""Pipelines for batch worker processes in tests: ``WorkerPool(factory="support.worker_pipelines:scripted")``.
+"""Pipelines for batch worker processes in tests: ``WorkerPool(factory=scripted)``.
 
-The worker imports this module, so the pool's environment must put ``tests/`` on PYTHONPATH
-(see ``TESTS_PATH``). The config is a JSON :class:`Script`: the errors the worker's
+Import ``scripted`` as ``tests.support.worker_pipelines.scripted``: the worker process
+imports it by that name from the checkout's root, its working directory when the tests run.
+The config is a JSON :class:`Script`: the errors the worker's
 :class:`~support.batch_engines.ScriptedEngine` raises, per request, in order.
 """
 
@@ -9,16 +10,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 
 import msgspec
 
 from rewriter.domain import Generation, Mission, RewriteSpec
 from rewriter.errors import UpstreamBadOutput, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 from rewriter.pipeline import RewritePipeline
-from support.batch_engines import ScriptedEngine
-
-TESTS_PATH = str(Path(__file__).resolve().parents[1])
+from .batch_engines import ScriptedEngine
 
 
 class Failure(msgspec.Struct, array_like=True):

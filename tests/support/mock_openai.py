@@ -1,6 +1,8 @@
 """A mock OpenAI-compatible chat-completions server for integration tests and benchmarks.
 
-Run it as ``python -m rewriter.mock_openai --port 0 --port-file PATH``; see ``--help``.
+Run it as ``python tests/support/mock_openai.py --port 0 --port-file PATH``; see ``--help``.
+It is test and benchmark support, not part of the installed package: it imports only
+third-party libraries, so it runs from its file path in any environment that has them.
 
 It is a raw ASGI app (no framework) so that a single process on a small machine can hold
 hundreds of concurrent, deliberately slow requests. Besides ``/v1/chat/completions`` and
@@ -613,7 +615,7 @@ def _non_negative(value: str) -> float:
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m rewriter.mock_openai",
+        prog="python tests/support/mock_openai.py",
         description="Mock OpenAI-compatible chat-completions server for tests and benchmarks.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback only)")
