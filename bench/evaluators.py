@@ -1,6 +1,8 @@
 """How fast the evaluators are, in-process and behind the HTTP API.
 
-    .venv/bin/python -m bench.evaluators [--seconds 5] [--concurrency 32] [--rounds 3] [--skip-server]
+    make bench     # as the container image runs them: the compiled wheel, in build/compiled-venv
+    build/compiled-venv/bin/python -P bench/evaluators.py [--seconds 5] [--concurrency 32] [--rounds 3] [--skip-server]
+    .venv/bin/python -m bench.evaluators [...]     # the sources, as in development (pure Python)
 
 Part 1 — in-process, one core: evaluate() calls per second for an objective plus three
 key results, (a) with the per-text caches warm, cycling through 600 varied cases (the
@@ -24,6 +26,7 @@ import signal
 import socket
 import statistics
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -267,7 +270,7 @@ async def bench_server(seconds: float, concurrency: int, rounds: int) -> int:
     except ImportError:
         print("   skipped: httpx is not installed in this environment")
         return 0
-    executable = REPO / ".venv" / "bin" / "realise"
+    executable = Path(sys.executable).with_name("realise")  # this environment's: compiled or not, as measured
     command = [str(executable) if executable.exists() else "realise"]
     port = _free_port()
     base = f"http://127.0.0.1:{port}"

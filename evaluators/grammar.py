@@ -14,10 +14,7 @@ from typing import Final
 from . import features as ft
 from . import lexicon as lx
 
-try:
-    from mypy_extensions import mypyc_attr
-except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
-    from ._marks import mypyc_attr  # type: ignore[assignment]
+from mypy_extensions import mypyc_attr
 from .foreign import ForeignMeasures
 from .words import is_comparative, plural_noun, third_person_verb, word_classes
 from .text import lemma as lemma_of

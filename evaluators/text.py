@@ -16,10 +16,7 @@ from . import lexicon as lx
 from .features import PERIOD, token_flags
 from .words import english_zipf
 
-try:
-    from mypy_extensions import mypyc_attr
-except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
-    from ._marks import mypyc_attr  # type: ignore[assignment]
+from mypy_extensions import mypyc_attr
 
 # Tokens of the *lowercased* text: words and numbers with inner hyphens, apostrophes,
 # dots and commas ("sign-in", "we'll", "3.12", "2,000", "p99", "12k"), else any single

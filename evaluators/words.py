@@ -14,7 +14,7 @@ first use, once per process:
 - ``lemminflect``: which parts of speech an English word can be (:func:`word_classes`),
   to tell an instruction ("Expose an endpoint") from a noun subject ("Support tickets …").
 
-This module is not compiled (see ``_accel.COMPILED_MODULES``): it only calls into the
+This module is not compiled (see ``COMPILED_MODULES`` in setup.py): it only calls into the
 packages, and the compiled modules memoise what it answers per token.
 """
 

@@ -5,15 +5,11 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from .. import _accel
-
-_accel.extend(__path__, __name__)  # the compiled rule modules first, when they are in use
-
-from .base import AppliesTo, Example, Hit, Rule  # noqa: E402
-from .key_result import KEY_RESULT_RULES  # noqa: E402
-from .objective import OBJECTIVE_RULES  # noqa: E402
-from .safety import SUSPICIOUS_KEY_RESULT, SUSPICIOUS_OBJECTIVE  # noqa: E402
-from .set_rules import SET_RULES  # noqa: E402
+from .base import AppliesTo, Example, Hit, Rule
+from .key_result import KEY_RESULT_RULES
+from .objective import OBJECTIVE_RULES
+from .safety import SUSPICIOUS_KEY_RESULT, SUSPICIOUS_OBJECTIVE
+from .set_rules import SET_RULES
 
 RULES: MappingProxyType[str, Rule] = MappingProxyType(
     {

@@ -8,10 +8,7 @@ from typing import Any, Literal
 
 from ..model import Finding, Severity
 
-try:
-    from mypy_extensions import mypyc_attr
-except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
-    from .._marks import mypyc_attr  # type: ignore[assignment]
+from mypy_extensions import mypyc_attr
 
 AppliesTo = Literal["objective", "key_result", "set"]
 

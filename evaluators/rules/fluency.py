@@ -19,10 +19,7 @@ from ..text import NUMBER, PUNCT, WORD, Analysis, token_info
 from ..grammar import comparative
 from ..words import MIN_CONFIDENCE, detect_language, english_zipf, plural_noun, third_person_verb, word_classes, zipf_in
 
-try:
-    from mypy_extensions import mypyc_attr
-except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
-    from .._marks import mypyc_attr  # type: ignore[assignment]
+from mypy_extensions import mypyc_attr
 from .base import NO_HITS, Hit, Hits
 
 #: Control characters, zero-width and direction marks: never part of an objective, and a

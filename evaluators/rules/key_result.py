@@ -15,10 +15,7 @@ from ..text import NUMBER, WORD, Analysis, RecentCache, analyse, number_value
 from .fluency import FluencyReading
 from .fluency import problems as fluency_problems
 
-try:
-    from mypy_extensions import mypyc_attr
-except ImportError:  # no mypy installed, so nothing is compiled and the marks change nothing
-    from .._marks import mypyc_attr  # type: ignore[assignment]
+from mypy_extensions import mypyc_attr
 from .base import JUDGED, NO_HITS, Example, Hits, Judged, Rule
 
 
