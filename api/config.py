@@ -17,7 +17,7 @@ _PER_PERIOD = r"^\d+(/(second|minute|hour|day))?$"  # "600/minute"; a bare count
 
 def _about(text: str, *, shown_default: str | None = None, **limits: Any) -> Meta:
     """A setting's meaning (the README's configuration table is generated from these)."""
-    return Meta(description=text, extra={"shown_default": shown_default} if shown_default else None, **limits)  # type: ignore[arg-type]
+    return Meta(description=text, extra={"shown_default": shown_default} if shown_default else None, **limits)
 
 
 class Settings(msgspec.Struct, kw_only=True):

@@ -10,6 +10,7 @@ import structlog
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
 
 from api.cancellation import ClientDisconnected
 from rewriter.batch.errors import BatchConflict, BatchInputError, BatchNotFound, BatchTooLarge, UnsupportedFormat
@@ -172,7 +173,7 @@ def unexpected_handler(request: Request[Any, Any, Any], exc: Exception) -> Respo
     return problem(request, HTTP_500_INTERNAL_SERVER_ERROR, "An unexpected error occurred; it has been logged.")
 
 
-EXCEPTION_HANDLERS = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ValidationException: validation_handler,
     InvalidInput: invalid_input_handler,
     HTTPException: http_handler,

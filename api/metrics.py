@@ -71,11 +71,11 @@ class MetricsController(PrometheusController):
     include_in_schema = False
 
     @get(sync_to_thread=False)
-    def get(self) -> Response:  # type: ignore[override]
+    def get(self) -> Response:
         """Prometheus metrics of every server process."""
         registry = REGISTRY
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
-            multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+            multiprocess.MultiProcessCollector(registry)
             registry.register(LIVE_STATE)
         return Response(generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST})

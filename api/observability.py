@@ -12,11 +12,11 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, MutableMapping
+from typing import Any, cast
 
 import structlog
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPScope, Message, Receive, Scope, Send
 
 from rewriter.timing import RequestTiming, current_timing
 
@@ -45,7 +45,7 @@ class SecretScrubber:
             return type(value)(self._clean(v) for v in value)
         return value
 
-    def __call__(self, logger: Any, method: str, event: dict[str, Any]) -> dict[str, Any]:
+    def __call__(self, logger: Any, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
         return {k: (REDACTED if _SECRET_KEYS.match(k) else self._clean(v)) for k, v in event.items()}
 
 
@@ -145,7 +145,7 @@ class RequestLogMiddleware:
             finally:
                 access_log.info(
                     "request",
-                    method=scope["method"],
+                    method=cast("HTTPScope", scope)["method"],
                     path=scope["path"],
                     route=scope.get("path_template", scope["path"]),
                     status=status,

@@ -119,10 +119,10 @@ def _text_characters(info: msgspec.inspect.Type) -> int:
         return info.max_length or 0
     if isinstance(info, msgspec.inspect.UnionType):
         return max(_text_characters(t) for t in info.types)
-    if isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.TupleType, msgspec.inspect.VarTupleType)):
-        items = getattr(info, "item_types", None) or (info.item_type,)  # type: ignore[attr-defined]
-        count = getattr(info, "max_length", None) or len(items)
-        return count * max(_text_characters(t) for t in items)
+    if isinstance(info, msgspec.inspect.TupleType):
+        return sum(_text_characters(t) for t in info.item_types)
+    if isinstance(info, (msgspec.inspect.ListType, msgspec.inspect.VarTupleType)):
+        return (info.max_length or 1) * _text_characters(info.item_type)
     return 0
 
 
@@ -130,7 +130,9 @@ def max_body_bytes(body: type[msgspec.Struct]) -> int:
     """The body cap for a JSON route: its text fields full to their character limits, however
     the client escapes them, fit; so the cap never refuses what the field limits allow (a CJK
     request within 2,000 characters), and anything larger is refused before it is decoded."""
-    characters = sum(_text_characters(field.type) for field in msgspec.inspect.type_info(body).fields)  # type: ignore[attr-defined]
+    info = msgspec.inspect.type_info(body)
+    assert isinstance(info, msgspec.inspect.StructType)
+    characters = sum(_text_characters(field.type) for field in info.fields)
     return characters * _MAX_BYTES_PER_CHARACTER + _BODY_OVERHEAD_BYTES
 
 
@@ -221,8 +223,8 @@ CLIENT_ERRORS = (400, 401, 413, 422, 429)
 MODEL_ERRORS = (502, 503, 504)
 
 
-def _struct_classes(root: type = msgspec.Struct) -> set[type]:
-    found = set()
+def _struct_classes(root: type[msgspec.Struct] = msgspec.Struct) -> set[type[msgspec.Struct]]:
+    found: set[type[msgspec.Struct]] = set()
     for sub in root.__subclasses__():
         found.add(sub)
         found |= _struct_classes(sub)

@@ -24,7 +24,7 @@ from litestar.connection import Request
 from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.enums import ScopeType
 from litestar.middleware import ASGIMiddleware
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 _HEX_DIGEST = re.compile(r"^[0-9a-fA-F]{64}$")
 PROTECTED_PREFIX = "/v1"
@@ -244,6 +244,10 @@ async def _refuse_path(scope: Scope, send: Send) -> None:
             "instance": scope["path"].encode("unicode_escape").decode("ascii"),
         }
     ).encode()
-    headers = [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()), *_PROTECTIVE_HEADERS]
-    await send({"type": "http.response.start", "status": 404, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    headers: list[tuple[bytes, bytes]] = [
+        (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()), *_PROTECTIVE_HEADERS
+    ]
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 404, "headers": headers}
+    await send(start)
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(end)

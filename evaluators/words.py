@@ -61,7 +61,7 @@ def english_zipf(word: str) -> float:
 
 @cache
 def _zipf() -> Any:
-    from wordfreq import zipf_frequency  # type: ignore[import-untyped,unused-ignore]
+    from wordfreq import zipf_frequency
 
     return zipf_frequency
 
@@ -81,7 +81,7 @@ def language_candidates(text: str, limit: int = 5) -> tuple[tuple[str, float], .
 
 @cache
 def _detector() -> Any:
-    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder  # type: ignore[import-untyped,unused-ignore]
+    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
 
     languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, code.upper())) for code in DETECTED_LANGUAGES]
     return LanguageDetectorBuilder.from_languages(*languages).with_low_accuracy_mode().build()
@@ -95,7 +95,7 @@ def foreign_lemma(word: str, language: str) -> str:
 
 @cache
 def _lemmatize() -> Any:
-    from simplemma import lemmatize  # type: ignore[import-untyped,unused-ignore]
+    from simplemma import lemmatize
 
     return lemmatize
 
@@ -116,7 +116,7 @@ _IRREGULAR_COMPARATIVES = frozenset(("better", "worse", "more", "less"))
 @cache
 def word_readings(word: str) -> WordReadings:
     """One dictionary look-up per word, whatever is asked of it (memoised)."""
-    from lemminflect import getAllLemmas  # type: ignore[import-untyped,unused-ignore]
+    from lemminflect import getAllLemmas
 
     lemmas = getAllLemmas(word)
     ends_in_s = word.endswith("s")

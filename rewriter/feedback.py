@@ -10,7 +10,7 @@ import threading
 import time
 from pathlib import Path
 
-from rewriter.storage_faults import translates_storage_faults
+from rewriter.storage_faults import NotesStorageFaults, translates_storage_faults
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
@@ -28,7 +28,7 @@ CREATE INDEX IF NOT EXISTS feedback_code ON feedback (code);
 
 
 @translates_storage_faults
-class FeedbackStore:
+class FeedbackStore(NotesStorageFaults):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         if str(path) != ":memory:":
@@ -55,7 +55,8 @@ class FeedbackStore:
                 "INSERT INTO feedback (created_at, code, text, span_start, span_end, verdict, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
                 (time.time(), code, text, span[0] if span else None, span[1] if span else None, verdict, note),
             )
-            return int(cursor.lastrowid)
+            assert cursor.lastrowid is not None  # an INSERT into a rowid table always sets it
+            return cursor.lastrowid
 
     def summary(self) -> list[tuple[str, int, int]]:
         """(code, false positives, correct) per rule, most disputed first."""

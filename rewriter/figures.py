@@ -159,7 +159,7 @@ def _people(phrase: str) -> bool:
 def _acting(word: str) -> bool:
     """Whether a word can open what people or things do ("finish", "are", "hang", "get"),
     rather than go on naming them ("tickets", "workspaces", "volume")."""
-    from lemminflect import getAllLemmas  # type: ignore[import-untyped]
+    from lemminflect import getAllLemmas
 
     lowered = word.lower()
     if lowered in ("is", "are", "was", "were", "have", "has", "do", "does", "did", "can", "will", "never", "still", "only", "don't", "can't"):
@@ -170,7 +170,7 @@ def _acting(word: str) -> bool:
 
 def _plural_thing(word: str) -> bool:
     """A plural noun that is no verb form: "tickets", "invoices" (not "give", "are")."""
-    from lemminflect import getAllLemmas  # type: ignore[import-untyped]
+    from lemminflect import getAllLemmas
 
     lemmas = getAllLemmas(word.lower())
     return word.lower().endswith("s") and "NOUN" in lemmas and lemmas["NOUN"][0] != word.lower() and word.lower() not in ("is", "was", "has", "does")

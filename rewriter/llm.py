@@ -56,9 +56,9 @@ import itertools
 import re
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import aiohttp
 import httpx
@@ -78,7 +78,7 @@ from tenacity import (
 from evaluators import Finding, judge_objective, judge_relevance
 from evaluators.lexicon import LANGUAGE_NAMES
 from prompts import PromptLibrary, PromptTemplate
-from rewriter.domain import OUTPUT_SCHEMAS, CandidateDraft, EngineInfo, Generation, Mission, RewriteSpec, Usage
+from rewriter.domain import OUTPUT_SCHEMAS, CandidateDraft, EngineInfo, Generation, Mission, ModelReply, RewriteSpec, Usage
 from rewriter.errors import UpstreamBadOutput, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 from rewriter.guard import OutputGuard
 from rewriter.things import thing_of
@@ -187,7 +187,14 @@ def request_digest(spec: RewriteSpec) -> str:
     return hashlib.blake2b(f"{spec.request}\x00{spec.context or ''}".encode(), digest_size=12).hexdigest()
 
 
-def retry_after_seconds(response: httpx.Response | None) -> float | None:
+class HasHeaders(Protocol):
+    """A response of either client the SDK may use (httpx, httpx2): only its headers are read."""
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
+def retry_after_seconds(response: HasHeaders | None) -> float | None:
     """Parse ``Retry-After`` (seconds or an HTTP date); None when absent or unreadable."""
     if response is None:
         return None
@@ -331,7 +338,7 @@ def extract_json(text: str) -> str:
     return text[start : end + 1]
 
 
-def parse_reply(content: str | None, finish_reason: str | None, spec: RewriteSpec, schema: type[msgspec.Struct]) -> list[CandidateDraft]:
+def parse_reply(content: str | None, finish_reason: str | None, spec: RewriteSpec, schema: type[ModelReply]) -> list[CandidateDraft]:
     if finish_reason == "length":
         raise InvalidReply("the reply was cut off before it ended (finish_reason=length); answer more briefly")
     if not content or not content.strip():
@@ -641,7 +648,7 @@ class OpenAIEngine:
             listener(retry_after)
 
     async def _complete(
-        self, messages: list[dict[str, Any]], template: PromptTemplate, schema: type[msgspec.Struct], ledger: _CallLedger
+        self, messages: list[dict[str, Any]], template: PromptTemplate, schema: type[ModelReply], ledger: _CallLedger
     ) -> tuple[str | None, str | None]:
         retrying = AsyncRetrying(
             retry=retry_if_exception(self._should_retry),
@@ -699,7 +706,7 @@ class OpenAIEngine:
         raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
 
     async def _call_once(
-        self, messages: list[dict[str, Any]], template: PromptTemplate, schema: type[msgspec.Struct], ledger: _CallLedger
+        self, messages: list[dict[str, Any]], template: PromptTemplate, schema: type[ModelReply], ledger: _CallLedger
     ) -> tuple[str | None, str | None]:
         while True:
             ladder = self.ladder

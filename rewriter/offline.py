@@ -231,7 +231,7 @@ def gerund(verb: str) -> str | None:
     """The -ing form of an English verb from lemminflect's dictionary ("ship" → "shipping",
     "set" → "setting"); None for a word it does not know as a verb ("titanium"), which the
     engine must not inflect into a word that does not exist."""
-    from lemminflect import getInflection  # type: ignore[import-untyped]
+    from lemminflect import getInflection
 
     forms = getInflection(verb.lower(), tag="VBG", inflect_oov=False)
     return forms[0] if forms else None

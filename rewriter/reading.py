@@ -90,7 +90,7 @@ def lemma(word: str) -> str:
     """A verb's base form from lemminflect's dictionary ("upgrading" → "upgrade", "builds"
     → "build", "migrated" → "migrate"); a word it does not know as a verb stays as written,
     lowercased."""
-    from lemminflect import getLemma  # type: ignore[import-untyped]
+    from lemminflect import getLemma
 
     lowered = word.lower()
     if lowered in _ALL_WORK_VERBS:
@@ -155,7 +155,7 @@ def capability_of(thing: str, verb: str | None = None) -> str:
 def countable(noun: str) -> bool:
     """Whether a singular noun takes an article ("the environment", "the form"), not a mass
     noun ("onboarding", "personalisation") or a plural: its plural must be a word people use."""
-    from lemminflect import getInflection  # type: ignore[import-untyped]
+    from lemminflect import getInflection
 
     lowered = noun.lower()
     if plural_noun(lowered) or lowered in _MASS_NOUNS:
@@ -285,7 +285,7 @@ def pluralise(role: str) -> str:
     """The plural of a role, inflecting its head noun with lemminflect ("Director of Data
     Integrity" → "Directors of Data Integrity", "staff member" → "staff members",
     "person" → "people"); a word it does not know takes the regular ending."""
-    from lemminflect import getInflection  # type: ignore[import-untyped]
+    from lemminflect import getInflection
 
     role = _strip_article(role.strip())
     words = role.split()
@@ -386,15 +386,14 @@ def _beneficiary(phrase: str) -> str | None:
 def country(phrase: str) -> str | None:
     """The country a phrase names ("Japan", "the United Kingdom"), by name only: "IT" or
     "US" in a request are rarely countries."""
-    import pycountry  # type: ignore[import-untyped]
+    import pycountry
 
     name = _strip_article(phrase.strip())
     if not name[:1].isupper() or name.isupper():
         return None
-    for field in ("name", "common_name", "official_name"):
-        found = pycountry.countries.get(**{field: name})
-        if found is not None:
-            return name
+    countries = pycountry.countries
+    if countries.get(name=name) or countries.get(common_name=name) or countries.get(official_name=name):
+        return name
     return None
 
 

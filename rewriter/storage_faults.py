@@ -72,13 +72,18 @@ def _translated(method: Method) -> Method:
     return plain  # type: ignore[return-value]
 
 
-Store = TypeVar("Store", bound=type)
+class NotesStorageFaults:
+    """A store whose methods note their storage faults (see :func:`translates_storage_faults`)."""
+
+    last_storage_fault: tuple[float, StorageUnavailable] | None = None  # (monotonic time, the fault)
+
+
+Store = TypeVar("Store", bound=type[NotesStorageFaults])
 
 
 def translates_storage_faults(cls: Store) -> Store:
     """Class decorator: every public method of a store raises StorageUnavailable for a storage
     fault, and the store's ``last_storage_fault`` says when the last one happened."""
-    cls.last_storage_fault = None  # type: ignore[attr-defined]
     for name, member in list(vars(cls).items()):
         if not name.startswith("_") and inspect.isfunction(member):
             setattr(cls, name, _translated(member))

@@ -86,7 +86,7 @@ def capabilities() -> dict[str, Capability]:
 
 def singular(word: str) -> str:
     """A noun's singular from lemminflect (\"invoices\" → \"invoice\"); the word itself when unknown."""
-    from lemminflect import getLemma  # type: ignore[import-untyped]
+    from lemminflect import getLemma
 
     lemmas = getLemma(word, upos="NOUN")
     return lemmas[0] if lemmas else word
@@ -148,7 +148,7 @@ _ADJECTIVE = frozenset({"ADJ"})
 def inflected_verb(word: str) -> bool:
     """Whether a word is only ever a verb's inflected form ("says", "fails", "encrypted",
     "shown"), never a noun ("returns", "emails", "speed") nor a base form."""
-    from lemminflect import getAllLemmas  # type: ignore[import-untyped]
+    from lemminflect import getAllLemmas
 
     if word.endswith("ing"):
         return False  # a gerund names a thing as often as it acts: "mobile banking app", "billing jobs"

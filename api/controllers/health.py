@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 from litestar import Controller, Response, get
 from litestar.openapi import ResponseSpec
@@ -9,6 +10,7 @@ from litestar.di import NamedDependency
 from api.schemas import Health, Readiness
 from api.services import Services
 from rewriter.errors import StorageUnavailable
+from rewriter.storage_faults import NotesStorageFaults
 
 # A write that failed this recently keeps /ready unavailable even if the small probe succeeds
 # (a full disk can still take one tiny row into space the database file already has).
@@ -17,7 +19,7 @@ RECENT_STORAGE_FAULT_SECONDS = 10.0
 
 def storage_check(services: Services) -> str:
     """"ok", or why the database cannot be written: a small real write, and recent failures."""
-    stores = (services.batch_store, services.feedback)
+    stores: tuple[NotesStorageFaults, ...] = (services.batch_store, services.feedback)
     try:
         services.batch_store.probe_write()
     except StorageUnavailable as exc:
@@ -62,7 +64,7 @@ class HealthController(Controller):
         not_served = checks.get("model", "").startswith("not served")
         checks["database"] = storage_check(services)
         if checks["database"] != "ok":
-            status = "unavailable"
+            status: Literal["ready", "degraded", "unavailable"] = "unavailable"
         else:
             status = "degraded" if circuit == "open" or not_served else "ready"
         readiness = Readiness(

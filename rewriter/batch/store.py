@@ -31,7 +31,7 @@ from pathlib import Path
 import msgspec
 
 from rewriter.batch.errors import BatchConflict, BatchNotFound
-from rewriter.storage_faults import translates_storage_faults
+from rewriter.storage_faults import NotesStorageFaults, translates_storage_faults
 from rewriter.batch.model import UNFINISHED, BacklogItem, Batch, BatchOptions, BatchStatus, PendingItem
 
 _BATCHES_TABLE_COLUMNS = """
@@ -152,7 +152,7 @@ def _batch(row: tuple) -> Batch:
 
 
 @translates_storage_faults
-class BatchStore:
+class BatchStore(NotesStorageFaults):
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -276,7 +276,8 @@ class BatchStore:
         owner: str | None = None,
     ) -> list[Batch]:
         """Newest first; ``before_seq`` continues a previous page; with ``owner``, only theirs."""
-        clauses, values = ["seq < ?"], [before_seq if before_seq is not None else 2**63 - 1]
+        clauses: list[str] = ["seq < ?"]
+        values: list[int | str] = [before_seq if before_seq is not None else 2**63 - 1]
         if owner is not None:
             clauses.append("owner = ?")
             values.append(owner)
