@@ -36,7 +36,6 @@ from .text import analyse
 OBJECTIVE_WEIGHT: Final = 0.4  # the key results carry the rest: they are what gets tracked
 #: The highest score of a text or set with an error-level finding: below any without one.
 FAILED_SCORE_CAP: Final = 0.5
-_round: Final = round  # a C static: a bare `round` is looked up in builtins at every call
 
 
 def _finding_order(finding: Finding) -> tuple[int, int, str]:
@@ -84,7 +83,7 @@ def _score(penalty: float) -> float:
     # where a look-up is about 100. Penalties are sums of a few rule weights, so they repeat.
     score = _scores.get(penalty)
     if score is None:
-        score = _round(max(0.0, 1.0 - penalty), 3)
+        score = round(max(0.0, 1.0 - penalty), 3)
         if len(_scores) < 4096:
             _scores[penalty] = score
     return score
@@ -287,7 +286,7 @@ def evaluate(
         objective=objective_judgement,
         key_results=key_result_judgements,
         findings=set_findings,
-        score=_capped(_round(min(1.0, max(0.0, overall - set_penalty)), 3), not passed),
+        score=_capped(round(min(1.0, max(0.0, overall - set_penalty)), 3), not passed),
         passed=passed,
     )
 

@@ -36,6 +36,8 @@ CONJUNCTIONS: Final = frozenset("and & ; plus while whilst".split())
 SUBJECT_MODALS: Final = frozenset("will shall must 'll is are plans aims intends wants needs".split())
 
 # ---------------------------------------------------------------------------- bits
+# Literal values: mypyc folds them into the compiled code (docs/performance.md); a test checks
+# that they are distinct single bits. FLAGS lists them all.
 # Set when a token as written is in the list:
 DONE: Final = 1 << 0
 PERIOD: Final = 1 << 1
@@ -53,6 +55,9 @@ DIRECTION: Final = 1 << 10
 METRIC: Final = 1 << 11
 GUARDRAIL: Final = 1 << 12
 GROWTH: Final = 1 << 13
+# Set when a token could belong to a link, markup or an instruction to a model (see
+# rules/safety.py): a token that is one of these characters, or holds one of these words.
+SUSPICIOUS_HINT: Final = 1 << 14
 # Set when a token names a technology (TECH_NOUNS), or looks like a version ("v2"):
 TECH: Final = 1 << 15
 VERSION: Final = 1 << 16
@@ -60,9 +65,10 @@ VERSION: Final = 1 << 16
 CADENCE: Final = 1 << 17
 # Set when a token is one of SUBJECT_MODALS:
 MODAL: Final = 1 << 18
-# Set when a token could belong to a link, markup or an instruction to a model (see
-# rules/safety.py): a token that is one of these characters, or holds one of these words.
-SUSPICIOUS_HINT: Final = 1 << 14
+FLAGS: Final = (
+    DONE, PERIOD, FIGURE_WORD, PLACEHOLDER, YOY, BASELINE_TRIGGER, THRESHOLD, CONJUNCTION, MILESTONE,
+    MULTIPLIER, DIRECTION, METRIC, GUARDRAIL, GROWTH, SUSPICIOUS_HINT, TECH, VERSION, CADENCE, MODAL,
+)
 SUSPICIOUS_CHARACTERS: Final = frozenset(':<&{`*_#[|"-+>')
 SUSPICIOUS_FRAGMENTS: Final = (
     "www", "ignore", "disregard", "forget", "bypass", "override", "say", "treat", "always", "system",

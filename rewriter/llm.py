@@ -52,7 +52,6 @@ import asyncio
 import email.utils
 import hashlib
 import ipaddress
-import itertools
 import re
 import time
 import urllib.parse
@@ -724,8 +723,8 @@ class OpenAIEngine:
             try:
                 with waiting_on_model():
                     # The SDK's generic request path (auth, headers, timeouts, status errors), not
-                    # chat.completions.create(): its typed transform of the request and pydantic
-                    # model of the reply cost ~3 ms of CPU per call; msgspec decodes the reply.
+                    # chat.completions.create(): msgspec decodes the reply, not the SDK's pydantic
+                    # models (docs/performance.md says why).
                     response = await self.client.post("/chat/completions", body=body, cast_to=httpx.Response)
             except openai.APIStatusError as exc:
                 if position + 1 < len(ladder) and self._rejects_format(exc):
@@ -851,31 +850,6 @@ def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
-class ShardedTransport(httpx.AsyncBaseTransport):
-    """Several small connection pools, used in turn, instead of one big one.
-
-    httpcore checks every pooled connection (idle? expired?) each time it places a request,
-    so its CPU cost per call grows with the pool size: under load at 50-100 concurrent model
-    calls that bookkeeping was over half the server's CPU. Pools of ~16 keep each scan short.
-    """
-
-    def __init__(self, *, max_connections: int, per_shard: int = 16) -> None:
-        shards = max(1, -(-max_connections // per_shard))
-        size = -(-max_connections // shards)
-        self.shards = [
-            httpx.AsyncHTTPTransport(limits=httpx.Limits(max_connections=size, max_keepalive_connections=size))
-            for _ in range(shards)
-        ]
-        self._turn = itertools.cycle(self.shards)
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        return await next(self._turn).handle_async_request(request)
-
-    async def aclose(self) -> None:
-        for shard in self.shards:
-            await shard.aclose()
-
-
 HTTP_TRANSPORTS = ("aiohttp", "httpx")
 
 
@@ -890,8 +864,8 @@ def build_client(
     """The SDK client, with ``max_retries=0`` (tenacity retries) and our choice of HTTP stack.
 
     ``aiohttp`` (the default): the SDK's own ``DefaultAioHttpClient``, whose transport does
-    ~1 ms less CPU per call than httpx's on a small machine. ``httpx``: a plain
-    ``httpx.AsyncClient`` over small pools, which respx can intercept (the unit tests' choice).
+    less CPU per call than httpx's (docs/performance.md). ``httpx``: a plain ``httpx.AsyncClient``,
+    which respx can intercept (the unit tests' choice).
     """
     if transport == "aiohttp":
         http_client: Any = openai.DefaultAioHttpClient(
@@ -901,7 +875,7 @@ def build_client(
     elif transport == "httpx":
         http_client = httpx.AsyncClient(
             timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
-            transport=ShardedTransport(max_connections=max_connections),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
         )
     else:
         raise ValueError(f"unknown HTTP transport {transport!r}; expected one of {', '.join(HTTP_TRANSPORTS)}")

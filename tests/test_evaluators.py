@@ -744,3 +744,15 @@ def test_numbers_written_in_words_with_a_hyphen_are_figures() -> None:
     judgement = judge_key_result("Days to close the books fall from twenty-one to twelve by June")
     assert codes(judgement.findings) == []  # a baseline and a target, both in words
     assert judgement.measurable
+
+
+def test_token_flags_are_distinct_single_bits():
+    """The flags in evaluators/features.py are numbered by hand (literals, for mypyc): every
+    upper-case int constant there must be one of FLAGS, each a different single bit."""
+    from evaluators import features
+
+    flags = features.FLAGS
+    assert all(flag > 0 and flag & (flag - 1) == 0 for flag in flags)
+    assert len(set(flags)) == len(flags)
+    named = {name for name, value in vars(features).items() if name.isupper() and type(value) is int}
+    assert named == {name for name in named if getattr(features, name) in flags}

@@ -307,29 +307,6 @@ def test_retry_after_parses_seconds_dates_and_garbage():
     assert retry_after_seconds(httpx.Response(429)) is None
 
 
-@respx.mock
-async def test_sharded_transport_spreads_calls_over_small_pools():
-    from rewriter.llm import ShardedTransport
-
-    transport = ShardedTransport(max_connections=100)
-    assert len(transport.shards) == 7  # ceil(100 / 16) pools of at most 16 connections
-    assert all(shard._pool._max_connections == 15 for shard in transport.shards)
-    used = []
-    for shard in transport.shards:
-        original = shard.handle_async_request
-
-        async def spy(request, _shard=shard, _original=original):
-            used.append(_shard)
-            return await _original(request)
-
-        shard.handle_async_request = spy
-    respx.get("http://pool.test/").respond(200)
-    async with httpx.AsyncClient(transport=transport) as client:
-        for _ in range(14):
-            assert (await client.get("http://pool.test/")).status_code == 200
-    assert [transport.shards.index(s) for s in used] == list(range(7)) * 2
-
-
 async def test_the_default_transport_is_the_sdks_aiohttp_client_and_unknown_ones_are_refused():
     import openai
 
