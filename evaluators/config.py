@@ -74,16 +74,26 @@ class EvaluatorConfig:
             active = tuple(
                 (rule, self.rules[code].severity, self.rules[code].weight)
                 for code, rule in self.catalogue.items()
-                if code in self.rules and rule.applies_to == target and rule.per_call == per_call and self.rules[code].enabled
+                if code in self.rules
+                and rule.applies_to == target
+                and rule.per_call == per_call
+                and self.rules[code].enabled
             )
             object.__setattr__(self, attribute, active)
         object.__setattr__(
             self,
             "active",
-            {rule.code: entry for entry in (
-                *self.objective_rules, *self.objective_call_rules, *self.key_result_rules,
-                *self.key_result_call_rules, *self.set_rules)
-             for rule in (entry[0],)},
+            {
+                rule.code: entry
+                for entry in (
+                    *self.objective_rules,
+                    *self.objective_call_rules,
+                    *self.key_result_rules,
+                    *self.key_result_call_rules,
+                    *self.set_rules,
+                )
+                for rule in (entry[0],)
+            },
         )
 
     def severity(self, code: str) -> Severity:
@@ -103,9 +113,7 @@ class EvaluatorConfig:
 def _merge(base: EvaluatorConfig, data: Mapping[str, Any], source: str) -> EvaluatorConfig:
     unknown = set(data) - _TOP_LEVEL_KEYS
     if unknown:
-        raise ValueError(
-            f"{source}: unknown section(s) {sorted(unknown)}; expected {sorted(_TOP_LEVEL_KEYS)}"
-        )
+        raise ValueError(f"{source}: unknown section(s) {sorted(unknown)}; expected {sorted(_TOP_LEVEL_KEYS)}")
     minimum, maximum = base.key_result_min, base.key_result_max
     key_results = data.get("key_results", {})
     if not isinstance(key_results, Mapping):

@@ -1,7 +1,7 @@
 """Generate docs/rules.md from the rule catalogue.
 
-    .venv/bin/python -m evaluators.docs            # writes docs/rules.md
-    .venv/bin/python -m evaluators.docs --check    # exits 1 if docs/rules.md is stale
+.venv/bin/python -m evaluators.docs            # writes docs/rules.md
+.venv/bin/python -m evaluators.docs --check    # exits 1 if docs/rules.md is stale
 """
 
 from __future__ import annotations

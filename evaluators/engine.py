@@ -12,9 +12,8 @@ evidence check run on every call.
 
 from __future__ import annotations
 
-from typing import Final
-
 from collections.abc import Sequence
+from typing import Final
 
 from .config import ActiveRule, EvaluatorConfig, default_config
 from .language import JUDGED_LANGUAGES
@@ -115,9 +114,7 @@ def _judge_objective(
         judged = Judged(config.serial, "", tuple(fresh), penalty, _score(penalty), reading.output is not None, False)
         reading.judged = judged
     findings, penalty = judged.findings, judged.penalty
-    extra, extra_penalty = _findings(
-        config.objective_call_rules, call or ObjectiveCall(reading, None, None), language
-    )
+    extra, extra_penalty = _findings(config.objective_call_rules, call or ObjectiveCall(reading, None, None), language)
     if extra:
         all_findings = sort_findings(list(findings) + extra)
         penalty += extra_penalty
@@ -160,9 +157,7 @@ def judge_objective(
     reading = read_objective(text)
     call = None
     if request is not None or context is not None:
-        call = ObjectiveCall(
-            reading, read_objective(request) if request else None, _exempt_words(request, context)
-        )
+        call = ObjectiveCall(reading, read_objective(request) if request else None, _exempt_words(request, context))
     return _judge_objective(reading, config or default_config(), call, mission)
 
 
@@ -189,8 +184,13 @@ def _judge_key_result(
         context = KeyResultContext(reading, mission, None)
         fresh, fresh_penalty = _findings(config.key_result_rules, context, language)
         judged = Judged(
-            config.serial, mission, tuple(fresh), fresh_penalty, _score(fresh_penalty),
-            context.activity is not None, context.measurable,
+            config.serial,
+            mission,
+            tuple(fresh),
+            fresh_penalty,
+            _score(fresh_penalty),
+            context.activity is not None,
+            context.measurable,
         )
         reading.judged = judged
     penalty = judged.penalty
@@ -228,7 +228,10 @@ def judge_key_result(
     key results.
     """
     return _judge_key_result(
-        read_key_result(text), mission, _evidence_figures(evidence), config or default_config(),
+        read_key_result(text),
+        mission,
+        _evidence_figures(evidence),
+        config or default_config(),
         _exempt_words(evidence),
     )
 

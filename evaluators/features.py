@@ -66,13 +66,42 @@ CADENCE: Final = 1 << 17
 # Set when a token is one of SUBJECT_MODALS:
 MODAL: Final = 1 << 18
 FLAGS: Final = (
-    DONE, PERIOD, FIGURE_WORD, PLACEHOLDER, YOY, BASELINE_TRIGGER, THRESHOLD, CONJUNCTION, MILESTONE,
-    MULTIPLIER, DIRECTION, METRIC, GUARDRAIL, GROWTH, SUSPICIOUS_HINT, TECH, VERSION, CADENCE, MODAL,
+    DONE,
+    PERIOD,
+    FIGURE_WORD,
+    PLACEHOLDER,
+    YOY,
+    BASELINE_TRIGGER,
+    THRESHOLD,
+    CONJUNCTION,
+    MILESTONE,
+    MULTIPLIER,
+    DIRECTION,
+    METRIC,
+    GUARDRAIL,
+    GROWTH,
+    SUSPICIOUS_HINT,
+    TECH,
+    VERSION,
+    CADENCE,
+    MODAL,
 )
 SUSPICIOUS_CHARACTERS: Final = frozenset(':<&{`*_#[|"-+>')
 SUSPICIOUS_FRAGMENTS: Final = (
-    "www", "ignore", "disregard", "forget", "bypass", "override", "say", "treat", "always", "system",
-    "you", "developer", "inst", "sys",
+    "www",
+    "ignore",
+    "disregard",
+    "forget",
+    "bypass",
+    "override",
+    "say",
+    "treat",
+    "always",
+    "system",
+    "you",
+    "developer",
+    "inst",
+    "sys",
 )
 
 _BY_WORD: Final[tuple[tuple[int, frozenset[str]], ...]] = (

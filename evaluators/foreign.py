@@ -9,8 +9,6 @@ and whatever it cannot read stays a plain outcome without findings rather than a
 
 from __future__ import annotations
 
-from typing import Final
-
 from . import lexicon as lx
 from .text import NUMBER, WORD, Analysis, is_year
 from .words import foreign_lemma, zipf_in
@@ -48,8 +46,8 @@ def _lead(a: Analysis, language: str) -> int:
 
 
 def story_want(a: Analysis, language: str) -> Span | None:
-    """"Als Nutzer möchte ich …", "En tant que client, je veux …", "Como usuario quiero …"."""
-    lowered = a.lowered[a.start(a.first):] if a.first < len(a.words) else ""
+    """ "Als Nutzer möchte ich …", "En tant que client, je veux …", "Como usuario quiero …"."""
+    lowered = a.lowered[a.start(a.first) :] if a.first < len(a.words) else ""
     if not lowered.startswith(lx.FOREIGN_STORY_OPENERS[language]):
         return None
     wants = lx.FOREIGN_STORY_WANTS[language]
@@ -170,7 +168,9 @@ class ForeignMeasures:
         # "de 30 % à 45 %": a starting figure with another after it; "um 20 %" alone is
         # a relative change, which also says where it starts.
         self.has_baseline = multiplier or bool(baseline_at)
-        self.has_target = multiplier or any(i not in baseline_at for i in figure_at) or (
-            len(baseline_at) == 1 and language == "de" and any(words[k] == "um" for k in range(n))
+        self.has_target = (
+            multiplier
+            or any(i not in baseline_at for i in figure_at)
+            or (len(baseline_at) == 1 and language == "de" and any(words[k] == "um" for k in range(n)))
         )
         self.is_threshold = threshold

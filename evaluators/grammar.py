@@ -10,26 +10,27 @@ from __future__ import annotations
 
 from typing import Final
 
+from mypy_extensions import mypyc_attr
 
 from . import features as ft
 from . import lexicon as lx
-
-from mypy_extensions import mypyc_attr
 from .foreign import ForeignMeasures
-from .words import is_comparative, plural_noun, third_person_verb, word_classes
+from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle, is_year, token_info
 from .text import lemma as lemma_of
-from .text import token_info
-from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle, is_year
+from .words import is_comparative, plural_noun, third_person_verb, word_classes
 
 Span = tuple[int, int]  # token indices, both inclusive
 Mask = tuple[bool, ...]  # one flag per token
 
-_DEADLINE_CONNECTIVES: Final = frozenset(
-    """
+_DEADLINE_CONNECTIVES: Final = (
+    frozenset(
+        """
     the end of this next each every calendar financial fiscal following last current same
     a an per all whole entire first second third fourth final its our their
     """.split()
-) | lx.PERIOD_WORDS
+    )
+    | lx.PERIOD_WORDS
+)
 
 
 # ---------------------------------------------------------------------------- lead word
@@ -56,9 +57,13 @@ def lead_index(a: Analysis, *, skip_deadline_clause: bool = False) -> int:
     else:
         i = _after_subject_and_modal(a, i)
     for _ in range(2):
-        if i + 1 < n and a.kinds[i + 1] == WORD and (
-            words[i] in lx.ADVERB_FILLERS
-            or (words[i].endswith("ly") and len(words[i]) > 4 and a.lemmas[i + 1] in lx.OUTPUT_VERBS)
+        if (
+            i + 1 < n
+            and a.kinds[i + 1] == WORD
+            and (
+                words[i] in lx.ADVERB_FILLERS
+                or (words[i].endswith("ly") and len(words[i]) > 4 and a.lemmas[i + 1] in lx.OUTPUT_VERBS)
+            )
         ):
             i += 1
     return min(i, max(n - 1, 0))
@@ -75,7 +80,12 @@ def _after_subject_and_modal(a: Analysis, i: int) -> int:
     for m in range(i + 1, min(i + 5, n - 1)):
         word = words[m]
         before = words[m - 1]
-        if kinds[m - 1] != WORD or before in lx.SUBORDINATORS or before in lx.CONJUNCTION_WORDS or before in lx.QUESTION_WORDS:
+        if (
+            kinds[m - 1] != WORD
+            or before in lx.SUBORDINATORS
+            or before in lx.CONJUNCTION_WORDS
+            or before in lx.QUESTION_WORDS
+        ):
             return i  # not a plain subject
         if word in ft.SUBJECT_MODALS:
             j = m + 1
@@ -142,27 +152,31 @@ def _reads_as_subject(a: Analysis, i: int) -> bool:
     if nxt in lx.SUBJECT_FOLLOWERS:
         return True
     if (
-        i + 2 < n and nxt.endswith("s") and nxt != lemmas[i + 1] and a.kinds[i + 2] == WORD
-        and words[i + 2] == lemmas[i + 2] and words[i + 2] not in lx.STOPWORDS
+        i + 2 < n
+        and nxt.endswith("s")
+        and nxt != lemmas[i + 1]
+        and a.kinds[i + 2] == WORD
+        and words[i + 2] == lemmas[i + 2]
+        and words[i + 2] not in lx.STOPWORDS
         and "VERB" in word_classes(words[i + 2])
-        and "ADJ" not in word_classes(words[i + 2]) and "ADV" not in word_classes(words[i + 2])
+        and "ADJ" not in word_classes(words[i + 2])
+        and "ADV" not in word_classes(words[i + 2])
     ):
         return True  # "Trial users discover enough value": a plural subject, then its verb
     if lemmas[i + 1] in lx.METRIC_NOUNS:
         # "Release cadence doubles", "Test coverage at 80%" (not "Implement rate limiting"):
         # the measure named then moves, holds or has a figure.
         return any(
-            lemmas[j] in lx.DIRECTION_VERBS or words[j] in lx.SUBJECT_FOLLOWERS or a.kinds[j] == NUMBER
+            lemmas[j] in lx.DIRECTION_VERBS
+            or words[j] in lx.SUBJECT_FOLLOWERS
+            or a.kinds[j] == NUMBER
             or words[j] in lx.LIMIT_WORDS
             or (j == i + 2 and lemmas[j] in lx.OUTCOME_VERBS)  # "Build times stop slowing us down"
             for j in range(i + 2, n)
         )
     if i + 2 < n and lemmas[i + 2] in lx.METRIC_NOUNS and nxt not in lx.DETERMINERS:
         # "Training completion rate rises" (a measure) vs "Build customer success team".
-        return any(
-            lemmas[j] in lx.DIRECTION_VERBS or words[j] in lx.SUBJECT_FOLLOWERS
-            for j in range(i + 3, n)
-        )
+        return any(lemmas[j] in lx.DIRECTION_VERBS or words[j] in lx.SUBJECT_FOLLOWERS for j in range(i + 3, n))
     # "Inventory shrinkage under 1% of sales", "Release lead time falls to 2 days": a
     # compound noun, then a limit on a figure or a measure moving. (Not "Migrate 100% of
     # workloads", "Fix bugs within 2 days": a figure or determiner right after the verb,
@@ -178,7 +192,12 @@ def _reads_as_subject(a: Analysis, i: int) -> bool:
                 return True
             if lemmas[j] in lx.DIRECTION_VERBS and words[j] != lemmas[j] and words[j].endswith("s"):
                 return True
-            if lemmas[j] in lx.DIRECTION_VERBS and words[j] == lemmas[j] and nxt.endswith("s") and words[j + 1] == "from":
+            if (
+                lemmas[j] in lx.DIRECTION_VERBS
+                and words[j] == lemmas[j]
+                and nxt.endswith("s")
+                and words[j + 1] == "from"
+            ):
                 return True  # "Trial accounts inviting a teammate rise from …"
     return False
 
@@ -199,8 +218,10 @@ def deliverable_lead(a: Analysis, i: int, *, has_figure: bool) -> Span | None:
         return None  # "Builds …", "Upgraded …": a subject, not an instruction
     if _used_as_noun(a, i):
         return None
-    if i > a.first and words[i - 1] in ("we", "they") and any(
-        words[k] in lx.MORE_OR_LESS or (a.kinds[k] == WORD and comparative(words[k])) for k in range(i + 1, n)
+    if (
+        i > a.first
+        and words[i - 1] in ("we", "they")
+        and any(words[k] in lx.MORE_OR_LESS or (a.kinds[k] == WORD and comparative(words[k])) for k in range(i + 1, n))
     ):
         return None  # "We deliver the same work on less fuel": how things are, compared
     end = i + 1 if phrase else i
@@ -307,8 +328,10 @@ def artefact_phrase(a: Analysis, i: int, *, as_object: bool) -> Span | None:
 
 def _leads_a_change(a: Analysis, i: int) -> bool:
     """Whether token i is an imperative change verb: "Reduce …", "Increase …", "Lower …"."""
-    return i < len(a.words) and a.words[i] == a.lemmas[i] and (
-        a.lemmas[i] in lx.OUTCOME_VERBS or a.lemmas[i] in lx.DIRECTION_VERBS
+    return (
+        i < len(a.words)
+        and a.words[i] == a.lemmas[i]
+        and (a.lemmas[i] in lx.OUTCOME_VERBS or a.lemmas[i] in lx.DIRECTION_VERBS)
     )
 
 
@@ -319,7 +342,9 @@ def prescribed_solution(a: Analysis, lead: int) -> Span | None:
     remade thing, says what will be produced."""
     words, lemmas, n = a.words, a.lemmas, len(a.words)
     # "Make onboarding faster by building …": make + object + state is a change too.
-    if not _leads_a_change(a, lead) and not (words[lead] == "make" and lead + 1 < n and words[lead + 1] not in ("a", "an", "new")):
+    if not _leads_a_change(a, lead) and not (
+        words[lead] == "make" and lead + 1 < n and words[lead + 1] not in ("a", "an", "new")
+    ):
         return None
     for j in range(lead + 2, n - 1):
         word = words[j]
@@ -400,14 +425,22 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
         if kinds[j] != WORD:
             continue
         following = words[j + 1] if j + 1 < n else ""
-        done_word = word in lx.DONE_WORDS and following not in ("to", "for") and (
-            # "The new wing is open by autumn", not "The library is open until 8pm".
-            word not in lx.STATE_WORDS or not following or kinds[j + 1] == PUNCT or following in lx.WHEN_OR_WHERE
+        done_word = (
+            word in lx.DONE_WORDS
+            and following not in ("to", "for")
+            and (
+                # "The new wing is open by autumn", not "The library is open until 8pm".
+                word not in lx.STATE_WORDS or not following or kinds[j + 1] == PUNCT or following in lx.WHEN_OR_WHERE
+            )
         )
-        participle = is_participle(word) and lemmas[j] in lx.OUTPUT_VERBS and (
-            word != lemmas[j]
-            # "set up", "put in", "run out": participles spelt like the verb, shown by the particle
-            or (word in IRREGULAR_PARTICIPLES and (lemmas[j], following) in lx.OUTPUT_PHRASES)
+        participle = (
+            is_participle(word)
+            and lemmas[j] in lx.OUTPUT_VERBS
+            and (
+                word != lemmas[j]
+                # "set up", "put in", "run out": participles spelt like the verb, shown by the particle
+                or (word in IRREGULAR_PARTICIPLES and (lemmas[j], following) in lx.OUTPUT_PHRASES)
+            )
         )
         if not (done_word or participle):
             continue
@@ -419,9 +452,7 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
             continue  # "Households pay on time without being sent enforcement letters"
         if any(lemmas[k] == "get" and words[k + 1] in lx.POSSESSIVES for k in range(max(start, j - 5), j - 1)):
             continue  # "Homeowners get their panels fitted in one visit": a service to people
-        aux = prev in lx.DONE_AUXILIARIES or (
-            j >= 2 and words[j - 2] in lx.DONE_AUXILIARIES and prev.endswith("ly")
-        )
+        aux = prev in lx.DONE_AUXILIARIES or (j >= 2 and words[j - 2] in lx.DONE_AUXILIARIES and prev.endswith("ly"))
         by_default = j + 2 < n and words[j + 1] == "by" and words[j + 2] == "default"
         after_noun = (
             participle
@@ -430,8 +461,12 @@ def done_phrase(a: Analysis, start: int, figure_mask: Mask) -> Span | None:
             and kinds[j - 1] == WORD
             and prev not in lx.STOPWORDS
             and not is_participle(prev)
-            and (j + 1 >= n or words[j + 1] in lx.STOPWORDS or kinds[j + 1] == PUNCT
-                 or words[j + 1] in ("across", "everywhere", "online", "company-wide", "off", "out", "up"))
+            and (
+                j + 1 >= n
+                or words[j + 1] in lx.STOPWORDS
+                or kinds[j + 1] == PUNCT
+                or words[j + 1] in ("across", "everywhere", "online", "company-wide", "off", "out", "up")
+            )
         )
         if (aux or by_default or after_noun) and _nothing_measured_after(a, j, figure_mask):
             return ((j - 1) if aux else j, j)
@@ -494,8 +529,25 @@ def user_story_want(a: Analysis) -> Span | None:
         return None
     for j in range(i + 2, min(i + 30, n - 1)):
         if words[j] in ("i", "we") and words[j + 1] in (
-            "want", "would", "need", "can", "should", "wish", "like", "don't", "do", "only",
-            "must", "expect", "am", "'d", "i'd", "require", "prefer", "could", "may",
+            "want",
+            "would",
+            "need",
+            "can",
+            "should",
+            "wish",
+            "like",
+            "don't",
+            "do",
+            "only",
+            "must",
+            "expect",
+            "am",
+            "'d",
+            "i'd",
+            "require",
+            "prefer",
+            "could",
+            "may",
         ):
             return (j, j + 1)
         if words[j] in ("i'd", "we'd", "i'm"):
@@ -600,12 +652,7 @@ def placeholders(a: Analysis) -> tuple[Span, ...]:
     i = 0
     while i < n:
         word = words[i]
-        if (
-            word == "to"
-            and i + 2 < n
-            and words[i + 1] == "be"
-            and words[i + 2] in lx.PLACEHOLDER_PARTICIPLES
-        ):
+        if word == "to" and i + 2 < n and words[i + 1] == "be" and words[i + 2] in lx.PLACEHOLDER_PARTICIPLES:
             found.append((i, i + 2))
             i += 3
             continue
@@ -623,8 +670,10 @@ def _placeholder_n(a: Analysis, i: int) -> bool:
     words = a.words
     prev = words[i - 1] if i else ""
     nxt = words[i + 1] if i + 1 < len(words) else ""
-    return prev in ("$", "£", "€", "least", "to", "of", "from", "reach", "≥", ">") or nxt == "%" or (
-        i + 1 < len(words) and a.kinds[i + 1] == WORD and nxt not in lx.STOPWORDS
+    return (
+        prev in ("$", "£", "€", "least", "to", "of", "from", "reach", "≥", ">")
+        or nxt == "%"
+        or (i + 1 < len(words) and a.kinds[i + 1] == WORD and nxt not in lx.STOPWORDS)
     )
 
 
@@ -633,8 +682,17 @@ class Measures:
     """How a key result states its change: figures, baseline, target, threshold."""
 
     __slots__ = (
-        "figures", "deadline", "deadline_span", "placeholders", "has_figure", "has_baseline",
-        "has_target", "is_threshold", "has_direction", "has_metric", "holds_current_level",
+        "figures",
+        "deadline",
+        "deadline_span",
+        "placeholders",
+        "has_figure",
+        "has_baseline",
+        "has_target",
+        "is_threshold",
+        "has_direction",
+        "has_metric",
+        "holds_current_level",
     )
 
     def __init__(self, a: Analysis, lead: int, foreign: ForeignMeasures | None = None) -> None:
@@ -690,7 +748,7 @@ class Measures:
 
         has_target = False
         for start, _ in found_placeholders:
-            if "from" not in words[max(0, start - 3):start]:
+            if "from" not in words[max(0, start - 3) : start]:
                 has_target = True
                 break
         if not has_target:
@@ -724,13 +782,8 @@ class Measures:
         if self.holds_current_level:
             threshold = True
         self.is_threshold = threshold
-        self.has_direction = flags & ft.DIRECTION != 0 or (
-            lead < n and lemmas[lead] in lx.OUTCOME_VERBS
-        )
-        self.has_metric = (
-            self.has_figure
-            or flags & ft.METRIC != 0
-        )
+        self.has_direction = flags & ft.DIRECTION != 0 or (lead < n and lemmas[lead] in lx.OUTCOME_VERBS)
+        self.has_metric = self.has_figure or flags & ft.METRIC != 0
 
 
 def compound_joint(a: Analysis, figures: Mask) -> int | None:
@@ -751,7 +804,7 @@ def compound_joint(a: Analysis, figures: Mask) -> int | None:
             continue  # "between 5 and 10", "3 and 4 star reviews"
         if True not in figures[left_start:joint]:
             continue  # the left clause is not measured
-        if True not in figures[joint + 1:right_stop]:
+        if True not in figures[joint + 1 : right_stop]:
             measured = False
             for i in range(joint + 1, right_stop):
                 if lemmas[i] in directions:
@@ -785,10 +838,27 @@ def content_lemmas(a: Analysis) -> tuple[str, ...]:
 
 
 __all__ = [
-    "Measures", "Span", "activity_noun_lead", "compound_joint", "content_lemmas",
-    "artefact_phrase", "deadline_mask", "deliverable_lead", "discovery_lead", "done_phrase",
-    "figure_mask", "prescribed_solution",
-    "asks_for_a_thing", "chat_marker", "instruction_lead", "system_behaviour", "lead_index", "measure_verb", "research_question", "placeholders", "user_story_want",
+    "Measures",
+    "Span",
+    "activity_noun_lead",
+    "compound_joint",
+    "content_lemmas",
+    "artefact_phrase",
+    "deadline_mask",
+    "deliverable_lead",
+    "discovery_lead",
+    "done_phrase",
+    "figure_mask",
+    "prescribed_solution",
+    "asks_for_a_thing",
+    "chat_marker",
+    "instruction_lead",
+    "system_behaviour",
+    "lead_index",
+    "measure_verb",
+    "research_question",
+    "placeholders",
+    "user_story_want",
 ]
 
 
@@ -840,8 +910,11 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
         elif word in lx.SYMPTOM_QUALIFIERS and i > a.first and i + 1 < n and _qualifies_a_fault(a, i):
             found = (i, i + 1)  # "shows Sunday twice", "still show last month's code"
         elif (
-            word.startswith("mis") and len(word) > 6 and i > a.first
-            and token_info(word).zipf < 3.5 and "VERB" in word_classes(lemma_of(word[3:]))
+            word.startswith("mis")
+            and len(word) > 6
+            and i > a.first
+            and token_info(word).zipf < 3.5
+            and "VERB" in word_classes(lemma_of(word[3:]))
         ):
             found = (i, i)  # "Scanner misreads barcodes", "miscalculates the VAT"
         elif lemmas[i] == "cut" and i > a.first and i + 1 < n and words[i + 1] == "off":
@@ -864,7 +937,12 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
             k = i + 2 if words[i + 1 : i + 2] == ("not",) else i + 1
             while k < n and (words[k] in ("always", "ever", "really") or words[k].endswith("ly")):
                 k += 1  # "does not always produce"
-            if k < n and kinds[k] == WORD and lemmas[k] not in lx.NEGATED_OUTCOME_VERBS and words[k] not in lx.NEGATED_OUTCOME_VERBS:
+            if (
+                k < n
+                and kinds[k] == WORD
+                and lemmas[k] not in lx.NEGATED_OUTCOME_VERBS
+                and words[k] not in lx.NEGATED_OUTCOME_VERBS
+            ):
                 found = (i, k)  # "URL doesn't select the issue", "does not always produce"
         elif word in lx.FAULT_VERBS:
             found = (i, i)
@@ -873,9 +951,17 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
             for k in range(i + 1, min(i + 4, n)):
                 stem = words[k].removesuffix("ing").removesuffix("ed")
                 if (
-                    lemmas[k] in verbs or words[k] in verbs or stem in verbs or words[k] in lx.BROKEN_PASSIVES
+                    lemmas[k] in verbs
+                    or words[k] in verbs
+                    or stem in verbs
+                    or words[k] in lx.BROKEN_PASSIVES
                     # headline style, no auxiliary: "Push notifications not delivered on Huawei"
-                    or (word == "not" and k == i + 1 and words[k].endswith("ed") and words[i - 1] not in lx.PASSIVE_AUXILIARIES)
+                    or (
+                        word == "not"
+                        and k == i + 1
+                        and words[k].endswith("ed")
+                        and words[i - 1] not in lx.PASSIVE_AUXILIARIES
+                    )
                 ):
                     found = (i, k)
                     break
@@ -905,7 +991,11 @@ def defect_report(a: Analysis, lead: int) -> Span | None:
 
 
 _CHANGE_VERBS: Final = (
-    lx.OUTCOME_VERBS | lx.DIRECTION_VERBS | lx.DISCOVERY_VERBS | lx.BUSINESS_AS_USUAL_VERBS | lx.IMPROVEMENT_VERBS
+    lx.OUTCOME_VERBS
+    | lx.DIRECTION_VERBS
+    | lx.DISCOVERY_VERBS
+    | lx.BUSINESS_AS_USUAL_VERBS
+    | lx.IMPROVEMENT_VERBS
     | lx.FRAMING_VERBS
 )
 
@@ -934,7 +1024,12 @@ def instruction_lead(a: Analysis, lead: int) -> Span | None:
         # site reads well"): only an object that cannot follow a noun makes it an
         # instruction: a determiner, a figure or a name ("Support ES5 syntax", "Expose a
         # statistics endpoint", "Support disablePropertiesAsHeaders").
-        if not (nxt in lx.DETERMINERS or a.kinds[lead + 1] == NUMBER or (lead + 1) in a.unknown_at or any(c.isdigit() for c in nxt)):
+        if not (
+            nxt in lx.DETERMINERS
+            or a.kinds[lead + 1] == NUMBER
+            or (lead + 1) in a.unknown_at
+            or any(c.isdigit() for c in nxt)
+        ):
             return None
     for k in range(lead + 1, n):
         if a.kinds[k] == WORD and comparative(words[k]):
@@ -953,7 +1048,9 @@ def _more_symptoms(a: Analysis, i: int) -> Span | None:
     nxt = words[i + 1] if i + 1 < n else ""
     prev = words[i - 1] if i > 0 else ""
     if kinds[i] == NUMBER:
-        if word in lx.HTTP_FAULTS and (prev in ("http", "error", "returns", "gives", "throws", "a", "an") or nxt in ("error", "errors")):
+        if word in lx.HTTP_FAULTS and (
+            prev in ("http", "error", "returns", "gives", "throws", "a", "an") or nxt in ("error", "errors")
+        ):
             return (i, i)
         return None
     if word.startswith("err_") or (word == "off" and nxt == "by" and i > a.first):
@@ -962,8 +1059,11 @@ def _more_symptoms(a: Analysis, i: int) -> Span | None:
         words[k] in lx.AFTER_A_CHANGE for k in range(i + 1, min(i + 5, n))
     ):
         return (i, i + 1)  # a regression: "3x since yesterday's deploy", "started after the 3.1 deploy"
-    if word == "longer" and prev == "no" and i > a.first and (
-        a.lemmas[i + 1 if i + 1 < n else i] in lx.BROKEN_FEATURE_VERBS or nxt in ("found", "available", "visible")
+    if (
+        word == "longer"
+        and prev == "no"
+        and i > a.first
+        and (a.lemmas[i + 1 if i + 1 < n else i] in lx.BROKEN_FEATURE_VERBS or nxt in ("found", "available", "visible"))
     ):
         return (i - 1, i)  # "data file no longer found", "reports no longer send"
     if word == "again" and prev in lx.WORKS_AGAIN:
@@ -978,8 +1078,11 @@ def _more_symptoms(a: Analysis, i: int) -> Span | None:
         return (i - 1, i)  # "Stock count goes negative when an order is refunded"
     if (word in ("expected", "actual") and nxt == ":") or word == "reproduce" or word == "repro":
         return (i, i)  # "Steps to reproduce: … Expected: … Actual: …"
-    if word.endswith("ing") and a.lemmas[i - 1] == "keep" and i > a.first and (
-        word in lx.FAULT_GERUNDS or word in lx.FAULT_GERUNDS_KEPT
+    if (
+        word.endswith("ing")
+        and a.lemmas[i - 1] == "keep"
+        and i > a.first
+        and (word in lx.FAULT_GERUNDS or word in lx.FAULT_GERUNDS_KEPT)
     ):
         return (i - 1, i)  # "Pay station keeps rejecting contactless cards"
     if word in ("match", "matches", "correspond") and prev in lx.NEGATED_FAULTS:
@@ -992,7 +1095,11 @@ def _more_symptoms(a: Analysis, i: int) -> Span | None:
         return (i - 1, i)
     if word in ("isn't", "aren't", "wasn't", "weren't") and i > a.first and nxt.endswith(("ible", "able", "ed", "ing")):
         return (i, i + 1)  # "Menus aren't visible", "Totals aren't updated"
-    if word in lx.BROKEN_PASSIVES and i > a.first and nxt in ("after", "when", "during", "on", "if", "since", "whenever"):
+    if (
+        word in lx.BROKEN_PASSIVES
+        and i > a.first
+        and nxt in ("after", "when", "during", "on", "if", "since", "whenever")
+    ):
         return (i, i)  # "Configuration lost after upgrade"
     return None
 
@@ -1014,8 +1121,11 @@ def system_behaviour(a: Analysis, lead: int) -> Span | None:
         return None  # "No student misses a class …", "Every order arrives …": a promise
     for k in range(lead, n):
         other = words[k]
-        if other in lx.FAULT_REMEDIES or other in lx.LIMITS or other in lx.HOW_IT_IS_DONE or (
-            kinds[k] == WORD and comparative(other)
+        if (
+            other in lx.FAULT_REMEDIES
+            or other in lx.LIMITS
+            or other in lx.HOW_IT_IS_DONE
+            or (kinds[k] == WORD and comparative(other))
         ):
             return None  # "… closes the month quickly", "Fewer tenants …": a change wanted
     start = lead + 1 if first == "the" else lead
@@ -1036,7 +1146,12 @@ def system_behaviour(a: Analysis, lead: int) -> Span | None:
         after = words[j + 1]
         if plural_noun(word) and (
             after in (".", ",", ";", "!", "?")
-            or (lemma_of(after) == after and "VERB" in word_classes(after) and after not in lx.STOPWORDS and after not in lx.PARTICLES)
+            or (
+                lemma_of(after) == after
+                and "VERB" in word_classes(after)
+                and after not in lx.STOPWORDS
+                and after not in lx.PARTICLES
+            )
         ):
             return None  # "Business teams act …": the plural of a noun, then its verb
         if words[j - 1] in lx.STOPWORDS and words[j - 1] != "the" and kinds[j - 1] == WORD:
@@ -1044,8 +1159,11 @@ def system_behaviour(a: Analysis, lead: int) -> Span | None:
         verb = lemmas[j]
         if after in ("as", "like"):
             return None  # "Content across the site reads as one clear voice": a quality
-        if verb in lx.STATE_VERBS or (verb in lx.OUTCOME_VERBS and verb not in lx.FEATURE_BEHAVIOUR_VERBS) or verb in lx.HOLD_WORDS or (
-            verb in lx.DIRECTION_VERBS and (after in lx.DIRECTIONS or a.kinds[j + 1] == NUMBER)
+        if (
+            verb in lx.STATE_VERBS
+            or (verb in lx.OUTCOME_VERBS and verb not in lx.FEATURE_BEHAVIOUR_VERBS)
+            or verb in lx.HOLD_WORDS
+            or (verb in lx.DIRECTION_VERBS and (after in lx.DIRECTIONS or a.kinds[j + 1] == NUMBER))
         ):
             return None  # "Churn goes down", "Checkout feels fast"
         return (subject_end, j)
@@ -1053,7 +1171,7 @@ def system_behaviour(a: Analysis, lead: int) -> Span | None:
 
 
 def _takes_a_while(a: Analysis, i: int) -> bool:
-    """"takes twenty minutes to arrive", "takes 40s to load": a wait reported, not a limit
+    """ "takes twenty minutes to arrive", "takes 40s to load": a wait reported, not a limit
     wanted ("take less than 2 minutes to sign up")."""
     words, n = a.words, len(a.words)
     k = i + 1
@@ -1070,7 +1188,7 @@ def _takes_a_while(a: Analysis, i: int) -> bool:
 
 
 def _qualifies_a_fault(a: Analysis, i: int) -> bool:
-    """"twice" (not "twice as many", "twice a week"), "still" before a verb, "even when"."""
+    """ "twice" (not "twice as many", "twice a week"), "still" before a verb, "even when"."""
     words, nxt = a.words, a.words[i + 1]
     if words[i] == "twice":
         return nxt not in ("as", "a", "an", "per", "each", "every", "weekly", "monthly", "daily")
@@ -1092,12 +1210,15 @@ def _fault_named(a: Analysis) -> Span | None:
             for k in range(max(a.first, i - 4), i):
                 if words[k] in ("the", "this", "that") and all(a.kinds[m] != PUNCT for m in range(k, i)):
                     return (k, i)  # "Eliminate the duplicate-charge bug", "Stop the 500 errors"
-        elif i == a.first and word in lx.REMOVING and any(
-            words[k] in lx.DEFECT_WORDS or words[k] in lx.REPEATED_FAULT for k in range(i + 1, min(i + 5, n))
+        elif (
+            i == a.first
+            and word in lx.REMOVING
+            and any(words[k] in lx.DEFECT_WORDS or words[k] in lx.REPEATED_FAULT for k in range(i + 1, min(i + 5, n)))
         ):
             return (i, i)  # "Eliminate duplicate charges on parking sessions", "Stop sending duplicate alerts"
         elif a.lemmas[i] == "stop" and any(
-            words[k] == "from" and k + 1 < n and words[k + 1] in lx.FAULT_GERUNDS for k in range(i + 1, min(i + 7, n - 1))
+            words[k] == "from" and k + 1 < n and words[k + 1] in lx.FAULT_GERUNDS
+            for k in range(i + 1, min(i + 7, n - 1))
         ):
             return (i, i)  # "Stop the mobile app from crashing during uploads"
         elif a.lemmas[i] == "stop" and i > a.first and i + 1 < n and words[i + 1].endswith("ing"):
@@ -1109,11 +1230,16 @@ def _fault_named(a: Analysis) -> Span | None:
 
 
 def asks_for_a_thing(a: Analysis) -> Span | None:
-    """"We need a way for managers to approve timesheets", "We want a dashboard for …": a
+    """ "We need a way for managers to approve timesheets", "We want a dashboard for …": a
     request for something to be made."""
     words, n = a.words, len(a.words)
     i = a.first
-    if i + 2 < n and words[i] in ("we", "i", "they") and words[i + 1] in lx.ASKING and words[i + 2] in ("a", "an", "some", "the"):
+    if (
+        i + 2 < n
+        and words[i] in ("we", "i", "they")
+        and words[i + 1] in lx.ASKING
+        and words[i + 2] in ("a", "an", "some", "the")
+    ):
         return (i, i + 2)
     return None
 
@@ -1156,7 +1282,7 @@ def first_person(a: Analysis) -> Span | None:
 
 
 def approval_goal(a: Analysis, lead: int) -> Span | None:
-    """"Achieve SOC 2 certification", "Obtain the operating licence by June": a sign-off
+    """ "Achieve SOC 2 certification", "Obtain the operating licence by June": a sign-off
     to get, an event rather than a measure, even with a number in its name."""
     words, n = a.words, len(a.words)
     if lead >= n or a.lemmas[lead] not in lx.APPROVAL_LEADS or words[lead] != a.lemmas[lead]:
@@ -1185,7 +1311,7 @@ def measure_verb(a: Analysis, lead: int) -> int:
 
 
 def _holds_current_level(a: Analysis) -> bool:
-    """"Search error rate stays at or below today's level", "Order value holds at its
+    """ "Search error rate stays at or below today's level", "Order value holds at its
     current level or above", "Opt-outs stay below a threshold agreed with the clinics": a
     hold word, then a level that is already measured or one agreed with someone."""
     words, n = a.words, len(a.words)
@@ -1203,7 +1329,9 @@ def _holds_current_level(a: Analysis) -> bool:
     return False
 
 
-_VERB_LISTS: Final = lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DIRECTION_VERBS | lx.DISCOVERY_VERBS | lx.BUSINESS_AS_USUAL_VERBS
+_VERB_LISTS: Final = (
+    lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DIRECTION_VERBS | lx.DISCOVERY_VERBS | lx.BUSINESS_AS_USUAL_VERBS
+)
 MAX_THING_WORDS: Final = 4
 _NOT_A_THING_ENDINGS: Final = ("er", "est", "ly", "al", "ful", "ive", "ous", "able", "ible", "ity", "ness")
 
@@ -1233,7 +1361,9 @@ def bare_thing(a: Analysis) -> Span | None:
         if word in lx.STOPWORDS or word in lx.FAULT_REMEDIES:
             return None
         head = i == end or words[i + 1] in lx.IN_A_NAME or a.kinds[i + 1] != WORD
-        after_plural = i > start and a.kinds[i - 1] == WORD and words[i - 1].endswith("s") and words[i - 1] not in lx.IN_A_NAME
+        after_plural = (
+            i > start and a.kinds[i - 1] == WORD and words[i - 1].endswith("s") and words[i - 1] not in lx.IN_A_NAME
+        )
         classes = word_classes(word)
         if (a.lemmas[i] in _VERB_LISTS or classes == _VERB_ONLY) and (i == start or not head or after_plural):
             # A verb leading, or after its subject ("Customers renew online"); as the last
@@ -1241,11 +1371,18 @@ def bare_thing(a: Analysis) -> Span | None:
             return None
         if "VERB" in classes and after_plural:
             return None  # "Prisoners leave with skills": a sentence
-        if word.endswith(_NOT_A_THING_ENDINGS) and len(word) > 4 and (
-            "NOUN" not in classes or (head and word.endswith(_NOUN_ENDINGS))
+        if (
+            word.endswith(_NOT_A_THING_ENDINGS)
+            and len(word) > 4
+            and ("NOUN" not in classes or (head and word.endswith(_NOUN_ENDINGS)))
         ):
             return None  # "faster", "reliably", "Continuity of process": a change or a quality
-        if head and (word in lx.METRIC_NOUNS or word in lx.GUARDRAIL_WORDS or word in lx.GROWTH_WORDS or a.lemmas[i] in lx.METRIC_NOUNS):
+        if head and (
+            word in lx.METRIC_NOUNS
+            or word in lx.GUARDRAIL_WORDS
+            or word in lx.GROWTH_WORDS
+            or a.lemmas[i] in lx.METRIC_NOUNS
+        ):
             return None  # "Customer retention in Europe", "Net new ARR": a measure
         if word not in lx.NEW and classes == _ADJECTIVE_ONLY:
             return None  # "Happy customers", "Safe streets": a state wanted
@@ -1263,7 +1400,7 @@ _VERB_ONLY: Final = frozenset(("VERB",))
 
 
 def requirement(a: Analysis) -> Span | None:
-    """"An administrator should be able to revoke keys", "Must be able to type a URL": a
+    """ "An administrator should be able to revoke keys", "Must be able to type a URL": a
     requirement for a feature, like a user story."""
     words, n = a.words, len(a.words)
     for i in range(a.first + 1, n - 1):
@@ -1271,6 +1408,8 @@ def requirement(a: Analysis) -> Span | None:
             return (i, i + 1)  # "The HDFS store library should support compression"
     for i in range(a.first, n - 3):
         if words[i + 1] == "be" and words[i + 2] == "able" and words[i + 3] == "to":
-            if words[i] in lx.REQUIREMENT_MODALS or (words[i] == "to" and i > a.first and words[i - 1] in lx.REQUIREMENT_MODALS):
+            if words[i] in lx.REQUIREMENT_MODALS or (
+                words[i] == "to" and i > a.first and words[i - 1] in lx.REQUIREMENT_MODALS
+            ):
                 return (i, i + 3)
     return None

@@ -41,8 +41,7 @@ def _detect(a: Analysis) -> str:
     rare = len(a.rare_at)
     foreign_letters = not a.lowered.isascii() and _has_foreign_letters(a.lowered)
     if not foreign_letters and (
-        rare == 0
-        or ((3 * rare < words or _known_in_english(a)) and _english_evidence(a, range(len(a.words))) > 0)
+        rare == 0 or ((3 * rare < words or _known_in_english(a)) and _english_evidence(a, range(len(a.words))) > 0)
     ):
         return ENGLISH  # ("Launch invoicing": rare, but English words, led by an English verb)
     language, confidence = _vote(a, foreign_letters)

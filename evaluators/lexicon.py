@@ -45,18 +45,33 @@ AMBIGUOUS_OUTPUT_VERBS: Final[frozenset[str]] = frozenset("make enable move".spl
 #: Two-word deliverable verbs: the first lemma plus a particle.
 OUTPUT_PHRASES: Final[frozenset[tuple[str, str]]] = frozenset(
     {
-        ("set", "up"), ("roll", "out"), ("stand", "up"), ("spin", "up"), ("kick", "off"),
-        ("carry", "out"), ("put", "in"), ("put", "together"), ("clean", "up"), ("sign", "off"),
-        ("write", "up"), ("switch", "to"), ("move", "to"), ("get", "done"), ("go", "live"),
-        ("start", "using"), ("begin", "using"), ("bring", "in"), ("take", "over"),
-        ("wrap", "up"), ("kit", "out"), ("fit", "out"),
+        ("set", "up"),
+        ("roll", "out"),
+        ("stand", "up"),
+        ("spin", "up"),
+        ("kick", "off"),
+        ("carry", "out"),
+        ("put", "in"),
+        ("put", "together"),
+        ("clean", "up"),
+        ("sign", "off"),
+        ("write", "up"),
+        ("switch", "to"),
+        ("move", "to"),
+        ("get", "done"),
+        ("go", "live"),
+        ("start", "using"),
+        ("begin", "using"),
+        ("bring", "in"),
+        ("take", "over"),
+        ("wrap", "up"),
+        ("kit", "out"),
+        ("fit", "out"),
     }
 )
 
 #: Verbs that only disguise a deliverable: "Deliver the roadmap", "Finish the migration".
-DISGUISED_OUTPUT_VERBS: Final[frozenset[str]] = frozenset(
-    "deliver finish complete finalise finalize execute".split()
-)
+DISGUISED_OUTPUT_VERBS: Final[frozenset[str]] = frozenset("deliver finish complete finalise finalize execute".split())
 
 #: Task verbs that are also the right key results for a discovery mission
 #: ("interview 8 applicants", "run 3 experiments"): not flagged as activities there.
@@ -100,9 +115,7 @@ DISCOVERY_VERBS_NEEDING_QUESTION: Final[frozenset[str]] = frozenset(
 )
 
 #: Particles and question words that turn those verbs into a learning objective.
-QUESTION_WORDS: Final[frozenset[str]] = frozenset(
-    "whether if which what why how who where when out that".split()
-)
+QUESTION_WORDS: Final[frozenset[str]] = frozenset("whether if which what why how who where when out that".split())
 
 #: Lead verbs that keep things as they are.
 BUSINESS_AS_USUAL_VERBS: Final[frozenset[str]] = frozenset(
@@ -271,18 +284,52 @@ RELATIVE_CHANGE_WORDS: Final[frozenset[str]] = frozenset(
 #: Number words read as numbers (they count as figures; "one" is left out because
 #: "one clear voice" is not a measure).
 _UNITS: Final[dict[str, int]] = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
 }
 _TENS: Final[dict[str, int]] = {
-    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
     "ninety": 90,
 }
 #: Numbers written as words ("one" alone is left out: "in one place" is seldom a count).
 NUMBER_WORDS: Final[dict[str, int]] = {
-    "zero": 0, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
-    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
-    "hundred": 100, "thousand": 1000, "million": 1_000_000, "billion": 1_000_000_000, "dozen": 12,
+    "zero": 0,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "hundred": 100,
+    "thousand": 1000,
+    "million": 1_000_000,
+    "billion": 1_000_000_000,
+    "dozen": 12,
     **_TENS,
     # "sixty-two", "forty-five": one token each
     **{f"{tens}-{unit}": _TENS[tens] + _UNITS[unit] for tens in _TENS for unit in _UNITS},
@@ -424,7 +471,9 @@ FOREIGN_DEFECT_WORDS: Final[dict[str, frozenset[str]]] = {
     "de": frozenset(
         "fehler bug absturz abstürzen stürzen kaputt defekt fehlerhaft hängen falsch falsche falschen falscher doppelt".split()
     ),
-    "fr": frozenset("bug bogue erreur plantage planter plante crash bloquer bloqué impossible incorrect mauvais".split()),
+    "fr": frozenset(
+        "bug bogue erreur plantage planter plante crash bloquer bloqué impossible incorrect mauvais".split()
+    ),
     "es": frozenset("error fallo fallar bug colgar cerrar cierra bloqueo imposible incorrecto erróneo".split()),
 }
 #: Nouns of a deliverable that open a request ("Refonte du site …", "Migration auf …").
@@ -536,9 +585,7 @@ SYMPTOM_VERBS: Final[frozenset[str]] = frozenset(
 #: Behaviour that is a fault when a system does it ("Checkout rejects valid Eircodes",
 #: "Screen reader skips the submit button") but may be wanted of people ("Guests skip the
 #: queue"): a fault only in the third person singular.
-SYSTEM_SYMPTOM_VERBS: Final[frozenset[str]] = frozenset(
-    "skips rejects ignores overwrites loses misreads".split()
-)
+SYSTEM_SYMPTOM_VERBS: Final[frozenset[str]] = frozenset("skips rejects ignores overwrites loses misreads".split())
 #: Signs that the behaviour just described is wrong: "shows Sunday twice", "still show last
 #: month's tax code", "shows STARTED even when the job is complete".
 SYMPTOM_QUALIFIERS: Final[frozenset[str]] = frozenset("twice still even although".split())
@@ -665,12 +712,33 @@ FOREIGN_FUNCTION_ZIPF: Final = 5.5
 
 #: Names of the languages the detector tells apart, for messages.
 LANGUAGE_NAMES: Final[dict[str, str]] = {
-    "en": "English", "de": "German", "fr": "French", "es": "Spanish", "pt": "Portuguese",
-    "it": "Italian", "nl": "Dutch", "pl": "Polish", "sv": "Swedish", "da": "Danish",
-    "nb": "Norwegian", "fi": "Finnish", "tr": "Turkish", "ru": "Russian", "uk": "Ukrainian",
-    "cs": "Czech", "ar": "Arabic", "he": "Hebrew", "ja": "Japanese", "zh": "Chinese",
-    "ko": "Korean", "hi": "Hindi", "id": "Indonesian", "vi": "Vietnamese", "el": "Greek",
-    "ro": "Romanian", "hu": "Hungarian",
+    "en": "English",
+    "de": "German",
+    "fr": "French",
+    "es": "Spanish",
+    "pt": "Portuguese",
+    "it": "Italian",
+    "nl": "Dutch",
+    "pl": "Polish",
+    "sv": "Swedish",
+    "da": "Danish",
+    "nb": "Norwegian",
+    "fi": "Finnish",
+    "tr": "Turkish",
+    "ru": "Russian",
+    "uk": "Ukrainian",
+    "cs": "Czech",
+    "ar": "Arabic",
+    "he": "Hebrew",
+    "ja": "Japanese",
+    "zh": "Chinese",
+    "ko": "Korean",
+    "hi": "Hindi",
+    "id": "Indonesian",
+    "vi": "Vietnamese",
+    "el": "Greek",
+    "ro": "Romanian",
+    "hu": "Hungarian",
 }
 
 #: Lead verbs of a guardrail when a threshold follows: "Hold gross margin at 78% or above",
@@ -705,45 +773,77 @@ NEGATED_OUTCOME_VERBS: Final[frozenset[str]] = frozenset("have need want lose wa
 # --- grammar: leads, deadlines, faults, things and requests ------------------------------
 
 SUBJECT_PRONOUNS: Final[frozenset[str]] = frozenset("we i let's lets we're we'll i'm i'll they they'll they're".split())
-INTENT_WORDS: Final[frozenset[str]] = frozenset("will shall must should want need aim plan are would like hope intend us 'll going".split())
-ADVERB_FILLERS: Final[frozenset[str]] = frozenset("successfully fully finally really completely quickly properly also then first further".split())
+INTENT_WORDS: Final[frozenset[str]] = frozenset(
+    "will shall must should want need aim plan are would like hope intend us 'll going".split()
+)
+ADVERB_FILLERS: Final[frozenset[str]] = frozenset(
+    "successfully fully finally really completely quickly properly also then first further".split()
+)
 CLAUSE_OPENERS: Final[frozenset[str]] = frozenset("by before until within in during over throughout at for".split())
 STANDALONE_PERIODS: Final[frozenset[str]] = frozenset("q1 q2 q3 q4 h1 h2 eoy eoq eom".split())
-AFTER_OR_THRESHOLD: Final[frozenset[str]] = frozenset("above more better higher over below less fewer lower under".split())
+AFTER_OR_THRESHOLD: Final[frozenset[str]] = frozenset(
+    "above more better higher over below less fewer lower under".split()
+)
 MORE_OR_LESS: Final[frozenset[str]] = frozenset("more fewer less higher lower".split())
-MOVE_WITHOUT_DESTINATION: Final[frozenset[str]] = frozenset("faster quicker quickly fast forward closer towards toward away beyond ahead up".split())
-SUBORDINATORS: Final[frozenset[str]] = frozenset("whenever when if because so that which who what where while until after before once unless as".split())
+MOVE_WITHOUT_DESTINATION: Final[frozenset[str]] = frozenset(
+    "faster quicker quickly fast forward closer towards toward away beyond ahead up".split()
+)
+SUBORDINATORS: Final[frozenset[str]] = frozenset(
+    "whenever when if because so that which who what where while until after before once unless as".split()
+)
 CONJUNCTION_WORDS: Final[frozenset[str]] = frozenset("and or but nor".split())
 MODALS_WITHOUT_TO: Final[frozenset[str]] = frozenset("will 'll shall must".split())
 IRREGULAR_COMPARATIVES: Final[frozenset[str]] = frozenset("better worse more less".split())
-ALSO_NOUNS: Final[frozenset[str]] = frozenset("inventory release build test stock design review support record draft launch audit survey trial pilot".split())
+ALSO_NOUNS: Final[frozenset[str]] = frozenset(
+    "inventory release build test stock design review support record draft launch audit survey trial pilot".split()
+)
 AMONG: Final[frozenset[str]] = frozenset("among amongst across between within throughout around".split())
 SHARE_WORDS: Final[frozenset[str]] = frozenset("% percent pp per of".split())
-AFTER_A_THING: Final[frozenset[str]] = frozenset("for to with in on at across from that which where live ready launched up".split())
+AFTER_A_THING: Final[frozenset[str]] = frozenset(
+    "for to with in on at across from that which where live ready launched up".split()
+)
 BUILD_LIKE: Final[frozenset[str]] = frozenset("run hold record prototype pilot".split())
 NEGATING: Final[frozenset[str]] = frozenset("without not never no".split())
 POSSESSIVES: Final[frozenset[str]] = frozenset("their his her our your my".split())
-HOW_IT_IS_DONE: Final[frozenset[str]] = frozenset("right correctly properly well quickly fast reliably promptly safely accurately when whenever".split())
+HOW_IT_IS_DONE: Final[frozenset[str]] = frozenset(
+    "right correctly properly well quickly fast reliably promptly safely accurately when whenever".split()
+)
 STATE_WORDS: Final[frozenset[str]] = frozenset("open operational".split())
 WHEN_OR_WHERE: Final[frozenset[str]] = frozenset("by before in from across at on".split())
-LIMIT_WORDS: Final[frozenset[str]] = frozenset("under below above over least most within less fewer longer shorter max maximum min minimum".split())
+LIMIT_WORDS: Final[frozenset[str]] = frozenset(
+    "under below above over least most within less fewer longer shorter max maximum min minimum".split()
+)
 SHARE_MARKS: Final[frozenset[str]] = frozenset("% percent pp".split())
 PLURALS_WITHOUT_S: Final[frozenset[str]] = frozenset("people children staff men women folk everyone everybody".split())
-NEVER_BROKEN: Final[frozenset[str]] = frozenset("arrive arrives load loads work works open opens start starts respond responds sync syncs".split())
+NEVER_BROKEN: Final[frozenset[str]] = frozenset(
+    "arrive arrives load loads work works open opens start starts respond responds sync syncs".split()
+)
 RELATIVE_WORDS: Final[frozenset[str]] = frozenset("what that which who whatever".split())
 CONDITION_OPENERS: Final[frozenset[str]] = frozenset("moment before until unless whenever when if".split())
 SHOWS_NOTHING: Final[frozenset[str]] = frozenset("do return show display find give load render print".split())
 PASSIVE_AUXILIARIES: Final[frozenset[str]] = frozenset("is are was were get gets got being been be".split())
-FRAMING_VERBS: Final[frozenset[str]] = frozenset("make give get let help enable be have see feel put bring turn take do go".split())
-TIME_UNITS: Final[frozenset[str]] = frozenset("ms s sec secs second seconds min mins minute minutes hour hours hr hrs day days week weeks".split())
+FRAMING_VERBS: Final[frozenset[str]] = frozenset(
+    "make give get let help enable be have see feel put bring turn take do go".split()
+)
+TIME_UNITS: Final[frozenset[str]] = frozenset(
+    "ms s sec secs second seconds min mins minute minutes hour hours hr hrs day days week weeks".split()
+)
 LIMIT_BEFORE_FIGURE: Final[frozenset[str]] = frozenset("less under within than fewer below no at most".split())
-HTTP_FAULTS: Final[frozenset[str]] = frozenset("400 401 403 404 405 408 409 410 413 422 429 500 501 502 503 504".split())
-AFTER_A_CHANGE: Final[frozenset[str]] = frozenset("""
+HTTP_FAULTS: Final[frozenset[str]] = frozenset(
+    "400 401 403 404 405 408 409 410 413 422 429 500 501 502 503 504".split()
+)
+AFTER_A_CHANGE: Final[frozenset[str]] = frozenset(
+    """
     update upgrade deploy deployment release migration version patch yesterday yesterday's
     morning monday tuesday wednesday thursday friday saturday sunday
-    """.split())
-WORKS_AGAIN: Final[frozenset[str]] = frozenset("work works load loads show shows open opens sync syncs print prints".split())
-STATE_VERBS: Final[frozenset[str]] = frozenset("feel seem look become stay remain keep need want have be do get mean".split())
+    """.split()
+)
+WORKS_AGAIN: Final[frozenset[str]] = frozenset(
+    "work works load loads show shows open opens sync syncs print prints".split()
+)
+STATE_VERBS: Final[frozenset[str]] = frozenset(
+    "feel seem look become stay remain keep need want have be do get mean".split()
+)
 #: Outcome verbs that, said of a thing, describe what it does: "Room booking lets two teams
 #: reserve the same room", "The portal allows …".
 FEATURE_BEHAVIOUR_VERBS: Final[frozenset[str]] = frozenset("let allow help enable".split())
@@ -757,7 +857,9 @@ LIMITS: Final[frozenset[str]] = frozenset("less fewer under within below".split(
 SUBJECT_PREPOSITIONS: Final[frozenset[str]] = frozenset("at in on for of from".split())
 PARTICLES: Final[frozenset[str]] = frozenset("out up down back off in on over through away".split())
 DIRECTIONS: Final[frozenset[str]] = frozenset("up down from to by".split())
-STILL_SHOWN: Final[frozenset[str]] = frozenset("show display say list appear use charge include point send return load print count ask".split())
+STILL_SHOWN: Final[frozenset[str]] = frozenset(
+    "show display say list appear use charge include point send return load print count ask".split()
+)
 REMOVING: Final[frozenset[str]] = frozenset("eliminate stop remove kill".split())
 REPEATED_FAULT: Final[frozenset[str]] = frozenset("duplicate duplicates duplicated double doubled".split())
 FIRST_PERSON: Final[frozenset[str]] = frozenset("i i'm i've i'd me my".split())
@@ -766,8 +868,13 @@ FIRST_PERSON: Final[frozenset[str]] = frozenset("i i'm i've i'd me my".split())
 SLOT_WORDS: Final[frozenset[str]] = frozenset("todo tbd lorem objective_placeholder placeholder".split())
 #: Fractions people write for a share, and the percentage each is ("half of them" → 50).
 FRACTION_PERCENTS: Final[dict[str, str]] = {
-    "half": "50", "a third": "33", "one third": "33", "a quarter": "25", "one quarter": "25",
-    "two thirds": "67", "three quarters": "75",
+    "half": "50",
+    "a third": "33",
+    "one third": "33",
+    "a quarter": "25",
+    "one quarter": "25",
+    "two thirds": "67",
+    "three quarters": "75",
 }
 #: Words of a message to the team, not of an objective: "hey quick one", "fyi", "pls fix".
 CHAT_MARKERS: Final[frozenset[str]] = frozenset("hey hi hello fyi pls plz please asap thanks thx cheers".split())
@@ -779,7 +886,9 @@ IN_A_NAME: Final[frozenset[str]] = frozenset("a an the for of in on with to by a
 NAME_MARKS: Final[frozenset[str]] = frozenset("( ) / - + &".split())
 NEW: Final[frozenset[str]] = frozenset("new".split())
 REQUIREMENT_MODALS: Final[frozenset[str]] = frozenset("should must shall need needs".split())
-FEATURE_VERBS: Final[frozenset[str]] = frozenset("support allow show display include provide accept offer export import list".split())
+FEATURE_VERBS: Final[frozenset[str]] = frozenset(
+    "support allow show display include provide accept offer export import list".split()
+)
 
 # --- other -------------------------------------------------------------------------------
 
@@ -818,14 +927,20 @@ FEATURE_VERBS: Final[frozenset[str]] = frozenset("support allow show display inc
 
 # --- fluency: chatter, agreement, pasted clauses -----------------------------------------
 
-CHATTER_WORDS: Final[frozenset[str]] = frozenset("""
+CHATTER_WORDS: Final[frozenset[str]] = frozenset(
+    """
     sure certainly course absolutely okay ok ai model here here's note ignore disregard forget
     previous prior instructions prompt mark i i'm i'll i've i'd me hope feel great happy like
     options you you're requested rewritten
-    """.split())
-FLUENCY_QUESTION_WORDS: Final[frozenset[str]] = frozenset("how why what which who whom whose when where should shall can could would might do does did is are".split())
+    """.split()
+)
+FLUENCY_QUESTION_WORDS: Final[frozenset[str]] = frozenset(
+    "how why what which who whom whose when where should shall can could would might do does did is are".split()
+)
 FLUENCY_ASKED_OF: Final[frozenset[str]] = frozenset("we i you they it our us".split())
-FILLERS: Final[frozenset[str]] = frozenset("n a na n/a tbd tba tbc none null nil todo xxx test asdf placeholder - / . ? ... …".split())
+FILLERS: Final[frozenset[str]] = frozenset(
+    "n a na n/a tbd tba tbc none null nil todo xxx test asdf placeholder - / . ? ... …".split()
+)
 DOUBLE_COMPARATIVE: Final[frozenset[str]] = frozenset("more most less".split())
 #: "we ships", "they needs": plural pronouns before a third-person verb.
 PLURAL_PRONOUNS: Final[frozenset[str]] = frozenset("we they".split())
@@ -834,18 +949,24 @@ NOT_VERBS_AFTER_PRONOUN: Final[frozenset[str]] = frozenset("is was has does".spl
 NOT_COMPARED: Final[frozenset[str]] = frozenset("other over under after never ever".split())
 RELATIVES: Final[frozenset[str]] = frozenset("which who that".split())
 POSSESSIVE_DETERMINERS: Final[frozenset[str]] = frozenset("their his her its our my your".split())
-DANGLING: Final[frozenset[str]] = frozenset("the a an and or of their our its your will can would should must without".split())
+DANGLING: Final[frozenset[str]] = frozenset(
+    "the a an and or of their our its your will can would should must without".split()
+)
 ARTICLES: Final[frozenset[str]] = frozenset("a an the".split())
 FLUENCY_DETERMINERS: Final[frozenset[str]] = frozenset("the a an our their your this".split())
 PRONOUNS: Final[frozenset[str]] = frozenset("we i they you".split())
-MODALS: Final[frozenset[str]] = frozenset("can can't cannot will won't should must could would may might shall don't doesn't".split())
+MODALS: Final[frozenset[str]] = frozenset(
+    "can can't cannot will won't should must could would may might shall don't doesn't".split()
+)
 JOINERS: Final[frozenset[str]] = frozenset("and or but then what that which who when if because so".split())
 
 # --- objective rules ---------------------------------------------------------------------
 
 ON_TIME_WORDS: Final[frozenset[str]] = frozenset("time budget schedule plan track".split())
 SCHEDULE_VERBS: Final[frozenset[str]] = frozenset("hit meet make achieve".split())
-SCHEDULE_NOUNS: Final[frozenset[str]] = frozenset("milestone milestones deadline deadlines roadmap deliverables".split())
+SCHEDULE_NOUNS: Final[frozenset[str]] = frozenset(
+    "milestone milestones deadline deadlines roadmap deliverables".split()
+)
 
 # --- key-result rules --------------------------------------------------------------------
 

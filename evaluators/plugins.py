@@ -83,9 +83,13 @@ def _check_rule(rule: Rule, origin: str) -> None:
     if not _CODE.fullmatch(rule.code):
         raise PluginError(f"{origin}: rule code {rule.code!r} must be lowercase letters, digits and _ (2–64)")
     if rule.applies_to not in _TARGETS:
-        raise PluginError(f"{origin}: rule {rule.code!r} applies to {rule.applies_to!r}; expected one of {sorted(_TARGETS)}")
+        raise PluginError(
+            f"{origin}: rule {rule.code!r} applies to {rule.applies_to!r}; expected one of {sorted(_TARGETS)}"
+        )
     if rule.severity not in ("error", "warning", "info"):
-        raise PluginError(f"{origin}: rule {rule.code!r} has severity {rule.severity!r}; expected error, warning or info")
+        raise PluginError(
+            f"{origin}: rule {rule.code!r} has severity {rule.severity!r}; expected error, warning or info"
+        )
     if not callable(rule.check):
         raise PluginError(f"{origin}: rule {rule.code!r} has no callable check")
 

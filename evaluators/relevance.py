@@ -25,7 +25,16 @@ from .model import Finding
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 # Scripts written without spaces between words: shared words cannot be told apart there.
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
-_SUFFIXES = (("ies", "y"), ("sses", "ss"), ("xes", "x"), ("ches", "ch"), ("shes", "sh"), ("ing", ""), ("ed", ""), ("s", ""))
+_SUFFIXES = (
+    ("ies", "y"),
+    ("sses", "ss"),
+    ("xes", "x"),
+    ("ches", "ch"),
+    ("shes", "sh"),
+    ("ing", ""),
+    ("ed", ""),
+    ("s", ""),
+)
 _PREFIX = 5  # words this long or longer match on their first letters ("onboard", "onboarding")
 # An objective that takes this share of its words from an example (and at least
 # _COPIED_WORDS of them) repeats that example.

@@ -12,11 +12,11 @@ import sys
 from collections.abc import Callable
 from typing import Final, Generic, TypeVar
 
+from mypy_extensions import mypyc_attr
+
 from . import lexicon as lx
 from .features import PERIOD, token_flags
 from .words import english_zipf
-
-from mypy_extensions import mypyc_attr
 
 # Tokens of the *lowercased* text: words and numbers with inner hyphens, apostrophes,
 # dots and commas ("sign-in", "we'll", "3.12", "2,000", "p99", "12k"), else any single
@@ -29,9 +29,7 @@ _WORD_CHARACTERS: Final = (
     "a-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u1fff\u2c00-\u2dff\u2e80-\u2fff\u3040-\ufdff"
     "\ufe70-\ufefe\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff66-\uffef"
 )
-_TOKEN_RE: Final = re.compile(
-    f"[{_WORD_CHARACTERS}]+(?:[.,'’\\-][{_WORD_CHARACTERS}]+)*|[^\\s{_WORD_CHARACTERS}]"
-)
+_TOKEN_RE: Final = re.compile(f"[{_WORD_CHARACTERS}]+(?:[.,'’\\-][{_WORD_CHARACTERS}]+)*|[^\\s{_WORD_CHARACTERS}]")
 _NUMBER_RE: Final = re.compile(r"(\d+(?:[.,]\d+)*)(k|m|bn|x)?$")
 # A list marker or label in front of the text: "- ", "1. ", "KR2: ", "Objective:".
 _LABEL_RE: Final = re.compile(
@@ -57,34 +55,106 @@ _KIND_BY_FIRST_CHAR: Final[dict[str, str]] = {c: SYMBOL for c in "%$£€<>≥�
 # A light lemmatiser: suffix stripping guided by the lexicons, plus irregular forms.
 
 _IRREGULAR: Final[dict[str, str]] = {
-    "built": "build", "rebuilt": "rebuild", "wrote": "write", "written": "write",
-    "rewritten": "rewrite", "held": "hold", "ran": "run", "made": "make", "did": "do",
-    "done": "do", "grew": "grow", "grown": "grow", "rose": "rise", "risen": "rise",
-    "fell": "fall", "fallen": "fall", "won": "win", "led": "lead", "kept": "keep",
-    "began": "begin", "begun": "begin", "chose": "choose", "chosen": "choose", "drew": "draw",
-    "drawn": "draw", "went": "go", "gone": "go", "got": "get", "gotten": "get",
-    "brought": "bring", "took": "take", "taken": "take", "understood": "understand",
-    "learnt": "learn", "sent": "send", "spun": "spin", "stood": "stand", "sold": "sell",
-    "bought": "buy", "found": "find", "became": "become", "gave": "give", "given": "give",
-    "shown": "show", "knew": "know", "known": "know", "hit": "hit", "cut": "cut",
-    "set": "set", "put": "put", "run": "run", "shut": "shut", "drove": "drive",
-    "driven": "drive", "saw": "see", "seen": "see", "met": "meet", "lost": "lose",
-    "paid": "pay", "told": "tell", "said": "say", "thought": "think", "felt": "feel",
-    "is": "be", "are": "be", "was": "be", "were": "be", "been": "be", "am": "be",
-    "has": "have", "had": "have", "does": "do", "goes": "go", "people": "person",
+    "built": "build",
+    "rebuilt": "rebuild",
+    "wrote": "write",
+    "written": "write",
+    "rewritten": "rewrite",
+    "held": "hold",
+    "ran": "run",
+    "made": "make",
+    "did": "do",
+    "done": "do",
+    "grew": "grow",
+    "grown": "grow",
+    "rose": "rise",
+    "risen": "rise",
+    "fell": "fall",
+    "fallen": "fall",
+    "won": "win",
+    "led": "lead",
+    "kept": "keep",
+    "began": "begin",
+    "begun": "begin",
+    "chose": "choose",
+    "chosen": "choose",
+    "drew": "draw",
+    "drawn": "draw",
+    "went": "go",
+    "gone": "go",
+    "got": "get",
+    "gotten": "get",
+    "brought": "bring",
+    "took": "take",
+    "taken": "take",
+    "understood": "understand",
+    "learnt": "learn",
+    "sent": "send",
+    "spun": "spin",
+    "stood": "stand",
+    "sold": "sell",
+    "bought": "buy",
+    "found": "find",
+    "became": "become",
+    "gave": "give",
+    "given": "give",
+    "shown": "show",
+    "knew": "know",
+    "known": "know",
+    "hit": "hit",
+    "cut": "cut",
+    "set": "set",
+    "put": "put",
+    "run": "run",
+    "shut": "shut",
+    "drove": "drive",
+    "driven": "drive",
+    "saw": "see",
+    "seen": "see",
+    "met": "meet",
+    "lost": "lose",
+    "paid": "pay",
+    "told": "tell",
+    "said": "say",
+    "thought": "think",
+    "felt": "feel",
+    "is": "be",
+    "are": "be",
+    "was": "be",
+    "were": "be",
+    "been": "be",
+    "am": "be",
+    "has": "have",
+    "had": "have",
+    "does": "do",
+    "goes": "go",
+    "people": "person",
 }
 
 _VOCABULARY: Final[frozenset[str]] = (
-    lx.OUTPUT_VERBS | lx.OUTCOME_VERBS | lx.DISCOVERY_VERBS | lx.RESEARCH_VERBS
-    | lx.DIRECTION_VERBS | lx.BUSINESS_AS_USUAL_VERBS | lx.IMPROVEMENT_VERBS
+    lx.OUTPUT_VERBS
+    | lx.OUTCOME_VERBS
+    | lx.DISCOVERY_VERBS
+    | lx.RESEARCH_VERBS
+    | lx.DIRECTION_VERBS
+    | lx.BUSINESS_AS_USUAL_VERBS
+    | lx.IMPROVEMENT_VERBS
     | frozenset("go get do give show see take bring stand spin put carry clean reject confirm".split())
 )
 
 # (suffix to remove, text to add) tried in order; the first result found in the vocabulary
 # wins, so "migrated" → "migrate" (via "d") but "shipped" → "ship" (via doubled consonant).
 _SUFFIXES: Final[tuple[tuple[str, str], ...]] = (
-    ("ies", "y"), ("ied", "y"), ("ying", "y"), ("es", ""), ("s", ""), ("ed", ""), ("d", ""),
-    ("ed", "e"), ("ing", ""), ("ing", "e"),
+    ("ies", "y"),
+    ("ied", "y"),
+    ("ying", "y"),
+    ("es", ""),
+    ("s", ""),
+    ("ed", ""),
+    ("d", ""),
+    ("ed", "e"),
+    ("ing", ""),
+    ("ing", "e"),
 )
 
 # Words repeat across texts even when texts do not, so each token's lemma, kind and
@@ -162,12 +232,7 @@ def _lemma(word: str) -> str:
             if candidate in _VOCABULARY:
                 return candidate
             # "shipped" → "shipp" → "ship": undo a doubled final consonant.
-            if (
-                suffix in ("ed", "ing")
-                and len(stem) > 2
-                and stem[-1] == stem[-2]
-                and stem[:-1] in _VOCABULARY
-            ):
+            if suffix in ("ed", "ing") and len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in _VOCABULARY:
                 return stem[:-1]
     # Unknown word: strip a plain plural so "teams" and "team" compare equal.
     if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
@@ -262,8 +327,22 @@ class Analysis:
     """
 
     __slots__ = (
-        "text", "lowered", "words", "lemmas", "kinds", "flags", "meaningful", "period_at", "first",
-        "has_ed", "number_at", "rare_at", "unknown_at", "_starts", "_raw", "_capitals_after_first",
+        "text",
+        "lowered",
+        "words",
+        "lemmas",
+        "kinds",
+        "flags",
+        "meaningful",
+        "period_at",
+        "first",
+        "has_ed",
+        "number_at",
+        "rare_at",
+        "unknown_at",
+        "_starts",
+        "_raw",
+        "_capitals_after_first",
         "_language",
     )
 
@@ -379,7 +458,7 @@ class Analysis:
         if self._raw is None:
             text = self.text
             words, starts = self.words, self.starts
-            self._raw = tuple([text[starts[i]:starts[i] + len(words[i])] for i in range(len(words))])
+            self._raw = tuple([text[starts[i] : starts[i] + len(words[i])] for i in range(len(words))])
         return self._raw
 
     def may_have_capitals_after_first(self) -> bool:

@@ -26,9 +26,7 @@ from typing import Any
 
 #: Languages lingua tells apart (ISO 639-1). Texts in others come out as the nearest of
 #: these, which the rules treat like any unsupported language.
-DETECTED_LANGUAGES = (
-    "en de fr es pt it nl pl sv da nb fi tr ru uk cs ar he ja zh ko hi id vi el ro hu"
-).split()
+DETECTED_LANGUAGES = ("en de fr es pt it nl pl sv da nb fi tr ru uk cs ar he ja zh ko hi id vi el ro hu").split()
 #: Below this confidence lingua's answer is no answer ("und").
 MIN_CONFIDENCE = 0.5
 

@@ -106,7 +106,9 @@ class PromptTemplate:
         if extra := variables.keys() - expected:
             raise TemplateError(f"{self.ref}: unexpected variables {sorted(extra)}")
         safe = {
-            key: (neutralise_delimiters(value) if key in self.header.data_variables and isinstance(value, str) else value)
+            key: (
+                neutralise_delimiters(value) if key in self.header.data_variables and isinstance(value, str) else value
+            )
             for key, value in variables.items()
         }
         try:

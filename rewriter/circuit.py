@@ -19,7 +19,9 @@ CircuitState = Literal["closed", "open", "half_open"]
 
 
 class CircuitBreaker:
-    def __init__(self, *, threshold: int = 5, cooldown: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, *, threshold: int = 5, cooldown: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.threshold = threshold
         self.cooldown = cooldown
         self.clock = clock

@@ -37,8 +37,8 @@ _IS = re.compile(
     rf"(?P<figure>{_FIGURE}{_UNIT})",
 )
 _SHARE = re.compile(
-    rf"(?:(?:about|around|roughly|only|over|nearly|almost) )?(?P<figure>\d+(?:[.,]\d+)?\s?%|half|a third|a quarter|two thirds|three quarters)"
-    rf" of (?:the |our |all |their )?(?P<who>(?!(?:the|our|all|their|a|an)\b)[\w'-]+) (?P<doing>(?:[\w'-]+ ?){{1,8}})",
+    r"(?:(?:about|around|roughly|only|over|nearly|almost) )?(?P<figure>\d+(?:[.,]\d+)?\s?%|half|a third|a quarter|two thirds|three quarters)"
+    r" of (?:the |our |all |their )?(?P<who>(?!(?:the|our|all|their|a|an)\b)[\w'-]+) (?P<doing>(?:[\w'-]+ ?){1,8})",
     re.IGNORECASE,
 )
 _TAKES = re.compile(
@@ -77,8 +77,23 @@ _HELD_AGAINST = re.compile(
     re.IGNORECASE,
 )
 _NOT_COUNTED = frozenset("times of the a an and or per percent".split())
-_UNIT_WORDS = re.compile(r"(?:%|percent|working|days?|hours?|minutes?|mins|seconds?|weeks?|months?|years?)", re.IGNORECASE)
-_PEOPLE_ENDINGS = ("ers", "ors", "ists", "ants", "ents", "ians", "ees", "people", "staff", "users", "customers", "patients")
+_UNIT_WORDS = re.compile(
+    r"(?:%|percent|working|days?|hours?|minutes?|mins|seconds?|weeks?|months?|years?)", re.IGNORECASE
+)
+_PEOPLE_ENDINGS = (
+    "ers",
+    "ors",
+    "ists",
+    "ants",
+    "ents",
+    "ians",
+    "ees",
+    "people",
+    "staff",
+    "users",
+    "customers",
+    "patients",
+)
 _STOP_AT = re.compile(r"\s(?:and|but|while|which|so|because|even|although|compared|vs|versus|than)\b.*$", re.IGNORECASE)
 
 
@@ -126,7 +141,12 @@ _MONEY = re.compile(
     re.IGNORECASE,
 )
 _MONEY_METRICS = {
-    "refund": "Money refunded", "spen": "Spend", "los": "Money lost", "cost": "Cost", "pa": "Money paid out", "wast": "Money wasted",
+    "refund": "Money refunded",
+    "spen": "Spend",
+    "los": "Money lost",
+    "cost": "Cost",
+    "pa": "Money paid out",
+    "wast": "Money wasted",
     "miss": "Money missed",
 }
 
@@ -162,10 +182,29 @@ def _acting(word: str) -> bool:
     from lemminflect import getAllLemmas
 
     lowered = word.lower()
-    if lowered in ("is", "are", "was", "were", "have", "has", "do", "does", "did", "can", "will", "never", "still", "only", "don't", "can't"):
+    if lowered in (
+        "is",
+        "are",
+        "was",
+        "were",
+        "have",
+        "has",
+        "do",
+        "does",
+        "did",
+        "can",
+        "will",
+        "never",
+        "still",
+        "only",
+        "don't",
+        "can't",
+    ):
         return True
     lemmas = getAllLemmas(lowered)
-    return "VERB" in lemmas and ("NOUN" not in lemmas or not lowered.endswith("s") or lowered in ("returns", "calls", "drops"))
+    return "VERB" in lemmas and (
+        "NOUN" not in lemmas or not lowered.endswith("s") or lowered in ("returns", "calls", "drops")
+    )
 
 
 def _plural_thing(word: str) -> bool:
@@ -173,7 +212,12 @@ def _plural_thing(word: str) -> bool:
     from lemminflect import getAllLemmas
 
     lemmas = getAllLemmas(word.lower())
-    return word.lower().endswith("s") and "NOUN" in lemmas and lemmas["NOUN"][0] != word.lower() and word.lower() not in ("is", "was", "has", "does")
+    return (
+        word.lower().endswith("s")
+        and "NOUN" in lemmas
+        and lemmas["NOUN"][0] != word.lower()
+        and word.lower() not in ("is", "was", "has", "does")
+    )
 
 
 #: What people do that a share of them should do less: "give up", "hang up", "are paid late"
@@ -194,7 +238,10 @@ def _unit_of(figure: str) -> str:
         return "%"
     if re.search(r"[£$€]", lowered):
         return "money"
-    if re.search(r"\d\s?(?:h|hrs?|hours?|m|mins?|minutes?|s|secs?|seconds?|ms|days?|weeks?|months?|working days|business days)\b", lowered):
+    if re.search(
+        r"\d\s?(?:h|hrs?|hours?|m|mins?|minutes?|s|secs?|seconds?|ms|days?|weeks?|months?|working days|business days)\b",
+        lowered,
+    ):
         return "time"
     return re.sub(r"[\d.,\s~]", "", lowered)
 
@@ -203,7 +250,11 @@ def _with_targets(text: str, measures: list[tuple[int, StatedMeasure]]) -> list[
     """Each stated target joins the nearest measure before it with the same unit."""
     for match in _TARGET.finditer(text):
         target = match.group("target").strip()
-        before = [(i, (start, m)) for i, (start, m) in enumerate(measures) if start < match.start() and m.target is None and _unit_of(m.baseline) == _unit_of(target)]
+        before = [
+            (i, (start, m))
+            for i, (start, m) in enumerate(measures)
+            if start < match.start() and m.target is None and _unit_of(m.baseline) == _unit_of(target)
+        ]
         if not before:
             continue
         index, (start, measure) = before[-1]
@@ -211,7 +262,10 @@ def _with_targets(text: str, measures: list[tuple[int, StatedMeasure]]) -> list[
         if deadline:
             deadline = re.sub(r"^(?:the\s+)?end\s+of\s+(?:the\s+)?", "end of ", deadline, flags=re.IGNORECASE)
             deadline = deadline if deadline.lower().startswith("end of") else deadline
-        measures[index] = (start, StatedMeasure(measure.metric, measure.baseline, measure.falls, measure.reference, target, deadline))
+        measures[index] = (
+            start,
+            StatedMeasure(measure.metric, measure.baseline, measure.falls, measure.reference, target, deadline),
+        )
     return measures
 
 
@@ -236,33 +290,59 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
             metric = _trim_lead(match.group("metric"))
             figure = match.group("figure").strip()
             was = f"{match.group('was').strip()} before"
-            add(offset + match.start(), offset + match.end(), StatedMeasure(metric[:1].upper() + metric[1:], figure, _falls(metric), was))
+            add(
+                offset + match.start(),
+                offset + match.end(),
+                StatedMeasure(metric[:1].upper() + metric[1:], figure, _falls(metric), was),
+            )
         for match in _TAKES.finditer(sentence):
             doing = _trim(match.group("doing"))
             metric = f"Time it takes {match.group('who')} to {doing}"
-            add(offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure").strip(), True))
+            add(
+                offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure").strip(), True)
+            )
         for match in _MONEY.finditer(sentence):
-            add(offset + match.start("figure"), offset + match.end(), StatedMeasure(_money_metric(match), match.group("figure").replace(" ", ""), True))
+            add(
+                offset + match.start("figure"),
+                offset + match.end(),
+                StatedMeasure(_money_metric(match), match.group("figure").replace(" ", ""), True),
+            )
         for match in _HYPHENATED.finditer(sentence):
             unit = match.group("unit").lower()
             unit = {"min": "minute"}.get(unit, unit)
             figure = f"{match.group('n')} {unit}{'' if match.group('n') == '1' else 's'}"
-            add(offset + match.start(), offset + match.end(), StatedMeasure(f"Length of {_trim(_trim_lead(match.group('things'))).lower()}", figure, True))
+            add(
+                offset + match.start(),
+                offset + match.end(),
+                StatedMeasure(f"Length of {_trim(_trim_lead(match.group('things'))).lower()}", figure, True),
+            )
         for match in _TAKE.finditer(sentence):
             things = _trim_lead(match.group("things"))
-            if things.lower() in ("it", "this", "that") or not re.search(r"[a-z]", match.group("figure"), re.IGNORECASE):
+            if things.lower() in ("it", "this", "that") or not re.search(
+                r"[a-z]", match.group("figure"), re.IGNORECASE
+            ):
                 continue  # "it takes …" is _TAKES's; a bare count is no duration
             verb = "take" if _plural_thing(things.split()[-1]) else "takes"
-            add(offset + match.start(), offset + match.end(), StatedMeasure(f"Time {things.lower()} {verb}", match.group("figure").strip(), True))
+            add(
+                offset + match.start(),
+                offset + match.end(),
+                StatedMeasure(f"Time {things.lower()} {verb}", match.group("figure").strip(), True),
+            )
         for match in _LATE.finditer(sentence):
             things = _trim_lead(match.group("things"))
             metric = f"Delay of {things.lower()}"
-            add(offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure").strip(), True))
+            add(
+                offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure").strip(), True)
+            )
         for match in _PART.finditer(sentence):
             part, whole = _trim_lead(match.group("part")), _trim(match.group("whole"))
             figure = _FRACTIONS.get(match.group("figure").lower(), match.group("figure").replace(" ", ""))
             metric = f"{part[:1].upper()}{part[1:]} as a share of {whole}"
-            add(offset + match.start(), offset + match.end(), StatedMeasure(metric, figure, bool(_FALLING_ACTS.search(part))))
+            add(
+                offset + match.start(),
+                offset + match.end(),
+                StatedMeasure(metric, figure, bool(_FALLING_ACTS.search(part))),
+            )
         for match in _SHARE.finditer(sentence):
             who, doing = match.group("who"), _trim(match.group("doing"))
             first, _, rest = doing.partition(" ")
@@ -276,14 +356,26 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
             relative = "who" if _people(who) else "that"
             metric = f"Share of {who} {relative} {doing}"
             figure = _FRACTIONS.get(match.group("figure").lower(), match.group("figure").replace(" ", ""))
-            add(offset + match.start(), offset + match.end(), StatedMeasure(metric, figure, bool(_FALLING_ACTS.search(doing))))
+            add(
+                offset + match.start(),
+                offset + match.end(),
+                StatedMeasure(metric, figure, bool(_FALLING_ACTS.search(doing))),
+            )
         for match in _HAS.finditer(sentence):
             thing = _trim_lead(match.group("thing"))
-            metric = f"{match.group('unit').capitalize()} in the {thing.lower()}" if thing.lower() not in ("it", "this", "that") else match.group("unit").capitalize()
+            metric = (
+                f"{match.group('unit').capitalize()} in the {thing.lower()}"
+                if thing.lower() not in ("it", "this", "that")
+                else match.group("unit").capitalize()
+            )
             add(offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure"), True))
         for match in _IS.finditer(sentence):
             metric = _trim_lead(re.split(r"\b(?:and|but|while|which|that's|so)\b|,", match.group("metric"))[-1])
-            if not metric or metric.lower() in ("it", "this", "that", "there", "which", "what") or re.search(r"\b(?:when|if|once|until)\b", metric, re.IGNORECASE):
+            if (
+                not metric
+                or metric.lower() in ("it", "this", "that", "there", "which", "what")
+                or re.search(r"\b(?:when|if|once|until)\b", metric, re.IGNORECASE)
+            ):
                 continue  # "notify when the driver is 10 minutes away" is a condition, not a measure
             figure = match.group("figure").strip()
             # The measure starts where its metric does, not where the pattern began reading.
@@ -292,13 +384,25 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
             if elsewhere:
                 # Two places, two baselines: "Crash-free sessions on Android", "… on iOS".
                 named = metric[:1].upper() + metric[1:]
-                add(offset + begins, offset + match.end(), StatedMeasure(named + elsewhere.group("where"), figure, _falls(metric)))
-                add(offset + elsewhere.start("figure"), offset + elsewhere.end(), StatedMeasure(named + elsewhere.group("where2"), elsewhere.group("figure").strip(), _falls(metric)))
+                add(
+                    offset + begins,
+                    offset + match.end(),
+                    StatedMeasure(named + elsewhere.group("where"), figure, _falls(metric)),
+                )
+                add(
+                    offset + elsewhere.start("figure"),
+                    offset + elsewhere.end(),
+                    StatedMeasure(named + elsewhere.group("where2"), elsewhere.group("figure").strip(), _falls(metric)),
+                )
                 continue
             against = _HELD_AGAINST.match(sentence, match.end())
             reference = f"{_trim_lead(against.group('what'))} of {against.group('ref')}" if against else None
             end = against.end() if against else match.end()
-            add(offset + begins, offset + end, StatedMeasure(metric[:1].upper() + metric[1:], figure, _falls(metric), reference))
+            add(
+                offset + begins,
+                offset + end,
+                StatedMeasure(metric[:1].upper() + metric[1:], figure, _falls(metric), reference),
+            )
         for match in _PER_PERIOD.finditer(sentence):
             things = _trim_lead(match.group("things"))
             if things.split()[0].lower() in _NOT_COUNTED or _UNIT_WORDS.fullmatch(things.split()[0]):
@@ -306,7 +410,11 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
             scope = match.group("scope") or ""
             scope = re.sub(r" (?:our|the|all) ", " ", scope)
             metric = f"{things[:1].upper()}{things[1:]} a {match.group('period')}{scope}"
-            add(offset + match.start(), offset + match.end(), StatedMeasure(metric, match.group("figure"), _falls(things)))
+            add(
+                offset + match.start(),
+                offset + match.end(),
+                StatedMeasure(metric, match.group("figure"), _falls(things)),
+            )
         for index, (start, measure) in enumerate(list(found)):
             end = taken[index][1]
             if offset <= start < offset + len(sentence) and measure.reference is None:
@@ -314,10 +422,19 @@ def stated_measures(text: str | None) -> list[StatedMeasure]:
                 gap = _GAP.match(sentence, end - offset)
                 compared = _COMPARED.match(sentence, gap.end()) if gap else None
                 if compared:
-                    found[found.index((start, measure))] = (start, StatedMeasure(measure.metric, measure.baseline, measure.falls, _trim(compared.group("reference"))))
+                    found[found.index((start, measure))] = (
+                        start,
+                        StatedMeasure(
+                            measure.metric, measure.baseline, measure.falls, _trim(compared.group("reference"))
+                        ),
+                    )
     # A target is a figure, not a measure of today: never read as a baseline of its own.
     targets = [(m.start("target"), m.end("target")) for m in _TARGET.finditer(text)]
-    found = [(start, m) for start, m in found if not any(a <= start < b for a, b in targets) and not _TARGET_WORDS.search(m.metric)]
+    found = [
+        (start, m)
+        for start, m in found
+        if not any(a <= start < b for a, b in targets) and not _TARGET_WORDS.search(m.metric)
+    ]
     return [measure for _, measure in sorted(_with_targets(text, found), key=lambda pair: pair[0])]
 
 
@@ -342,7 +459,9 @@ def _falls(metric: str) -> bool:
     return not _RISING.search(metric) and bool(_FALLING.search(metric))
 
 
-_TRAILING = re.compile(r"(?:\s+(?:with|of|to|the|a|an|and|or|for|from|at|in|on|by|about|asking|into|over))+$", re.IGNORECASE)
+_TRAILING = re.compile(
+    r"(?:\s+(?:with|of|to|the|a|an|and|or|for|from|at|in|on|by|about|asking|into|over))+$", re.IGNORECASE
+)
 
 
 def _trim(phrase: str) -> str:

@@ -14,13 +14,13 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from rewriter.domain import CandidateDraft, EngineInfo, Generation, KeyResultDraft, Mission, RewriteSpec, Usage
+from evaluators import judge_objective
+from evaluators.lexicon import LANGUAGE_NAMES
 from evaluators.words import plural_noun, word_classes
+from rewriter.domain import CandidateDraft, EngineInfo, Generation, KeyResultDraft, Mission, RewriteSpec, Usage
 from rewriter.figures import StatedMeasure, stated_measures
 from rewriter.reading import WORK_KINDS, ReadRequest, as_people, mapped_capability, people_subject, read_request
 from rewriter.things import thing_of
-from evaluators import judge_objective
-from evaluators.lexicon import LANGUAGE_NAMES
 
 WORK_VERBS = frozenset().union(*WORK_KINDS.values())
 
@@ -53,7 +53,11 @@ FRAMES: dict[str, Frame] = {
         "Make {cap} easier to support and keep running",
         "Keeping {cap} running takes more of the team's time than it should{because}, time taken from work that serves {who}.",
         "less of the team's time spent keeping {cap} running",
-        (Measure("Hours spent each month keeping {cap} running", "fall"), Measure("Time to apply a security update to {cap}", "fall"), Measure("Incidents caused by {cap} each month", "fall")),
+        (
+            Measure("Hours spent each month keeping {cap} running", "fall"),
+            Measure("Time to apply a security update to {cap}", "fall"),
+            Measure("Incidents caused by {cap} each month", "fall"),
+        ),
         Measure("Availability of {cap} each month", "hold-above"),
     ),
     "reliability": Frame(
@@ -61,7 +65,11 @@ FRAMES: dict[str, Frame] = {
         "Make {cap} resilient so {who} can rely on it",
         "When {cap} fails, {who} cannot get on with what they came to do{because}.",
         "{cap} that {who} can count on",
-        (Measure("Availability of {cap} each month", "rise"), Measure("Incidents affecting {who} each month", "fall"), Measure("Time to recover from a {cap} incident", "fall")),
+        (
+            Measure("Availability of {cap} each month", "rise"),
+            Measure("Incidents affecting {who} each month", "fall"),
+            Measure("Time to recover from a {cap} incident", "fall"),
+        ),
         Measure("Time to ship a change to {cap}", "hold-below"),
     ),
     "cost": Frame(
@@ -77,7 +85,10 @@ FRAMES: dict[str, Frame] = {
         "Make {cap} fast enough that {who} are never kept waiting",
         "{who} wait on {cap} longer than they should{because}.",
         "{who} waiting less on {cap}",
-        (Measure("Median response time of {cap}", "fall"), Measure("Time {who} spend waiting on {cap} each week", "fall")),
+        (
+            Measure("Median response time of {cap}", "fall"),
+            Measure("Time {who} spend waiting on {cap} each week", "fall"),
+        ),
         Measure("Error rate of {cap}", "hold-below"),
     ),
     "security": Frame(
@@ -85,7 +96,10 @@ FRAMES: dict[str, Frame] = {
         "Make {cap} safe for {who} to trust with their data",
         "Weaknesses in {cap} put {who} and the organisation at risk{because}.",
         "fewer open security risks in {cap}",
-        (Measure("Days a known critical vulnerability in {cap} stays open", "fall"), Measure("Security audit findings about {cap}", "fall")),
+        (
+            Measure("Days a known critical vulnerability in {cap} stays open", "fall"),
+            Measure("Security audit findings about {cap}", "fall"),
+        ),
         Measure("Time to ship a change to {cap}", "hold-below"),
     ),
     "adoption": Frame(
@@ -93,7 +107,10 @@ FRAMES: dict[str, Frame] = {
         "More {who} rely on {cap} week after week",
         "{who} do not yet get what they need from {cap}{because}.",
         "more {who} relying on {cap} week after week",
-        (Measure("Share of {who} who use {cap} each week", "rise"), Measure("Share of {who} who come back to {cap} within a month", "rise")),
+        (
+            Measure("Share of {who} who use {cap} each week", "rise"),
+            Measure("Share of {who} who come back to {cap} within a month", "rise"),
+        ),
         Measure("Complaints from {who} about {cap} each month", "hold-below"),
     ),
     "task_success": Frame(
@@ -101,7 +118,10 @@ FRAMES: dict[str, Frame] = {
         "{Who} get what they need from {cap} without asking for help",
         "{who} struggle to finish what they start with {cap}{because}.",
         "more {who} finishing their task on their own",
-        (Measure("Share of {who} who complete their task with {cap} without help", "rise"), Measure("Median time for {who} to complete their task", "fall")),
+        (
+            Measure("Share of {who} who complete their task with {cap} without help", "rise"),
+            Measure("Median time for {who} to complete their task", "fall"),
+        ),
         Measure("Errors {who} make that need correcting", "hold-below"),
     ),
     "experience": Frame(
@@ -110,7 +130,10 @@ FRAMES: dict[str, Frame] = {
         "{who} struggle with {cap}, and some give up{because}.",
         "{who} finishing what they start with less effort",
         # What "effortless" looks like from outside: people finish without asking, and stop asking.
-        (Measure("Share of {who} who finish what they start in {cap} without contacting support", "rise"), Measure("Support requests from {who} about {cap} each month", "fall")),
+        (
+            Measure("Share of {who} who finish what they start in {cap} without contacting support", "rise"),
+            Measure("Support requests from {who} about {cap} each month", "fall"),
+        ),
         Measure("Satisfaction of {who} with {cap}", "hold-above"),
     ),
     "automation": Frame(
@@ -118,7 +141,10 @@ FRAMES: dict[str, Frame] = {
         "Free {who} from repetitive work in {cap}",
         "{who} spend hours on repetitive steps in {cap}{because}, and mistakes creep in.",
         "{who} spending their time on work that needs their judgement",
-        (Measure("Hours spent each week on manual steps in {cap}", "fall"), Measure("Time from request to completion in {cap}", "fall")),
+        (
+            Measure("Hours spent each week on manual steps in {cap}", "fall"),
+            Measure("Time from request to completion in {cap}", "fall"),
+        ),
         Measure("Errors in {cap} that need rework", "hold-below"),
     ),
     "self_service": Frame(
@@ -126,7 +152,10 @@ FRAMES: dict[str, Frame] = {
         "{Who} find answers about {cap} on their own",
         "{who} have to ask someone to understand {cap}{because}, and wait for the answer.",
         "{who} finding answers about {cap} on their own",
-        (Measure("Share of questions about {cap} that {who} resolve on their own", "rise"), Measure("Support requests about {cap} each month", "fall")),
+        (
+            Measure("Share of questions about {cap} that {who} resolve on their own", "rise"),
+            Measure("Support requests about {cap} each month", "fall"),
+        ),
         Measure("Satisfaction of {who} with the answers they find", "hold-above"),
     ),
     "fault_free": Frame(
@@ -134,7 +163,10 @@ FRAMES: dict[str, Frame] = {
         "{Who} can count on {cap} to work every time",
         "{who} run into a fault in {cap}{because}, and have to work around it or give up.",
         "{who} getting through {cap} without running into the fault",
-        (Measure("Share of attempts at {cap} that fail for {who}", "fall"), Measure("Support requests about {cap} going wrong each month", "fall")),
+        (
+            Measure("Share of attempts at {cap} that fail for {who}", "fall"),
+            Measure("Support requests about {cap} going wrong each month", "fall"),
+        ),
         Measure("Time to ship a change to {cap}", "hold-below"),
     ),
     "capacity": Frame(
@@ -142,7 +174,10 @@ FRAMES: dict[str, Frame] = {
         "{Who} get a timely response without the team burning out",
         "Demand from {who} outgrows what the team can handle{because}, so work waits.",
         "{who} getting a timely response",
-        (Measure("Median time to respond to {who}", "fall"), Measure("Requests from {who} waiting longer than the agreed time", "fall")),
+        (
+            Measure("Median time to respond to {who}", "fall"),
+            Measure("Requests from {who} waiting longer than the agreed time", "fall"),
+        ),
         Measure("Overtime hours worked by the team each month", "hold-below"),
     ),
 }
@@ -153,7 +188,12 @@ LEARNING_FRAMES: tuple[Frame, ...] = (
         "Learn whether {thing} would make a real difference for {who}",
         "We do not know yet whether {thing} matters to {who}{because}; building it on a guess risks wasted effort.",
         "{thing} would make a real difference for {who}",
-        (Measure("Interviews with {who} about {thing} are analysed and the recurring needs ranked", "milestone"), Measure("The riskiest assumption about {thing} is tested with {who} and the evidence recorded", "milestone")),
+        (
+            Measure("Interviews with {who} about {thing} are analysed and the recurring needs ranked", "milestone"),
+            Measure(
+                "The riskiest assumption about {thing} is tested with {who} and the evidence recorded", "milestone"
+            ),
+        ),
         Measure("A decision to pursue, change or drop {thing} is taken on the evidence and shared", "milestone"),
     ),
     Frame(
@@ -161,7 +201,13 @@ LEARNING_FRAMES: tuple[Frame, ...] = (
         "Understand what {who} most need from {cap}",
         "We are guessing at what {who} need from {cap}{because}.",
         "{who} need something from {cap} that we do not provide yet",
-        (Measure("The top needs of {who} for {cap} are identified from direct evidence and shared with the team", "milestone"), Measure("Each need is linked to behaviour observed in how {who} use {cap} today", "milestone")),
+        (
+            Measure(
+                "The top needs of {who} for {cap} are identified from direct evidence and shared with the team",
+                "milestone",
+            ),
+            Measure("Each need is linked to behaviour observed in how {who} use {cap} today", "milestone"),
+        ),
         Measure("The team agrees which need to pursue first, and why, on the evidence", "milestone"),
     ),
     Frame(
@@ -169,7 +215,12 @@ LEARNING_FRAMES: tuple[Frame, ...] = (
         "Find out which problems with {cap} cost {who} the most",
         "We hear about problems with {cap} anecdotally{because}, but cannot tell which cost {who} the most.",
         "a few problems with {cap} cost {who} far more than the rest",
-        (Measure("Problems {who} report with {cap} are sized by how often they occur and what they cost", "milestone"), Measure("The biggest problem is confirmed with {who} in their own words", "milestone")),
+        (
+            Measure(
+                "Problems {who} report with {cap} are sized by how often they occur and what they cost", "milestone"
+            ),
+            Measure("The biggest problem is confirmed with {who} in their own words", "milestone"),
+        ),
         Measure("A measurable outcome for the next delivery mission is agreed from what was learned", "milestone"),
     ),
 )
@@ -194,13 +245,36 @@ REASON_FRAMES: dict[str, str] = {
 }
 #: Capabilities that serve the team rather than the people it serves: "effortless for users"
 #: or "completion rate of builds" would not read; upkeep, speed and failures do.
-OPS_CAPABILITIES = frozenset((
-    "builds", "deployments", "releases", "caching", "messaging between services", "infrastructure changes",
-    "the platform", "incident detection", "incident response", "diagnosis", "secrets management",
-    "secure connections", "backups", "file storage", "data pipelines", "data processing", "analytics data",
-    "page delivery", "background processing", "hosting", "the network", "source control", "data storage",
-    "recovery from outages", "work tracking", "network security",
-))
+OPS_CAPABILITIES = frozenset(
+    (
+        "builds",
+        "deployments",
+        "releases",
+        "caching",
+        "messaging between services",
+        "infrastructure changes",
+        "the platform",
+        "incident detection",
+        "incident response",
+        "diagnosis",
+        "secrets management",
+        "secure connections",
+        "backups",
+        "file storage",
+        "data pipelines",
+        "data processing",
+        "analytics data",
+        "page delivery",
+        "background processing",
+        "hosting",
+        "the network",
+        "source control",
+        "data storage",
+        "recovery from outages",
+        "work tracking",
+        "network security",
+    )
+)
 DEFAULT_WHO: dict[str, str] = {"hire": "customers", "automate": "the team"}
 # How the problem statement names the reason it was given, per REASON_SIGNALS key.
 REASON_CLAUSES: dict[str, str] = {
@@ -213,7 +287,9 @@ REASON_CLAUSES: dict[str, str] = {
     "adoption": "too few people use it",
 }
 
-_PURPOSE_VERB = re.compile(r"^(increase|raise|grow|improve|boost|reduce|cut|lower|decrease|speed up)\s+(.+)$", re.IGNORECASE)
+_PURPOSE_VERB = re.compile(
+    r"^(increase|raise|grow|improve|boost|reduce|cut|lower|decrease|speed up)\s+(.+)$", re.IGNORECASE
+)
 _FALLING = {"reduce", "cut", "lower", "decrease"}
 
 
@@ -271,7 +347,9 @@ def _stated_key_result(measure: StatedMeasure) -> KeyResultDraft:
     to = measure.target or "a target to be agreed"
     by = f"by the {deadline}" if deadline.startswith("end of") else f"by {deadline}"
     text = f"{measure.metric} {direction} from {measure.baseline}{compared} to {to} {by}"
-    return KeyResultDraft(text=text, metric=measure.metric, baseline=measure.baseline, target=measure.target, deadline=deadline)
+    return KeyResultDraft(
+        text=text, metric=measure.metric, baseline=measure.baseline, target=measure.target, deadline=deadline
+    )
 
 
 def _plural_metric(metric: str) -> bool:
@@ -333,12 +411,27 @@ class OfflineEngine:
         # around it ("Make the test case effortless for users") would dress the request up.
         known = read.capability_known
         # (Discovery is about learning what an unknown thing is worth: "Explore personalisation".)
-        unknown = mission == "delivery" and not known and not (read.beneficiary or read.people or read.is_story or (named and named.serves) or read.work_kind in DEFAULT_WHO)
+        unknown = (
+            mission == "delivery"
+            and not known
+            and not (
+                read.beneficiary
+                or read.people
+                or read.is_story
+                or (named and named.serves)
+                or read.work_kind in DEFAULT_WHO
+            )
+        )
         measured = stated_measures(f"{spec.request}. {spec.context or ''}")
         # "improve the dashboard", "clean up the settings page, it's a mess", with nothing said
         # of who or why: a wish, not yet something to measure.
         # A word or two and nothing else ("SSO", "GraphQL API") names a thing, not why: ask.
-        terse = len(read.text.split()) <= 2 and not (own_outcome or read.context or _asks_for_work(read) or re.search(r"\b(?:faster|quicker|cheaper|safer)\b", read.text, re.IGNORECASE))
+        terse = len(read.text.split()) <= 2 and not (
+            own_outcome
+            or read.context
+            or _asks_for_work(read)
+            or re.search(r"\b(?:faster|quicker|cheaper|safer)\b", read.text, re.IGNORECASE)
+        )
         wish = terse or (
             _WISH.search(read.text) is not None
             and not _MEASURE_NOUN.search(read.text)  # "Improve engagement" names what to measure
@@ -346,11 +439,19 @@ class OfflineEngine:
         )
         # The first figure the user gave says what should change when nothing else does
         # ("Number porting takes 4.2 business days …" → "Cut the time number porting takes").
-        from_figures = _objective_from(measured[0]) if measured and mission == "delivery" and not own_outcome and not read.purpose else None
+        from_figures = (
+            _objective_from(measured[0])
+            if measured and mission == "delivery" and not own_outcome and not read.purpose
+            else None
+        )
         if from_figures and ((not values["cap"] or unknown) or wish):
             read = replace(read, purpose=from_figures)
             wish = False
-        if ((not values["cap"] or unknown) and not own_outcome and not read.purpose and not asks) or wish or any(f.code == "vague" for f in assessment.findings):
+        if (
+            ((not values["cap"] or unknown) and not own_outcome and not read.purpose and not asks)
+            or wish
+            or any(f.code == "vague" for f in assessment.findings)
+        ):
             notice = (
                 "The request does not name what should change or for whom, so the offline engine wrote no "
                 "candidates rather than guess; answer one of the questions to rewrite it."
@@ -360,7 +461,9 @@ class OfflineEngine:
         # number the user measured is never replaced by "a baseline to be measured".
         stated = [_stated_key_result(m) for m in measured]
         timed = any(m.falls and m.metric.startswith(("Time ", "Length of ", "Median ", "Average ")) for m in measured)
-        frames: list[Frame] | tuple[Frame, ...] = LEARNING_FRAMES if mission == "discovery" else self._delivery_frames(read, timed=timed)
+        frames: list[Frame] | tuple[Frame, ...] = (
+            LEARNING_FRAMES if mission == "discovery" else self._delivery_frames(read, timed=timed)
+        )
         drafts: list[CandidateDraft] = []
         if asks:
             drafts.append(self._question_candidate(read, values, spec.key_results))
@@ -413,7 +516,11 @@ class OfflineEngine:
         ignored = {"experience", "adoption", "cost", "supportability"} if kind == "fix" else set()
         if read.capability in OPS_CAPABILITIES:
             ignored |= {"experience", "adoption"}  # developers complaining about builds is about speed or failures
-        order: list[str] = [REASON_FRAMES[r] for r in read.reasons if r in REASON_FRAMES and (upkeep or r != "supportability") and r not in ignored]
+        order: list[str] = [
+            REASON_FRAMES[r]
+            for r in read.reasons
+            if r in REASON_FRAMES and (upkeep or r != "supportability") and r not in ignored
+        ]
         if timed and "speed" not in order:
             order.insert(0, "speed")  # the user measured how long it takes: that is what should change
         # Only the frames that fit the kind of work: a frame about something else ("Free users
@@ -426,12 +533,23 @@ class OfflineEngine:
         objective = _capitalise(_fill(frame.objective, values))
         measures = [*frame.pushes[: max(count - 1, 1)], frame.guardrail][:count]
         while len(measures) < count:  # frames hold 3; pad with generic guardrails when 4-5 are wanted
-            measures.append(_EXTRA_GUARDRAILS[len(measures) - 3] if frame.pushes[0].direction != "milestone" else _EXTRA_MILESTONES[len(measures) - 3])
+            measures.append(
+                _EXTRA_GUARDRAILS[len(measures) - 3]
+                if frame.pushes[0].direction != "milestone"
+                else _EXTRA_MILESTONES[len(measures) - 3]
+            )
         key_results = [_key_result(m, values) for m in measures]
         return CandidateDraft(
             objective=objective,
-            problem_statement=_told(read) or (_capitalise(_fill(frame.problem, values)) if values["because"] or frame in LEARNING_FRAMES else _unproven(values)),
-            hypothesis=self._hypothesis(read, _fill(frame.believe, values), key_results[0], learning=frame in LEARNING_FRAMES),
+            problem_statement=_told(read)
+            or (
+                _capitalise(_fill(frame.problem, values))
+                if values["because"] or frame in LEARNING_FRAMES
+                else _unproven(values)
+            ),
+            hypothesis=self._hypothesis(
+                read, _fill(frame.believe, values), key_results[0], learning=frame in LEARNING_FRAMES
+            ),
             key_results=key_results,
         )
 
@@ -452,10 +570,12 @@ class OfflineEngine:
             first = f"Interviews with {who} and usage data establish {question}"
         measures = [
             Measure(first, "milestone"),
-            Measure("The riskiest assumption behind the answer is tested with {who} and the result recorded", "milestone"),
+            Measure(
+                "The riskiest assumption behind the answer is tested with {who} and the result recorded", "milestone"
+            ),
             Measure("A decision to go ahead, change course or stop is taken on the evidence and shared", "milestone"),
             *_EXTRA_MILESTONES,
-        ][:max(count, 1)]
+        ][: max(count, 1)]
         key_results = [_key_result(m, values) for m in measures]
         return CandidateDraft(
             objective=objective,
@@ -464,7 +584,9 @@ class OfflineEngine:
             key_results=key_results,
         )
 
-    def _purpose_candidate(self, read: ReadRequest, purpose: str, values: dict[str, str], count: int) -> CandidateDraft | None:
+    def _purpose_candidate(
+        self, read: ReadRequest, purpose: str, values: dict[str, str], count: int
+    ) -> CandidateDraft | None:
         """A stated purpose ("so that …", "to increase …"), or a request that is already an
         outcome, is the strongest clue to the outcome: it is the objective as the user put it,
         and the key results measure it."""
@@ -474,7 +596,9 @@ class OfflineEngine:
             return None  # "it's easy to compare estimates": the clause leans on words it does not carry
         match = _PURPOSE_VERB.match(purpose)
         who, ability = _who_and_ability(purpose, read.beneficiary if read.is_story else None)
-        who = re.sub(r"^(?:fewer|more|less|most|all)\s+", "", who or values["who"], flags=re.IGNORECASE)  # "Fewer patients miss …"
+        who = re.sub(
+            r"^(?:fewer|more|less|most|all)\s+", "", who or values["who"], flags=re.IGNORECASE
+        )  # "Fewer patients miss …"
         values = {**values, "who": who, "Who": _capitalise(who)}
         if as_people(values["cap"]) == values["cap"] or not read.capability_known:
             # The people are the subject ("Customers renew …"), or the noun is the user's own
@@ -496,18 +620,27 @@ class OfflineEngine:
             verb, measured = match.group(1).lower(), match.group(2)
             pushes = [Measure(_capitalise(measured), "fall" if verb in _FALLING else "rise")]
             objective = _capitalise(purpose)
-            problem = f"No one measures {_lower_first(measured)} today, so no one can tell whether it is getting better."
+            problem = (
+                f"No one measures {_lower_first(measured)} today, so no one can tell whether it is getting better."
+            )
         elif ability and _acts(ability):
             pushes = [Measure(f"Share of {who} who {ability}", "rise"), *_wanted(read, who)]
             # "Readers who come from newsletters should stick around …" → "… stick around …"
-            objective = _capitalise(f"{who} {ability}") if re.search(r"\b(?:should|must)\b", purpose, re.IGNORECASE) else _capitalise(purpose)
+            objective = (
+                _capitalise(f"{who} {ability}")
+                if re.search(r"\b(?:should|must)\b", purpose, re.IGNORECASE)
+                else _capitalise(purpose)
+            )
             if read.is_story or re.search(r"\bcan\b", purpose):
                 problem = f"{who} cannot yet {_COMPARED_AT_END.sub('', ability)} as easily as they should."
             else:
                 problem = f"Too few {who} {_COMPARED_AT_END.sub('', ability)} today."
         elif ability and _STILL.match(ability):
             # "don't have to switch tabs mid-round": today they still do.
-            pushes = [Measure(f"Share of {who} who {_STILL.sub('still ', ability, count=1)}", "fall"), *_wanted(read, who)]
+            pushes = [
+                Measure(f"Share of {who} who {_STILL.sub('still ', ability, count=1)}", "fall"),
+                *_wanted(read, who),
+            ]
             objective = _capitalise(purpose)
             problem = f"{who} {_STILL.sub('still ', ability, count=1)} today."
         elif ability:
@@ -526,13 +659,23 @@ class OfflineEngine:
             frame = self._delivery_frames(read)[0]
             # Without a thing the map knows, the frame's measures would name nothing ("completion
             # rate of for tenants"): how often the outcome happens is the measure.
-            pushes = list(frame.pushes) if values["cap"] else [Measure(f"Share of cases where {_lower_first(purpose)}", "rise")]
+            pushes = (
+                list(frame.pushes)
+                if values["cap"]
+                else [Measure(f"Share of cases where {_lower_first(purpose)}", "rise")]
+            )
             objective = _capitalise(purpose)
-            problem = _fill(frame.problem, values) if values["cap"] else f"Nothing yet measures whether {_lower_first(purpose)}."
+            problem = (
+                _fill(frame.problem, values)
+                if values["cap"]
+                else f"Nothing yet measures whether {_lower_first(purpose)}."
+            )
         problem = _told(read) or problem
         about = " about {cap}" if values["cap"] else ""
         pushes = list({measure.metric.lower(): measure for measure in pushes}.values())  # the want may be the purpose
-        measures = [*pushes[: max(count - 1, 1)], Measure(f"Complaints from {{who}}{about} each month", "hold-below")][:count]
+        measures = [*pushes[: max(count - 1, 1)], Measure(f"Complaints from {{who}}{about} each month", "hold-below")][
+            :count
+        ]
         extra = _EXTRA_GUARDRAILS if values["cap"] else _GUARDRAILS_WITHOUT_A_THING
         while len(measures) < count:
             measures.append(extra[min(len(measures) - 2, len(extra) - 1)])
@@ -540,12 +683,16 @@ class OfflineEngine:
         return CandidateDraft(
             objective=objective,
             problem_statement=_capitalise(problem),
-            hypothesis=self._hypothesis(read, f"{who} {ability}" if ability else _lower_first(purpose), key_results[0], stated_purpose=True),
+            hypothesis=self._hypothesis(
+                read, f"{who} {ability}" if ability else _lower_first(purpose), key_results[0], stated_purpose=True
+            ),
             key_results=key_results,
         )
 
     @staticmethod
-    def _hypothesis(read: ReadRequest, outcome: str, first: KeyResultDraft, *, learning: bool = False, stated_purpose: bool = False) -> str:
+    def _hypothesis(
+        read: ReadRequest, outcome: str, first: KeyResultDraft, *, learning: bool = False, stated_purpose: bool = False
+    ) -> str:
         if learning:
             return f"We believe {outcome}. We will know we are right when {_lower_first(first.text)}."
         short = len(read.thing.split()) <= _QUOTED_WORDS
@@ -557,7 +704,11 @@ class OfflineEngine:
                 # that being able to do it takes the asking away.
                 about = f" with {read.capability}" if read.capability else ""
                 return f"We believe {read.beneficiary} who can {want} will need less help{about}. We will know when we see a change in {_SIGNAL}."
-            doing = f"letting {read.beneficiary} {want}" if word_classes(lead) >= {"VERB"} else f"giving {read.beneficiary} {want}"
+            doing = (
+                f"letting {read.beneficiary} {want}"
+                if word_classes(lead) >= {"VERB"}
+                else f"giving {read.beneficiary} {want}"
+            )
         elif stated_purpose and read.purpose is None:
             # The request was already an outcome: the bet is that it moves what measures it.
             return (
@@ -566,7 +717,9 @@ class OfflineEngine:
             )
         elif read.work_kind == "fix" and read.verb is None:
             doing = f"fixing what goes wrong with {read.capability}" if read.capability else "fixing the fault"
-        elif read.verb and read.thing != read.text and short and gerund(read.verb) and _PLAIN_WORDS.fullmatch(read.thing):
+        elif (
+            read.verb and read.thing != read.text and short and gerund(read.verb) and _PLAIN_WORDS.fullmatch(read.thing)
+        ):
             doing = f"{gerund(read.verb)} {read.thing}"
         else:
             # A long brief is not quoted back: the work is named by what it serves.
@@ -589,8 +742,10 @@ def _watching(draft: CandidateDraft) -> CandidateDraft:
     first = draft.key_results[0]
     signal = _lower_first((first.metric or first.text).rstrip("."))
     return CandidateDraft(
-        objective=draft.objective, problem_statement=draft.problem_statement,
-        hypothesis=draft.hypothesis.replace(_SIGNAL, signal), key_results=draft.key_results,
+        objective=draft.objective,
+        problem_statement=draft.problem_statement,
+        hypothesis=draft.hypothesis.replace(_SIGNAL, signal),
+        key_results=draft.key_results,
     )
 
 
@@ -614,10 +769,19 @@ _CAN = re.compile(r"^(?:can|could|are able to|will be able to|will|get to)\s+", 
 #: Words that lead a state rather than an act: "are not …", "know when …", "don't have to …".
 #: A clause with a verb of its own after its first word has its own subject: "impact of
 #: datasets | can be demonstrated" is no ability of the role's.
-_OWN_VERB = re.compile(r"^\S+\s.*?\b(?:can|could|will|would|is|are|was|were|should|must|gets|get)\s+(?:be\s+)?\w", re.IGNORECASE)
-_COMPARED_AT_END = re.compile(r"\s+(?:more|less) (?:often|quickly|easily)$|\s+(?:more|less|faster|sooner|better)$", re.IGNORECASE)
-_STILL = re.compile(r"^(?:don't|do not|no longer|never|shouldn't|should not|won't|will not)\s+(?:need to\s+|have to\s+)?(?=\w)", re.IGNORECASE)
-_STATE_WORDS = frozenset("be am are is was were have has had know knows feel feels don't doesn't do does not never no stop can't cannot".split())
+_OWN_VERB = re.compile(
+    r"^\S+\s.*?\b(?:can|could|will|would|is|are|was|were|should|must|gets|get)\s+(?:be\s+)?\w", re.IGNORECASE
+)
+_COMPARED_AT_END = re.compile(
+    r"\s+(?:more|less) (?:often|quickly|easily)$|\s+(?:more|less|faster|sooner|better)$", re.IGNORECASE
+)
+_STILL = re.compile(
+    r"^(?:don't|do not|no longer|never|shouldn't|should not|won't|will not)\s+(?:need to\s+|have to\s+)?(?=\w)",
+    re.IGNORECASE,
+)
+_STATE_WORDS = frozenset(
+    "be am are is was were have has had know knows feel feels don't doesn't do does not never no stop can't cannot".split()
+)
 
 
 def _acts(ability: str) -> bool:
@@ -639,13 +803,19 @@ def _who_and_ability(clause: str, role: str | None = None) -> tuple[str | None, 
     who = rest[: len(role)] if role and rest.lower().startswith(role.lower() + " ") else people_subject(rest)
     if who is None:
         return None, None
-    ability = rest[len(who):].strip()
-    relative = re.match(r"^(?:who|that)\s+(.+?)\s+(?:should|must|need to|needs to|will|would|can|could)\s+(?=\w)", ability, re.IGNORECASE)
+    ability = rest[len(who) :].strip()
+    relative = re.match(
+        r"^(?:who|that)\s+(.+?)\s+(?:should|must|need to|needs to|will|would|can|could)\s+(?=\w)",
+        ability,
+        re.IGNORECASE,
+    )
     if relative:
         # "Readers who come from newsletters | should stick around …": the clause says which readers.
-        who, ability = f"{who} who {relative.group(1)}", ability[relative.end():]
+        who, ability = f"{who} who {relative.group(1)}", ability[relative.end() :]
     ability = _CAN.sub("", re.sub(r"^to\s+", "", ability))
-    ability = re.split(r"\s+(?:so that|so|because|in order to)\s+", ability, maxsplit=1)[0]  # their reason is not what they do
+    ability = re.split(r"\s+(?:so that|so|because|in order to)\s+", ability, maxsplit=1)[
+        0
+    ]  # their reason is not what they do
     if not ability or ability.split()[0].lower() in {"is", "was", "who", "that"}:
         return who, None
     return who, ability
@@ -697,7 +867,9 @@ def _told(read: ReadRequest) -> str | None:
     problem statement and says more than a word or two ("Average wait time is 47 minutes
     and 30% of callers hang up before they reach an agent.")."""
     told = " ".join((read.context or "").split())
-    if not 6 <= len(told.split()) <= _TOLD_WORDS or re.match(r"^(?:it|this|that|they|these|those)\b", told, re.IGNORECASE):
+    if not 6 <= len(told.split()) <= _TOLD_WORDS or re.match(
+        r"^(?:it|this|that|they|these|those)\b", told, re.IGNORECASE
+    ):
         return None  # too short to say the pain, or leaning on the request for its subject
     told = _capitalise(told)
     return told if told[-1] in ".!?" else f"{told}."

@@ -62,7 +62,11 @@ def _subject(thing: Thing) -> str:
     phrase = thing.phrase
     if not _nameable(phrase):
         return "this"
-    if phrase[:1].isupper() or phrase.isupper() or phrase.lower().endswith(("ing", "tion", "sion", "ment", "ness", "ity", "s")):
+    if (
+        phrase[:1].isupper()
+        or phrase.isupper()
+        or phrase.lower().endswith(("ing", "tion", "sion", "ment", "ness", "ity", "s"))
+    ):
         return phrase
     return f"the {phrase}"
 

@@ -9,10 +9,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from evaluators import reports_fault
 from evaluators import lexicon as lx
+from evaluators import reports_fault
 from evaluators.words import english_zipf, plural_noun, word_classes
-from rewriter.things import attached_thing, capabilities, capability_of_verb, inflected_verb, noun_phrase as thing_phrase, readable, singular, thing_of
+from rewriter.things import (
+    attached_thing,
+    capabilities,
+    capability_of_verb,
+    inflected_verb,
+    readable,
+    singular,
+    thing_of,
+)
+from rewriter.things import noun_phrase as thing_phrase
 
 _STORY = re.compile(
     r"^\s*as\s+(?:an?|the)?\s*(?P<role>[^,]+?)\s*,?\s+"
@@ -21,8 +30,14 @@ _STORY = re.compile(
     r"(?:\s*,?\s*(?:so\s+that|in\s+order\s+to|so)\s+(?P<benefit>.+?))?\s*[.!]?\s*$",
     re.IGNORECASE | re.DOTALL,
 )
-_FOR_WHOM = re.compile(r"\b(?:for|to help|so that)\s+(?:the\s+|our\s+|all\s+)?(?P<who>[a-z][\w\- ]{2,40}?)(?:\s+(?:to|so|by|with|in|on|who)\b|[,.;]|$)", re.IGNORECASE)
-_PURPOSE = re.compile(r"\b(?:to|so that|in order to|so)\s+(?P<purpose>(?:increase|reduce|improve|cut|grow|speed up|lower|raise|help|make|let|allow|enable)\b.+)$", re.IGNORECASE)
+_FOR_WHOM = re.compile(
+    r"\b(?:for|to help|so that)\s+(?:the\s+|our\s+|all\s+)?(?P<who>[a-z][\w\- ]{2,40}?)(?:\s+(?:to|so|by|with|in|on|who)\b|[,.;]|$)",
+    re.IGNORECASE,
+)
+_PURPOSE = re.compile(
+    r"\b(?:to|so that|in order to|so)\s+(?P<purpose>(?:increase|reduce|improve|cut|grow|speed up|lower|raise|help|make|let|allow|enable)\b.+)$",
+    re.IGNORECASE,
+)
 _LEADING_ARTICLE = re.compile(r"^(?:a|an|the|our|new|some)\s+", re.IGNORECASE)
 _TRAILING_PUNCT = re.compile(r"[\s.!?;:]+$")
 
@@ -34,7 +49,9 @@ WORK_KINDS: dict[str, frozenset[str]] = {
     "build": frozenset(
         "build create develop launch ship add implement release introduce deliver make roll deploy set install integrate provide offer enable support allow".split()
     ),
-    "redesign": frozenset("redesign restyle rework revamp simplify overhaul polish clean tidy declutter improve".split()),
+    "redesign": frozenset(
+        "redesign restyle rework revamp simplify overhaul polish clean tidy declutter improve".split()
+    ),
     "automate": frozenset("automate script schedule streamline".split()),
     "document": frozenset("document write publish produce record train".split()),
     "hire": frozenset("hire recruit staff onboard".split()),
@@ -46,12 +63,62 @@ WORK_KINDS: dict[str, frozenset[str]] = {
 
 # Words in the "why" that point at the reason behind the request, in priority order.
 REASON_SIGNALS: dict[str, tuple[str, ...]] = {
-    "supportability": ("out of support", "end of life", "eol", "unsupported", "eats time", "toil", "maintenance", "maintain", "time-consuming", "time consuming", "manual", "patch", "hard to support", "legacy"),
-    "reliability": ("outage", "down", "downtime", "crash", "unreliable", "fails", "failure", "incident", "flaky", "resilien"),
-    "speed": ("slow", "latency", "performance", "timeout", "wait", "takes too long", "takes forever", "delay", " late", "lagg", "faster", "quicker", "speed up"),
+    "supportability": (
+        "out of support",
+        "end of life",
+        "eol",
+        "unsupported",
+        "eats time",
+        "toil",
+        "maintenance",
+        "maintain",
+        "time-consuming",
+        "time consuming",
+        "manual",
+        "patch",
+        "hard to support",
+        "legacy",
+    ),
+    "reliability": (
+        "outage",
+        "down",
+        "downtime",
+        "crash",
+        "unreliable",
+        "fails",
+        "failure",
+        "incident",
+        "flaky",
+        "resilien",
+    ),
+    "speed": (
+        "slow",
+        "latency",
+        "performance",
+        "timeout",
+        "wait",
+        "takes too long",
+        "takes forever",
+        "delay",
+        " late",
+        "lagg",
+        "faster",
+        "quicker",
+        "speed up",
+    ),
     "cost": ("cost", "expensive", "licen", "budget", "spend", "cheaper", "money"),
     "security": ("security", "vulnerab", "cve", "breach", "attack", "hacked", "phishing", "pen test", "penetration"),
-    "experience": ("complain", "confus", "frustrat", "hard to use", "drop out", "abandon", "satisf", "support calls", "support tickets"),
+    "experience": (
+        "complain",
+        "confus",
+        "frustrat",
+        "hard to use",
+        "drop out",
+        "abandon",
+        "satisf",
+        "support calls",
+        "support tickets",
+    ),
     "adoption": ("nobody uses", "low usage", "adoption", "reach", "engage", "sign up", "signup", "retention", "churn"),
 }
 
@@ -106,7 +173,9 @@ def lemma(word: str) -> str:
 
 _ALL_WORK_VERBS = frozenset().union(*WORK_KINDS.values())
 #: Verbs whose want is a thing made, not something people do ("add campers", "upload an item").
-_OUTPUT_LIKE = _ALL_WORK_VERBS - WORK_KINDS["discover"] | frozenset("upload configure edit delete remove customise customize assign import define specify".split())
+_OUTPUT_LIKE = _ALL_WORK_VERBS - WORK_KINDS["discover"] | frozenset(
+    "upload configure edit delete remove customise customize assign import define specify".split()
+)
 
 
 def work_kind_of(verb: str | None) -> str:
@@ -208,7 +277,11 @@ def as_people(phrase: str) -> str:
     if not words:
         return "users"
     last = words[-1]
-    if last in PEOPLE_WORDS or (last.endswith(("ers", "ors", "ists", "ians", "ees")) and last not in _THINGS_LIKE_PEOPLE and not _a_known_thing(last)):
+    if last in PEOPLE_WORDS or (
+        last.endswith(("ers", "ors", "ists", "ians", "ees"))
+        and last not in _THINGS_LIKE_PEOPLE
+        and not _a_known_thing(last)
+    ):
         return phrase
     return f"people who use the {_strip_article(phrase)}"
 
@@ -272,7 +345,7 @@ def _resolve_object(clause: str, wanted: str) -> str:
     so that I don't have to rebuild them" → "… rebuild the quizzes")."""
     words = [w for w in thing_phrase(wanted) if w]
     possessive = [i for i, w in enumerate(words) if w.lower().endswith("'s")]
-    words = words[possessive[-1] + 1:] if possessive else words  # "last year's | quizzes"
+    words = words[possessive[-1] + 1 :] if possessive else words  # "last year's | quizzes"
     if not words:
         return clause
     named = " ".join(words)
@@ -308,7 +381,7 @@ def pluralise(role: str) -> str:
     while shared < min(len(lowered), len(plural)) and lowered[shared] == plural[shared]:
         shared += 1
     plural = word[:shared] + plural[shared:]  # keep the user's capitals ("FundingBodies")
-    return " ".join([*words[:head], plural, *words[head + 1:]])
+    return " ".join([*words[:head], plural, *words[head + 1 :]])
 
 
 _PARTICLES = frozenset("up down out off over back".split())
@@ -343,13 +416,20 @@ _DISCOVERY_QUESTION = re.compile(
     re.IGNORECASE,
 )
 #: Clauses after a question that say why it is asked, not what: "… before we build anything".
-_QUESTION_TAIL = re.compile(r"\s*(?:,|\s)\s*(?:before|so that|so we|because|since|as we|in order to|to decide|to inform)\b.*$", re.IGNORECASE)
+_QUESTION_TAIL = re.compile(
+    r"\s*(?:,|\s)\s*(?:before|so that|so we|because|since|as we|in order to|to decide|to inform)\b.*$", re.IGNORECASE
+)
 
 
 #: A label that makes an ask a learning one: "Spike: …", "POC - …", "[Research] …".
-_LEARNING_LABEL = re.compile(r"^\s*\[?(?:spike|poc|proof of concept|research|experiment|investigation|discovery)\]?\s*[:\-–]\s*", re.IGNORECASE)
+_LEARNING_LABEL = re.compile(
+    r"^\s*\[?(?:spike|poc|proof of concept|research|experiment|investigation|discovery)\]?\s*[:\-–]\s*", re.IGNORECASE
+)
 #: A yes/no question after such a label: "can we use LLMs to …?" → "whether we can use LLMs to …".
-_YES_NO = re.compile(r"^(can|could|should|would|will|do|does|is|are)\s+((?:[\w'-]+\s+){0,3}?(?:we|it|they|there|\w+s))\s+(.+)$", re.IGNORECASE)
+_YES_NO = re.compile(
+    r"^(can|could|should|would|will|do|does|is|are)\s+((?:[\w'-]+\s+){0,3}?(?:we|it|they|there|\w+s))\s+(.+)$",
+    re.IGNORECASE,
+)
 
 
 def learning_label(request: str) -> bool:
@@ -409,7 +489,14 @@ def people_named(text: str) -> str | None:
             continue
         previous = words[i - 1] if i and words[i - 1][:1].isalpha() else ""  # never across punctuation
         modifier = previous.lower()
-        qualified = bool(previous) and modifier not in _NOT_IN_A_SUBJECT and modifier not in _NOT_A_MODIFIER and modifier not in lx.STOPWORDS and "NOUN" in word_classes(modifier) and not previous.isupper()
+        qualified = (
+            bool(previous)
+            and modifier not in _NOT_IN_A_SUBJECT
+            and modifier not in _NOT_A_MODIFIER
+            and modifier not in lx.STOPWORDS
+            and "NOUN" in word_classes(modifier)
+            and not previous.isupper()
+        )
         if qualified and modifier not in PEOPLE_WORDS:
             return f"{modifier} {lowered}"
         if lowered not in _TOO_GENERAL_PEOPLE:
@@ -449,9 +536,21 @@ _FAULT_SIGNS = re.compile(
 
 #: Contractions typed without their apostrophe ("dont", "cant"): read, and written back, whole.
 _BARE_CONTRACTIONS = {
-    "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "cant": "can't", "wont": "won't", "isnt": "isn't",
-    "arent": "aren't", "wasnt": "wasn't", "werent": "weren't", "havent": "haven't", "hasnt": "hasn't", "shouldnt": "shouldn't",
-    "couldnt": "couldn't", "wouldnt": "wouldn't", "ive": "I've",
+    "dont": "don't",
+    "doesnt": "doesn't",
+    "didnt": "didn't",
+    "cant": "can't",
+    "wont": "won't",
+    "isnt": "isn't",
+    "arent": "aren't",
+    "wasnt": "wasn't",
+    "werent": "weren't",
+    "havent": "haven't",
+    "hasnt": "hasn't",
+    "shouldnt": "shouldn't",
+    "couldnt": "couldn't",
+    "wouldnt": "wouldn't",
+    "ive": "I've",
 }
 _BARE_CONTRACTION = re.compile(r"\b(" + "|".join(_BARE_CONTRACTIONS) + r")\b", re.IGNORECASE)
 
@@ -460,14 +559,20 @@ def _tidy_contractions(text: str) -> str:
     return _BARE_CONTRACTION.sub(lambda m: _BARE_CONTRACTIONS[m.group(1).lower()], text)
 
 
-_MODERNISING = re.compile(r"\b(?:upgrade|migration|replacement|refactor(?:ing)?|rewrite|deprecation|end of life|eol|version bump)\b", re.IGNORECASE)
+_MODERNISING = re.compile(
+    r"\b(?:upgrade|migration|replacement|refactor(?:ing)?|rewrite|deprecation|end of life|eol|version bump)\b",
+    re.IGNORECASE,
+)
 
 
 def strip_preamble(request: str) -> str:
     """The ask itself, without what people put before it ("Can someone …", "We need to …",
     "Bug: …") or a closing question mark."""
     text = _tidy_contractions(" ".join(_MARKUP.sub(" ", request).split()) or " ".join(request.split()))
-    text = re.sub(r"\s*\b(?:pls|plz|please|thx|thanks|asap)\b\s*(?=[—–\-,.!]|$)", "", text, flags=re.IGNORECASE).strip() or text
+    text = (
+        re.sub(r"\s*\b(?:pls|plz|please|thx|thanks|asap)\b\s*(?=[—–\-,.!]|$)", "", text, flags=re.IGNORECASE).strip()
+        or text
+    )
     return _PREAMBLE.sub("", text).rstrip("?") or text
 
 
@@ -520,7 +625,7 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
     question = discovery_question(text)
     labelled = _LEARNING_LABEL.match(" ".join(request.split()))
     if question is None and labelled:
-        asked = _YES_NO.match(" ".join(request.split())[labelled.end():].rstrip("?. "))
+        asked = _YES_NO.match(" ".join(request.split())[labelled.end() :].rstrip("?. "))
         if asked:
             modal, subject, rest = asked.groups()
             rest = re.sub(r"\s*\([^)]*\)", "", rest)  # "(gloves, noise)": an aside, not the question
@@ -536,16 +641,29 @@ def read_request(request: str, context: str | None = None) -> ReadRequest:
         verb, kind, words = None, "fix", ["", *words]
     # "Set up X", "Roll out X": a two-word verb.
     rest = words[1:]
-    if verb in {"set", "roll", "move", "switch", "spin"} and rest and rest[0].lower() in {"up", "out", "over", "to", "off"}:
+    if (
+        verb in {"set", "roll", "move", "switch", "spin"}
+        and rest
+        and rest[0].lower() in {"up", "out", "over", "to", "off"}
+    ):
         rest = rest[1:]
     # A verb we have no work kind for ("Improve the helpline", "Speed up reset emails") still
     # leads: what follows it is the thing. Only a first word that is no verb ("Titanium
     # Studio: high CPU …") leaves the whole text as the thing.
     leads = kind != "build" or verb in WORK_KINDS["build"] or (verb is not None and _base_verb(verb))
-    if leads and verb is not None and kind == "build" and verb not in WORK_KINDS["build"] and rest and rest[0].lower() in _PARTICLES:
+    if (
+        leads
+        and verb is not None
+        and kind == "build"
+        and verb not in WORK_KINDS["build"]
+        and rest
+        and rest[0].lower() in _PARTICLES
+    ):
         rest = rest[1:]  # "Speed up …", "Cut down …"
     thing = " ".join(rest) if leads and rest else text
-    thing = re.split(r"[?!;]|\.\s", thing, maxsplit=1)[0].strip() or thing  # "recurring orders? | like subscribe & save"
+    thing = (
+        re.split(r"[?!;]|\.\s", thing, maxsplit=1)[0].strip() or thing
+    )  # "recurring orders? | like subscribe & save"
     if question:
         # What a question is about follows its question word: "why | trial users don't …".
         kind, thing = "discover", question.split(None, 1)[1]

@@ -44,23 +44,32 @@ _BOUNDARIES = frozenset(
 )
 #: A request whose noun phrase is only these names nothing anyone could act on.
 #: Verbs that end a bug report's subject: "Checkout crashes …", "Login fails …".
-_REPORTED_VERBS = frozenset(
-    """
+_REPORTED_VERBS = (
+    frozenset(
+        """
     crashes crashed freezes froze hangs hung breaks broke keeps kept stops stopped takes took shows
     showed loads returns returned throws threw times timed gets got goes went sends sent spins
     charges charged logs redirects opens closes appears displays duplicates drops dropped lets allows
     gives makes triggers causes needs
     go come arrive fail break crash freeze hang load lag time appear disappear vanish
     """.split()
-) | lx.FAULT_VERBS | lx.SYMPTOM_VERBS | lx.SYSTEM_SYMPTOM_VERBS
+    )
+    | lx.FAULT_VERBS
+    | lx.SYMPTOM_VERBS
+    | lx.SYSTEM_SYMPTOM_VERBS
+)
 #: Pronouns end a phrase ("which consent forms | I have submitted").
 _PRONOUNS = frozenset("i we you they he she me us them i'm we're i'd we'd i've".split())
 #: Nouns that only hold the noun after "of": "a list of products" is about products.
-_CONTAINERS = frozenset("list set number kind type range selection bunch couple variety group pair collection lot lots series part parts piece".split())
+_CONTAINERS = frozenset(
+    "list set number kind type range selection bunch couple variety group pair collection lot lots series part parts piece".split()
+)
 #: Words that can only be a verb or an adverb end a phrase: "Reset emails | arrive late",
 #: "REST call | incorrectly returns 204".
 _NOT_IN_A_NOUN_PHRASE = (frozenset({"VERB"}), frozenset({"ADV"}), frozenset({"VERB", "ADV"}))
-_EMPTY_NOUNS = frozenset("thing things stuff it this that everything something anything nothing someone anyone everyone somebody anybody lot lots bit way ways".split())
+_EMPTY_NOUNS = frozenset(
+    "thing things stuff it this that everything something anything nothing someone anyone everyone somebody anybody lot lots bit way ways".split()
+)
 _TOKEN = re.compile(r"[A-Za-z0-9][\w'+#&./-]*|[,;:()!?]")
 
 
@@ -125,7 +134,11 @@ def noun_phrase(text: str) -> list[str]:
         known = lowered in capabilities() or (bool(words) and f"{words[-1].lower()} {lowered}" in capabilities())
         if not words and (lowered in _EMPTY_NOUNS or (word_classes(lowered) in _NOT_IN_A_NOUN_PHRASE and not known)):
             continue  # "whether I | already have …", "have | everything preinstalled"
-        if words and (token[0].isdigit() or lowered in _REPORTED_VERBS or (word_classes(lowered) in _NOT_IN_A_NOUN_PHRASE and not known)):
+        if words and (
+            token[0].isdigit()
+            or lowered in _REPORTED_VERBS
+            or (word_classes(lowered) in _NOT_IN_A_NOUN_PHRASE and not known)
+        ):
             break  # the phrase was the subject of a report: "Reset emails | arrive 20 minutes late"
         if words and lowered.endswith("ing") and plural_noun(words[-1].lower()):
             break  # a participle after a plural: "Users | getting logged out"
@@ -135,7 +148,9 @@ def noun_phrase(text: str) -> list[str]:
     if words and words[0][:1].isupper() and words[0][1:].islower():
         # A sentence's capital, not a name: "Reset emails", "Password" (a common word on its
         # own needs to be commoner to count as one: "Titanium" stays a name).
-        if english_zipf(words[0].lower()) >= (3 if len(words) > 1 and not words[1][:1].isupper() else 4 if len(words) == 1 else 99):
+        if english_zipf(words[0].lower()) >= (
+            3 if len(words) > 1 and not words[1][:1].isupper() else 4 if len(words) == 1 else 99
+        ):
             words[0] = words[0].lower()
     if not any(word[:1].isalpha() for word in words):
         return []  # "16", "2.7": a version or a count is not a thing
@@ -185,7 +200,7 @@ def thing_of(text: str) -> Thing | None:
     # Longest span first, and among equals the one nearest the head (the last word).
     for size in range(len(lowered), 0, -1):
         for start in range(len(lowered) - size, -1, -1):
-            entry = _lookup(lowered[start:start + size])
+            entry = _lookup(lowered[start : start + size])
             if entry is not None and (entry.capability or found is None):
                 found = entry
                 if entry.capability:
@@ -204,7 +219,7 @@ def attached_thing(text: str) -> Thing | None:
     unknown: "a dark mode | to the mobile banking app", "multi-currency pricing | to
     checkout". None when no later noun phrase is one the map knows."""
     for match in _ATTACHED.finditer(text):
-        found = thing_of(text[match.end():])
+        found = thing_of(text[match.end() :])
         if found is not None and found.capability:
             return found
     return None

@@ -6,9 +6,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from ..model import Finding, Severity
-
 from mypy_extensions import mypyc_attr
+
+from ..model import Finding, Severity
 
 AppliesTo = Literal["objective", "key_result", "set"]
 

@@ -12,14 +12,14 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from mypy_extensions import mypyc_attr
+
 from .. import features as ft
 from .. import lexicon as lx
+from ..grammar import comparative
 from ..language import ENGLISH
 from ..text import NUMBER, PUNCT, WORD, Analysis, token_info
-from ..grammar import comparative
 from ..words import MIN_CONFIDENCE, detect_language, english_zipf, plural_noun, third_person_verb, word_classes, zipf_in
-
-from mypy_extensions import mypyc_attr
 from .base import NO_HITS, Hit, Hits
 
 #: Control characters, zero-width and direction marks: never part of an objective, and a
@@ -50,7 +50,12 @@ _STORY_OPENING: Final = re.compile(r"(?i)^\W*as (?:a|an|the)\s")
 def _could_be_a_slot(text: str, lowered: str) -> bool:
     """False only when _TEMPLATE_SLOT cannot match."""
     return (
-        "[" in text or "<" in text or "{" in text or "TODO" in text or "TBD" in text or "lorem" in lowered
+        "[" in text
+        or "<" in text
+        or "{" in text
+        or "TODO" in text
+        or "TBD" in text
+        or "lorem" in lowered
         or "placeholder" in lowered
     )
 
@@ -93,8 +98,12 @@ class FluencyReading:
             if chatter is None and _STORY_OPENING.match(text) is None:
                 chatter = _FIRST_PERSON.search(text)
         if chatter is not None:
-            found.append(((chatter.start(), chatter.end()), "it is a model's chatter or an instruction, not an objective"))
-        elif (a.flags & ft.SUSPICIOUS_HINT or not lx.SLOT_WORDS.isdisjoint(a.words)) and _could_be_a_slot(text, a.lowered):
+            found.append(
+                ((chatter.start(), chatter.end()), "it is a model's chatter or an instruction, not an objective")
+            )
+        elif (a.flags & ft.SUSPICIOUS_HINT or not lx.SLOT_WORDS.isdisjoint(a.words)) and _could_be_a_slot(
+            text, a.lowered
+        ):
             placeholder = _TEMPLATE_SLOT.search(text)
             if placeholder is not None:
                 found.append(((placeholder.start(), placeholder.end()), "it is a template slot nobody filled"))
@@ -135,7 +144,7 @@ def problems(reading: FluencyReading, a: Analysis, exempt: frozenset[str] | None
         if not made_up and (exempt is None or _derived_word(word)):
             continue
         span = a.span(i, i)
-        hits.append((span, f"“{a.text[span[0]:span[1]]}” is not a word"))
+        hits.append((span, f"“{a.text[span[0] : span[1]]}” is not a word"))
     return hits
 
 
@@ -156,7 +165,7 @@ def _has_letters(text: str) -> bool:
 
 
 def _question_lead(a: Analysis) -> bool:
-    """"Should we upgrade …", "How might we …", "Why do customers leave" without the mark."""
+    """ "Should we upgrade …", "How might we …", "Why do customers leave" without the mark."""
     words, i = a.words, a.first
     if i + 1 >= len(words) or words[i] not in lx.FLUENCY_QUESTION_WORDS:
         return False
@@ -180,8 +189,13 @@ def _only_filler(a: Analysis) -> bool:
 _DISAGREEING: Final = frozenset(
     (pronoun, verb)
     for pronoun, verbs in (
-        ("they", "is was has"), ("we", "is was has"), ("i", "is are has"), ("you", "is was has"),
-        ("he", "are were have"), ("she", "are were have"), ("it", "are were have"),
+        ("they", "is was has"),
+        ("we", "is was has"),
+        ("i", "is are has"),
+        ("you", "is was has"),
+        ("he", "are were have"),
+        ("she", "are were have"),
+        ("it", "are were have"),
     )
     for verb in verbs.split()
 )
@@ -209,7 +223,13 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
         if word in _PRONOUN_SUBJECTS and (word, nxt) in _DISAGREEING:
             found.append((a.span(i, i + 1), f"“{word} {nxt}” does not agree"))
             return
-        if word in lx.DOUBLE_COMPARATIVE and kinds[i + 1] == WORD and nxt.endswith("er") and nxt not in lx.NOT_COMPARED and comparative(nxt):
+        if (
+            word in lx.DOUBLE_COMPARATIVE
+            and kinds[i + 1] == WORD
+            and nxt.endswith("er")
+            and nxt not in lx.NOT_COMPARED
+            and comparative(nxt)
+        ):
             found.append((a.span(i, i + 1), f"“{word} {nxt}” compares twice"))
             return
         if word == "a" and i + 2 < n and kinds[i + 2] == WORD and kinds[i + 1] == WORD:
@@ -222,7 +242,9 @@ def _agreement(a: Analysis, found: list[Hit]) -> None:
                     return
 
 
-_AGREEMENT_TRIGGERS: Final = lx.RELATIVES | _PRONOUN_SUBJECTS | lx.DOUBLE_COMPARATIVE | lx.PLURAL_PRONOUNS | frozenset(("a",))
+_AGREEMENT_TRIGGERS: Final = (
+    lx.RELATIVES | _PRONOUN_SUBJECTS | lx.DOUBLE_COMPARATIVE | lx.PLURAL_PRONOUNS | frozenset(("a",))
+)
 
 
 # An article is never followed by another determiner, a pronoun or a preposition ("the of").
@@ -257,7 +279,9 @@ def _doubled(a: Analysis, found: list[Hit]) -> None:
             if j - i > 6:
                 break
             if (
-                meaningful[y + 1] == j + 1 and words[j] == words[i] and words[j + 1] == words[i + 1]
+                meaningful[y + 1] == j + 1
+                and words[j] == words[i]
+                and words[j + 1] == words[i + 1]
                 and not (i > 0 and kinds[i - 1] == NUMBER)  # "1.9 million m3 to 1.6 million m3": units
             ):
                 found.append((a.span(i, j + 1), f"“{words[i]} {words[i + 1]}” is said twice"))
@@ -332,9 +356,11 @@ def _mixed_language(a: Analysis, found: list[Hit]) -> None:
     while k < len(foreign):
         start = end = foreign[k]
         count = 1
-        while k + 1 < len(foreign) and all(
-            len(words[g]) <= 4 or a.kinds[g] != WORD for g in range(end + 1, foreign[k + 1])
-        ) and foreign[k + 1] - end <= 4:
+        while (
+            k + 1 < len(foreign)
+            and all(len(words[g]) <= 4 or a.kinds[g] != WORD for g in range(end + 1, foreign[k + 1]))
+            and foreign[k + 1] - end <= 4
+        ):
             k += 1
             end = foreign[k]
             count += 1
@@ -345,7 +371,7 @@ def _mixed_language(a: Analysis, found: list[Hit]) -> None:
         # for a run that could count.
         if sum(1 for g in foreign if start <= g <= end and not _acronym(a, g)) < 2:
             continue
-        language, confidence = detect_language(" ".join(words[start:end + 1]))
+        language, confidence = detect_language(" ".join(words[start : end + 1]))
         if language != ENGLISH and confidence >= MIN_CONFIDENCE and _more_common_in(a, foreign, start, end, language):
             found.append((a.span(start, end), "it mixes another language into English"))
             return
@@ -386,7 +412,25 @@ def _unknown_words(a: Analysis) -> tuple[int, ...]:
     return tuple(found)
 
 
-_PREFIXES: Final = ("re", "un", "pre", "sub", "co", "non", "over", "under", "self-", "multi", "mis", "de", "dis", "in", "auto", "inter", "cross")
+_PREFIXES: Final = (
+    "re",
+    "un",
+    "pre",
+    "sub",
+    "co",
+    "non",
+    "over",
+    "under",
+    "self-",
+    "multi",
+    "mis",
+    "de",
+    "dis",
+    "in",
+    "auto",
+    "inter",
+    "cross",
+)
 
 
 def _derived_word(word: str) -> bool:
@@ -395,7 +439,7 @@ def _derived_word(word: str) -> bool:
     stem = word[:-1] if word.endswith("s") and len(word) > 4 else word
     for form in (word, stem):
         for prefix in _PREFIXES:
-            if form.startswith(prefix) and len(form) - len(prefix) >= 4 and english_zipf(form[len(prefix):]) >= 2.5:
+            if form.startswith(prefix) and len(form) - len(prefix) >= 4 and english_zipf(form[len(prefix) :]) >= 2.5:
                 return True
         for cut in range(3, len(form) - 2):
             if english_zipf(form[:cut]) >= 3.0 and english_zipf(form[cut:]) >= 3.0:

@@ -5,18 +5,18 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from mypy_extensions import mypyc_attr
+
 from .. import features as ft
+from .. import foreign
 from .. import grammar as g
 from .. import lexicon as lx
-from ..model import Mission
-from .. import foreign
 from ..language import ENGLISH, JUDGED_LANGUAGES, language_of, unsupported_language
+from ..model import Mission
 from ..text import NUMBER, WORD, Analysis, RecentCache, analyse, number_value
+from .base import JUDGED, NO_HITS, Example, Hits, Judged, Rule
 from .fluency import FluencyReading
 from .fluency import problems as fluency_problems
-
-from mypy_extensions import mypyc_attr
-from .base import JUDGED, NO_HITS, Example, Hits, Judged, Rule
 
 
 @mypyc_attr(acyclic=True)  # cached; untracked by the garbage collector (see text.Analysis)
@@ -24,8 +24,23 @@ class KeyResultReading:
     """What the key-result rules need, read once per text (mission-independent)."""
 
     __slots__ = (
-        "a", "lead", "m", "deliverable", "research_lead", "done", "compound", "milestone",
-        "content", "pushes_growth", "guards", "language", "fluency", "judged", "covers_all", "reach", "measure_verb",
+        "a",
+        "lead",
+        "m",
+        "deliverable",
+        "research_lead",
+        "done",
+        "compound",
+        "milestone",
+        "content",
+        "pushes_growth",
+        "guards",
+        "language",
+        "fluency",
+        "judged",
+        "covers_all",
+        "reach",
+        "measure_verb",
     )
 
     def __init__(self, a: Analysis) -> None:
@@ -204,7 +219,7 @@ def _span(c: KeyResultContext, tokens: g.Span) -> tuple[int, int]:
 
 
 def _words(c: KeyResultContext, span: tuple[int, int]) -> str:
-    return c.r.a.text[span[0]:span[1]]
+    return c.r.a.text[span[0] : span[1]]
 
 
 def check_activity(c: KeyResultContext) -> Hits:
@@ -238,13 +253,7 @@ def check_no_target(c: KeyResultContext) -> Hits:
 
 def check_no_baseline(c: KeyResultContext) -> Hits:
     m = c.r.m
-    if (
-        _judges_measure(c)
-        and c.mission == "delivery"
-        and m.has_target
-        and not m.has_baseline
-        and not m.is_threshold
-    ):
+    if _judges_measure(c) and c.mission == "delivery" and m.has_target and not m.has_baseline and not m.is_threshold:
         return _MISSING
     return NO_HITS
 

@@ -4,26 +4,26 @@ from __future__ import annotations
 
 from typing import Final
 
+from mypy_extensions import mypyc_attr
+
 from .. import features as ft
+from .. import foreign
 from .. import grammar as g
 from .. import lexicon as lx
-from ..model import Mission
-from .. import foreign
 from ..language import ENGLISH, JUDGED_LANGUAGES, language_of, unsupported_language
+from ..model import Mission
 from ..text import NUMBER, WORD, Analysis, RecentCache, analyse
+from ..words import word_classes
+from .base import JUDGED, NO_HITS, Example, Hits, Judged, Rule
 from .fluency import FluencyReading
 from .fluency import problems as fluency_problems
 
-from mypy_extensions import mypyc_attr
-from ..words import word_classes
-from .base import ENGLISH_ONLY, JUDGED, NO_HITS, Example, Hits, Judged, Rule
-
 MAX_OBJECTIVE_WORDS: Final = 20
 _STORY_DETAIL: Final = "a user story asks for a feature"
-_DEFECT_DETAIL: Final = (
-    "it reports a fault to fix; the outcome is people doing the thing without the fault"
+_DEFECT_DETAIL: Final = "it reports a fault to fix; the outcome is people doing the thing without the fault"
+_PROJECT_WORDS: Final = lx.ACTIVITY_NOUNS | frozenset(
+    "project programme program roadmap phase milestone milestones plan".split()
 )
-_PROJECT_WORDS: Final = lx.ACTIVITY_NOUNS | frozenset("project programme program roadmap phase milestone milestones plan".split())
 
 
 @mypyc_attr(acyclic=True)  # cached; untracked by the garbage collector (see text.Analysis)
@@ -31,8 +31,18 @@ class ObjectiveReading:
     """What the objective rules need, read once per text."""
 
     __slots__ = (
-        "a", "lead", "mission", "output", "output_detail", "solutions", "numbers", "content",
-        "language", "fluency", "judged", "platitude",
+        "a",
+        "lead",
+        "mission",
+        "output",
+        "output_detail",
+        "solutions",
+        "numbers",
+        "content",
+        "language",
+        "fluency",
+        "judged",
+        "platitude",
     )
 
     def __init__(self, a: Analysis) -> None:
@@ -51,9 +61,7 @@ class ObjectiveReading:
         self.lead = g.lead_index(a)
         deadlines, _ = g.deadline_mask(a)
         figures = g.figure_mask(a, deadlines, self.lead)
-        self.mission: Mission = (
-            "discovery" if g.discovery_lead(a, self.lead) or g.research_question(a) else "delivery"
-        )
+        self.mission: Mission = "discovery" if g.discovery_lead(a, self.lead) or g.research_question(a) else "delivery"
         self.output, self.output_detail = self._find_output(figures)
         self.solutions = _solution_spans(a, self.lead)
         self.numbers = _numbers(a, figures, self.solutions) if True in figures else ()
@@ -169,10 +177,13 @@ def _last_word(a: Analysis) -> int:
 def _numbers(a: Analysis, figures: g.Mask, solutions: tuple[g.Span, ...]) -> tuple[int, ...]:
     """Figures (digits or number words) that are not part of a named solution."""
     in_solution = {k for s, e in solutions for k in range(s, e + 1)}
-    return tuple([
-        i for i in range(len(figures))
-        if figures[i] and i not in in_solution and (a.kinds[i] == NUMBER or a.words[i] in lx.NUMBER_WORDS)
-    ])
+    return tuple(
+        [
+            i
+            for i in range(len(figures))
+            if figures[i] and i not in in_solution and (a.kinds[i] == NUMBER or a.words[i] in lx.NUMBER_WORDS)
+        ]
+    )
 
 
 def _solution_spans(a: Analysis, lead: int) -> tuple[g.Span, ...]:
@@ -239,7 +250,7 @@ def clear_cache() -> None:
 
 
 def detect_mission(text: str) -> Mission:
-    """"discovery" for learning objectives ("Explore …", "Find out whether …"), else "delivery"."""
+    """ "discovery" for learning objectives ("Explore …", "Find out whether …"), else "delivery"."""
     return read_objective(text).mission
 
 
@@ -260,7 +271,7 @@ def check_output_verb(r: ObjectiveReading) -> Hits:
     if r.output is None:
         return NO_HITS
     span = _span(r, r.output)
-    return [(span, r.output_detail or f"“{r.a.text[span[0]:span[1]]}” names a deliverable")]
+    return [(span, r.output_detail or f"“{r.a.text[span[0] : span[1]]}” names a deliverable")]
 
 
 def check_solution_named(r: ObjectiveReading) -> Hits:
@@ -269,7 +280,7 @@ def check_solution_named(r: ObjectiveReading) -> Hits:
     hits = []
     for tokens in r.solutions:
         span = _span(r, tokens)
-        hits.append((span, r.a.text[span[0]:span[1]]))
+        hits.append((span, r.a.text[span[0] : span[1]]))
     return hits
 
 
@@ -279,7 +290,7 @@ def check_number_in_objective(r: ObjectiveReading) -> Hits:
     first = r.numbers[0]
     end = first + 1 if first + 1 < len(r.a.words) and r.a.words[first + 1] == "%" else first
     span = _span(r, (first, end))
-    return [(span, r.a.text[span[0]:span[1]])]
+    return [(span, r.a.text[span[0] : span[1]])]
 
 
 def check_too_long(r: ObjectiveReading) -> Hits:
@@ -292,7 +303,7 @@ def check_business_as_usual(r: ObjectiveReading) -> Hits:
     a, lead = r.a, r.lead
     if lead < len(a.words) and a.lemmas[lead] in lx.BUSINESS_AS_USUAL_VERBS and a.kinds[lead] == WORD:
         span = _span(r, (lead, lead))
-        return [(span, a.text[span[0]:span[1]])]
+        return [(span, a.text[span[0] : span[1]])]
     return NO_HITS
 
 
@@ -371,15 +382,18 @@ def check_echo(c: ObjectiveCall) -> Hits:
     theirs = _word_positions(b)
     if request.output_detail == _STORY_DETAIL:
         theirs = _story_output_words(b, request.output, theirs)
-    grams = {tuple([b.words[k] for k in theirs[j:j + ECHO_RUN]]) for j in range(len(theirs) - ECHO_RUN + 1)}
+    grams = {tuple([b.words[k] for k in theirs[j : j + ECHO_RUN]]) for j in range(len(theirs) - ECHO_RUN + 1)}
     ours = _word_positions(a)
     best: tuple[int, int] | None = None
     j = 0
     while j <= len(ours) - ECHO_RUN:
-        gram = tuple([a.words[k] for k in ours[j:j + ECHO_RUN]])
-        if gram in grams and sum(1 for k in ours[j:j + ECHO_RUN] if a.kinds[k] != WORD or a.words[k] not in lx.STOPWORDS) >= 2:
+        gram = tuple([a.words[k] for k in ours[j : j + ECHO_RUN]])
+        if (
+            gram in grams
+            and sum(1 for k in ours[j : j + ECHO_RUN] if a.kinds[k] != WORD or a.words[k] not in lx.STOPWORDS) >= 2
+        ):
             end = j + ECHO_RUN
-            while end < len(ours) and tuple([a.words[k] for k in ours[end - ECHO_RUN + 1:end + 1]]) in grams:
+            while end < len(ours) and tuple([a.words[k] for k in ours[end - ECHO_RUN + 1 : end + 1]]) in grams:
                 end += 1
             if best is None or end - j > best[1] - best[0]:
                 best = (j, end)
@@ -389,7 +403,7 @@ def check_echo(c: ObjectiveCall) -> Hits:
     if best is None:
         return NO_HITS
     span = a.span(ours[best[0]], ours[best[1] - 1])
-    return [(span, a.text[span[0]:span[1]])]
+    return [(span, a.text[span[0] : span[1]])]
 
 
 def _story_output_words(b: Analysis, want: g.Span, positions: list[int]) -> list[int]:
@@ -401,8 +415,20 @@ def _story_output_words(b: Analysis, want: g.Span, positions: list[int]) -> list
     start = want[1] + 1
     while start < n and words[start] in _STORY_WANT_LEAD:
         start += 1
-    end = next((k for k in range(start, n) if words[k] in ("so", "because") or (words[k] == "in" and k + 2 < n and words[k + 1] == "order")), n)
-    if start < n and b.kinds[start] == WORD and b.lemmas[start] not in lx.OUTPUT_VERBS and "VERB" in word_classes(b.lemmas[start]):
+    end = next(
+        (
+            k
+            for k in range(start, n)
+            if words[k] in ("so", "because") or (words[k] == "in" and k + 2 < n and words[k + 1] == "order")
+        ),
+        n,
+    )
+    if (
+        start < n
+        and b.kinds[start] == WORD
+        and b.lemmas[start] not in lx.OUTPUT_VERBS
+        and "VERB" in word_classes(b.lemmas[start])
+    ):
         return []
     return [k for k in positions if start <= k < end]
 

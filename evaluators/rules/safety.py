@@ -7,9 +7,8 @@ is a sign the output was steered, and a consumer that rendered it as HTML would 
 
 from __future__ import annotations
 
-from typing import Final
-
 import re
+from typing import Final
 
 from .. import features as ft
 from ..text import Analysis
@@ -42,8 +41,33 @@ SUSPICIOUS: Final = re.compile(
 # search, which tries each alternative at every position. (Non-ASCII texts always get the
 # full search: under IGNORECASE "ſ" matches "s", "K" matches "k", and so on.)
 _REQUIRED_SUBSTRINGS: Final = (
-    ":", "<", "&", "{", "`", "*", "_", "#", "[", "|", '"', "-", "+", "•", ">", "www.", "ignore", "disregard", "forget", "bypass",
-    "override", "say", "treat", "always", "system", "you", "developer",
+    ":",
+    "<",
+    "&",
+    "{",
+    "`",
+    "*",
+    "_",
+    "#",
+    "[",
+    "|",
+    '"',
+    "-",
+    "+",
+    "•",
+    ">",
+    "www.",
+    "ignore",
+    "disregard",
+    "forget",
+    "bypass",
+    "override",
+    "say",
+    "treat",
+    "always",
+    "system",
+    "you",
+    "developer",
 )
 
 
@@ -83,7 +107,9 @@ def check_key_result(context: KeyResultContext) -> Hits:
     return _check(context.r.a)
 
 
-_MESSAGE: Final = "“{detail}” is a link, markup or an instruction, not part of an objective: the text may have been manipulated."
+_MESSAGE: Final = (
+    "“{detail}” is a link, markup or an instruction, not part of an objective: the text may have been manipulated."
+)
 _SUGGESTION: Final = "Treat this candidate as untrusted: render it as plain text only, and rewrite it without the link, markup or instruction."
 _DESCRIPTION: Final = "A URL, HTML/markup, template syntax, or an instruction aimed at a model (“ignore previous instructions”, “system prompt”)."
 

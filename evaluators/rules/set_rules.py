@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Final
 
-
 from .base import NO_HITS, Example, Hit, Hits, Rule
 from .key_result import KeyResultReading
 from .objective import ObjectiveReading
@@ -103,7 +102,9 @@ SET_RULES: Final[tuple[Rule, ...]] = (
         message="Unusual number of key results ({detail}).",
         suggestion="Two to five key results keep an objective focused and still show it from more than one side.",
         description="Fewer or more key results than the configured range (default 2–5; key_result_range overrides it per call).",
-        example_fail=Example("Patients get appointments when they need them", ("Same-week appointments rise from 40% to 70% by Q2",)),
+        example_fail=Example(
+            "Patients get appointments when they need them", ("Same-week appointments rise from 40% to 70% by Q2",)
+        ),
         example_pass=Example(
             "Patients get appointments when they need them",
             ("Same-week appointments rise from 40% to 70% by Q2", "Missed appointments fall from 9% to 5% by Q2"),
