@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 import re
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from api.app import create_app
 from api.config import Settings
+from evaluators.docs import write_generated
 
 DOCS_PATH = Path(__file__).resolve().parent.parent / "docs" / "api.md"
 REGENERATE = ".venv/bin/python -m api.docs"
@@ -197,18 +197,7 @@ def render(document: Schema | None = None) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else argv
-    text = render()
-    if "--check" in args:
-        current = DOCS_PATH.read_text(encoding="utf-8") if DOCS_PATH.exists() else ""
-        if current != text:
-            print(f"{DOCS_PATH} is out of date; run: {REGENERATE}")
-            return 1
-        return 0
-    DOCS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DOCS_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {DOCS_PATH}")
-    return 0
+    return write_generated(DOCS_PATH, render(), REGENERATE, argv)
 
 
 if __name__ == "__main__":

@@ -129,19 +129,23 @@ def render() -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> int:
+def write_generated(path: Path, text: str, regenerate: str, argv: list[str] | None = None) -> int:
+    """The command line of a generated document: write it, or with ``--check`` exit 1 if stale."""
     args = sys.argv[1:] if argv is None else argv
-    text = render()
     if "--check" in args:
-        current = DOCS_PATH.read_text(encoding="utf-8") if DOCS_PATH.exists() else ""
+        current = path.read_text(encoding="utf-8") if path.exists() else ""
         if current != text:
-            print(f"{DOCS_PATH} is out of date; run: {REGENERATE}")
+            print(f"{path} is out of date; run: {regenerate}")
             return 1
         return 0
-    DOCS_PATH.parent.mkdir(parents=True, exist_ok=True)
-    DOCS_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {DOCS_PATH}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    print(f"wrote {path}")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return write_generated(DOCS_PATH, render(), REGENERATE, argv)
 
 
 if __name__ == "__main__":

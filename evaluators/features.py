@@ -87,21 +87,8 @@ FLAGS: Final = (
     MODAL,
 )
 SUSPICIOUS_CHARACTERS: Final = frozenset(':<&{`*_#[|"-+>')
-SUSPICIOUS_FRAGMENTS: Final = (
-    "www",
-    "ignore",
-    "disregard",
-    "forget",
-    "bypass",
-    "override",
-    "say",
-    "treat",
-    "always",
-    "system",
-    "you",
-    "developer",
-    "inst",
-    "sys",
+SUSPICIOUS_FRAGMENTS: Final = tuple(
+    "www ignore disregard forget bypass override say treat always system you developer inst sys".split()
 )
 
 _BY_WORD: Final[tuple[tuple[int, frozenset[str]], ...]] = (

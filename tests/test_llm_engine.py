@@ -18,46 +18,11 @@ from prompts import default_library
 from rewriter.domain import RewriteSpec
 from rewriter.errors import UpstreamBadOutput, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 from rewriter.llm import OpenAIEngine, RetryPolicy, build_client, extract_json, retry_after_seconds
+from support.model_replies import GOOD_REPLY, completion, ok
 
 BASE = "http://model.test/v1"
 URL = f"{BASE}/chat/completions"
 FAST = RetryPolicy(max_attempts=4, total_budget=10, initial_wait=0.001, max_wait=0.01)
-
-GOOD_REPLY = {
-    "candidates": [
-        {
-            "objective": "Make search easier to support and keep running",
-            "problem_statement": "Search is out of support and eats the team's time.",
-            "hypothesis": "We believe upgrading will result in less toil. We will know when support hours fall.",
-            "key_results": [
-                {"text": "Reduce support hours for search from a baseline to be measured", "metric": "support hours",
-                 "baseline": None, "target": None, "deadline": "end of quarter"},
-                {"text": "Keep search availability at or above its current level", "metric": "availability",
-                 "baseline": None, "target": None, "deadline": None},
-            ],
-        }
-    ]
-}
-
-
-def completion(content: str | None, *, finish_reason: str = "stop", refusal: str | None = None, tokens: int = 10) -> dict:
-    message = {"role": "assistant", "content": content}
-    if refusal:
-        message["refusal"] = refusal
-    return {
-        "id": "chatcmpl-test",
-        "object": "chat.completion",
-        "created": 1,
-        "model": "test-model",
-        "choices": [{"index": 0, "message": message, "finish_reason": finish_reason}],
-        "usage": {"prompt_tokens": tokens, "completion_tokens": tokens * 2, "total_tokens": tokens * 3},
-    }
-
-
-def ok(content: str | dict = GOOD_REPLY, **kwargs) -> httpx.Response:
-    text = content if isinstance(content, str) else json.dumps(content)
-    return httpx.Response(200, json=completion(text, **kwargs))
-
 
 @pytest.fixture
 def engine():

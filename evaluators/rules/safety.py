@@ -41,33 +41,8 @@ SUSPICIOUS: Final = re.compile(
 # search, which tries each alternative at every position. (Non-ASCII texts always get the
 # full search: under IGNORECASE "ſ" matches "s", "K" matches "k", and so on.)
 _REQUIRED_SUBSTRINGS: Final = (
-    ":",
-    "<",
-    "&",
-    "{",
-    "`",
-    "*",
-    "_",
-    "#",
-    "[",
-    "|",
-    '"',
-    "-",
-    "+",
-    "•",
-    ">",
-    "www.",
-    "ignore",
-    "disregard",
-    "forget",
-    "bypass",
-    "override",
-    "say",
-    "treat",
-    "always",
-    "system",
-    "you",
-    "developer",
+    *':<&{`*_#[|"-+•>',
+    *"www. ignore disregard forget bypass override say treat always system you developer".split(),
 )
 
 
