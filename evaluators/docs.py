@@ -18,7 +18,8 @@ REGENERATE = ".venv/bin/python -m evaluators.docs"
 _APPLIES_TO = {"objective": "objective", "key_result": "key result", "set": "objective + key results"}
 
 
-ADDING_A_RULE = """## Adding a rule
+ADDING_A_RULE = (
+    """## Adding a rule
 
 A rule is a `Rule` (evaluators/rules/base.py): a stable `code`, what it `applies_to`
 (`objective`, `key_result` or `set`), a default `severity` (and optionally `weight`), the
@@ -29,10 +30,14 @@ triggered it (None for set rules) and the text for `{detail}`.
 
 | `applies_to` | the check gets | what it offers |
 |---|---|---|
-| `objective` | `ObjectiveReading` (rules/objective.py) | `.a` (the `Analysis`: `text`, `words`, `lemmas`, `kinds`, `span(i, j)`), `.lead`, `.output` (the span that makes it an output), `.mission`, `.language` |
-| `key_result` | `KeyResultContext` (rules/key_result.py) | `.r` (the `KeyResultReading`: `.a`, `.m` — the `Measures`: figures, baseline, target, deadline), `.mission`, `.activity`, `.measurable`, `.evidence_figures` |
-| `set` | `SetContext` (rules/set_rules.py) | `.objective` (its reading), `.key_results` (their readings), `.minimum`, `.maximum` (the expected count) |
-
+"""
+    "| `objective` | `ObjectiveReading` (rules/objective.py) | `.a` (the `Analysis`: `text`, `words`, `lemmas`, "
+    "`kinds`, `span(i, j)`), `.lead`, `.output` (the span that makes it an output), `.mission`, `.language` |\n"
+    "| `key_result` | `KeyResultContext` (rules/key_result.py) | `.r` (the `KeyResultReading`: `.a`, `.m` — the "
+    "`Measures`: figures, baseline, target, deadline), `.mission`, `.activity`, `.measurable`, `.evidence_figures` |\n"
+    "| `set` | `SetContext` (rules/set_rules.py) | `.objective` (its reading), `.key_results` (their readings), "
+    "`.minimum`, `.maximum` (the expected count) |\n"
+    """
 A check runs once per distinct text and its hits are cached with the text, unless the rule
 says `per_call=True` (it needs the request or the user's words). `languages` lists the
 languages whose readings the check understands (English by default; `None` for any text):
@@ -64,7 +69,8 @@ house_terms = "realise_rule_example:RULES"
 `[rules.house_terms]` in the rules file sets its severity, weight or switches it off, like
 any rule. A plugin that fails to import or reuses a code stops the service at start with a
 message naming it; `REALISE_RULE_PLUGINS=0` starts without plugins.
-""".splitlines()
+"""
+).splitlines()
 
 
 def _cell(text: str) -> str:

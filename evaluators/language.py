@@ -55,9 +55,10 @@ def _detect(a: Analysis) -> str:
 
 
 def _vote(a: Analysis, foreign_letters: bool) -> tuple[str, float]:
-    """Of the detector's five best guesses (and English), the language whose words are the most common in that language: a short Spanish bug report reads to
-    the detector as French, but "cierra", "abrir" and "carrito" are Spanish words. A text
-    nobody can place is undetermined; with words English does not have, it is not English."""
+    """Of the detector's five best guesses (and English), the language whose words are the most
+    common in that language: a short Spanish bug report reads to the detector as French, but
+    "cierra", "abrir" and "carrito" are Spanish words. A text nobody can place is undetermined;
+    with words English does not have, it is not English."""
     candidates = language_candidates(a.text)
     if not candidates:
         return UNDETERMINED, 0.0

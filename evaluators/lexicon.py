@@ -341,7 +341,10 @@ QUANTIFIER_WORDS: Final[frozenset[str]] = frozenset("all every no none zero nobo
 
 #: Words that open a deadline or a cadence ("by", "every", "per").
 DEADLINE_OPENERS: Final[frozenset[str]] = frozenset(
-    "by before until till in during within every each per a an all this next end throughout through thru across over for at".split()
+    (
+        "by before until till in during within every each per a an all this next end throughout through thru across "
+        "over for at"
+    ).split()
 )
 
 #: Periods that can close a deadline ("by the end of the quarter", "per month", "all year").
@@ -469,7 +472,10 @@ FOREIGN_OUTPUT_VERBS: Final[dict[str, frozenset[str]]] = {
 #: Words of a bug report: a fault to fix is an output.
 FOREIGN_DEFECT_WORDS: Final[dict[str, frozenset[str]]] = {
     "de": frozenset(
-        "fehler bug absturz abstürzen stürzen kaputt defekt fehlerhaft hängen falsch falsche falschen falscher doppelt".split()
+        (
+            "fehler bug absturz abstürzen stürzen kaputt defekt fehlerhaft hängen falsch falsche falschen falscher "
+            "doppelt"
+        ).split()
     ),
     "fr": frozenset(
         "bug bogue erreur plantage planter plante crash bloquer bloqué impossible incorrect mauvais".split()
@@ -750,7 +756,10 @@ APPROVAL_LEADS: Final[frozenset[str]] = frozenset("get achieve obtain gain earn 
 #: A level that is already measured, named instead of a figure: "stays at or above
 #: today's level", "no worse than the current baseline".
 CURRENT_LEVEL_WORDS: Final[frozenset[str]] = frozenset(
-    "current today today's todays baseline existing present last previous prior usual year's quarter's month's budget".split()
+    (
+        "current today today's todays baseline existing present last previous prior usual year's quarter's month's "
+        "budget"
+    ).split()
 )
 #: A level named as agreed with someone rather than measured: "stays below a threshold
 #: agreed with the clinics", "within a limit set by legal".

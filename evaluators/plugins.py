@@ -14,7 +14,8 @@ A rule's ``check`` gets the same reading the built-in rules of its kind get (see
 built; a plugin that fails to load, or whose code clashes with another rule, stops the
 service from starting with a message naming the entry point: a rule set that silently
 lacks an organisation's rules would judge wrongly without anyone knowing.
-The application switches plugins off with ``use_plugins(False)`` (``REALISE_RULE_PLUGINS=0``; to rule one out when debugging).
+The application switches plugins off with ``use_plugins(False)`` (``REALISE_RULE_PLUGINS=0``;
+to rule one out when debugging).
 
 This module is not compiled: it runs once per process.
 """

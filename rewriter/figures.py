@@ -28,34 +28,43 @@ _FALLING = re.compile(
     re.IGNORECASE,
 )
 _FIGURE = r"(?:\d+h\s?\d+m(?:in)?\b|\d+(?:[.,]\d+)?h\b|(?:£|\$|€)?\d+(?:[.,]\d+)*(?:\s?%|(?:k|m|bn)\b)?)"
-_UNIT = r"(?:\s?(?:%|percent|working days|business days|days?|hours?|hrs|minutes?|mins|min|seconds?|secs|s|weeks?|months?|calls|times|ms)\b)?"
+_UNIT = (
+    r"(?:\s?(?:%|percent|working days|business days|days?|hours?|hrs|minutes?|mins|min|seconds?|secs|s|"
+    r"weeks?|months?|calls|times|ms)\b)?"
+)
 _EFFORT = r"(?:steps|fields|clicks|screens|pages|questions|hand-?offs|approvals|sign-offs|forms|tools|systems|logins)"
 _FRACTIONS = {"half": "50%", "a third": "33%", "a quarter": "25%", "two thirds": "67%", "three quarters": "75%"}
 
 _IS = re.compile(
-    rf"(?P<metric>(?:[A-Z]?[\w'-]+ ){{0,9}}?[\w'-]+) (?:is|are|was|were|stands at|sits at) (?:at |about |around |roughly |only |just |~)?"
+    rf"(?P<metric>(?:[A-Z]?[\w'-]+ ){{0,9}}?[\w'-]+) (?:is|are|was|were|stands at|sits at) "
+    rf"(?:at |about |around |roughly |only |just |~)?"
     rf"(?P<figure>{_FIGURE}{_UNIT})",
 )
 _SHARE = re.compile(
-    r"(?:(?:about|around|roughly|only|over|nearly|almost) )?(?P<figure>\d+(?:[.,]\d+)?\s?%|half|a third|a quarter|two thirds|three quarters)"
+    r"(?:(?:about|around|roughly|only|over|nearly|almost) )?"
+    r"(?P<figure>\d+(?:[.,]\d+)?\s?%|half|a third|a quarter|two thirds|three quarters)"
     r" of (?:the |our |all |their )?(?P<who>(?!(?:the|our|all|their|a|an)\b)[\w'-]+) (?P<doing>(?:[\w'-]+ ?){1,8})",
     re.IGNORECASE,
 )
 _TAKES = re.compile(
-    rf"[Ii]t takes (?P<who>[\w'-]+(?: [\w'-]+)?) (?:about |around |on average )?(?P<figure>\d+(?:[.,]\d+)?{_UNIT})(?: on average)? to (?P<doing>(?:[\w'-]+ ?){{1,8}})",
+    rf"[Ii]t takes (?P<who>[\w'-]+(?: [\w'-]+)?) (?:about |around |on average )?"
+    rf"(?P<figure>\d+(?:[.,]\d+)?{_UNIT})(?: on average)? to (?P<doing>(?:[\w'-]+ ?){{1,8}})",
 )
 _LATE = re.compile(
-    rf"(?P<things>(?:[\w'-]+ ){{0,3}}[\w'-]+) arrive (?:about |around |roughly )?(?P<figure>\d+(?:[.,]\d+)?{_UNIT}) late",
+    rf"(?P<things>(?:[\w'-]+ ){{0,3}}[\w'-]+) arrive (?:about |around |roughly )?"
+    rf"(?P<figure>\d+(?:[.,]\d+)?{_UNIT}) late",
     re.IGNORECASE,
 )
 _MOVED = re.compile(
-    rf"(?P<metric>(?:[\w'-]+ ){{0,4}}[\w'-]+) (?:has |have )?(?:dropped|fallen|fell|risen|rose|gone up|gone down|went up|went down|grown|grew|climbed|slipped)"
+    rf"(?P<metric>(?:[\w'-]+ ){{0,4}}[\w'-]+) (?:has |have )?"
+    rf"(?:dropped|fallen|fell|risen|rose|gone up|gone down|went up|went down|grown|grew|climbed|slipped)"
     rf" from (?P<was>{_FIGURE}{_UNIT}) to (?P<figure>{_FIGURE}{_UNIT})",
     re.IGNORECASE,
 )
 #: "The form has 7 steps": a count of the effort something asks of people, which should fall.
 _HAS = re.compile(
-    rf"(?P<thing>(?:[\w'-]+ ){{0,2}}[\w'-]+) (?:has|have|takes|needs|requires|asks for) (?:about |around |roughly |over )?"
+    rf"(?P<thing>(?:[\w'-]+ ){{0,2}}[\w'-]+) (?:has|have|takes|needs|requires|asks for) "
+    rf"(?:about |around |roughly |over )?"
     rf"(?P<figure>\d+) (?P<unit>{_EFFORT})\b",
     re.IGNORECASE,
 )
@@ -68,12 +77,14 @@ _PER_PERIOD = re.compile(
 )
 #: "… are at 97.2% on Android and 99.5% on iOS": one more figure for the same metric elsewhere.
 _AND_ELSEWHERE = re.compile(
-    rf"(?P<where> (?:on|in|for|at) [\w' -]{{1,30}}?)(?:,| and| while| but)+ (?:at )?(?P<figure>{_FIGURE}{_UNIT})(?P<where2> (?:on|in|for|at) [\w'-]+(?: [\w'-]+)?)",
+    rf"(?P<where> (?:on|in|for|at) [\w' -]{{1,30}}?)(?:,| and| while| but)+ (?:at )?(?P<figure>{_FIGURE}{_UNIT})"
+    rf"(?P<where2> (?:on|in|for|at) [\w'-]+(?: [\w'-]+)?)",
     re.IGNORECASE,
 )
 #: "… 58 days while our terms are net 30": what the figure is held against.
 _HELD_AGAINST = re.compile(
-    r"\s*,?\s*(?:while|whereas|but|and) (?:our |the |their )?(?P<what>[a-z][\w' -]{1,30}?) (?:is|are|says|say) (?P<ref>(?:[a-z]+ )?\d+(?:[.,]\d+)?(?:\s?%| days| hours| minutes)?)\b",
+    r"\s*,?\s*(?:while|whereas|but|and) (?:our |the |their )?(?P<what>[a-z][\w' -]{1,30}?) (?:is|are|says|say) "
+    r"(?P<ref>(?:[a-z]+ )?\d+(?:[.,]\d+)?(?:\s?%| days| hours| minutes)?)\b",
     re.IGNORECASE,
 )
 _NOT_COUNTED = frozenset("times of the a an and or per percent".split())
@@ -113,8 +124,11 @@ class StatedMeasure:
 
 #: A target the user states: "wants 70% by end of Q4", "aim for under 10 minutes", "get it down to 2 days".
 _TARGET = re.compile(
-    rf"\b(?:wants?(?: it| this| that)?(?: at)?|aims? for|aiming for|(?:sla|target|goal)\b[\w' -]{{0,40}}?\s(?:is|of|at)|targets?(?: is| of)?|goal(?: is| of)?|needs? to (?:reach|hit|get to|be)|"
-    rf"should be|to reach|to hit|get (?:it |this |that )?(?:down |up )?to|bring (?:it )?(?:down |up )?to)\s+(?:about |around |under |below |at least |above )?"
+    rf"\b(?:wants?(?: it| this| that)?(?: at)?|aims? for|aiming for|"
+    rf"(?:sla|target|goal)\b[\w' -]{{0,40}}?\s(?:is|of|at)|"
+    rf"targets?(?: is| of)?|goal(?: is| of)?|needs? to (?:reach|hit|get to|be)|"
+    rf"should be|to reach|to hit|get (?:it |this |that )?(?:down |up )?to|bring (?:it )?(?:down |up )?to)\s+"
+    rf"(?:about |around |under |below |at least |above )?"
     rf"(?P<target>{_FIGURE}{_UNIT})(?:\s+by\s+(?P<deadline>(?:the\s+)?(?:end\s+of\s+(?:the\s+)?)?(?:Q[1-4]|H[12]|[A-Z][a-z]+|next\s+\w+|this\s+\w+|quarter|year|month)(?:\s+\d{{4}})?))?",
     re.IGNORECASE,
 )
@@ -123,21 +137,25 @@ _TARGET = re.compile(
 _TARGET_WORDS = re.compile(r"\b(?:goal|target|aim|objective|ambition|sla)s?\b", re.IGNORECASE)
 #: "Builds take 42 min", "Refund emails take 3 days": how long something takes.
 _TAKE = re.compile(
-    rf"(?P<things>(?:[\w'-]+ ){{0,2}}[\w'-]+) (?:take|takes|took|last|lasts) (?:about |around |roughly |over |~)?(?P<figure>\d+(?:[.,]\d+)?{_UNIT})",
+    rf"(?P<things>(?:[\w'-]+ ){{0,2}}[\w'-]+) (?:take|takes|took|last|lasts) (?:about |around |roughly |over |~)?"
+    rf"(?P<figure>\d+(?:[.,]\d+)?{_UNIT})",
     re.IGNORECASE,
 )
 
 
 #: "42-minute builds", "a 4-day access wait": a duration written before what lasts it.
 _HYPHENATED = re.compile(
-    r"(?P<n>\d+(?:[.,]\d+)?)-(?P<unit>second|minute|min|hour|day|week|month)s? (?P<things>[a-z][\w-]*(?: [a-z][\w-]*)?)",
+    r"(?P<n>\d+(?:[.,]\d+)?)-(?P<unit>second|minute|min|hour|day|week|month)s? "
+    r"(?P<things>[a-z][\w-]*(?: [a-z][\w-]*)?)",
     re.IGNORECASE,
 )
 #: Money the user says is spent or lost: "refunded $18k last month", "each costs about $25 to handle".
 _MONEY = re.compile(
-    r"(?P<each>\beach )?(?P<verb>refunded|refund|spent|spend|spending|lost|lose|losing|costs?(?: us)?|paid|pay|paying|wasted|waste|miss|missed|missing)\s+(?:out on\s+)?"
+    r"(?P<each>\beach )?(?P<verb>refunded|refund|spent|spend|spending|lost|lose|losing|costs?(?: us)?|"
+    r"paid|pay|paying|wasted|waste|miss|missed|missing)\s+(?:out on\s+)?"
     r"(?:about |around |roughly |over |nearly |almost |~)?(?P<figure>[£$€]\s?\d[\d,.]*(?:\s?(?:k|m|bn)\b)?)"
-    r"(?P<to> to \w+)?(?:\s+(?P<per>per \w+|a (?:month|year|week|day)|every (?:month|year|week)|last (?:month|year|quarter|week)|this (?:month|year|quarter)))?",
+    r"(?P<to> to \w+)?(?:\s+(?P<per>per \w+|a (?:month|year|week|day)|every (?:month|year|week)|"
+    r"last (?:month|year|quarter|week)|this (?:month|year|quarter)))?",
     re.IGNORECASE,
 )
 _MONEY_METRICS = {
@@ -164,8 +182,10 @@ def _money_metric(match: re.Match[str]) -> str:
 
 
 _PART = re.compile(
-    r"(?P<part>(?:[\w'-]+ ){0,3}[\w'-]+) (?:is|are|make up|makes up|account for|accounts for) (?:about |around |roughly |nearly |almost |over )?"
-    r"(?P<figure>\d+(?:[.,]\d+)?\s?%|half|a third|a quarter|two thirds|three quarters) of (?:the |our |all )?(?P<whole>(?:[\w'-]+ ?){1,6})",
+    r"(?P<part>(?:[\w'-]+ ){0,3}[\w'-]+) (?:is|are|make up|makes up|account for|accounts for) "
+    r"(?:about |around |roughly |nearly |almost |over )?"
+    r"(?P<figure>\d+(?:[.,]\d+)?\s?%|half|a third|a quarter|two thirds|three quarters) of (?:the |our |all )?"
+    r"(?P<whole>(?:[\w'-]+ ?){1,6})",
     re.IGNORECASE,
 )
 
@@ -225,7 +245,8 @@ def _plural_thing(word: str) -> bool:
 _FALLING_ACTS = re.compile(
     r"\b(?:abandon\w*|give up|gives up|gave up|hang up|hangs up|drop\w*|churn\w*|cancel\w*|miss\w*|fail\w*|complain\w*|"
     r"call\w*|leave|leaves|left|quit\w*|bounce\w*|wait\w*|late|return\w*|request a second|no results|error\w*|"
-    r"are password resets|are duplicates|get lost|never \w+|don't|do not|can't|cannot|contact\w*|chase\w*|re-?key\w*)\b",
+    r"are password resets|are duplicates|get lost|never \w+|don't|do not|can't|cannot|"
+    r"contact\w*|chase\w*|re-?key\w*)\b",
     re.IGNORECASE,
 )
 
@@ -239,7 +260,8 @@ def _unit_of(figure: str) -> str:
     if re.search(r"[£$€]", lowered):
         return "money"
     if re.search(
-        r"\d\s?(?:h|hrs?|hours?|m|mins?|minutes?|s|secs?|seconds?|ms|days?|weeks?|months?|working days|business days)\b",
+        r"\d\s?(?:h|hrs?|hours?|m|mins?|minutes?|s|secs?|seconds?|ms|"
+        r"days?|weeks?|months?|working days|business days)\b",
         lowered,
     ):
         return "time"
@@ -442,7 +464,8 @@ _GAP = re.compile(r"\s*,?\s*")
 #: A comparison after a stated figure: "… is 22% compared with 41% overall", "81% vs 94% in
 #: the other regions".
 _COMPARED = re.compile(
-    rf"\b(?:compared (?:with|to)|vs\.?|versus|against|while it is|but)\s+(?P<reference>{_FIGURE}{_UNIT}(?:\s+(?:overall|elsewhere|on average|(?:in|on|at|for) [\w' -]{{1,40}}))?)",
+    rf"\b(?:compared (?:with|to)|vs\.?|versus|against|while it is|but)\s+"
+    rf"(?P<reference>{_FIGURE}{_UNIT}(?:\s+(?:overall|elsewhere|on average|(?:in|on|at|for) [\w' -]{{1,40}}))?)",
     re.IGNORECASE,
 )
 

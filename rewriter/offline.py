@@ -51,7 +51,10 @@ FRAMES: dict[str, Frame] = {
     "supportability": Frame(
         "supportability",
         "Make {cap} easier to support and keep running",
-        "Keeping {cap} running takes more of the team's time than it should{because}, time taken from work that serves {who}.",
+        (
+            "Keeping {cap} running takes more of the team's time than it should{because}, "
+            "time taken from work that serves {who}."
+        ),
         "less of the team's time spent keeping {cap} running",
         (
             Measure("Hours spent each month keeping {cap} running", "fall"),
@@ -563,7 +566,10 @@ class OfflineEngine:
         objective = f"Understand why {rest}" if word == "why" else f"Learn {question}"
         who = values["who"]
         if word == "why":
-            first = f"Interviews with {who} and usage data find the main reasons {rest}, ranked by how many {who} each affects"
+            first = (
+                f"Interviews with {who} and usage data find the main reasons {rest}, "
+                f"ranked by how many {who} each affects"
+            )
         elif word == "whether":
             first = f"Interviews and a small test with {who} show whether {rest}"
         else:
@@ -580,7 +586,10 @@ class OfflineEngine:
         return CandidateDraft(
             objective=objective,
             problem_statement=_told(read) or f"We do not know {question}, so what we do next rests on a guess.",
-            hypothesis=f"We believe the evidence from {who} will show {question}. We will know we are right when {_lower_first(key_results[0].text)}.",
+            hypothesis=(
+                f"We believe the evidence from {who} will show {question}. "
+                f"We will know we are right when {_lower_first(key_results[0].text)}."
+            ),
             key_results=key_results,
         )
 
@@ -703,7 +712,10 @@ class OfflineEngine:
                 # The want was the outcome ("see which forms they have submitted"): the bet is
                 # that being able to do it takes the asking away.
                 about = f" with {read.capability}" if read.capability else ""
-                return f"We believe {read.beneficiary} who can {want} will need less help{about}. We will know when we see a change in {_SIGNAL}."
+                return (
+                    f"We believe {read.beneficiary} who can {want} will need less help{about}. "
+                    f"We will know when we see a change in {_SIGNAL}."
+                )
             doing = (
                 f"letting {read.beneficiary} {want}"
                 if word_classes(lead) >= {"VERB"}
@@ -780,7 +792,9 @@ _STILL = re.compile(
     re.IGNORECASE,
 )
 _STATE_WORDS = frozenset(
-    "be am are is was were have has had know knows feel feels don't doesn't do does not never no stop can't cannot".split()
+    (
+        "be am are is was were have has had know knows feel feels don't doesn't do does not never no stop can't cannot"
+    ).split()
 )
 
 
@@ -892,17 +906,20 @@ _EXTRA_MILESTONES = (
 
 
 _WISH = re.compile(
-    r"^(?:improve|enhance|better|fix up|clean up|tidy up|sort out|do something about|look at|rework|revamp|modernise|modernize)\b"
+    r"^(?:improve|enhance|better|fix up|clean up|tidy up|sort out|do something about|look at|rework|revamp|"
+    r"modernise|modernize)\b"
     r"|^make\b.{1,40}\bbetter\b|\b(?:needs? to be better|is a mess|sucks|is bad|is terrible|could be better)\b",
     re.IGNORECASE,
 )
 _MEASURE_NOUN = re.compile(
-    r"\b(?:engagement|retention|conversion|churn|satisfaction|nps|revenue|activation|adoption|usage|sales|margin|throughput|"
-    r"uptime|latency|response times?|wait times?|turnaround|lead time|cycle time|abandonment|drop-?off|sign-?ups|bookings)\b",
+    r"\b(?:engagement|retention|conversion|churn|satisfaction|nps|revenue|activation|adoption|usage|sales|margin|"
+    r"throughput|uptime|latency|response times?|wait times?|turnaround|lead time|cycle time|abandonment|drop-?off|"
+    r"sign-?ups|bookings)\b",
     re.IGNORECASE,
 )
 _OUTCOME_SHAPE = re.compile(
-    r"^(?:(?:increase|raise|grow|improve|boost|reduce|cut|lower|decrease|halve|double|shorten|speed up|minimi[sz]e|maximi[sz]e)\s"
+    r"^(?:(?:increase|raise|grow|improve|boost|reduce|cut|lower|decrease|halve|double|shorten|speed up|"
+    r"minimi[sz]e|maximi[sz]e)\s"
     r"|(?:make|keep)\s.+\s(?:more|less|fewer)\s|(?:make|keep)\s.+\b\w+er\b\s*$"
     r"|(?:fewer|less|more)\s)",
     re.IGNORECASE,

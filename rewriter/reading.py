@@ -31,11 +31,13 @@ _STORY = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _FOR_WHOM = re.compile(
-    r"\b(?:for|to help|so that)\s+(?:the\s+|our\s+|all\s+)?(?P<who>[a-z][\w\- ]{2,40}?)(?:\s+(?:to|so|by|with|in|on|who)\b|[,.;]|$)",
+    r"\b(?:for|to help|so that)\s+(?:the\s+|our\s+|all\s+)?(?P<who>[a-z][\w\- ]{2,40}?)"
+    r"(?:\s+(?:to|so|by|with|in|on|who)\b|[,.;]|$)",
     re.IGNORECASE,
 )
 _PURPOSE = re.compile(
-    r"\b(?:to|so that|in order to|so)\s+(?P<purpose>(?:increase|reduce|improve|cut|grow|speed up|lower|raise|help|make|let|allow|enable)\b.+)$",
+    r"\b(?:to|so that|in order to|so)\s+"
+    r"(?P<purpose>(?:increase|reduce|improve|cut|grow|speed up|lower|raise|help|make|let|allow|enable)\b.+)$",
     re.IGNORECASE,
 )
 _LEADING_ARTICLE = re.compile(r"^(?:a|an|the|our|new|some)\s+", re.IGNORECASE)
@@ -44,10 +46,16 @@ _TRAILING_PUNCT = re.compile(r"[\s.!?;:]+$")
 # What kind of work the lead verb asks for; each kind has its own outcome frames.
 WORK_KINDS: dict[str, frozenset[str]] = {
     "modernise": frozenset(
-        "upgrade migrate replace refactor rewrite port update patch move switch consolidate decommission retire modernise modernize".split()
+        (
+            "upgrade migrate replace refactor rewrite port update patch move switch consolidate decommission retire "
+            "modernise modernize"
+        ).split()
     ),
     "build": frozenset(
-        "build create develop launch ship add implement release introduce deliver make roll deploy set install integrate provide offer enable support allow".split()
+        (
+            "build create develop launch ship add implement release introduce deliver make roll deploy set install "
+            "integrate provide offer enable support allow"
+        ).split()
     ),
     "redesign": frozenset(
         "redesign restyle rework revamp simplify overhaul polish clean tidy declutter improve".split()
@@ -57,7 +65,10 @@ WORK_KINDS: dict[str, frozenset[str]] = {
     "hire": frozenset("hire recruit staff onboard".split()),
     "fix": frozenset("fix debug resolve repair correct".split()),
     "discover": frozenset(
-        "explore investigate understand research learn discover assess evaluate test validate prototype spike analyse analyze study survey".split()
+        (
+            "explore investigate understand research learn discover assess evaluate test validate prototype spike "
+            "analyse analyze study survey"
+        ).split()
     ),
 }
 
@@ -255,7 +266,8 @@ PEOPLE_WORDS = frozenset(
     "applicants caseworkers managers employees colleagues agents developers engineers analysts partners "
     "tenants buyers sellers readers listeners subscribers parents children families volunteers admins "
     "administrators researchers editors authors owners players travellers drivers nurses doctors teachers "
-    "hires joiners starters recruits newcomers guests passengers pupils learners callers shoppers devs nurses clinicians "
+    "hires joiners starters recruits newcomers guests passengers pupils learners callers shoppers devs nurses "
+    "clinicians "
     "pharmacists merchants riders diners investors borrowers claimants caseworkers dispatchers technicians "
     "candidates donors clients patrons fans athletes coaches carers farmers growers landlords solicitors paralegals "
     "lawyers officers planners inspectors recruiters consultants operators travellers travelers homeowners "
@@ -400,7 +412,8 @@ _VERB_FIRST = frozenset("speed cut increase decrease reduce improve boost lower 
 
 #: What people put before the ask itself: "We need to …", "Please …", "Bug: …", "[Tech debt] …".
 _PREAMBLE = re.compile(
-    r"^(?:\[[^\]]{1,30}\]\s*|(?:[\w-]+\s+)?(?:bug|feature|feature request|request|task|todo|chore|story|epic|tech debt|idea)\s*[:\-–]\s*"
+    r"^(?:\[[^\]]{1,30}\]\s*"
+    r"|(?:[\w-]+\s+)?(?:bug|feature|feature request|request|task|todo|chore|story|epic|tech debt|idea)\s*[:\-–]\s*"
     r"|(?:please|pls|kindly)\s+|(?:we|i)\s+(?:want|need|would\s+like|'d\s+like)\s+(?=(?:an?|the|some)\s)|(?:we|i|you)\s+(?:really\s+)?(?:need|want|have|would\s+like|'d\s+like|should|must|ought)\s+to\s+"
     r"|(?:can|could|should)\s+(?:we|you|someone)\s+(?:please\s+)?|let'?s\s+|need\s+to\s+|time\s+to\s+"
     r"|[A-Z][\w.+-]*(?:\s[A-Z][\w.+-]*)?:\s+(?=\S))+",
@@ -527,8 +540,9 @@ _FAULT_SIGNS = re.compile(
     r"\b(?:does nothing|doesn'?t (?:work|load|open|save|show|send)|not working|stopped working|is broken|are broken|"
     r"returns? (?:zero|no|the wrong|wrong|an? error|empty)|shows? (?:the )?wrong|takes forever|an hour (?:early|late)|"
     r"(?:too )?early since|crash(?:es|ed|ing)?\b|throws?|exception|error \d{3}|\b[45]\d\d error|"
-    r"randomly|keeps? (?:failing|crashing|logging)|lets you|allows? (?:you )?to select|is wrong|are wrong|incorrect(?:ly)?|"
-    r"(?:get|gets|got|getting) logged out|lose everything|lost (?:everything|their \w+)|times? out|timing out|timed out|saves twice|"
+    r"randomly|keeps? (?:failing|crashing|logging)|lets you|allows? (?:you )?to select|is wrong|are wrong|"
+    r"incorrect(?:ly)?|(?:get|gets|got|getting) logged out|lose everything|lost (?:everything|their \w+)|"
+    r"times? out|timing out|timed out|saves twice|"
     r"(?:sent|emailed|charged|shows?|appears?) twice|off by one)\b",
     re.IGNORECASE,
 )

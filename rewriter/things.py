@@ -38,7 +38,8 @@ _BOUNDARIES = frozenset(
     """
     to for of so that which whether what why how who whom whose with in on at from by because when where before after
     as into onto via using without if than and or but so until unless while since per across
-    over under between through about against within instead off out up down away back onto inside is are was were be being been
+    over under between through about against within instead off out up down away back onto inside
+    is are was were be being been
     will would should could can cannot can't does doesn't do don't did didn't has have had not
     """.split()
 )
@@ -62,13 +63,19 @@ _REPORTED_VERBS = (
 _PRONOUNS = frozenset("i we you they he she me us them i'm we're i'd we'd i've".split())
 #: Nouns that only hold the noun after "of": "a list of products" is about products.
 _CONTAINERS = frozenset(
-    "list set number kind type range selection bunch couple variety group pair collection lot lots series part parts piece".split()
+    (
+        "list set number kind type range selection bunch couple variety group pair collection lot lots series part "
+        "parts piece"
+    ).split()
 )
 #: Words that can only be a verb or an adverb end a phrase: "Reset emails | arrive late",
 #: "REST call | incorrectly returns 204".
 _NOT_IN_A_NOUN_PHRASE = (frozenset({"VERB"}), frozenset({"ADV"}), frozenset({"VERB", "ADV"}))
 _EMPTY_NOUNS = frozenset(
-    "thing things stuff it this that everything something anything nothing someone anyone everyone somebody anybody lot lots bit way ways".split()
+    (
+        "thing things stuff it this that everything something anything nothing someone anyone everyone somebody "
+        "anybody lot lots bit way ways"
+    ).split()
 )
 _TOKEN = re.compile(r"[A-Za-z0-9][\w'+#&./-]*|[,;:()!?]")
 
@@ -143,7 +150,8 @@ def noun_phrase(text: str) -> list[str]:
         if words and lowered.endswith("ing") and plural_noun(words[-1].lower()):
             break  # a participle after a plural: "Users | getting logged out"
         if words and not known and (inflected_verb(lowered) or word_classes(lowered) == _ADJECTIVE):
-            break  # what is said of the thing, not part of it: "data | encrypted", "link | says", "names | configurable"
+            # What is said of the thing, not part of it: "data | encrypted", "link | says", "names | configurable".
+            break
         words.append(token.rstrip(".'"))
     if words and words[0][:1].isupper() and words[0][1:].islower():
         # A sentence's capital, not a name: "Reset emails", "Password" (a common word on its

@@ -362,7 +362,10 @@ KEY_RESULT_RULES: Final[tuple[Rule, ...]] = (
         applies_to="key_result",
         severity="warning",
         message="The key result gives a target but not where it starts, so the change is unclear.",
-        suggestion="Add today's value (“from 40% to 55%”) or a relative change (“up 20%”), or write “from a baseline to be measured”.",
+        suggestion=(
+            "Add today's value (“from 40% to 55%”) or a relative change (“up 20%”), "
+            "or write “from a baseline to be measured”."
+        ),
         description=(
             "A target with no “from X”, no relative change (by 15%, up 20 %, halve, year on year) and "
             "not a standing threshold (under/above/at least/or above/zero …). Not applied to "
@@ -394,7 +397,10 @@ KEY_RESULT_RULES: Final[tuple[Rule, ...]] = (
         severity="warning",
         message="This key result joins two measures; each should be its own key result.",
         suggestion="Split it into two key results so each can be tracked and scored.",
-        description="“and” (or “;”, “plus”, “while”) joining two clauses that each carry a figure or direction; ranges like “between 5 and 10” do not count.",
+        description=(
+            "“and” (or “;”, “plus”, “while”) joining two clauses that each carry a figure or direction; "
+            "ranges like “between 5 and 10” do not count."
+        ),
         example_fail=Example("Churn falls to 3% and NPS rises to 50 by Q3"),
         example_pass=Example("Churn falls from 5% to 3% by Q3"),
         check=check_compound,
@@ -404,7 +410,9 @@ KEY_RESULT_RULES: Final[tuple[Rule, ...]] = (
         applies_to="key_result",
         severity="error",
         message="“{detail}” does not appear in the request or context: the figure may be invented.",
-        suggestion="Use only figures the team gave, or write “from a baseline to be measured to a target to be agreed”.",
+        suggestion=(
+            "Use only figures the team gave, or write “from a baseline to be measured to a target to be agreed”."
+        ),
         description=(
             "Generated key results only (evidence given): a figure outside a deadline that appears "
             "nowhere in the request and context (zero is exempt)."

@@ -362,7 +362,10 @@ def check_fluency(c: ObjectiveCall) -> Hits:
     if request is not None and request.language != c.r.language and c.r.language not in JUDGED_LANGUAGES:
         # Written for an English (or German …) request, in a language no one asked for.
         names = lx.LANGUAGE_NAMES
-        detail = f"it is in {names.get(c.r.language, c.r.language)}, the request in {names.get(request.language, request.language)}"
+        detail = (
+            f"it is in {names.get(c.r.language, c.r.language)}, "
+            f"the request in {names.get(request.language, request.language)}"
+        )
         return [*hits, ((0, len(c.r.a.text)), detail)]
     return hits
 
@@ -525,7 +528,10 @@ OBJECTIVE_RULES: Final[tuple[Rule, ...]] = (
         applies_to="objective",
         severity="error",
         message="The objective says neither who benefits nor what change anyone could observe.",
-        suggestion="Name the people and the experience or measure that should change, e.g. “Shoppers on phones finish checkout without help”.",
+        suggestion=(
+            "Name the people and the experience or measure that should change, "
+            "e.g. “Shoppers on phones finish checkout without help”."
+        ),
         description=(
             "Every meaningful word is a platitude: improvement or empty verbs (improve, make, drive, "
             "be …), vague words (things, everything, better, world class) and generic nouns "

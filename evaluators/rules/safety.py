@@ -85,8 +85,14 @@ def check_key_result(context: KeyResultContext) -> Hits:
 _MESSAGE: Final = (
     "“{detail}” is a link, markup or an instruction, not part of an objective: the text may have been manipulated."
 )
-_SUGGESTION: Final = "Treat this candidate as untrusted: render it as plain text only, and rewrite it without the link, markup or instruction."
-_DESCRIPTION: Final = "A URL, HTML/markup, template syntax, or an instruction aimed at a model (“ignore previous instructions”, “system prompt”)."
+_SUGGESTION: Final = (
+    "Treat this candidate as untrusted: render it as plain text only, and rewrite it without the link, markup or "
+    "instruction."
+)
+_DESCRIPTION: Final = (
+    "A URL, HTML/markup, template syntax, or an instruction aimed at a model "
+    "(“ignore previous instructions”, “system prompt”)."
+)
 
 SUSPICIOUS_OBJECTIVE: Final = Rule(
     code="suspicious_content",

@@ -101,7 +101,9 @@ SET_RULES: Final[tuple[Rule, ...]] = (
         severity="warning",
         message="Unusual number of key results ({detail}).",
         suggestion="Two to five key results keep an objective focused and still show it from more than one side.",
-        description="Fewer or more key results than the configured range (default 2–5; key_result_range overrides it per call).",
+        description=(
+            "Fewer or more key results than the configured range (default 2–5; key_result_range overrides it per call)."
+        ),
         example_fail=Example(
             "Patients get appointments when they need them", ("Same-week appointments rise from 40% to 70% by Q2",)
         ),
@@ -134,7 +136,10 @@ SET_RULES: Final[tuple[Rule, ...]] = (
         severity="info",
         message="Every key result pushes growth or speed; none protects quality, reliability, satisfaction or cost.",
         suggestion="Add a guardrail key result, e.g. “Complaint rate stays below 1%” or “Error rate stays under 0.5%”.",
-        description="All key results use growth/speed words (grow, increase, sign-ups, revenue, faster …) and none mentions quality, errors, satisfaction, churn, cost, reliability …",
+        description=(
+            "All key results use growth/speed words (grow, increase, sign-ups, revenue, faster …) and none mentions "
+            "quality, errors, satisfaction, churn, cost, reliability …"
+        ),
         example_fail=Example(
             "More small businesses run payroll with us",
             ("Sign-ups grow from 300 to 600 a month by Q4", "Monthly revenue grows from £40k to £70k by Q4"),
