@@ -194,7 +194,7 @@ async def _run_local(args: argparse.Namespace, settings: Settings, options: Batc
         # Before anything is stored: a batch left queued here would be run by that other process.
         if not runner.claim():
             console.print(
-                f"[red]{runner.lock.holder()} is running the batches of {store.path}.[/] "
+                f"[red]{runner.holder()}.[/] "
                 "Send the file to that server instead (--url URL), or stop it first."
             )
             return 2

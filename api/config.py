@@ -89,9 +89,16 @@ class Settings(msgspec.Struct, kw_only=True):
     rule_plugins: Annotated[
         bool, _about("`0` starts without the rules installed plugins add (entry point group `realise.rules`)", shown_default="on")
     ] = True
-    db_path: Annotated[str, _about("SQLite file for feedback, batches and their results cache")] = "realise.db"
+    db_path: Annotated[str, _about("SQLite file for feedback, batches and their results cache (unless the next is set)")] = "realise.db"
+    database_url: Annotated[
+        str | None,
+        _about(
+            "PostgreSQL (`postgresql://user:password@host:5432/db`) shared by several machines: batches, the results cache "
+            "and feedback live there, and `realise worker` processes run batch items as jobs (docs/operations.md)"
+        ),
+    ] = None
     batch_concurrency: Annotated[
-        int, _about("model calls in flight across all batches (lowered while the provider answers 429)", ge=1, le=1000)
+        int, _about("model calls in flight across all batches, and with a database URL across every worker on every machine (lowered while the provider answers 429)", ge=1, le=1000)
     ] = 8
     batch_max_items: Annotated[int, _about("items one batch may hold", ge=1)] = 10_000
     web_workers: Annotated[
@@ -117,6 +124,11 @@ class Settings(msgspec.Struct, kw_only=True):
         if self.engine == "openai":
             return True
         return bool(self.model or self.openai_base_url or self.openai_api_key)
+
+    @property
+    def database(self) -> str:
+        """Where the data lives: the PostgreSQL URL, else the SQLite file."""
+        return self.database_url or self.db_path
 
     @property
     def model_name(self) -> str:

@@ -13,10 +13,13 @@ import structlog
 from evaluators import EvaluatorConfig, load_config
 from evaluators.plugins import use_plugins
 from prompts import PromptLibrary, default_library
+from rewriter.batch.jobs import JobQueue, QueuedBatches
+from rewriter.batch.model import BatchRuns
 from rewriter.batch.runner import BatchRunner
 from rewriter.batch.store import BatchStore
 from rewriter.batch.worker import WorkerPool
 from rewriter.circuit import CircuitBreaker
+from rewriter.database import Database
 from rewriter.feedback import FeedbackStore
 from rewriter.llm import OpenAIEngine, RetryPolicy, build_client
 from rewriter.offline import OfflineEngine
@@ -37,7 +40,7 @@ class Services:
     feedback: FeedbackStore
     api_keys: ApiKeys
     batch_store: BatchStore
-    batch_runner: BatchRunner
+    batch_runner: BatchRuns
     _server_check: asyncio.Task[object] | None = None
 
     async def check_model_server(self) -> None:
@@ -52,10 +55,9 @@ class Services:
             await asyncio.gather(self._server_check, return_exceptions=True)
         # The runner first: its in-flight items need the engine until they are cancelled.
         await self.batch_runner.stop()
-        self.batch_store.close()
         if isinstance(self.engine, OpenAIEngine):
             await self.engine.close()
-        self.feedback.close()
+        self.batch_store.close()  # the database both stores share
 
 
 def build_engine(settings: Settings, prompts: PromptLibrary) -> Engine:
@@ -130,19 +132,26 @@ def build_services(settings: Settings, *, engine: Engine | None = None) -> Servi
     if engine is not None and settings.batch_workers:
         # Workers build their engine from the settings; one handed in here (tests) exists only in this process.
         structlog.get_logger("realise.batch").warning("batch_workers_ignored", reason="an engine object was passed in")
-    else:
+    elif settings.database_url is None:  # with a database URL, `realise worker` processes compute the items
         workers = build_batch_workers(settings)
     engine = engine or build_engine(settings, prompts)
     pipeline = build_pipeline(settings, engine, evaluator_config)
-    batch_store = BatchStore(settings.db_path)
+    database = Database.open(settings.database)
+    queue = JobQueue(settings.database) if database.is_postgresql else None
+    batch_store = BatchStore(database, queue=queue)
+    batch_runner: BatchRuns
+    if queue is not None:
+        batch_runner = QueuedBatches(batch_store)  # `realise worker` processes run the items
+    else:
+        batch_runner = BatchRunner(batch_store, pipeline, concurrency=settings.batch_concurrency, workers=workers)
     return Services(
         settings=settings,
         prompts=prompts,
         evaluator_config=evaluator_config,
         engine=engine,
         pipeline=pipeline,
-        feedback=FeedbackStore(settings.db_path),
+        feedback=FeedbackStore(database),
         api_keys=ApiKeys.load(settings.api_keys, settings.api_keys_file, settings.admin_api_keys),
         batch_store=batch_store,
-        batch_runner=BatchRunner(batch_store, pipeline, concurrency=settings.batch_concurrency, workers=workers),
+        batch_runner=batch_runner,
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 import uvicorn
 from litestar.testing import TestClient
 from structlog.testing import capture_logs
@@ -22,6 +23,7 @@ import api.controllers.health as health
 from api.app import create_app
 from api.config import Settings
 from rewriter.batch.store import BatchStore
+from rewriter.database import Database
 from rewriter.errors import StorageUnavailable
 from rewriter.storage_faults import storage_fault
 
@@ -43,22 +45,20 @@ def _wait_until_ended(client, batch_id: str, timeout: float = 30.0) -> dict:
 
 
 class FailingWrites:
-    """A connection whose writes fail as a full disk or a read-only file would, while ``failing``."""
+    """Makes a database's writes fail as a full disk or a read-only file would, while ``failing``.
 
-    def __init__(self, connection: sqlite3.Connection, error: str) -> None:
-        self.connection = connection
+    Raised where the driver would raise it: just before a statement reaches the cursor."""
+
+    def __init__(self, database: Database, error: str) -> None:
         self.error = error
         self.failing = True
         self.refused = 0
+        sa.event.listen(database.engine, "before_cursor_execute", self._refuse)
 
-    def execute(self, sql: str, *args):
-        if self.failing and sql.lstrip().upper().startswith(("BEGIN IMMEDIATE", "INSERT", "UPDATE", "DELETE")):
+    def _refuse(self, connection, cursor, statement: str, *args) -> None:
+        if self.failing and statement.lstrip().upper().startswith(("BEGIN", "INSERT", "UPDATE", "DELETE")):
             self.refused += 1
             raise sqlite3.OperationalError(self.error)
-        return self.connection.execute(sql, *args)
-
-    def __getattr__(self, name: str):
-        return getattr(self.connection, name)
 
 
 # --- 4. an export never ends quietly short -------------------------------------------------------
@@ -123,8 +123,8 @@ def test_writes_that_cannot_be_stored_are_503_or_507_and_ready_says_so(tmp_path,
     monkeypatch.setattr(health, "RECENT_STORAGE_FAULT_SECONDS", 0.2)
     with TestClient(app=_app(tmp_path)) as client:
         services = client.app.state.services
-        batches = services.batch_store._connection = FailingWrites(services.batch_store._db, message)
-        feedback = services.feedback._connection = FailingWrites(services.feedback._db, message)
+        batches = FailingWrites(services.batch_store.database, message)
+        feedback = FailingWrites(services.feedback.database, message)
         for response in (
             client.post("/v1/batches", json=BACKLOG),
             client.post("/v1/feedback", json={"code": "output_verb", "text": "Build a portal", "verdict": "correct"}),
@@ -148,7 +148,7 @@ def test_a_batch_interrupted_by_storage_resumes_when_it_returns_with_nothing_los
     with TestClient(app=_app(tmp_path)) as client:
         store = client.app.state.services.batch_store
         batch = client.post("/v1/batches", json=BACKLOG).json()
-        writes = store._connection = FailingWrites(store._db, "database or disk is full")
+        writes = FailingWrites(store.database, "database or disk is full")
         deadline = time.monotonic() + 10
         while writes.refused < 3 and time.monotonic() < deadline:
             time.sleep(0.02)

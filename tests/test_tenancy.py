@@ -15,7 +15,8 @@ from litestar.testing import TestClient
 from api.app import create_app
 from api.config import Settings
 from api.security import FailedAuthLimit
-from rewriter.batch.store import SCHEMA_VERSION, BatchStore
+from rewriter.batch.store import BatchStore
+from rewriter.migrations import head
 
 ALICE, BOB, ADMIN = "rk-alice-000000000001", "rk-bob-0000000000002", "rk-admin-00000000003"
 BACKLOG = {"items": [{"request": "Upgrade Elasticsearch"}, {"request": "Add SSO for enterprise customers"}]}
@@ -161,5 +162,5 @@ def test_a_file_from_before_owners_is_upgraded_with_nothing_lost(tmp_path):
     assert store.by_idempotency_key("old-key", owner="abc123") is None
     store.close()
     with sqlite3.connect(path) as upgraded:
-        assert upgraded.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+        assert upgraded.execute("SELECT version_num FROM alembic_version").fetchall() == [(head(),)]
     BatchStore(path).close()  # opening an upgraded file again changes nothing

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Annotated, Literal
 
@@ -92,3 +93,39 @@ class Batch(msgspec.Struct, kw_only=True):
     def eta_seconds(self, now: float | None = None) -> float | None:
         rate = self.items_per_second(now)
         return self.pending / rate if rate else None
+
+
+class BatchRuns(ABC):
+    """What runs the batches a store holds: the API, the CLI and the app's lifespan ask this of it.
+
+    :class:`~rewriter.batch.runner.BatchRunner` runs them in this process (a SQLite file);
+    :class:`~rewriter.batch.jobs.QueuedBatches` leaves them to ``realise worker`` processes (PostgreSQL).
+    """
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Start running stored batches (the app's start-up)."""
+
+    @abstractmethod
+    async def stop(self) -> None:
+        """Stop; batches left unfinished resume on the next start."""
+
+    @abstractmethod
+    def submit(self, batch_id: str) -> None:
+        """A batch was stored or re-queued: run it."""
+
+    @abstractmethod
+    def claim(self) -> bool:
+        """Become what runs this database's batches, if nothing else is (the CLI's check)."""
+
+    @abstractmethod
+    def holder(self) -> str:
+        """Who runs this database's batches, when :meth:`claim` said another does."""
+
+    @abstractmethod
+    async def cancel(self, batch_id: str, *, owner: str | None = None) -> Batch:
+        """Cancel a batch (only ``owner``'s, when given) and stop its calls in flight."""
+
+    @abstractmethod
+    async def run(self, batch_id: str) -> Batch:
+        """Run the batch to its end, or wait for it to end; returns the final record."""

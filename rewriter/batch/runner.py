@@ -53,7 +53,7 @@ from evaluators import judge_objective
 from rewriter.batch.export import summarise
 from rewriter.batch.errors import BatchConflict
 from rewriter.batch.lock import RunnerLock
-from rewriter.batch.model import Batch, PendingItem
+from rewriter.batch.model import Batch, BatchRuns, PendingItem
 from rewriter.batch.slots import AdaptiveLimit, FairSlots, JudgingLane, Pacer
 from rewriter.batch.store import BatchStore
 from rewriter.batch.worker import Computed, WorkerPool, compute
@@ -130,7 +130,7 @@ class _Run:
         return budget is not None and self.tokens >= budget
 
 
-class BatchRunner:
+class BatchRunner(BatchRuns):
     def __init__(
         self,
         store: BatchStore,
@@ -187,6 +187,9 @@ class BatchRunner:
     def claim(self) -> bool:
         """Become the process that runs this database's batches, if no other is (the CLI's check)."""
         return self.lock.acquire()
+
+    def holder(self) -> str:
+        return f"{self.lock.holder()} is running the batches of {self.store.path}"
 
     async def _supervise(self) -> None:
         while True:

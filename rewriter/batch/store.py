@@ -1,6 +1,6 @@
-"""Batches, their items and computed results, in one SQLite file (WAL mode).
+"""Batches, their items and computed results, in the service's database (rewriter/database.py).
 
-Tables:
+Tables (their history: rewriter/migrations):
 
 * ``batches`` — one row per batch: status, options, counters. Counters change in the same
   transaction as the item they count, so a status read is one row, never a scan.
@@ -11,122 +11,42 @@ Tables:
   so a repeated item, in this batch or any later one, is never paid for twice. Generations
   are cached rather than scores, so a cached item is judged by the rules in force today.
 
-Durability: WAL with ``synchronous=NORMAL`` survives a killed process (committed
-transactions are in the WAL, which the OS holds); only a power cut can lose the last few.
+Every write that changes an item's state is guarded by the state it expects (``status =
+'pending'``), so however many processes share the database, an item gets exactly one result
+and its batch's counters stay exact.
 
-One connection serves the event loop (the runner and the HTTP handlers, all on one thread);
-readers that stream a whole batch out get their own read-only connection, so a long export
-never holds up the runner's writes.
+The event loop's statements share one connection; readers that stream a whole batch out get
+a connection of their own, so a long export never holds up the writes.
 """
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
 import time
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import msgspec
+import sqlalchemy as sa
 
 from rewriter.batch.errors import BatchConflict, BatchNotFound
-from rewriter.storage_faults import NotesStorageFaults, translates_storage_faults
 from rewriter.batch.model import UNFINISHED, BacklogItem, Batch, BatchOptions, BatchStatus, PendingItem
+from rewriter.database import Database
+from rewriter.storage_faults import NotesStorageFaults, translates_storage_faults
 
-_BATCHES_TABLE_COLUMNS = """
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    status TEXT NOT NULL CHECK (status IN ('queued', 'running', 'done', 'cancelled', 'failed')),
-    source TEXT NOT NULL,
-    input_digest TEXT NOT NULL,
-    owner TEXT NOT NULL DEFAULT '',
-    idempotency_key TEXT,
-    options TEXT NOT NULL,
-    total INTEGER NOT NULL DEFAULT 0,
-    done INTEGER NOT NULL DEFAULT 0,
-    failed INTEGER NOT NULL DEFAULT 0,
-    cached INTEGER NOT NULL DEFAULT 0,
-    tokens INTEGER NOT NULL DEFAULT 0,
-    tokens_at_run_start INTEGER NOT NULL DEFAULT 0,
-    completed_at_run_start INTEGER NOT NULL DEFAULT 0,
-    error TEXT,
-    created_at REAL NOT NULL,
-    run_started_at REAL,
-    finished_at REAL
-"""
-
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS batches ({_BATCHES_TABLE_COLUMNS});
-CREATE INDEX IF NOT EXISTS batches_by_status ON batches (status, seq);
-CREATE INDEX IF NOT EXISTS batches_by_input ON batches (input_digest, seq);
-CREATE INDEX IF NOT EXISTS batches_by_owner ON batches (owner, seq);
-CREATE UNIQUE INDEX IF NOT EXISTS batches_by_idempotency_key ON batches (owner, idempotency_key);
-CREATE TABLE IF NOT EXISTS batch_items (
-    batch_seq INTEGER NOT NULL REFERENCES batches (seq),
-    position INTEGER NOT NULL,
-    item_id TEXT NOT NULL,
-    request TEXT NOT NULL,
-    context TEXT,
-    status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'done', 'failed')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    cached INTEGER NOT NULL DEFAULT 0,
-    result BLOB,
-    error TEXT,
-    PRIMARY KEY (batch_seq, position)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS batch_items_by_status ON batch_items (batch_seq, status, position);
-CREATE TABLE IF NOT EXISTS write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS batch_results (
-    cache_key TEXT PRIMARY KEY,
-    generation BLOB NOT NULL,
-    tokens INTEGER NOT NULL,
-    created_at REAL NOT NULL
-) WITHOUT ROWID;
-"""
-
-# The schema's version, in SQLite's user_version: files from before versions are 0 and have
-# no owners. Opening a file brings it up to SCHEMA_VERSION, each step in one transaction.
-SCHEMA_VERSION = 2
-_V1_BATCH_COLUMNS = (
-    "seq, id, status, source, input_digest, idempotency_key, options, total, done, failed, cached, tokens, "
-    "tokens_at_run_start, completed_at_run_start, error, created_at, run_started_at, finished_at"
-)
-# Version 2: batches belong to an owner (the API key that made them; '' for batches made with
-# keys off, or before owners existed), and an idempotency key is unique per owner instead of
-# across owners. SQLite cannot drop a column's UNIQUE, so the table is rebuilt and copied.
-_ADD_OWNERS = f"""
-CREATE TABLE batches_v2 ({_BATCHES_TABLE_COLUMNS});
-INSERT INTO batches_v2 ({_V1_BATCH_COLUMNS}, owner) SELECT {_V1_BATCH_COLUMNS}, '' FROM batches;
-DROP TABLE batches;
-ALTER TABLE batches_v2 RENAME TO batches;
-"""
+if TYPE_CHECKING:
+    from rewriter.batch.jobs import JobQueue
 
 _BATCH_COLUMNS = (
     "id, seq, status, source, input_digest, options, total, done, failed, cached, tokens, tokens_at_run_start, "
     "completed_at_run_start, error, created_at, run_started_at, finished_at"
 )
 _INSERT_CHUNK = 500  # items per executemany: bounded memory while a large file streams in
-
-
-def _upgrade(connection: sqlite3.Connection) -> None:
-    """Bring a file from an earlier version of this schema up to this one, nothing lost.
-
-    The check runs inside the write transaction, so two processes opening an old file at
-    once migrate it once."""
-    if connection.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
-        return
-    connection.execute("BEGIN IMMEDIATE")
-    try:
-        columns = {row[1] for row in connection.execute("PRAGMA table_info(batches)")}
-        if columns and "owner" not in columns:
-            for statement in filter(str.strip, _ADD_OWNERS.split(";\n")):
-                connection.execute(statement)
-    except BaseException:
-        if connection.in_transaction:
-            connection.execute("ROLLBACK")
-        raise
-    connection.execute("COMMIT")
+_INSERT_ITEMS = sa.text(
+    "INSERT INTO batch_items (batch_seq, position, item_id, request, context) "
+    "VALUES (:seq, :position, :item_id, :request, :context)"
+)
 
 
 class StoredRow(msgspec.Struct, frozen=True):
@@ -140,7 +60,7 @@ class StoredRow(msgspec.Struct, frozen=True):
     error: str | None
 
 
-def _batch(row: tuple) -> Batch:
+def _batch(row: Any) -> Batch:
     (batch_id, seq, status, source, digest, options, total, done, failed, cached, tokens, tokens_at_start,
      completed_at_start, error, created_at, run_started_at, finished_at) = row  # fmt: skip
     return Batch(
@@ -153,61 +73,33 @@ def _batch(row: tuple) -> Batch:
 
 @translates_storage_faults
 class BatchStore(NotesStorageFaults):
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._connection: sqlite3.Connection | None = None
-        self._db  # create the file and schema now, so a bad path fails at start-up
+    def __init__(self, database: Database | str | Path, *, queue: JobQueue | None = None) -> None:
+        """``database``: the shared :class:`Database`, or a SQLite file's path (opened and migrated now,
+        so a bad path fails at start-up). ``queue``: in the distributed mode, where a batch's
+        dispatch job is queued, in the transaction that stores or re-queues the batch."""
+        self.database = database if isinstance(database, Database) else Database.open(database)
+        self.path = self.database.path
+        self.queue = queue
 
-    @property
-    def _db(self) -> sqlite3.Connection:
-        """The connection, (re)opened on demand: an app may be shut down and started again."""
-        if self._connection is None:
-            # check_same_thread=False: the app is built on one thread and served on another (tests).
-            connection = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
-            connection.execute("PRAGMA journal_mode=WAL")
-            connection.execute("PRAGMA synchronous=NORMAL")
-            connection.execute("PRAGMA busy_timeout=5000")
-            _upgrade(connection)
-            connection.executescript(SCHEMA)
-            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._connection = connection
-        return self._connection
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        db = self._db
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            # SQLite rolls back by itself on some errors (a full disk): then there is nothing to undo.
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
+    def _query(self, statement: str, **parameters: Any) -> sa.CursorResult[Any]:
+        return self.database.query(statement, parameters)
 
     def close(self) -> None:
-        if self._connection is not None:
-            # Fold the WAL back into the database file, so a stopped service leaves one tidy file;
-            # on a full disk it cannot, and the WAL (whole, committed) is folded in next time.
-            try:
-                self._connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-            except sqlite3.Error:
-                pass
-            self._connection.close()
-            self._connection = None
+        self.database.close()
 
     def probe_write(self) -> None:
         """Write and commit one small row: raises StorageUnavailable when the database cannot be written."""
-        with self._transaction() as db:
-            db.execute("INSERT OR REPLACE INTO write_probe (id, at) VALUES (1, ?)", (time.time(),))
+        self._query(
+            "INSERT INTO write_probe (id, at) VALUES (1, :at) ON CONFLICT (id) DO UPDATE SET at = excluded.at", at=time.time()
+        )
 
     def item_counts(self) -> dict[str, int]:
         """Items across all batches by state (for metrics), from the per-batch counters."""
-        total, done, failed, cached = self._db.execute(
-            "SELECT COALESCE(SUM(total), 0), COALESCE(SUM(done), 0), COALESCE(SUM(failed), 0), COALESCE(SUM(cached), 0) FROM batches"
-        ).fetchone()
+        total, done, failed, cached = self._query(
+            "SELECT COALESCE(SUM(total), 0), COALESCE(SUM(done), 0), COALESCE(SUM(failed), 0), COALESCE(SUM(cached), 0) "
+            "FROM batches"
+        ).one()
+        total, done, failed, cached = int(total), int(done), int(failed), int(cached)
         return {"pending": total - done - failed, "done": done, "failed": failed, "cached": cached}
 
     # --- batches -----------------------------------------------------------------------------
@@ -228,42 +120,59 @@ class BatchStore(NotesStorageFaults):
         rolls the whole batch back.
         """
         batch_id = "bat_" + secrets.token_hex(8)
-        with self._transaction() as db:
+        with self.database.transaction() as db:
             try:
-                cursor = db.execute(
-                    "INSERT INTO batches (id, status, source, input_digest, owner, idempotency_key, options, created_at) "
-                    "VALUES (?, 'queued', ?, ?, ?, ?, ?, ?)",
-                    (batch_id, source, input_digest, owner, idempotency_key, msgspec.json.encode(options).decode(), time.time()),
-                )
-            except sqlite3.IntegrityError as exc:  # another process took the key between our look-up and now
+                seq = db.execute(
+                    sa.text(
+                        "INSERT INTO batches (id, status, source, input_digest, owner, idempotency_key, options, created_at) "
+                        "VALUES (:id, 'queued', :source, :digest, :owner, :key, :options, :now) RETURNING seq"
+                    ),
+                    {"id": batch_id, "source": source, "digest": input_digest, "owner": owner, "key": idempotency_key,
+                     "options": msgspec.json.encode(options).decode(), "now": time.time()},
+                ).scalar_one()  # fmt: skip
+            except sa.exc.IntegrityError as exc:  # another process took the key between our look-up and now
                 raise BatchConflict(f"the Idempotency-Key {idempotency_key!r} is already in use") from exc
-            seq = cursor.lastrowid
             total = 0
-            chunk: list[tuple] = []
+            chunk: list[dict[str, Any]] = []
             for position, item in enumerate(items):
-                chunk.append((seq, position, item.id or str(position + 1), item.request, item.context))
+                chunk.append(
+                    {"seq": seq, "position": position, "item_id": item.id or str(position + 1), "request": item.request,
+                     "context": item.context}
+                )  # fmt: skip
                 total = position + 1
                 if len(chunk) == _INSERT_CHUNK:
-                    db.executemany("INSERT INTO batch_items (batch_seq, position, item_id, request, context) VALUES (?, ?, ?, ?, ?)", chunk)
+                    db.execute(_INSERT_ITEMS, chunk)
                     chunk.clear()
-            db.executemany("INSERT INTO batch_items (batch_seq, position, item_id, request, context) VALUES (?, ?, ?, ?, ?)", chunk)
-            db.execute("UPDATE batches SET total = ? WHERE seq = ?", (total, seq))
+            if chunk:
+                db.execute(_INSERT_ITEMS, chunk)
+            db.execute(sa.text("UPDATE batches SET total = :total WHERE seq = :seq"), {"total": total, "seq": seq})
+            if self.queue is not None:
+                self.queue.dispatch(db, seq)
         return self.get(batch_id)
 
     def get(self, batch_id: str, *, owner: str | None = None) -> Batch:
         """A batch by id; with ``owner``, only that owner's (another's is as absent as none)."""
-        row = self._db.execute(
-            f"SELECT {_BATCH_COLUMNS} FROM batches WHERE id = ? AND (? IS NULL OR owner = ?)", (batch_id, owner, owner)
-        ).fetchone()
+        if owner is None:
+            row = self._query(f"SELECT {_BATCH_COLUMNS} FROM batches WHERE id = :id", id=batch_id).first()
+        else:
+            row = self._query(
+                f"SELECT {_BATCH_COLUMNS} FROM batches WHERE id = :id AND owner = :owner", id=batch_id, owner=owner
+            ).first()
         if row is None:
             raise BatchNotFound(f"there is no batch {batch_id!r}")
         return _batch(row)
 
+    def by_seq(self, seq: int) -> Batch:
+        row = self._query(f"SELECT {_BATCH_COLUMNS} FROM batches WHERE seq = :seq", seq=seq).first()
+        if row is None:
+            raise BatchNotFound(f"there is no batch number {seq}")
+        return _batch(row)
+
     def by_idempotency_key(self, key: str, *, owner: str) -> Batch | None:
         """The owner's batch sent with this Idempotency-Key: keys are scoped to their owner."""
-        row = self._db.execute(
-            f"SELECT {_BATCH_COLUMNS} FROM batches WHERE owner = ? AND idempotency_key = ?", (owner, key)
-        ).fetchone()
+        row = self._query(
+            f"SELECT {_BATCH_COLUMNS} FROM batches WHERE owner = :owner AND idempotency_key = :key", owner=owner, key=key
+        ).first()
         return _batch(row) if row else None
 
     def find(
@@ -276,26 +185,20 @@ class BatchStore(NotesStorageFaults):
         owner: str | None = None,
     ) -> list[Batch]:
         """Newest first; ``before_seq`` continues a previous page; with ``owner``, only theirs."""
-        clauses: list[str] = ["seq < ?"]
-        values: list[int | str] = [before_seq if before_seq is not None else 2**63 - 1]
-        if owner is not None:
-            clauses.append("owner = ?")
-            values.append(owner)
-        if status:
-            clauses.append("status = ?")
-            values.append(status)
-        if input_digest:
-            clauses.append("input_digest = ?")
-            values.append(input_digest)
-        rows = self._db.execute(
-            f"SELECT {_BATCH_COLUMNS} FROM batches WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT ?", (*values, limit)
-        ).fetchall()
+        clauses = ["seq < :before"]
+        values: dict[str, Any] = {"before": before_seq if before_seq is not None else 2**63 - 1, "limit": limit}
+        for column, value in (("owner", owner), ("status", status or None), ("input_digest", input_digest or None)):
+            if value is not None:
+                clauses.append(f"{column} = :{column}")
+                values[column] = value
+        rows = self._query(
+            f"SELECT {_BATCH_COLUMNS} FROM batches WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT :limit", **values
+        ).all()
         return [_batch(row) for row in rows]
 
     def unfinished(self) -> list[str]:
         """Ids of batches to run when the service starts: queued ones, and those a stop or crash interrupted."""
-        placeholders = ", ".join("?" * len(UNFINISHED))
-        rows = self._db.execute(f"SELECT id FROM batches WHERE status IN ({placeholders}) ORDER BY seq", UNFINISHED).fetchall()
+        rows = self._query("SELECT id FROM batches WHERE status IN ('queued', 'running') ORDER BY seq").all()
         return [batch_id for (batch_id,) in rows]
 
     def start_run(self, batch_id: str) -> Batch:
@@ -304,29 +207,98 @@ class BatchStore(NotesStorageFaults):
         The token budget counts from the start of a run (a submission or a retry); resuming
         after a restart continues the same run, so a crash loop cannot reset the budget.
         """
-        self._db.execute(
+        self._query(
             "UPDATE batches SET tokens_at_run_start = CASE WHEN status = 'queued' THEN tokens ELSE tokens_at_run_start END, "
-            "status = 'running', run_started_at = ?, completed_at_run_start = done + failed "
-            "WHERE id = ? AND status IN ('queued', 'running')",
-            (time.time(), batch_id),
-        )
+            "status = 'running', run_started_at = :now, completed_at_run_start = done + failed "
+            "WHERE id = :id AND status IN ('queued', 'running')",
+            now=time.time(), id=batch_id,
+        )  # fmt: skip
         return self.get(batch_id)
 
     def finish(self, seq: int, status: BatchStatus, error: str | None = None) -> None:
         """End a run, unless the batch was cancelled meanwhile (a cancel has the last word)."""
-        self._db.execute(
-            "UPDATE batches SET status = ?, error = ?, finished_at = ? WHERE seq = ? AND status = 'running'",
-            (status, error, time.time(), seq),
+        self._query(
+            "UPDATE batches SET status = :status, error = :error, finished_at = :now WHERE seq = :seq AND status = 'running'",
+            status=status, error=error, now=time.time(), seq=seq,
+        )  # fmt: skip
+
+    def finish_if_settled(self, seq: int) -> bool:
+        """End a running batch as done once no item is pending; True if this call ended it."""
+        ended = self._query(
+            "UPDATE batches SET status = 'done', finished_at = :now WHERE seq = :seq AND status = 'running' "
+            "AND done + failed >= total",
+            now=time.time(), seq=seq,
+        ).rowcount  # fmt: skip
+        return bool(ended)
+
+    def start_queued_run(
+        self, seq: int, each_page: Callable[[sa.Connection, Batch, list[PendingItem]], None], *, page: int = 1000
+    ) -> Batch | None:
+        """Start a queued batch's run (as :meth:`start_run` does) and hand its pending items to
+        ``each_page``, all in one transaction; the batch as started, or None if it was not queued."""
+        with self.database.transaction() as db:
+            started = db.execute(
+                sa.text(
+                    "UPDATE batches SET tokens_at_run_start = tokens, status = 'running', run_started_at = :now, "
+                    "completed_at_run_start = done + failed WHERE seq = :seq AND status = 'queued'"
+                ),
+                {"now": time.time(), "seq": seq},
+            ).rowcount
+            if not started:
+                return None
+            batch = _batch(db.execute(sa.text(f"SELECT {_BATCH_COLUMNS} FROM batches WHERE seq = :seq"), {"seq": seq}).one())
+            after = -1
+            while True:
+                rows = db.execute(
+                    sa.text(
+                        "SELECT position, request, context, attempts FROM batch_items WHERE batch_seq = :seq "
+                        "AND status = 'pending' AND position > :after ORDER BY position LIMIT :page"
+                    ),
+                    {"seq": seq, "after": after, "page": page},
+                ).all()
+                if not rows:
+                    return batch
+                each_page(db, batch, [PendingItem(*row) for row in rows])
+                after = rows[-1][0]
+
+    def running_item(self, seq: int, position: int) -> tuple[BatchOptions, PendingItem] | None:
+        """The item and its batch's options, if the item is pending and its batch running."""
+        row = self._query(
+            "SELECT b.options, i.position, i.request, i.context, i.attempts FROM batch_items i "
+            "JOIN batches b ON b.seq = i.batch_seq "
+            "WHERE i.batch_seq = :seq AND i.position = :position AND i.status = 'pending' AND b.status = 'running'",
+            seq=seq, position=position,
+        ).first()  # fmt: skip
+        if row is None:
+            return None
+        return msgspec.json.decode(row[0], type=BatchOptions), PendingItem(*row[1:])
+
+    def not_running(self, seqs: list[int]) -> list[int]:
+        """Which of these batches are no longer running (cancelled or ended)."""
+        if not seqs:
+            return []
+        statement = sa.text("SELECT seq FROM batches WHERE seq IN :seqs AND status <> 'running'").bindparams(
+            sa.bindparam("seqs", expanding=True)
+        )
+        return [seq for (seq,) in self.database.connection.execute(statement, {"seqs": seqs}).all()]
+
+    def live_workers(self, within: float) -> int:
+        """Job-queue workers that sent a heartbeat in the last ``within`` seconds (PostgreSQL only)."""
+        return int(
+            self._query(
+                "SELECT COUNT(*) FROM procrastinate_workers WHERE last_heartbeat > NOW() - make_interval(secs => :within)",
+                within=within,
+            ).scalar_one()
         )
 
     def cancel(self, batch_id: str, *, owner: str | None = None) -> Batch:
         batch = self.get(batch_id, owner=owner)
         if batch.status in ("done", "failed"):
             raise BatchConflict(f"batch {batch_id} has already ended ({batch.status}); there is nothing to cancel")
-        self._db.execute(
-            "UPDATE batches SET status = 'cancelled', finished_at = ? WHERE seq = ? AND status IN ('queued', 'running')",
-            (time.time(), batch.seq),
-        )
+        self._query(
+            "UPDATE batches SET status = 'cancelled', finished_at = :now WHERE seq = :seq AND status IN ('queued', 'running')",
+            now=time.time(), seq=batch.seq,
+        )  # fmt: skip
         return self.get(batch_id)
 
     def requeue(self, batch_id: str, *, owner: str | None = None) -> Batch:
@@ -334,72 +306,105 @@ class BatchStore(NotesStorageFaults):
         batch = self.get(batch_id, owner=owner)
         if batch.status in UNFINISHED:
             raise BatchConflict(f"batch {batch_id} is {batch.status}; retry it once it has ended")
-        with self._transaction() as db:
+        with self.database.transaction() as db:
             retried = db.execute(
-                "UPDATE batch_items SET status = 'pending', attempts = 0, error = NULL WHERE batch_seq = ? AND status = 'failed'",
-                (batch.seq,),
+                sa.text(
+                    "UPDATE batch_items SET status = 'pending', attempts = 0, error = NULL "
+                    "WHERE batch_seq = :seq AND status = 'failed'"
+                ),
+                {"seq": batch.seq},
             ).rowcount
             if batch.pending + retried == 0:
                 raise BatchConflict(f"every item of batch {batch_id} is done; there is nothing to retry")
             db.execute(
-                "UPDATE batches SET status = 'queued', failed = failed - ?, error = NULL, finished_at = NULL WHERE seq = ?",
-                (retried, batch.seq),
+                sa.text(
+                    "UPDATE batches SET status = 'queued', failed = failed - :retried, error = NULL, finished_at = NULL "
+                    "WHERE seq = :seq"
+                ),
+                {"retried": retried, "seq": batch.seq},
             )
+            if self.queue is not None:
+                self.queue.dispatch(db, batch.seq)
         return self.get(batch_id)
 
     # --- items -------------------------------------------------------------------------------
 
     def pending_items(self, seq: int, *, after: int, limit: int) -> list[PendingItem]:
-        rows = self._db.execute(
+        rows = self._query(
             "SELECT position, request, context, attempts FROM batch_items "
-            "WHERE batch_seq = ? AND status = 'pending' AND position > ? ORDER BY position LIMIT ?",
-            (seq, after, limit),
-        ).fetchall()
+            "WHERE batch_seq = :seq AND status = 'pending' AND position > :after ORDER BY position LIMIT :limit",
+            seq=seq, after=after, limit=limit,
+        ).all()  # fmt: skip
         return [PendingItem(position, request, context, attempts) for position, request, context, attempts in rows]
+
+    def pending_item(self, seq: int, position: int) -> PendingItem | None:
+        """The item, if it is still pending (None once it has its result or has failed)."""
+        row = self._query(
+            "SELECT position, request, context, attempts FROM batch_items "
+            "WHERE batch_seq = :seq AND position = :position AND status = 'pending'",
+            seq=seq, position=position,
+        ).first()  # fmt: skip
+        return PendingItem(*row) if row else None
 
     def complete(
         self, seq: int, position: int, result: bytes, *, tokens: int, cached: bool, cache_entry: tuple[str, bytes] | None = None
-    ) -> None:
-        """Record an item's result and cost, and offer its generation to later items (``cache_entry``: key, generation)."""
-        with self._transaction() as db:
+    ) -> bool:
+        """Record an item's result and cost, and offer its generation to later items (``cache_entry``: key, generation).
+
+        True if this call gave the item its result (False: it had one, or failed, already)."""
+        with self.database.transaction() as db:
             changed = db.execute(
-                "UPDATE batch_items SET status = 'done', result = ?, cached = ?, error = NULL, attempts = attempts + 1 "
-                "WHERE batch_seq = ? AND position = ? AND status = 'pending'",
-                (result, cached, seq, position),
+                sa.text(
+                    "UPDATE batch_items SET status = 'done', result = :result, cached = :cached, error = NULL, "
+                    "attempts = attempts + 1 WHERE batch_seq = :seq AND position = :position AND status = 'pending'"
+                ),
+                {"result": result, "cached": int(cached), "seq": seq, "position": position},
             ).rowcount
-            # The guard above keeps the counters exact even if two processes share the file and
-            # both finish the item; the tokens were spent either way.
+            # The guard above keeps the counters exact however many processes finish the item;
+            # the tokens were spent either way.
             db.execute(
-                "UPDATE batches SET done = done + ?, cached = cached + ?, tokens = tokens + ? WHERE seq = ?",
-                (changed, changed if cached else 0, tokens, seq),
+                sa.text("UPDATE batches SET done = done + :changed, cached = cached + :cached, tokens = tokens + :tokens WHERE seq = :seq"),
+                {"changed": changed, "cached": changed if cached else 0, "tokens": tokens, "seq": seq},
             )
             if cache_entry is not None:
                 db.execute(
-                    "INSERT OR IGNORE INTO batch_results (cache_key, generation, tokens, created_at) VALUES (?, ?, ?, ?)",
-                    (*cache_entry, tokens, time.time()),
+                    sa.text(
+                        "INSERT INTO batch_results (cache_key, generation, tokens, created_at) "
+                        "VALUES (:key, :generation, :tokens, :now) ON CONFLICT (cache_key) DO NOTHING"
+                    ),
+                    {"key": cache_entry[0], "generation": cache_entry[1], "tokens": tokens, "now": time.time()},
                 )
+        return bool(changed)
 
     def fail(self, seq: int, position: int, error: str, *, tokens: int = 0) -> None:
-        with self._transaction() as db:
+        with self.database.transaction() as db:
             changed = db.execute(
-                "UPDATE batch_items SET status = 'failed', error = ?, attempts = attempts + 1 "
-                "WHERE batch_seq = ? AND position = ? AND status = 'pending'",
-                (error, seq, position),
+                sa.text(
+                    "UPDATE batch_items SET status = 'failed', error = :error, attempts = attempts + 1 "
+                    "WHERE batch_seq = :seq AND position = :position AND status = 'pending'"
+                ),
+                {"error": error, "seq": seq, "position": position},
             ).rowcount
-            db.execute("UPDATE batches SET failed = failed + ?, tokens = tokens + ? WHERE seq = ?", (changed, tokens, seq))
+            db.execute(
+                sa.text("UPDATE batches SET failed = failed + :changed, tokens = tokens + :tokens WHERE seq = :seq"),
+                {"changed": changed, "tokens": tokens, "seq": seq},
+            )
 
     def defer(self, seq: int, position: int, error: str, *, tokens: int = 0) -> None:
         """Count a transient failure; the item stays pending for a later pass."""
-        with self._transaction() as db:
+        with self.database.transaction() as db:
             db.execute(
-                "UPDATE batch_items SET attempts = attempts + 1, error = ? WHERE batch_seq = ? AND position = ? AND status = 'pending'",
-                (error, seq, position),
+                sa.text(
+                    "UPDATE batch_items SET attempts = attempts + 1, error = :error "
+                    "WHERE batch_seq = :seq AND position = :position AND status = 'pending'"
+                ),
+                {"error": error, "seq": seq, "position": position},
             )
-            db.execute("UPDATE batches SET tokens = tokens + ? WHERE seq = ?", (tokens, seq))
+            db.execute(sa.text("UPDATE batches SET tokens = tokens + :tokens WHERE seq = :seq"), {"tokens": tokens, "seq": seq})
 
     def cached_generation(self, cache_key: str) -> bytes | None:
-        row = self._db.execute("SELECT generation FROM batch_results WHERE cache_key = ?", (cache_key,)).fetchone()
-        return row[0] if row else None
+        row = self._query("SELECT generation FROM batch_results WHERE cache_key = :key", key=cache_key).first()
+        return bytes(row[0]) if row else None
 
     # --- export ------------------------------------------------------------------------------
 
@@ -409,18 +414,20 @@ class BatchStore(NotesStorageFaults):
         Keyset paging (position > last) keeps each query short, so a slow reader never holds
         a read transaction open for the whole export.
         """
-        reader = sqlite3.connect(self.path.absolute().as_uri() + "?mode=ro", uri=True, check_same_thread=False)
-        try:
+        with self.database.reader() as reader:
             after = -1
             while True:
                 found = reader.execute(
-                    "SELECT position, item_id, status, request, result, error FROM batch_items "
-                    "WHERE batch_seq = ? AND position > ? ORDER BY position LIMIT ?",
-                    (seq, after, page),
-                ).fetchall()
+                    sa.text(
+                        "SELECT position, item_id, status, request, result, error FROM batch_items "
+                        "WHERE batch_seq = :seq AND position > :after ORDER BY position LIMIT :page"
+                    ),
+                    {"seq": seq, "after": after, "page": page},
+                ).all()
                 if not found:
                     return
-                yield [StoredRow(*row) for row in found]
+                yield [
+                    StoredRow(position, item_id, status, request, None if result is None else bytes(result), error)
+                    for position, item_id, status, request, result, error in found
+                ]
                 after = found[-1][0]
-        finally:
-            reader.close()
