@@ -55,6 +55,22 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("mcp", help="serve the rewrite and evaluate tools to AI assistants over MCP (stdio)")
 
+    worker = commands.add_parser(
+        "worker",
+        help="run batch items from the job queue, on any machine (needs REALISE_DATABASE_URL: PostgreSQL)",
+        description="Take batch items from the queue in the database until stopped. SIGTERM or Ctrl-C drains the "
+        "worker: it takes no new item and exits once those in progress are done (docs/operations.md).",
+    )
+    worker.add_argument(
+        "--concurrency", type=int, choices=range(1, 1001), metavar="1-1000", default=None,
+        help="items in progress in this process at once (default: twice REALISE_BATCH_CONCURRENCY); "
+        "model calls are bounded by REALISE_BATCH_CONCURRENCY across all workers",
+    )  # fmt: skip
+
+    commands.add_parser(
+        "migrate", help="bring the database's schema up to date and exit (serve and worker also do it when they start)"
+    )
+
     batch_cli.add_parser(commands)
     return parser
 
@@ -183,7 +199,39 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.command == "batch":
         return batch_cli.run(args, settings, parser)
+    if args.command == "worker":
+        return _worker(args, settings)
+    if args.command == "migrate":
+        return _migrate(settings, console)
     return 2
+
+
+def _worker(args: argparse.Namespace, settings: Settings) -> int:
+    from api.observability import configure_logging
+    from api.services import run_item_worker
+
+    if not settings.database_url:
+        Console(stderr=True).print(
+            "[red]realise worker needs a shared database:[/] set REALISE_DATABASE_URL=postgresql://… "
+            "(with the SQLite file, `realise serve` runs the batches itself)"
+        )
+        return 2
+    configure_logging(fmt=settings.log_format, level=settings.log_level, secrets=[settings.openai_api_key or ""])
+    asyncio.run(run_item_worker(settings, concurrency=args.concurrency or 2 * settings.batch_concurrency))
+    return 0
+
+
+def _migrate(settings: Settings, console: Console) -> int:
+    from rewriter.database import Database
+    from rewriter.migrations import current, head
+
+    database = Database.open(settings.database)
+    try:
+        with database.reader() as connection:
+            console.print(f"{database.description}: schema version {current(connection)} (newest: {head()})")
+    finally:
+        database.close()
+    return 0
 
 
 def _evaluate(args: argparse.Namespace, settings: Settings, console: Console) -> int:

@@ -97,6 +97,10 @@ class Settings(msgspec.Struct, kw_only=True):
             "and feedback live there, and `realise worker` processes run batch items as jobs (docs/operations.md)"
         ),
     ] = None
+    worker_timeout: Annotated[
+        float,
+        _about("seconds without a heartbeat after which a `realise worker` counts as dead and its items in progress are queued again", ge=2, le=3600),
+    ] = 15.0
     batch_concurrency: Annotated[
         int, _about("model calls in flight across all batches, and with a database URL across every worker on every machine (lowered while the provider answers 429)", ge=1, le=1000)
     ] = 8

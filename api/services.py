@@ -13,7 +13,8 @@ import structlog
 from evaluators import EvaluatorConfig, load_config
 from evaluators.plugins import use_plugins
 from prompts import PromptLibrary, default_library
-from rewriter.batch.jobs import JobQueue, QueuedBatches
+from rewriter.batch.global_limit import GlobalModelLimit
+from rewriter.batch.jobs import ItemWorker, JobQueue, QueuedBatches, conninfo, run_worker
 from rewriter.batch.model import BatchRuns
 from rewriter.batch.runner import BatchRunner
 from rewriter.batch.store import BatchStore
@@ -125,6 +126,23 @@ def batch_worker_pipeline(config: bytes) -> tuple[RewritePipeline, Callable[[], 
     return pipeline, close
 
 
+async def run_item_worker(settings: Settings, *, concurrency: int) -> None:
+    """``realise worker``: take batch items from the queue in ``settings.database_url`` until stopped."""
+    assert settings.database_url is not None
+    database = Database.open(settings.database_url)
+    queue = JobQueue(settings.database_url)
+    engine = build_engine(settings, default_library())
+    pipeline = build_pipeline(settings, engine, rules_in_force(settings))
+    limit = GlobalModelLimit(conninfo(settings.database_url), settings.batch_concurrency)
+    worker = ItemWorker(BatchStore(database, queue=queue), queue, pipeline, limit)
+    try:
+        await run_worker(settings.database_url, worker, concurrency=concurrency, stalled_seconds=settings.worker_timeout)
+    finally:
+        if isinstance(engine, OpenAIEngine):
+            await engine.close()
+        database.close()
+
+
 def build_services(settings: Settings, *, engine: Engine | None = None) -> Services:
     prompts = default_library()
     evaluator_config = rules_in_force(settings)
@@ -141,7 +159,7 @@ def build_services(settings: Settings, *, engine: Engine | None = None) -> Servi
     batch_store = BatchStore(database, queue=queue)
     batch_runner: BatchRuns
     if queue is not None:
-        batch_runner = QueuedBatches(batch_store)  # `realise worker` processes run the items
+        batch_runner = QueuedBatches(batch_store, stalled_seconds=settings.worker_timeout)  # `realise worker` processes run the items
     else:
         batch_runner = BatchRunner(batch_store, pipeline, concurrency=settings.batch_concurrency, workers=workers)
     return Services(

@@ -249,9 +249,10 @@ def memory_child(model_url: str, count: int, concurrency: int, data: Path) -> No
 
 
 def memory_in_subprocess(model_url: str, count: int, concurrency: int, data: Path) -> dict:
-    command = [sys.executable, __file__, "--memory-child", str(count), "--model-url", model_url,
+    # As a module from the checkout's root, as every bench runs (it imports tests.support).
+    command = [sys.executable, "-m", "bench.batch", "--memory-child", str(count), "--model-url", model_url,
                "--concurrency", str(concurrency), "--data", str(data)]  # fmt: skip
-    done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True)
+    done = subprocess.run(command, capture_output=True, text=True, timeout=900, check=True, cwd=ROOT)
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

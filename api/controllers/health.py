@@ -9,6 +9,7 @@ from litestar.di import NamedDependency
 
 from api.schemas import Health, Readiness
 from api.services import Services
+from rewriter.batch.jobs import QueuedBatches
 from rewriter.errors import StorageUnavailable
 from rewriter.storage_faults import NotesStorageFaults
 
@@ -29,6 +30,20 @@ def storage_check(services: Services) -> str:
         if fault is not None and time.monotonic() - fault[0] < RECENT_STORAGE_FAULT_SECONDS:
             return f"a write failed {time.monotonic() - fault[0]:.0f} s ago: {fault[1].message}"
     return "ok"
+
+
+def queue_check(services: Services) -> str:
+    """What runs the batches, and whether anything does."""
+    runner = services.batch_runner
+    if not isinstance(runner, QueuedBatches):
+        return "in this process"
+    try:
+        workers = runner.live_workers()
+    except StorageUnavailable as exc:
+        return f"unknown: {exc.message}"
+    if workers == 0:
+        return f"no worker has sent a heartbeat in {runner.stalled_seconds:g} s: batches wait until one runs (realise worker)"
+    return f"{workers} worker{'s' if workers != 1 else ''}"
 
 
 class HealthController(Controller):
@@ -54,7 +69,10 @@ class HealthController(Controller):
         ``degraded`` when the model server does not list the configured model (``checks.model``
         says which it lists), as learnt from its free ``GET /models`` at start-up.
         ``unavailable`` with status 503 while the database cannot be written (a full disk, a
-        read-only file): ``checks.database`` says why; take the instance out of rotation.
+        read-only file, a PostgreSQL server out of reach): ``checks.database`` says why; take the
+        instance out of rotation. ``checks.queue`` says what runs the batches: this process (a
+        SQLite file), or how many ``realise worker`` processes sent a heartbeat lately
+        (PostgreSQL); with none, batches wait and the status is ``degraded``.
         """
         circuit = services.pipeline.circuit.state
         checks = {"prompts": "ok", "evaluators": "ok", "engine": services.engine.provider, "model_circuit": circuit}
@@ -63,10 +81,12 @@ class HealthController(Controller):
             checks.update(readiness())
         not_served = checks.get("model", "").startswith("not served")
         checks["database"] = storage_check(services)
+        checks["queue"] = queue_check(services) if checks["database"] == "ok" else "unknown: the database cannot be written"
         if checks["database"] != "ok":
             status: Literal["ready", "degraded", "unavailable"] = "unavailable"
         else:
-            status = "degraded" if circuit == "open" or not_served else "ready"
+            degraded = circuit == "open" or not_served or checks["queue"].startswith("no worker")
+            status = "degraded" if degraded else "ready"
         readiness = Readiness(
             status=status,
             engine=services.engine.provider,

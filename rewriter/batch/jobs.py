@@ -24,8 +24,9 @@ run it: docs/operations.md.
   queue after a growing pause that honours Retry-After; the attempt that reaches
   ``max_attempts`` fails the item with its error. Other model failures fail the item at once.
   A database that cannot be written leaves the item pending and its job retried.
-* **A dead worker's items**: its heartbeat stops; every worker looks for jobs left ``doing``
-  by workers silent for :data:`STALLED_SECONDS` and queues them again.
+* **A dead worker's items**: its heartbeat (every third of ``stalled_seconds``) stops; every
+  worker looks for jobs left ``doing`` by workers silent for ``stalled_seconds``
+  (``REALISE_WORKER_TIMEOUT``) and queues them again.
 * **Cancel** (from any API process) marks the batch cancelled; workers stop its calls in flight
   within :data:`CANCEL_POLL_SECONDS`, and its remaining jobs end without calling the model.
   A retry queues what is left.
@@ -67,8 +68,7 @@ QUEUE = "realise-batches"
 DISPATCH_TASK = "realise.dispatch_batch"
 ITEM_TASK = "realise.rewrite_item"
 DEFER_CHUNK = 1000  # jobs per INSERT while a batch is dispatched
-STALLED_SECONDS = 15.0  # a worker silent this long is dead: its jobs in progress are queued again
-HEARTBEAT_SECONDS = 3.0
+STALLED_SECONDS = 15.0  # by default, a worker silent this long is dead: its jobs in progress are queued again
 CANCEL_POLL_SECONDS = 1.0
 # Retries of an item whose result could not be stored (the database is down): the job keeps
 # coming back every STORAGE_PAUSE_SECONDS for about this long, then gives up, leaving the
@@ -295,12 +295,12 @@ def worker_app(database_url: str, worker: ItemWorker) -> procrastinate.App:
     return app
 
 
-async def requeue_stalled_jobs(app: procrastinate.App) -> None:
+async def requeue_stalled_jobs(app: procrastinate.App, stalled_seconds: float) -> None:
     """Queue again the jobs of workers that stopped sending heartbeats (killed, or cut off)."""
     while True:
-        await asyncio.sleep(STALLED_SECONDS / 3)
+        await asyncio.sleep(stalled_seconds / 3)
         try:
-            stalled = list(await app.job_manager.get_stalled_jobs(queue=QUEUE, seconds_since_heartbeat=STALLED_SECONDS))
+            stalled = list(await app.job_manager.get_stalled_jobs(queue=QUEUE, seconds_since_heartbeat=stalled_seconds))
             for job in stalled:
                 assert job.id is not None
                 await app.job_manager.retry_job(job)
@@ -311,21 +311,26 @@ async def requeue_stalled_jobs(app: procrastinate.App) -> None:
 
 
 async def run_worker(
-    database_url: str, worker: ItemWorker, *, concurrency: int, install_signal_handlers: bool = True
+    database_url: str,
+    worker: ItemWorker,
+    *,
+    concurrency: int,
+    stalled_seconds: float = STALLED_SECONDS,
+    install_signal_handlers: bool = True,
 ) -> None:
     """Take jobs until stopped (SIGINT/SIGTERM: stop taking jobs, finish those in progress, exit)."""
     app = worker_app(database_url, worker)
     await worker.limit.open()
     upkeep = [
         asyncio.create_task(worker.watch_cancellations(), name="cancellations"),
-        asyncio.create_task(requeue_stalled_jobs(app), name="stalled jobs"),
+        asyncio.create_task(requeue_stalled_jobs(app, stalled_seconds), name="stalled jobs"),
     ]
     try:
         async with app.open_async():
             log.info("batch_worker_ready", concurrency=concurrency, queue=QUEUE, database=worker.store.database.description)
             await app.run_worker_async(
                 queues=[QUEUE], concurrency=concurrency, name=f"realise-{socket.gethostname()}",
-                update_heartbeat_interval=HEARTBEAT_SECONDS, stalled_worker_timeout=STALLED_SECONDS,
+                update_heartbeat_interval=stalled_seconds / 3, stalled_worker_timeout=stalled_seconds,
                 install_signal_handlers=install_signal_handlers, delete_jobs="successful",
             )  # fmt: skip
     finally:
@@ -344,8 +349,9 @@ class QueuedBatches(BatchRuns):
 
     POLL_SECONDS = 0.5
 
-    def __init__(self, store: BatchStore) -> None:
+    def __init__(self, store: BatchStore, *, stalled_seconds: float = STALLED_SECONDS) -> None:
         self.store = store
+        self.stalled_seconds = stalled_seconds
 
     async def start(self) -> None:
         pass
@@ -372,5 +378,5 @@ class QueuedBatches(BatchRuns):
         return batch
 
     def live_workers(self) -> int:
-        """Workers that sent a heartbeat within STALLED_SECONDS (for /ready)."""
-        return self.store.live_workers(STALLED_SECONDS)
+        """Workers that sent a heartbeat within ``stalled_seconds`` (for /ready)."""
+        return self.store.live_workers(self.stalled_seconds)

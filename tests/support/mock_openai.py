@@ -378,6 +378,7 @@ class MockOpenAI:
             ("POST", "/_control/rules"): self._control_rules,
             ("POST", "/_control/reset"): self._control_reset,
         }
+        self._in_flight = 0
         self._reset()
 
     def _reset(self) -> None:
@@ -390,6 +391,7 @@ class MockOpenAI:
         self._calls = 0
         self._rejected = 0
         self._requests: list[dict[str, Any]] = []
+        self._max_in_flight = self._in_flight  # calls still being answered stay counted
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -420,6 +422,16 @@ class MockOpenAI:
                 return
 
     async def _chat_completions(self, body: bytes, send: Send) -> None:
+        """Counts the calls being answered at once (``in_flight``, ``max_in_flight`` in /_stats): what
+        a provider's concurrency limit counts, from receiving a call to sending its answer."""
+        self._in_flight += 1
+        self._max_in_flight = max(self._max_in_flight, self._in_flight)
+        try:
+            await self._answer_chat(body, send)
+        finally:
+            self._in_flight -= 1
+
+    async def _answer_chat(self, body: bytes, send: Send) -> None:
         received = time.monotonic()
         request = _parse_json_object(body)
         messages = request.get("messages")
@@ -546,7 +558,11 @@ class MockOpenAI:
         await _send(send, 200, {"status": "ok"})
 
     async def _stats(self, body: bytes, send: Send) -> None:
-        await _send(send, 200, {"calls": self._calls, "rejected": self._rejected, "requests": self._requests})
+        await _send(
+            send, 200,
+            {"calls": self._calls, "rejected": self._rejected, "in_flight": self._in_flight,
+             "max_in_flight": self._max_in_flight, "requests": self._requests},
+        )  # fmt: skip
 
     async def _control_script(self, body: bytes, send: Send) -> None:
         self._script.extend(_validate_script(_parse_json_object(body)))

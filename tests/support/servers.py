@@ -290,3 +290,15 @@ def model_env(model, tmp_path, *, key: str = "sk-server-secret-abcdef123456", re
         "REALISE_LOG_FORMAT": "json",
         **extra,
     }
+
+
+@contextmanager
+def run_realise_worker(env: Mapping[str, str | None], args: list[str] | None = None) -> Iterator[ServerProcess]:
+    """Run ``python -m api.cli worker`` until it says it takes jobs (``env`` needs REALISE_DATABASE_URL)."""
+    with tempfile.TemporaryDirectory(prefix="realise-worker-") as tmp:
+        worker = ServerProcess([sys.executable, "-m", "api.cli", "worker", *(args or [])], Path(tmp), env)
+        try:
+            worker.wait_until(lambda: "batch_worker_ready" in worker.output_tail(200), timeout=60)
+            yield worker
+        finally:
+            worker.stop(timeout=15)
