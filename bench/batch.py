@@ -1,6 +1,7 @@
 """Batch bench: the batch runner in-process against the mock model on loopback.
 
     .venv/bin/python -m bench.batch [--latency 0.2] [--concurrency 50] [--items 1000] [--workers 2] [--repeat 3]
+    .venv/bin/python -m bench.batch --distributed [--items 3000] [--workers 3] [--concurrency 60]
 
 Prints, side by side in one run:
   1. throughput — 1,000 items at concurrency 50, computed by ``--workers`` batch worker
@@ -18,6 +19,12 @@ Prints, side by side in one run:
      none is lost; in-process, and again with the workers (their 429s must reach the
      parent's limit).
 Scenarios 2 and 3 run in-process.
+
+With ``--distributed``, instead: 5. the distributed mode — a PostgreSQL server on loopback,
+``--workers`` ``realise worker`` processes sharing a limit of ``--concurrency`` model calls,
+``--items`` unique items (after a warm-up batch): elapsed against the ideal bound (target
+≥ 85 %), the CPU per item of the workers, PostgreSQL and the mock model, and the most calls the
+mock saw at once (target: never above the limit).
 Requests come from the real backlogs in /work/shared/data/backlogs (user stories and Jira
 titles) when they are there, else they are generated. Only loopback is ever contacted.
 """
@@ -26,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import csv
 import json
 import os
@@ -43,7 +51,7 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from tests.support.servers import run_mock_model
+from tests.support.servers import live_children, run_mock_model
 
 from api.config import Settings
 from api.observability import configure_logging
@@ -52,6 +60,7 @@ from rewriter.batch.export import encode_pages
 from rewriter.batch.model import BacklogItem, Batch, BatchOptions
 from rewriter.batch.runner import BatchRunner
 from rewriter.batch.store import BatchStore
+from rewriter.database import Database
 from rewriter.domain import EngineInfo, Generation, Mission, RewriteSpec, Usage
 from rewriter.offline import OfflineEngine
 from rewriter.pipeline import RewritePipeline
@@ -268,6 +277,87 @@ def cpu_split(outcome: Outcome) -> str:
     return ", ".join(parts)
 
 
+# --- the distributed mode ------------------------------------------------------------------------
+
+
+@dataclass
+class Distributed:
+    items: int
+    elapsed: float
+    status: str
+    done: int
+    max_in_flight: int
+    calls: int
+    cpu_ms: dict[str, float]  # per item: the workers, PostgreSQL, the mock model
+
+
+def postgres_cpu(data_dir: Path) -> float:
+    """CPU seconds of every process of the PostgreSQL cluster in ``data_dir`` (its postmaster's children)."""
+    try:
+        postmaster = int((data_dir / "cluster" / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    return process_cpu(postmaster) + sum(map(process_cpu, live_children(postmaster, b"")))
+
+
+def distributed(args: argparse.Namespace) -> Distributed:
+    """``--items`` unique items stored in PostgreSQL, run by ``--workers`` ``realise worker`` processes
+    with ``--concurrency`` model calls in flight across all of them (the shared limit)."""
+    from tests.support.postgres import postgres_server
+    from tests.support.servers import run_realise_worker
+
+    from rewriter.batch.jobs import JobQueue
+
+    requests = unique_requests(args.items + args.concurrency, args.data)
+    with postgres_server(max_connections=300) as pg, run_mock_model(latency=args.latency) as model:
+        url = pg.url()
+        env = {
+            "REALISE_DATABASE_URL": url, "OPENAI_BASE_URL": model.base_url, "OPENAI_API_KEY": "bench-key",
+            "REALISE_MODEL": "mock-model", "REALISE_BATCH_CONCURRENCY": str(args.concurrency), "REALISE_LOG_FORMAT": "json",
+        }  # fmt: skip
+        store = BatchStore(Database.open(url), queue=JobQueue(url))
+
+        def run(texts: list[str]) -> tuple[Batch, float]:
+            items = (BacklogItem(where=f"line {n}", request=text) for n, text in enumerate(texts, start=1))
+            started = time.perf_counter()
+            batch = store.create(items, options=BatchOptions(), source="bench", input_digest="0" * 64)
+            while (batch := store.get(batch.id)).status in ("queued", "running"):
+                time.sleep(0.05)
+            return batch, time.perf_counter() - started
+
+        with contextlib.ExitStack() as workers:
+            processes = [workers.enter_context(run_realise_worker(env)) for _ in range(args.workers)]
+            run(requests[args.items :])  # warm-up: connections open, the evaluators' caches filled
+            httpx.post(f"{model.url}/_control/reset").raise_for_status()
+            pids = [worker.process.pid for worker in processes]
+            before = (sum(map(process_cpu, pids)), postgres_cpu(pg.data), process_cpu(model.process.pid))
+            batch, elapsed = run(requests[: args.items])
+            after = (sum(map(process_cpu, pids)), postgres_cpu(pg.data), process_cpu(model.process.pid))
+            stats = httpx.get(f"{model.url}/_stats").json()
+        store.close()
+    per_item = 1000 / args.items
+    cpu = {name: (b - a) * per_item for name, a, b in zip(("workers", "PostgreSQL", "mock model"), before, after)}
+    return Distributed(args.items, elapsed, batch.status, batch.done, stats["max_in_flight"], stats["calls"], cpu)
+
+
+def report_distributed(args: argparse.Namespace) -> None:
+    outcome = distributed(args)
+    bound = args.items * args.latency / args.concurrency
+    ratio = bound / outcome.elapsed
+    cpu = ", ".join(f"{name} {ms:.1f} ms" for name, ms in outcome.cpu_ms.items())
+    print(f"realise batch bench, distributed: mock model latency {args.latency * 1000:.0f} ms on loopback, PostgreSQL on loopback")
+    rows = [
+        ("5 distributed", "≥ 85 % of the bound", ratio >= 0.85,
+         f"{args.items:,} items, {args.workers} workers, a shared limit of {args.concurrency}: {outcome.elapsed:.2f} s against an "
+         f"ideal {bound:.2f} s = {ratio:.0%} of the bound ({args.items / outcome.elapsed:.0f} items/s; {outcome.status}, done "
+         f"{outcome.done:,}; {outcome.calls:,} model calls); CPU per item: {cpu}"),
+        ("5b the limit", f"≤ {args.concurrency} in flight", outcome.max_in_flight <= args.concurrency,
+         f"the mock saw at most {outcome.max_in_flight} calls at once"),
+    ]  # fmt: skip
+    for name, target, met, measured in rows:
+        print(f"{name:<14} {'met   ' if met else 'MISSED'} {target:<21} {measured}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--latency", type=float, default=0.2, help="the mock model's latency in seconds")
@@ -279,10 +369,21 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA, help="real backlogs (optional)")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--model-url", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--distributed", action="store_true",
+        help="instead: the distributed mode (PostgreSQL, `realise worker` processes); defaults 3,000 items, 3 workers, a limit of 60",
+    )  # fmt: skip
     args = parser.parse_args()
     configure_logging(fmt="console", level="WARNING")
     if args.memory_child:
         memory_child(args.model_url, args.memory_child, args.concurrency, args.data)
+        return
+    if args.distributed:
+        defaults = {"items": 1000, "workers": 2, "concurrency": 50}
+        for name, value in {"items": 3000, "workers": 3, "concurrency": 60}.items():
+            if getattr(args, name) == defaults[name]:
+                setattr(args, name, value)
+        report_distributed(args)
         return
 
     source = "real backlogs" if (args.data / "user-stories").is_dir() else "generated requests"

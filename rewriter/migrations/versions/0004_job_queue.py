@@ -25,6 +25,15 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
+# Procrastinate finds the next job by asking, for each candidate, whether a job with the same
+# lock is running or queued before it; its own indexes answer the second question by scanning,
+# so with thousands of queued item jobs (each with a lock: rewriter/batch/jobs.py) every fetch
+# read the whole queue. This index makes it a look-up.
+_LOCK_INDEX = """
+CREATE INDEX realise_jobs_by_lock ON procrastinate_jobs (lock, status, priority, id)
+    WHERE lock IS NOT NULL AND status IN ('todo', 'doing');
+"""
+
 _LIMIT = """
 CREATE TABLE model_call_limit (
     name TEXT PRIMARY KEY,
@@ -98,4 +107,5 @@ def upgrade() -> None:
     driver = bind.connection.driver_connection
     # Executed as it is, without parameters: the scripts contain % signs and several statements.
     driver.execute(SchemaManager.get_schema())  # type: ignore[union-attr]
+    driver.execute(_LOCK_INDEX)  # type: ignore[union-attr]
     driver.execute(_LIMIT)  # type: ignore[union-attr]
