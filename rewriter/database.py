@@ -17,6 +17,7 @@ take a pooled connection, so a slow reader never holds up the writers.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,6 +26,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
+
+
+@functools.lru_cache(maxsize=512)
+def sql(statement: str) -> sa.TextClause:
+    """A statement as SQLAlchemy runs it, made once per text: the stores' statements are
+    constants, and building and keying a new clause on every call costs more than running it."""
+    return sa.text(statement)
+
 
 # pg_advisory_xact_lock key while migrating: any number of servers and workers may start together.
 MIGRATION_LOCK = 0x7265616C697365  # "realise"
@@ -89,7 +98,9 @@ class Database:
             database = cls(_sqlite_engine(url), path=Path(url.database or ":memory:"))
         else:
             # pre_ping: a pooled connection that a database restart broke is replaced, not used.
-            engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", pool_pre_ping=True, pool_size=5, max_overflow=10)
+            engine = sa.create_engine(
+                url, isolation_level="AUTOCOMMIT", pool_pre_ping=True, pool_size=5, max_overflow=10
+            )
             database = cls(engine, path=None)
         if migrate:
             database.migrate()
@@ -155,11 +166,11 @@ class Database:
                 connection.close()  # the next statement opens a new one
             raise
 
-    def query(self, statement: str, parameters: dict[str, Any] | None = None) -> sa.CursorResult[Any]:
+    def query(self, statement: str, parameters: dict[str, Any] | None = None) -> sa.CursorResult[*tuple[Any, ...]]:
         """One statement on the shared connection (autocommit)."""
         connection = self.connection
         try:
-            return connection.execute(sa.text(statement), parameters or {})
+            return connection.execute(sql(statement), parameters or {})
         except sa.exc.DBAPIError as exc:
             if exc.connection_invalidated:
                 connection.close()

@@ -2,10 +2,11 @@
 
 SQLite reports a full disk, a read-only file or directory, an I/O error or a lock held too
 long as ``sqlite3.OperationalError`` like any other failure; PostgreSQL reports a server it
-cannot reach, a connection it lost, a full disk (SQLSTATE 53100) or a read-only or shutting-down
-server by their SQLSTATE classes. SQLAlchemy wraps either in a ``DBAPIError`` whose ``orig`` is
-the driver's error. The stores translate exactly those into :class:`~rewriter.errors.StorageUnavailable`, so the API answers 507 or 503 (never a
-generic 500), ``/ready`` can say so, and a batch that meets it pauses instead of failing.
+cannot reach, a connection it lost, a full disk (SQLSTATE 53100) or a read-only or
+shutting-down server by their SQLSTATE classes. SQLAlchemy wraps either in a ``DBAPIError``
+whose ``orig`` is the driver's error. The stores translate exactly those into
+:class:`~rewriter.errors.StorageUnavailable`, so the API answers 507 or 503 (never a generic
+500), ``/ready`` can say so, and a batch that meets it pauses instead of failing.
 """
 
 from __future__ import annotations
@@ -28,7 +29,13 @@ _FULL = ("SQLITE_FULL",)
 _UNAVAILABLE = ("SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_BUSY", "SQLITE_LOCKED")
 # Older SQLite builds name no error code; their messages say the same.
 _FULL_WORDS = ("disk is full",)
-_UNAVAILABLE_WORDS = ("readonly database", "read-only", "unable to open database", "disk i/o error", "database is locked")
+_UNAVAILABLE_WORDS = (
+    "readonly database",
+    "read-only",
+    "unable to open database",
+    "disk i/o error",
+    "database is locked",
+)
 # PostgreSQL SQLSTATE: 53100 disk full; class 08 connection exceptions; 57P01-57P03 the server
 # shutting down or not accepting connections yet; 25006 a read-only transaction (a standby).
 _PG_FULL = ("53100",)

@@ -44,7 +44,9 @@ def test_killing_a_worker_and_an_api_process_mid_batch_loses_nothing_and_repeats
             assert time.monotonic() < deadline, "the cluster made no progress"
             time.sleep(0.05)
         with database.connect() as connection:
-            in_flight = connection.execute(sa.text("SELECT COUNT(*) FROM procrastinate_jobs WHERE status = 'doing'")).scalar_one()
+            in_flight = connection.execute(
+                sa.text("SELECT COUNT(*) FROM procrastinate_jobs WHERE status = 'doing'")
+            ).scalar_one()
         doomed_worker.kill()
         doomed_api.kill()
 
@@ -68,3 +70,28 @@ def test_killing_a_worker_and_an_api_process_mid_batch_loses_nothing_and_repeats
     sent_again = sum(count - 1 for count in calls.values())
     assert sent_again <= in_flight, (sent_again, in_flight)
     database.dispose()
+
+
+def test_the_compose_file_runs_the_commands_this_test_runs():
+    """deploy/compose.yaml starts what the cluster test starts: `realise serve`, `realise worker`
+    (and `realise migrate`), configured only by settings realise knows."""
+    from pathlib import Path
+
+    import yaml
+
+    from api.cli import _parser
+    from api.config import ENV_NAMES
+
+    compose = yaml.safe_load((Path(__file__).parents[1] / "deploy" / "compose.yaml").read_text())
+    services = compose["services"]
+    commands = {name: services[name]["command"] for name in ("api", "worker", "migrate")}
+    assert commands["api"][:2] == ["realise", "serve"] and commands["worker"] == ["realise", "worker"]
+    assert commands["migrate"] == ["realise", "migrate"]
+    for command in commands.values():
+        _parser().parse_args(command[1:])  # each is a valid command line of this version
+    known = set(ENV_NAMES.values())
+    for name in ("api", "worker", "migrate"):
+        environment = services[name]["environment"]
+        assert environment["REALISE_DATABASE_URL"].startswith("postgresql://")
+        assert set(environment) <= known, set(environment) - known
+    assert "postgres" in services and services["worker"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"

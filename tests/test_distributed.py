@@ -102,8 +102,9 @@ def test_the_provider_limit_holds_across_workers(postgres_url):
 
 def test_cancel_from_the_api_stops_the_workers_and_retry_finishes_the_rest(postgres_url):
     texts = [f"{text} (site {n})" for n in range(10) for text in REQUESTS]
-    with run_mock_model(latency=0.4) as model, run_realise_worker(
-        worker_env(postgres_url, model.base_url, REALISE_BATCH_CONCURRENCY="4")
+    with (
+        run_mock_model(latency=0.4) as model,
+        run_realise_worker(worker_env(postgres_url, model.base_url, REALISE_BATCH_CONCURRENCY="4")),
     ):
         with TestClient(app=create_app(api_settings(postgres_url, model.base_url))) as client:
             batch = client.post("/v1/batches", json=backlog(texts)).json()
@@ -121,7 +122,10 @@ def test_cancel_from_the_api_stops_the_workers_and_retry_finishes_the_rest(postg
             assert client.post(f"/v1/batches/{batch['id']}/retry").status_code == 202
             ended = wait_until_ended(client, batch["id"])
             assert (ended["status"], ended["done"], ended["failed"]) == ("done", len(texts), 0)
-            rows = [httpx.Response(200, content=line).json() for line in client.get(f"/v1/batches/{batch['id']}/results").text.splitlines()]
+            rows = [
+                httpx.Response(200, content=line).json()
+                for line in client.get(f"/v1/batches/{batch['id']}/results").text.splitlines()
+            ]
             assert sorted(int(row["id"]) for row in rows) == list(range(1, len(texts) + 1))
 
 

@@ -20,25 +20,32 @@ from rewriter.migrations import current, head
 # write probe; 2 added owners (per-owner Idempotency-Keys) and the probe. Feedback lived in
 # the same file, made by the feedback store itself.
 _V0_BATCHES = """
-CREATE TABLE batches (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, source TEXT NOT NULL,
-  input_digest TEXT NOT NULL, idempotency_key TEXT UNIQUE, options TEXT NOT NULL, total INTEGER NOT NULL DEFAULT 0,
-  done INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, cached INTEGER NOT NULL DEFAULT 0,
-  tokens INTEGER NOT NULL DEFAULT 0, tokens_at_run_start INTEGER NOT NULL DEFAULT 0, completed_at_run_start INTEGER NOT NULL DEFAULT 0,
-  error TEXT, created_at REAL NOT NULL, run_started_at REAL, finished_at REAL);
+CREATE TABLE batches (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL,
+  source TEXT NOT NULL, input_digest TEXT NOT NULL, idempotency_key TEXT UNIQUE, options TEXT NOT NULL,
+  total INTEGER NOT NULL DEFAULT 0, done INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
+  cached INTEGER NOT NULL DEFAULT 0, tokens INTEGER NOT NULL DEFAULT 0, tokens_at_run_start INTEGER NOT NULL DEFAULT 0,
+  completed_at_run_start INTEGER NOT NULL DEFAULT 0, error TEXT, created_at REAL NOT NULL, run_started_at REAL,
+  finished_at REAL);
 """
-_V2_BATCHES = _V0_BATCHES.replace("idempotency_key TEXT UNIQUE", "owner TEXT NOT NULL DEFAULT '', idempotency_key TEXT") + (
+_V2_BATCHES = _V0_BATCHES.replace(
+    "idempotency_key TEXT UNIQUE", "owner TEXT NOT NULL DEFAULT '', idempotency_key TEXT"
+) + (
     "CREATE UNIQUE INDEX batches_by_idempotency_key ON batches (owner, idempotency_key);\n"
     "CREATE TABLE write_probe (id INTEGER PRIMARY KEY CHECK (id = 1), at REAL NOT NULL);\n"
 )
 _REST = """
-CREATE TABLE batch_items (batch_seq INTEGER NOT NULL REFERENCES batches (seq), position INTEGER NOT NULL, item_id TEXT NOT NULL,
-  request TEXT NOT NULL, context TEXT, status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
-  cached INTEGER NOT NULL DEFAULT 0, result BLOB, error TEXT, PRIMARY KEY (batch_seq, position)) WITHOUT ROWID;
-CREATE TABLE batch_results (cache_key TEXT PRIMARY KEY, generation BLOB NOT NULL, tokens INTEGER NOT NULL, created_at REAL NOT NULL) WITHOUT ROWID;
-CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at REAL NOT NULL, code TEXT NOT NULL, text TEXT NOT NULL,
-  span_start INTEGER, span_end INTEGER, verdict TEXT NOT NULL CHECK (verdict IN ('false_positive', 'correct')), note TEXT);
+CREATE TABLE batch_items (batch_seq INTEGER NOT NULL REFERENCES batches (seq), position INTEGER NOT NULL,
+  item_id TEXT NOT NULL, request TEXT NOT NULL, context TEXT, status TEXT NOT NULL DEFAULT 'pending',
+  attempts INTEGER NOT NULL DEFAULT 0, cached INTEGER NOT NULL DEFAULT 0, result BLOB, error TEXT,
+  PRIMARY KEY (batch_seq, position)) WITHOUT ROWID;
+CREATE TABLE batch_results (cache_key TEXT PRIMARY KEY, generation BLOB NOT NULL, tokens INTEGER NOT NULL,
+  created_at REAL NOT NULL) WITHOUT ROWID;
+CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at REAL NOT NULL, code TEXT NOT NULL,
+  text TEXT NOT NULL, span_start INTEGER, span_end INTEGER,
+  verdict TEXT NOT NULL CHECK (verdict IN ('false_positive', 'correct')), note TEXT);
 INSERT INTO batches (id, status, source, input_digest, idempotency_key, options, total, done, failed, created_at)
-  VALUES ('bat_00000000000000aa', 'done', 'json', 'abc', 'old-key', '{"mission":"auto","candidates":3,"key_results":3}', 2, 1, 1, 1.0);
+  VALUES ('bat_00000000000000aa', 'done', 'json', 'abc', 'old-key',
+          '{"mission":"auto","candidates":3,"key_results":3}', 2, 1, 1, 1.0);
 INSERT INTO batch_items VALUES (1, 0, '1', 'Upgrade Elasticsearch', NULL, 'done', 1, 0, X'7B7D', NULL);
 INSERT INTO batch_items VALUES (1, 1, '2', 'Migrate the CI', 'it is slow', 'failed', 3, 0, NULL, 'model timed out');
 INSERT INTO batch_results VALUES ('key', X'5B5D', 10, 1.0);
@@ -67,7 +74,14 @@ def test_a_file_from_before_alembic_is_upgraded_with_nothing_lost(tmp_path, vers
     assert store.by_idempotency_key("old-key", owner="someone") is None
     # What the upgraded file can do that the old one could not: a retry, a new batch, a probe.
     assert store.requeue(batch.id).status == "queued"
-    store.create([BacklogItem("1", "Add SSO")], options=BatchOptions(), source="t", input_digest="d", idempotency_key="old-key", owner="someone")
+    store.create(
+        [BacklogItem("1", "Add SSO")],
+        options=BatchOptions(),
+        source="t",
+        input_digest="d",
+        idempotency_key="old-key",
+        owner="someone",
+    )
     store.probe_write()
     with database.reader() as connection:
         assert current(connection) == head()

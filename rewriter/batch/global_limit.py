@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Coroutine
+from typing import Any
 
 import psycopg
 import structlog
@@ -114,8 +115,8 @@ class GlobalModelLimit:
         if (row := await cursor.fetchone()) is not None:
             log.info("batch_concurrency_lowered", after=int(row[0]), retry_after=retry_after, shared=True)
 
-    def _later(self, work: Callable[[], object] | object) -> None:
-        task = asyncio.ensure_future(work)  # type: ignore[arg-type]
+    def _later(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
         self._pending.add(task)
         task.add_done_callback(self._done)
 

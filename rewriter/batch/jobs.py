@@ -35,6 +35,7 @@ run it: docs/operations.md.
 from __future__ import annotations
 
 import asyncio
+import datetime
 import hashlib
 import socket
 import unicodedata
@@ -116,12 +117,19 @@ class JobQueue:
     def items(self, connection: sa.Connection, seq: int, options: BatchOptions, items: list[PendingItem]) -> None:
         jobs = [
             Job(
-                queue=QUEUE, lock=item_lock(options, item.request, item.context), queueing_lock=None,
-                task_name=ITEM_TASK, task_kwargs={"seq": seq, "position": item.position},
+                queue=QUEUE,
+                lock=item_lock(options, item.request, item.context),
+                queueing_lock=None,
+                task_name=ITEM_TASK,
+                task_kwargs={"seq": seq, "position": item.position},
             )  # fmt: skip
             for item in items
         ]
         self.app.job_manager.batch_defer_jobs(jobs=jobs, connection=self._driver(connection))
+
+
+def _retry_in(seconds: float) -> RetryDecision:
+    return RetryDecision(retry_at=datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=seconds))
 
 
 class _ItemRetry(BaseRetryStrategy):
@@ -133,12 +141,12 @@ class _ItemRetry(BaseRetryStrategy):
 
     def get_retry_decision(self, *, exception: BaseException, job: Job) -> RetryDecision | None:
         if isinstance(exception, StorageUnavailable):
-            return RetryDecision(retry_in={"seconds": STORAGE_PAUSE_SECONDS}) if job.attempts < STORAGE_RETRIES else None
+            return _retry_in(STORAGE_PAUSE_SECONDS) if job.attempts < STORAGE_RETRIES else None
         if not isinstance(exception, TRANSIENT):
             return None
         retry_after = getattr(exception, "retry_after", None) or 0.0
         wait = min(max(retry_after, self.retry_delay * 2**job.attempts), MAX_PASS_DELAY)
-        return RetryDecision(retry_in={"seconds": wait})
+        return _retry_in(wait)
 
 
 class ItemWorker:
@@ -170,7 +178,9 @@ class ItemWorker:
     def dispatch(self, seq: int) -> None:
         """Start a queued batch's run: mark it running and queue its pending items, in one transaction."""
         try:
-            started = self.store.start_queued_run(seq, lambda db, batch, page: self.queue.items(db, seq, batch.options, page))
+            started = self.store.start_queued_run(
+                seq, lambda db, batch, page: self.queue.items(db, seq, batch.options, page)
+            )
         except BatchNotFound:
             return
         if started is not None:
@@ -189,7 +199,9 @@ class ItemWorker:
         key = cache_key(spec, mission, self.pipeline.engine.cache_identity(mission))
         generation = self.store.cached_generation(key)
         if generation is not None:
-            assessment, candidates, questions, notice = self.pipeline.conclude(spec, mission, _decode_drafts(generation))
+            assessment, candidates, questions, notice = self.pipeline.conclude(
+                spec, mission, _decode_drafts(generation)
+            )
             summary = _encode(summarise(assessment, candidates, questions, notice))
             self.store.complete(seq, position, summary, tokens=0, cached=True)
             self._settle(seq, options)
@@ -327,7 +339,9 @@ async def run_worker(
     ]
     try:
         async with app.open_async():
-            log.info("batch_worker_ready", concurrency=concurrency, queue=QUEUE, database=worker.store.database.description)
+            log.info(
+                "batch_worker_ready", concurrency=concurrency, queue=QUEUE, database=worker.store.database.description
+            )
             await app.run_worker_async(
                 queues=[QUEUE], concurrency=concurrency, name=f"realise-{socket.gethostname()}",
                 update_heartbeat_interval=stalled_seconds / 3, stalled_worker_timeout=stalled_seconds,

@@ -20,7 +20,9 @@ class BatchOptions(RewriteOptions, frozen=True, kw_only=True, forbid_unknown_fie
     """How every item of a batch is rewritten (the options of POST /v1/rewrites), and what it may spend."""
 
     token_budget: (
-        Annotated[int, Meta(ge=1, description="Stop the batch once its model calls have used this many tokens (per run).")]
+        Annotated[
+            int, Meta(ge=1, description="Stop the batch once its model calls have used this many tokens (per run).")
+        ]
         | None
     ) = None
 

@@ -161,6 +161,7 @@ class BatchRunner(BatchRuns):
         # Cache keys being computed right now; identical items wait for these instead of paying again.
         self._leaders: dict[str, asyncio.Future[None]] = {}
         self._accepting = False
+        assert store.path is not None, "a runner runs the batches of a SQLite file; with PostgreSQL, workers do (rewriter/batch/jobs.py)"
         self.lock = RunnerLock(store.path)
         self._supervisor: asyncio.Task[None] | None = None
         self._paused_until = 0.0  # monotonic time before which no run starts (the storage failed)

@@ -32,7 +32,7 @@ import sqlalchemy as sa
 
 from rewriter.batch.errors import BatchConflict, BatchNotFound
 from rewriter.batch.model import UNFINISHED, BacklogItem, Batch, BatchOptions, BatchStatus, PendingItem
-from rewriter.database import Database
+from rewriter.database import Database, sql
 from rewriter.storage_faults import NotesStorageFaults, translates_storage_faults
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ _BATCH_COLUMNS = (
     "completed_at_run_start, error, created_at, run_started_at, finished_at"
 )
 _INSERT_CHUNK = 500  # items per executemany: bounded memory while a large file streams in
-_INSERT_ITEMS = sa.text(
+_INSERT_ITEMS = sql(
     "INSERT INTO batch_items (batch_seq, position, item_id, request, context) "
     "VALUES (:seq, :position, :item_id, :request, :context)"
 )
@@ -81,7 +81,7 @@ class BatchStore(NotesStorageFaults):
         self.path = self.database.path
         self.queue = queue
 
-    def _query(self, statement: str, **parameters: Any) -> sa.CursorResult[Any]:
+    def _query(self, statement: str, **parameters: Any) -> sa.CursorResult[*tuple[Any, ...]]:
         return self.database.query(statement, parameters)
 
     def close(self) -> None:
@@ -90,13 +90,15 @@ class BatchStore(NotesStorageFaults):
     def probe_write(self) -> None:
         """Write and commit one small row: raises StorageUnavailable when the database cannot be written."""
         self._query(
-            "INSERT INTO write_probe (id, at) VALUES (1, :at) ON CONFLICT (id) DO UPDATE SET at = excluded.at", at=time.time()
+            "INSERT INTO write_probe (id, at) VALUES (1, :at) ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+            at=time.time(),
         )
 
     def item_counts(self) -> dict[str, int]:
         """Items across all batches by state (for metrics), from the per-batch counters."""
         total, done, failed, cached = self._query(
-            "SELECT COALESCE(SUM(total), 0), COALESCE(SUM(done), 0), COALESCE(SUM(failed), 0), COALESCE(SUM(cached), 0) "
+            "SELECT COALESCE(SUM(total), 0), COALESCE(SUM(done), 0), COALESCE(SUM(failed), 0), "
+            "COALESCE(SUM(cached), 0) "
             "FROM batches"
         ).one()
         total, done, failed, cached = int(total), int(done), int(failed), int(cached)
@@ -123,8 +125,9 @@ class BatchStore(NotesStorageFaults):
         with self.database.transaction() as db:
             try:
                 seq = db.execute(
-                    sa.text(
-                        "INSERT INTO batches (id, status, source, input_digest, owner, idempotency_key, options, created_at) "
+                    sql(
+                        "INSERT INTO batches "
+                        "(id, status, source, input_digest, owner, idempotency_key, options, created_at) "
                         "VALUES (:id, 'queued', :source, :digest, :owner, :key, :options, :now) RETURNING seq"
                     ),
                     {"id": batch_id, "source": source, "digest": input_digest, "owner": owner, "key": idempotency_key,
@@ -145,7 +148,7 @@ class BatchStore(NotesStorageFaults):
                     chunk.clear()
             if chunk:
                 db.execute(_INSERT_ITEMS, chunk)
-            db.execute(sa.text("UPDATE batches SET total = :total WHERE seq = :seq"), {"total": total, "seq": seq})
+            db.execute(sql("UPDATE batches SET total = :total WHERE seq = :seq"), {"total": total, "seq": seq})
             if self.queue is not None:
                 self.queue.dispatch(db, seq)
         return self.get(batch_id)
@@ -171,7 +174,9 @@ class BatchStore(NotesStorageFaults):
     def by_idempotency_key(self, key: str, *, owner: str) -> Batch | None:
         """The owner's batch sent with this Idempotency-Key: keys are scoped to their owner."""
         row = self._query(
-            f"SELECT {_BATCH_COLUMNS} FROM batches WHERE owner = :owner AND idempotency_key = :key", owner=owner, key=key
+            f"SELECT {_BATCH_COLUMNS} FROM batches WHERE owner = :owner AND idempotency_key = :key",
+            owner=owner,
+            key=key,
         ).first()
         return _batch(row) if row else None
 
@@ -192,7 +197,8 @@ class BatchStore(NotesStorageFaults):
                 clauses.append(f"{column} = :{column}")
                 values[column] = value
         rows = self._query(
-            f"SELECT {_BATCH_COLUMNS} FROM batches WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT :limit", **values
+            f"SELECT {_BATCH_COLUMNS} FROM batches WHERE {' AND '.join(clauses)} ORDER BY seq DESC LIMIT :limit",
+            **values,
         ).all()
         return [_batch(row) for row in rows]
 
@@ -208,7 +214,8 @@ class BatchStore(NotesStorageFaults):
         after a restart continues the same run, so a crash loop cannot reset the budget.
         """
         self._query(
-            "UPDATE batches SET tokens_at_run_start = CASE WHEN status = 'queued' THEN tokens ELSE tokens_at_run_start END, "
+            "UPDATE batches SET "
+            "tokens_at_run_start = CASE WHEN status = 'queued' THEN tokens ELSE tokens_at_run_start END, "
             "status = 'running', run_started_at = :now, completed_at_run_start = done + failed "
             "WHERE id = :id AND status IN ('queued', 'running')",
             now=time.time(), id=batch_id,
@@ -218,7 +225,8 @@ class BatchStore(NotesStorageFaults):
     def finish(self, seq: int, status: BatchStatus, error: str | None = None) -> None:
         """End a run, unless the batch was cancelled meanwhile (a cancel has the last word)."""
         self._query(
-            "UPDATE batches SET status = :status, error = :error, finished_at = :now WHERE seq = :seq AND status = 'running'",
+            "UPDATE batches SET status = :status, error = :error, finished_at = :now "
+            "WHERE seq = :seq AND status = 'running'",
             status=status, error=error, now=time.time(), seq=seq,
         )  # fmt: skip
 
@@ -238,7 +246,7 @@ class BatchStore(NotesStorageFaults):
         ``each_page``, all in one transaction; the batch as started, or None if it was not queued."""
         with self.database.transaction() as db:
             started = db.execute(
-                sa.text(
+                sql(
                     "UPDATE batches SET tokens_at_run_start = tokens, status = 'running', run_started_at = :now, "
                     "completed_at_run_start = done + failed WHERE seq = :seq AND status = 'queued'"
                 ),
@@ -246,11 +254,13 @@ class BatchStore(NotesStorageFaults):
             ).rowcount
             if not started:
                 return None
-            batch = _batch(db.execute(sa.text(f"SELECT {_BATCH_COLUMNS} FROM batches WHERE seq = :seq"), {"seq": seq}).one())
+            batch = _batch(
+                db.execute(sql(f"SELECT {_BATCH_COLUMNS} FROM batches WHERE seq = :seq"), {"seq": seq}).one()
+            )
             after = -1
             while True:
                 rows = db.execute(
-                    sa.text(
+                    sql(
                         "SELECT position, request, context, attempts FROM batch_items WHERE batch_seq = :seq "
                         "AND status = 'pending' AND position > :after ORDER BY position LIMIT :page"
                     ),
@@ -277,7 +287,7 @@ class BatchStore(NotesStorageFaults):
         """Which of these batches are no longer running (cancelled or ended)."""
         if not seqs:
             return []
-        statement = sa.text("SELECT seq FROM batches WHERE seq IN :seqs AND status <> 'running'").bindparams(
+        statement = sql("SELECT seq FROM batches WHERE seq IN :seqs AND status <> 'running'").bindparams(
             sa.bindparam("seqs", expanding=True)
         )
         return [seq for (seq,) in self.database.connection.execute(statement, {"seqs": seqs}).all()]
@@ -286,7 +296,8 @@ class BatchStore(NotesStorageFaults):
         """Job-queue workers that sent a heartbeat in the last ``within`` seconds (PostgreSQL only)."""
         return int(
             self._query(
-                "SELECT COUNT(*) FROM procrastinate_workers WHERE last_heartbeat > NOW() - make_interval(secs => :within)",
+                "SELECT COUNT(*) FROM procrastinate_workers "
+                "WHERE last_heartbeat > NOW() - make_interval(secs => :within)",
                 within=within,
             ).scalar_one()
         )
@@ -296,7 +307,8 @@ class BatchStore(NotesStorageFaults):
         if batch.status in ("done", "failed"):
             raise BatchConflict(f"batch {batch_id} has already ended ({batch.status}); there is nothing to cancel")
         self._query(
-            "UPDATE batches SET status = 'cancelled', finished_at = :now WHERE seq = :seq AND status IN ('queued', 'running')",
+            "UPDATE batches SET status = 'cancelled', finished_at = :now "
+            "WHERE seq = :seq AND status IN ('queued', 'running')",
             now=time.time(), seq=batch.seq,
         )  # fmt: skip
         return self.get(batch_id)
@@ -308,7 +320,7 @@ class BatchStore(NotesStorageFaults):
             raise BatchConflict(f"batch {batch_id} is {batch.status}; retry it once it has ended")
         with self.database.transaction() as db:
             retried = db.execute(
-                sa.text(
+                sql(
                     "UPDATE batch_items SET status = 'pending', attempts = 0, error = NULL "
                     "WHERE batch_seq = :seq AND status = 'failed'"
                 ),
@@ -317,8 +329,9 @@ class BatchStore(NotesStorageFaults):
             if batch.pending + retried == 0:
                 raise BatchConflict(f"every item of batch {batch_id} is done; there is nothing to retry")
             db.execute(
-                sa.text(
-                    "UPDATE batches SET status = 'queued', failed = failed - :retried, error = NULL, finished_at = NULL "
+                sql(
+                    "UPDATE batches SET status = 'queued', failed = failed - :retried, error = NULL, "
+                    "finished_at = NULL "
                     "WHERE seq = :seq"
                 ),
                 {"retried": retried, "seq": batch.seq},
@@ -347,14 +360,21 @@ class BatchStore(NotesStorageFaults):
         return PendingItem(*row) if row else None
 
     def complete(
-        self, seq: int, position: int, result: bytes, *, tokens: int, cached: bool, cache_entry: tuple[str, bytes] | None = None
+        self,
+        seq: int,
+        position: int,
+        result: bytes,
+        *,
+        tokens: int,
+        cached: bool,
+        cache_entry: tuple[str, bytes] | None = None,
     ) -> bool:
         """Record an item's result and cost, and offer its generation to later items (``cache_entry``: key, generation).
 
         True if this call gave the item its result (False: it had one, or failed, already)."""
         with self.database.transaction() as db:
             changed = db.execute(
-                sa.text(
+                sql(
                     "UPDATE batch_items SET status = 'done', result = :result, cached = :cached, error = NULL, "
                     "attempts = attempts + 1 WHERE batch_seq = :seq AND position = :position AND status = 'pending'"
                 ),
@@ -363,12 +383,15 @@ class BatchStore(NotesStorageFaults):
             # The guard above keeps the counters exact however many processes finish the item;
             # the tokens were spent either way.
             db.execute(
-                sa.text("UPDATE batches SET done = done + :changed, cached = cached + :cached, tokens = tokens + :tokens WHERE seq = :seq"),
+                sql(
+                    "UPDATE batches SET done = done + :changed, cached = cached + :cached, tokens = tokens + :tokens "
+                    "WHERE seq = :seq"
+                ),
                 {"changed": changed, "cached": changed if cached else 0, "tokens": tokens, "seq": seq},
             )
             if cache_entry is not None:
                 db.execute(
-                    sa.text(
+                    sql(
                         "INSERT INTO batch_results (cache_key, generation, tokens, created_at) "
                         "VALUES (:key, :generation, :tokens, :now) ON CONFLICT (cache_key) DO NOTHING"
                     ),
@@ -379,14 +402,14 @@ class BatchStore(NotesStorageFaults):
     def fail(self, seq: int, position: int, error: str, *, tokens: int = 0) -> None:
         with self.database.transaction() as db:
             changed = db.execute(
-                sa.text(
+                sql(
                     "UPDATE batch_items SET status = 'failed', error = :error, attempts = attempts + 1 "
                     "WHERE batch_seq = :seq AND position = :position AND status = 'pending'"
                 ),
                 {"error": error, "seq": seq, "position": position},
             ).rowcount
             db.execute(
-                sa.text("UPDATE batches SET failed = failed + :changed, tokens = tokens + :tokens WHERE seq = :seq"),
+                sql("UPDATE batches SET failed = failed + :changed, tokens = tokens + :tokens WHERE seq = :seq"),
                 {"changed": changed, "tokens": tokens, "seq": seq},
             )
 
@@ -394,13 +417,15 @@ class BatchStore(NotesStorageFaults):
         """Count a transient failure; the item stays pending for a later pass."""
         with self.database.transaction() as db:
             db.execute(
-                sa.text(
+                sql(
                     "UPDATE batch_items SET attempts = attempts + 1, error = :error "
                     "WHERE batch_seq = :seq AND position = :position AND status = 'pending'"
                 ),
                 {"error": error, "seq": seq, "position": position},
             )
-            db.execute(sa.text("UPDATE batches SET tokens = tokens + :tokens WHERE seq = :seq"), {"tokens": tokens, "seq": seq})
+            db.execute(
+                sql("UPDATE batches SET tokens = tokens + :tokens WHERE seq = :seq"), {"tokens": tokens, "seq": seq}
+            )
 
     def cached_generation(self, cache_key: str) -> bytes | None:
         row = self._query("SELECT generation FROM batch_results WHERE cache_key = :key", key=cache_key).first()
@@ -418,7 +443,7 @@ class BatchStore(NotesStorageFaults):
             after = -1
             while True:
                 found = reader.execute(
-                    sa.text(
+                    sql(
                         "SELECT position, item_id, status, request, result, error FROM batch_items "
                         "WHERE batch_seq = :seq AND position > :after ORDER BY position LIMIT :page"
                     ),

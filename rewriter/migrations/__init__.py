@@ -15,11 +15,11 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+import structlog
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-import structlog
 from sqlalchemy.engine import Connection
 
 HERE = Path(__file__).parent

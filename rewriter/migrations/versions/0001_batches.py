@@ -19,7 +19,7 @@ depends_on = None
 
 # Creation order: SQLite numbers batches 1, 2, …; PostgreSQL takes them from an identity column.
 SEQ = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-TIME = sa.Double()
+TIME: sa.Double[float] = sa.Double()
 
 
 def upgrade() -> None:
@@ -36,7 +36,15 @@ def upgrade() -> None:
             sa.Column("options", sa.Text(), nullable=False),
             *(
                 sa.Column(name, sa.BigInteger(), nullable=False, server_default="0")
-                for name in ("total", "done", "failed", "cached", "tokens", "tokens_at_run_start", "completed_at_run_start")
+                for name in (
+                    "total",
+                    "done",
+                    "failed",
+                    "cached",
+                    "tokens",
+                    "tokens_at_run_start",
+                    "completed_at_run_start",
+                )
             ),
             sa.Column("error", sa.Text()),
             sa.Column("created_at", TIME, nullable=False),

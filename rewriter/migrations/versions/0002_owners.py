@@ -59,7 +59,7 @@ def upgrade() -> None:
         else:
             op.add_column("batches", sa.Column("owner", sa.Text(), nullable=False, server_default=""))
             for constraint in inspector.get_unique_constraints("batches"):
-                if constraint["column_names"] == ["idempotency_key"]:
+                if constraint["column_names"] == ["idempotency_key"] and constraint["name"]:
                     op.drop_constraint(constraint["name"], "batches", type_="unique")
     indexes = {index["name"] for index in sa.inspect(bind).get_indexes("batches")}
     for name, columns in (("batches_by_status", ["status", "seq"]), ("batches_by_input", ["input_digest", "seq"]),
