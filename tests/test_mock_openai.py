@@ -225,7 +225,7 @@ async def test_reset_clears_stats_script_and_mode(model, sdk):
 
     model.reset()
 
-    assert model.stats() == {"calls": 0, "rejected": 0, "requests": []}
+    assert model.stats() == {"calls": 0, "rejected": 0, "in_flight": 0, "max_in_flight": 0, "requests": []}
     objective = json.loads((await complete(sdk)).choices[0].message.content)["candidates"][0]["objective"]
     assert objective.startswith("Make the dashboard")
 
