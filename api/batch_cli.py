@@ -184,6 +184,7 @@ async def _run_local(args: argparse.Namespace, settings: Settings, options: Batc
     # Imported here: the CLI's other commands need not pay for the web app's imports.
     from api.controllers.batches import batch_view
     from api.services import build_services
+    from rewriter.batch.jobs import QueuedBatches
 
     services = build_services(settings)
     gc.collect()
@@ -198,6 +199,11 @@ async def _run_local(args: argparse.Namespace, settings: Settings, options: Batc
                 "Send the file to that server instead (--url URL), or stop it first."
             )
             return 2
+        if isinstance(runner, QueuedBatches) and runner.live_workers() == 0:
+            console.print(
+                "[yellow]No `realise worker` has sent a heartbeat lately:[/] the batch is stored and waits "
+                "in the queue until one runs."
+            )
         with args.file.open("rb") as file:
             fmt, items = read_backlog(file, filename=args.file.name)
             digest = _file_digest(args.file, fmt, options)

@@ -7,6 +7,7 @@ loopback, and workers as the separate processes operators run. The API runs in-p
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from contextlib import ExitStack
@@ -161,3 +162,26 @@ def test_ready_says_when_no_worker_runs_the_batches(postgres_url):
     with TestClient(app=create_app(api_settings(postgres_url, "http://127.0.0.1:9/v1"))) as client:
         ready = client.get("/ready").json()
     assert ready["status"] == "degraded" and ready["checks"]["queue"].startswith("no worker")
+
+
+def test_the_command_line_batch_is_run_by_the_workers(postgres_url, tmp_path):
+    """`realise batch FILE` with a database URL stores the batch, and the workers run it; the
+    command follows its progress and writes the results as it does on a SQLite file."""
+    import subprocess
+    import sys
+
+    backlog_file = tmp_path / "backlog.txt"
+    backlog_file.write_text("\n".join(REQUESTS) + "\n")
+    with run_mock_model(latency=0.05) as model:
+        env = worker_env(postgres_url, model.base_url)
+        with run_realise_worker(env):
+            done = subprocess.run(
+                [sys.executable, "-m", "api.cli", "batch", str(backlog_file), "--out", str(tmp_path / "out.csv")],
+                capture_output=True, text=True, timeout=120, env={**os.environ, **env},
+            )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    import csv
+
+    with (tmp_path / "out.csv").open(newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert [row["request"] for row in rows] == REQUESTS and {row["status"] for row in rows} == {"done"}
