@@ -33,7 +33,7 @@ from rewriter.batch.formats import MEDIA_TYPE_OF, Format, backlog_format, checke
 from rewriter.batch.model import UNFINISHED, BatchOptions
 
 if TYPE_CHECKING:
-    from api.controllers.batches import BatchView
+    from api.batch_views import BatchView
 
 POLL_SECONDS = 0.25
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -182,7 +182,7 @@ def _summary(status: BatchView, completed: int, elapsed: float, out: Path | None
 
 async def _run_local(args: argparse.Namespace, settings: Settings, options: BatchOptions, output: OutputFormat, console: Console) -> int:
     # Imported here: the CLI's other commands need not pay for the web app's imports.
-    from api.controllers.batches import batch_view
+    from api.batch_views import batch_view
     from api.services import build_services
     from rewriter.batch.jobs import QueuedBatches
 
@@ -256,7 +256,7 @@ class _Remote:
         self.client = httpx.Client(base_url=args.url.rstrip("/"), headers=headers, timeout=60.0)
 
     def run(self, options: BatchOptions, output: OutputFormat) -> int:
-        from api.controllers.batches import BatchView
+        from api.batch_views import BatchView
 
         started = time.monotonic()
         try:

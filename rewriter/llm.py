@@ -77,9 +77,19 @@ from tenacity import (
 from evaluators import Finding, judge_objective, judge_relevance
 from evaluators.lexicon import LANGUAGE_NAMES
 from prompts import PromptLibrary, PromptTemplate
-from rewriter.domain import OUTPUT_SCHEMAS, CandidateDraft, EngineInfo, Generation, Mission, ModelReply, RewriteSpec, Usage
+from rewriter.domain import (
+    OUTPUT_SCHEMAS,
+    CandidateDraft,
+    EngineInfo,
+    Generation,
+    Mission,
+    ModelReply,
+    RewriteSpec,
+    Usage,
+)
 from rewriter.errors import UpstreamBadOutput, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 from rewriter.guard import OutputGuard
+from rewriter.json_schema import json_schema_for
 from rewriter.things import thing_of
 from rewriter.timing import waiting_on_model
 
@@ -829,25 +839,6 @@ class OpenAIEngine:
         log.info("model_call_retry", attempt=state.attempt_number, wait=round(state.upcoming_sleep, 3), error=type(exc).__name__)
 
 
-_SCHEMA_CACHE: dict[type, dict[str, Any]] = {}
-
-
-def json_schema_for(schema: type[msgspec.Struct]) -> dict[str, Any]:
-    """Inline JSON Schema (no $ref), which more compatible servers accept."""
-    if schema not in _SCHEMA_CACHE:
-        raw = msgspec.json.schema(schema)
-        _SCHEMA_CACHE[schema] = _inline_refs(raw, raw.get("$defs", {}))
-    return _SCHEMA_CACHE[schema]
-
-
-def _inline_refs(node: Any, defs: dict[str, Any]) -> Any:
-    if isinstance(node, dict):
-        if "$ref" in node:
-            return _inline_refs(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
-        return {k: _inline_refs(v, defs) for k, v in node.items() if k != "$defs"}
-    if isinstance(node, list):
-        return [_inline_refs(item, defs) for item in node]
-    return node
 
 
 HTTP_TRANSPORTS = ("aiohttp", "httpx")

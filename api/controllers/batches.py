@@ -3,39 +3,43 @@
 from __future__ import annotations
 
 import io
-import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePath
-from datetime import UTC, datetime
-from collections.abc import Iterable, Iterator
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import ijson
 import msgspec
 from litestar import Controller, Request, Response, delete, get, post, route
-from litestar.enums import HttpMethod
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
+from litestar.enums import HttpMethod
 from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.openapi import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import FromPath, FromQuery, HeaderParameter, QueryParameter
 from litestar.response import Stream
-from msgspec import Meta
 
+from api.batch_views import BatchIn, BatchItemIn, BatchPage, BatchView, batch_view
 from api.errors import InvalidInput
-from api.schemas import ContextText, Problem, RequestText, problem_responses
+from api.openapi import struct_schema
+from api.schemas import Problem, problem_responses
 from api.security import Principal
 from api.services import Services
 from rewriter.batch.errors import BatchInputError
 from rewriter.batch.export import COLUMNS, OutputFormat, encode_pages
 from rewriter.batch.formats import (
-    MAX_ID_CHARS, MAX_UPLOAD_BYTES, checked_items, input_digest, json_items, json_object_fields, read_backlog,
+    MAX_ID_CHARS,
+    MAX_UPLOAD_BYTES,
+    checked_items,
+    input_digest,
+    json_items,
+    json_object_fields,
+    read_backlog,
 )
-from rewriter.batch.model import BacklogItem, Batch, BatchOptions, BatchStatus
+from rewriter.batch.model import BacklogItem, BatchOptions, BatchStatus
 from rewriter.domain import MissionChoice, RewriteOptions
-from rewriter.llm import json_schema_for
 
 CANDIDATES, KEY_RESULTS = RewriteOptions.option("candidates"), RewriteOptions.option("key_results")
 RESULT_MEDIA_TYPES: dict[str, OutputFormat] = {"application/x-ndjson": "jsonl", "text/csv": "csv"}
@@ -56,86 +60,7 @@ def _result_media_type(request: Request) -> str:
     return media
 
 
-class BatchItemIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    request: RequestText
-    context: ContextText | None = None
-    id: Annotated[str, Meta(max_length=MAX_ID_CHARS)] | int | None = None
-
-
-class BatchIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
-    items: Annotated[list[BatchItemIn], Meta(min_length=1, description="The backlog, one entry per item.")]
-    options: BatchOptions = BatchOptions()
-
-
-class BatchLinks(msgspec.Struct, kw_only=True):
-    self: str
-    results: str
-    retry: str
-
-
-class BatchView(msgspec.Struct, kw_only=True):
-    id: str
-    status: BatchStatus
-    source: str
-    total: int
-    done: int
-    failed: int
-    cached: int
-    pending: int
-    progress: float
-    items_per_second: float | None
-    eta_seconds: float | None
-    tokens: int
-    options: BatchOptions
-    input_digest: str
-    error: str | None
-    created_at: str
-    started_at: str | None
-    finished_at: str | None
-    links: BatchLinks
-
-
-class BatchPage(msgspec.Struct, kw_only=True):
-    batches: list[BatchView]
-    next: str | None
-
-
-def _iso(timestamp: float | None) -> str | None:
-    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC).isoformat(timespec="milliseconds")
-
-
-def batch_view(batch: Batch) -> BatchView:
-    now = time.time()
-    rate, eta = batch.items_per_second(now), batch.eta_seconds(now)
-    path = f"/v1/batches/{batch.id}"
-    return BatchView(
-        id=batch.id, status=batch.status, source=batch.source, total=batch.total, done=batch.done, failed=batch.failed,
-        cached=batch.cached, pending=batch.pending, progress=round(batch.progress, 4),
-        items_per_second=None if rate is None else round(rate, 2), eta_seconds=None if eta is None else round(eta, 1),
-        tokens=batch.tokens, options=batch.options, input_digest=batch.input_digest, error=batch.error,
-        created_at=_iso(batch.created_at) or "", started_at=_iso(batch.run_started_at), finished_at=_iso(batch.finished_at),
-        links=BatchLinks(self=path, results=f"{path}/results", retry=f"{path}/retry"),
-    )  # fmt: skip
-
-
 # --- OpenAPI: one route, several request media types --------------------------------------------
-
-
-def openapi_schema(node: dict[str, Any]) -> Schema:
-    """A JSON Schema as msgspec writes it (references inlined) as Litestar's OpenAPI Schema."""
-    aliases = Schema.field_aliases()
-    fields: dict[str, Any] = {}
-    for key, value in node.items():
-        if key == "properties":
-            value = {name: openapi_schema(sub) for name, sub in value.items()}
-        elif key in ("items", "additionalProperties") and isinstance(value, dict):
-            value = openapi_schema(value)
-        elif key in ("anyOf", "oneOf", "allOf"):
-            value = [openapi_schema(sub) for sub in value]
-        elif key == "type":
-            value = OpenAPIType(value)
-        fields[aliases.get(key, key)] = value
-    return Schema(**fields)
 
 
 _TEXT = Schema(type=OpenAPIType.STRING)
@@ -163,7 +88,7 @@ class BatchSubmission(Operation):
             "issues export), JSON lines (also as `application/x-ndjson`), or plain text with one item per line. "
             "For files, options are query parameters.",
             content={
-                "application/json": OpenAPIMediaType(schema=Schema(any_of=[openapi_schema(json_schema_for(BatchIn)), _EXPORT])),
+                "application/json": OpenAPIMediaType(schema=Schema(any_of=[struct_schema(BatchIn), _EXPORT])),
                 "multipart/form-data": OpenAPIMediaType(
                     schema=Schema(
                         type=OpenAPIType.OBJECT,
