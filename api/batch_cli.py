@@ -1,6 +1,7 @@
 """``realise batch FILE``: rewrite a whole backlog with a progress bar, in-process or on a server.
 
-In-process (the default) it uses the same SQLite store as the server (``REALISE_DB_PATH``), so
+In-process (the default) it uses the same database as the server (``REALISE_DB_PATH``, or
+``REALISE_DATABASE_URL``, whose workers then run it), so
 a run that was interrupted continues with ``--resume``; with ``--url`` it submits the file to
 a running server and follows the batch there. Either way the output file has the columns of
 GET /v1/batches/{id}/results.
@@ -16,7 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, Any, TypeVar
 
 import httpx
 import msgspec
@@ -24,16 +25,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
+from api.batch_views import BatchView, batch_view
 from api.cli_options import add_rewrite_options
 from api.config import Settings
 from api.observability import configure_logging
 from rewriter.batch.errors import BatchInputError
 from rewriter.batch.export import OutputFormat, encode_pages
 from rewriter.batch.formats import MEDIA_TYPE_OF, Format, backlog_format, checked_items, input_digest, read_backlog
-from rewriter.batch.model import UNFINISHED, BatchOptions
-
-if TYPE_CHECKING:
-    from api.batch_views import BatchView
+from rewriter.batch.model import UNFINISHED, Batch, BatchOptions
 
 POLL_SECONDS = 0.25
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -177,12 +176,25 @@ def _summary(status: BatchView, completed: int, elapsed: float, out: Path | None
     return EXIT_OK
 
 
+Resumable = TypeVar("Resumable", Batch, BatchView)
+
+
+def _resume(earlier: Resumable | None, requeue: Callable[[str], Resumable], console: Console) -> Resumable | None:
+    """What --resume continues: the newest batch made from the same input and options, queued
+    again if it ended with items left; None when there is none (a new batch is stored)."""
+    if earlier is None:
+        return None
+    console.print(f"resuming batch {earlier.id} ({earlier.done:,} of {earlier.total:,} done)")
+    if earlier.status not in UNFINISHED and earlier.pending + earlier.failed:
+        return requeue(earlier.id)
+    return earlier
+
+
 # --- in-process ----------------------------------------------------------------------------------
 
 
 async def _run_local(args: argparse.Namespace, settings: Settings, options: BatchOptions, output: OutputFormat, console: Console) -> int:
     # Imported here: the CLI's other commands need not pay for the web app's imports.
-    from api.batch_views import batch_view
     from api.services import build_services
     from rewriter.batch.jobs import QueuedBatches
 
@@ -208,11 +220,9 @@ async def _run_local(args: argparse.Namespace, settings: Settings, options: Batc
             fmt, items = read_backlog(file, filename=args.file.name)
             digest = _file_digest(args.file, fmt, options)
             earlier = store.find(limit=1, input_digest=digest) if args.resume else []
-            if earlier:
-                batch = earlier[0]
-                console.print(f"resuming batch {batch.id} ({batch.done:,} of {batch.total:,} done)")
-                if batch.status not in UNFINISHED and batch.pending + batch.failed:
-                    batch = store.requeue(batch.id)
+            resumed = _resume(earlier[0] if earlier else None, store.requeue, console)
+            if resumed is not None:
+                batch = resumed
             else:
                 batch = store.create(
                     checked_items(items, max_items=settings.batch_max_items),
@@ -256,8 +266,6 @@ class _Remote:
         self.client = httpx.Client(base_url=args.url.rstrip("/"), headers=headers, timeout=60.0)
 
     def run(self, options: BatchOptions, output: OutputFormat) -> int:
-        from api.batch_views import BatchView
-
         started = time.monotonic()
         try:
             with self.client, self.args.file.open("rb") as file:
@@ -265,15 +273,17 @@ class _Remote:
                 batch = self._resumable(_file_digest(self.args.file, fmt, options)) if self.args.resume else None
                 if batch is None:
                     query = {k: v for k, v in msgspec.to_builtins(options).items() if v is not None}
-                    batch = self._call(
+                    batch = self._view(
                         "POST", "/v1/batches", params=query,
                         files={"file": (self.args.file.name, file, MEDIA_TYPE_OF[fmt])},
                     )  # fmt: skip
 
-                async def read() -> BatchView:
-                    return msgspec.convert(self._call("GET", f"/v1/batches/{batch['id']}"), BatchView)
+                batch_id = batch.id
 
-                completed_before = batch["done"] + batch["failed"]
+                async def read() -> BatchView:
+                    return self._view("GET", f"/v1/batches/{batch_id}")
+
+                completed_before = batch.done + batch.failed
                 status = asyncio.run(_follow(read, self.console))
                 accept = "text/csv" if output == "csv" else "application/x-ndjson"
                 with self.client.stream("GET", f"/v1/batches/{status.id}/results", headers={"Accept": accept}) as response:
@@ -287,15 +297,13 @@ class _Remote:
         completed = status.done + status.failed - completed_before
         return _summary(status, completed, time.monotonic() - started, self.args.out, self.args.file, self.console)
 
-    def _resumable(self, digest: str) -> dict[str, Any] | None:
+    def _resumable(self, digest: str) -> BatchView | None:
         found = self._call("GET", "/v1/batches", params={"input_digest": digest, "limit": 1})["batches"]
-        if not found:
-            return None
-        batch = found[0]
-        self.console.print(f"resuming batch {batch['id']} ({batch['done']:,} of {batch['total']:,} done)")
-        if batch["status"] not in UNFINISHED and batch["pending"] + batch["failed"]:
-            batch = self._call("POST", f"/v1/batches/{batch['id']}/retry")
-        return batch
+        earlier = msgspec.convert(found[0], BatchView) if found else None
+        return _resume(earlier, lambda batch_id: self._view("POST", f"/v1/batches/{batch_id}/retry"), self.console)
+
+    def _view(self, method: str, path: str, **kwargs: Any) -> BatchView:
+        return msgspec.convert(self._call(method, path, **kwargs), BatchView)
 
     def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
         try:
