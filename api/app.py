@@ -85,7 +85,9 @@ class RealisePlugin(InitPluginProtocol):
             create_static_files_router(path="/", directories=[PLAYGROUND_DIR], html_mode=True, name="playground")
         )
         app_config.route_handlers.append(
-            create_static_files_router(path=VIEWER_ASSETS, directories=[SWAGGER_UI_DIR], name="api-viewer", include_in_schema=False)
+            create_static_files_router(
+                path=VIEWER_ASSETS, directories=[SWAGGER_UI_DIR], name="api-viewer", include_in_schema=False
+            )
         )
         settings = self.services.settings
         # Order matters: metrics see every request, keys are checked before anything is counted
@@ -103,7 +105,12 @@ class RealisePlugin(InitPluginProtocol):
                 allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
                 allow_headers=["Authorization", "X-API-Key", "Content-Type", "Idempotency-Key", "X-Request-ID"],
                 expose_headers=[
-                    "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy", "Retry-After", "X-Request-ID",
+                    "RateLimit-Limit",
+                    "RateLimit-Remaining",
+                    "RateLimit-Reset",
+                    "RateLimit-Policy",
+                    "Retry-After",
+                    "X-Request-ID",
                 ],
             )
         self.services.pipeline.observers.append(record_model_call)
@@ -157,7 +164,11 @@ def create_app(settings: Settings | None = None, *, engine: Engine | None = None
     configure_logging(
         fmt=settings.log_format,
         level=settings.log_level,
-        secrets=[settings.openai_api_key or "", *(settings.api_keys or "").split(","), *(settings.admin_api_keys or "").split(",")],
+        secrets=[
+            settings.openai_api_key or "",
+            *(settings.api_keys or "").split(","),
+            *(settings.admin_api_keys or "").split(","),
+        ],
     )
     services = build_services(settings, engine=engine)
     if not services.api_keys.enabled:

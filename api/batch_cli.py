@@ -55,18 +55,34 @@ def _workers(text: str) -> int:
 
 def add_parser(commands: Any) -> None:
     batch = commands.add_parser("batch", help="rewrite a whole backlog file (CSV, TSV, JSON, JSON lines or text)")
-    batch.add_argument("file", type=Path, help="the backlog: CSV/TSV with a header, JSON, JSON lines or text with one item per line")
-    batch.add_argument("--out", type=Path, help="write one row per item here (default: standard output)")
-    batch.add_argument("--format", choices=["csv", "jsonl"], help="output format (default: from --out's extension, else jsonl)")
-    batch.add_argument("--concurrency", type=_at_least_one, metavar="N", help="model calls in flight (default: REALISE_BATCH_CONCURRENCY)")
     batch.add_argument(
-        "--workers", type=_workers, metavar="N", help="worker processes for the items, 0: this one (default: REALISE_BATCH_WORKERS)"
+        "file", type=Path, help="the backlog: CSV/TSV with a header, JSON, JSON lines or text with one item per line"
     )
-    batch.add_argument("--resume", action="store_true", help="continue the last batch made from this file, retrying its failed items")
+    batch.add_argument("--out", type=Path, help="write one row per item here (default: standard output)")
+    batch.add_argument(
+        "--format", choices=["csv", "jsonl"], help="output format (default: from --out's extension, else jsonl)"
+    )
+    batch.add_argument(
+        "--concurrency",
+        type=_at_least_one,
+        metavar="N",
+        help="model calls in flight (default: REALISE_BATCH_CONCURRENCY)",
+    )
+    batch.add_argument(
+        "--workers",
+        type=_workers,
+        metavar="N",
+        help="worker processes for the items, 0: this one (default: REALISE_BATCH_WORKERS)",
+    )
+    batch.add_argument(
+        "--resume", action="store_true", help="continue the last batch made from this file, retrying its failed items"
+    )
     batch.add_argument("--url", help="run on this realise server instead of in-process")
     batch.add_argument("--api-key", help="key for --url (default: REALISE_API_KEY)")
     add_rewrite_options(batch)
-    batch.add_argument("--token-budget", type=_at_least_one, metavar="TOKENS", help="stop the batch once it has used this many tokens")
+    batch.add_argument(
+        "--token-budget", type=_at_least_one, metavar="TOKENS", help="stop the batch once it has used this many tokens"
+    )
 
 
 def run(args: argparse.Namespace, settings: Settings, parser: argparse.ArgumentParser) -> int:
@@ -193,7 +209,9 @@ def _resume(earlier: Resumable | None, requeue: Callable[[str], Resumable], cons
 # --- in-process ----------------------------------------------------------------------------------
 
 
-async def _run_local(args: argparse.Namespace, settings: Settings, options: BatchOptions, output: OutputFormat, console: Console) -> int:
+async def _run_local(
+    args: argparse.Namespace, settings: Settings, options: BatchOptions, output: OutputFormat, console: Console
+) -> int:
     # Imported here: the CLI's other commands need not pay for the web app's imports.
     from api.services import build_services
     from rewriter.batch.jobs import QueuedBatches
@@ -207,8 +225,7 @@ async def _run_local(args: argparse.Namespace, settings: Settings, options: Batc
         # Before anything is stored: a batch left queued here would be run by that other process.
         if not runner.claim():
             console.print(
-                f"[red]{runner.holder()}.[/] "
-                "Send the file to that server instead (--url URL), or stop it first."
+                f"[red]{runner.holder()}.[/] Send the file to that server instead (--url URL), or stop it first."
             )
             return 2
         if isinstance(runner, QueuedBatches) and runner.live_workers() == 0:
@@ -286,7 +303,9 @@ class _Remote:
                 completed_before = batch.done + batch.failed
                 status = asyncio.run(_follow(read, self.console))
                 accept = "text/csv" if output == "csv" else "application/x-ndjson"
-                with self.client.stream("GET", f"/v1/batches/{status.id}/results", headers={"Accept": accept}) as response:
+                with self.client.stream(
+                    "GET", f"/v1/batches/{status.id}/results", headers={"Accept": accept}
+                ) as response:
                     self._check(response)
                     with _output(self.args.out) as out:
                         for chunk in response.iter_bytes():

@@ -32,16 +32,26 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the HTTP API")
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)"
+    )
     serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
     serve.add_argument(
-        "--workers", type=int, choices=range(1, 65), metavar="1-64", default=None,
+        "--workers",
+        type=int,
+        choices=range(1, 65),
+        metavar="1-64",
+        default=None,
         help="processes serving HTTP (default: REALISE_WEB_WORKERS, else 1)",
     )
 
     rewrite = commands.add_parser("rewrite", help="rewrite one request and print ranked candidates")
-    rewrite.add_argument("request", help="the output-style ask, e.g. 'Upgrade Elasticsearch' (at most 2,000 characters)")
-    rewrite.add_argument("--context", help="why it was asked and who it serves: the answers to 'why?' (at most 4,000 characters)")
+    rewrite.add_argument(
+        "request", help="the output-style ask, e.g. 'Upgrade Elasticsearch' (at most 2,000 characters)"
+    )
+    rewrite.add_argument(
+        "--context", help="why it was asked and who it serves: the answers to 'why?' (at most 4,000 characters)"
+    )
     add_rewrite_options(rewrite)
     rewrite.add_argument("--json", action="store_true", help="print the API's JSON instead of a table")
 
@@ -49,8 +59,12 @@ def _parser() -> argparse.ArgumentParser:
     evaluate.add_argument("objective", help="the objective to judge (at most 2,000 characters)")
     evaluate.add_argument("--kr", action="append", default=[], help="a key result (repeatable, at most 10)")
     evaluate.add_argument("--context", help="why the objective was set: figures in it count as measured")
-    evaluate.add_argument("--request", help="the request the objective was written for (finds echoes and invented figures)")
-    evaluate.add_argument("--mission", choices=("delivery", "discovery"), help="judge research key results as right for discovery")
+    evaluate.add_argument(
+        "--request", help="the request the objective was written for (finds echoes and invented figures)"
+    )
+    evaluate.add_argument(
+        "--mission", choices=("delivery", "discovery"), help="judge research key results as right for discovery"
+    )
     evaluate.add_argument("--json", action="store_true", help="print the API's JSON instead of a table")
 
     commands.add_parser("mcp", help="serve the rewrite and evaluate tools to AI assistants over MCP (stdio)")
@@ -95,7 +109,9 @@ def _findings_text(findings) -> str:
 
 def _print_rewrite(result: RewriteResult, console: Console) -> None:
     a = result.assessment
-    console.print(f"[bold]You asked for an {a.kind}[/] (mission: {result.mission}; engine: {result.engine.provider}/{result.engine.model})")
+    console.print(
+        f"[bold]You asked for an {a.kind}[/] (mission: {result.mission}; engine: {result.engine.provider}/{result.engine.model})"
+    )
     for finding in a.findings:
         console.print(f"  [{SEVERITY_STYLE[finding.severity]}]{finding.code}[/]: {finding.message}")
     table = Table(show_lines=True)
@@ -105,7 +121,11 @@ def _print_rewrite(result: RewriteResult, console: Console) -> None:
     table.add_column("findings")
     for c in result.candidates:
         body = f"[bold]{c.objective}[/]\n" + "\n".join(f"• {kr.text}" for kr in c.key_results)
-        findings = [*c.evaluation.objective.findings, *(f for kr in c.evaluation.key_results for f in kr.findings), *c.evaluation.findings]
+        findings = [
+            *c.evaluation.objective.findings,
+            *(f for kr in c.evaluation.key_results for f in kr.findings),
+            *c.evaluation.findings,
+        ]
         table.add_row(str(c.rank), f"{c.score:.2f}", body, _findings_text(findings))
     console.print(table)
 
@@ -113,7 +133,9 @@ def _print_rewrite(result: RewriteResult, console: Console) -> None:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    options: dict = dict(host=args.host, port=args.port, log_config=None, access_log=False, timeout_graceful_shutdown=30)
+    options: dict = dict(
+        host=args.host, port=args.port, log_config=None, access_log=False, timeout_graceful_shutdown=30
+    )
     workers = args.workers or settings.web_workers
     if workers == 1:
         from api.app import create_served_app
@@ -142,7 +164,12 @@ def _rewrite(args: argparse.Namespace, settings: Settings, console: Console) -> 
     from api.services import build_services
 
     checked = _checked(
-        RewriteIn, request=args.request, context=args.context, mission=args.mission, candidates=args.candidates, key_results=args.key_results
+        RewriteIn,
+        request=args.request,
+        context=args.context,
+        mission=args.mission,
+        candidates=args.candidates,
+        key_results=args.key_results,
     )
     spec = checked.spec()
     errors = Console(stderr=True)
@@ -238,15 +265,28 @@ def _evaluate(args: argparse.Namespace, settings: Settings, console: Console) ->
     from api.services import rules_in_force
     from evaluators import evaluate
 
-    checked = _checked(EvaluationIn, objective=args.objective, key_results=args.kr, context=args.context, request=args.request, mission=args.mission)
+    checked = _checked(
+        EvaluationIn,
+        objective=args.objective,
+        key_results=args.kr,
+        context=args.context,
+        request=args.request,
+        mission=args.mission,
+    )
     evaluation = evaluate(
-        checked.objective, checked.key_results, context=checked.context, request=checked.request, mission=checked.mission,
+        checked.objective,
+        checked.key_results,
+        context=checked.context,
+        request=checked.request,
+        mission=checked.mission,
         config=rules_in_force(settings),
     )
     if args.json:
         sys.stdout.write(msgspec.json.encode(evaluation).decode() + "\n")
         return 0 if evaluation.passed else 1  # the same exit code as the table's
-    console.print(f"[bold]{evaluation.objective.kind}[/] objective, score {evaluation.score:.2f}, {'passed' if evaluation.passed else 'not passed'}")
+    console.print(
+        f"[bold]{evaluation.objective.kind}[/] objective, score {evaluation.score:.2f}, {'passed' if evaluation.passed else 'not passed'}"
+    )
     table = Table()
     table.add_column("text")
     table.add_column("kind")

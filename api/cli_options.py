@@ -12,7 +12,10 @@ def add_rewrite_options(parser: argparse.ArgumentParser) -> None:
     """--mission, --candidates and --key-results: the same choices, defaults and words as the API's."""
     mission = RewriteOptions.option("mission")
     parser.add_argument(
-        "--mission", choices=get_args(MissionChoice), default=mission.default, help=f"{mission.description} (default: {mission.default})"
+        "--mission",
+        choices=get_args(MissionChoice),
+        default=mission.default,
+        help=f"{mission.description} (default: {mission.default})",
     )
     for name in ("candidates", "key_results"):
         option = RewriteOptions.option(name)

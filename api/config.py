@@ -11,7 +11,6 @@ import msgspec
 import msgspec.inspect
 from msgspec import Meta
 
-
 _PER_PERIOD = r"^\d+(/(second|minute|hour|day))?$"  # "600/minute"; a bare count is per minute
 
 
@@ -30,12 +29,18 @@ class Settings(msgspec.Struct, kw_only=True):
 
     # The model.
     openai_api_key: Annotated[str | None, _about("key for the model server (the SDK's own variable)")] = None
-    openai_base_url: Annotated[str | None, _about("any OpenAI-compatible server (table below)", shown_default="OpenAI")] = None
+    openai_base_url: Annotated[
+        str | None, _about("any OpenAI-compatible server (table below)", shown_default="OpenAI")
+    ] = None
     model: Annotated[
-        str | None, _about("model name; setting it, a key or a base URL switches the model engine on", shown_default="`gpt-4o-mini`")
+        str | None,
+        _about(
+            "model name; setting it, a key or a base URL switches the model engine on", shown_default="`gpt-4o-mini`"
+        ),
     ] = None
     engine: Annotated[
-        Literal["auto", "offline", "openai"], _about("`auto` (model when configured, else offline), `offline`, `openai`")
+        Literal["auto", "offline", "openai"],
+        _about("`auto` (model when configured, else offline), `offline`, `openai`"),
     ] = "auto"
     fallback: Annotated[
         Literal["none", "offline"],
@@ -44,11 +49,15 @@ class Settings(msgspec.Struct, kw_only=True):
     # How the server takes a schema (rewriter/llm.py PROFILES).
     model_profile: Annotated[
         Literal["auto", "openai", "llamacpp", "vllm", "ollama"],
-        _about("how the server takes a JSON Schema: `openai`, `llamacpp`, `vllm`, `ollama` (table below); `auto` asks `GET /models` once who serves"),
+        _about(
+            "how the server takes a JSON Schema: `openai`, `llamacpp`, `vllm`, `ollama` (table below); `auto` asks `GET /models` once who serves"
+        ),
     ] = "auto"
     model_check: Annotated[
         Literal["strict", "warn", "off"],
-        _about("`strict`: a model name the server's `GET /models` does not list is refused (502, `/ready` degraded); `warn`: logged only; `off`: not asked (Azure lists base models, not deployments)"),
+        _about(
+            "`strict`: a model name the server's `GET /models` does not list is refused (502, `/ready` degraded); `warn`: logged only; `off`: not asked (Azure lists base models, not deployments)"
+        ),
     ] = "strict"
     model_timeout: Annotated[float, _about("seconds per model call")] = 30.0
     retry_attempts: Annotated[int, _about("attempts per model call (429, 5xx, timeouts, connection errors)", ge=1)] = 4
@@ -58,38 +67,57 @@ class Settings(msgspec.Struct, kw_only=True):
         float, _about("seconds a rewrite may take end to end (then 504, and the model call is cancelled)")
     ] = 90.0
     circuit_threshold: Annotated[
-        int, _about("consecutive model failures that open the circuit (fail fast or fall back; `/ready` says `degraded`)", ge=1)
+        int,
+        _about(
+            "consecutive model failures that open the circuit (fail fast or fall back; `/ready` says `degraded`)", ge=1
+        ),
     ] = 5
     circuit_cooldown: Annotated[float, _about("seconds the circuit stays open before one trial call")] = 30.0
     # Access and limits.
     api_keys: Annotated[
         str | None,
-        _about("comma-separated API keys; when set (or the file below), every `/v1` route needs `Authorization: Bearer KEY` or `X-API-Key: KEY`"),
+        _about(
+            "comma-separated API keys; when set (or the file below), every `/v1` route needs `Authorization: Bearer KEY` or `X-API-Key: KEY`"
+        ),
     ] = None
     api_keys_file: Annotated[
         str | None, _about('file of SHA-256 hex digests of keys, one per line (`printf %s "$KEY" | sha256sum`)')
     ] = None
     admin_api_keys: Annotated[
         str | None,
-        _about("comma-separated admin keys: valid keys that also see, retry and cancel every key's batches (others see only their own)"),
+        _about(
+            "comma-separated admin keys: valid keys that also see, retry and cancel every key's batches (others see only their own)"
+        ),
     ] = None
     failed_auth_limit: Annotated[
         str,
-        _about("failed authentications allowed per client address (then 429 until the window ends); `0` disables", pattern=_PER_PERIOD),
+        _about(
+            "failed authentications allowed per client address (then 429 until the window ends); `0` disables",
+            pattern=_PER_PERIOD,
+        ),
     ] = "10/minute"
     cors_origins: Annotated[
         str | None,
-        _about("comma-separated allowed origins, e.g. `chrome-extension://<id>,moz-extension://<id>,https://plans.example`"),
+        _about(
+            "comma-separated allowed origins, e.g. `chrome-extension://<id>,moz-extension://<id>,https://plans.example`"
+        ),
     ] = None
     rate_limit: Annotated[
         str, _about("per API key (per client address when keys are off); `0` disables", pattern=_PER_PERIOD)
     ] = "600/minute"
     # Evaluators and storage.
-    rules_file: Annotated[str | None, _about("TOML overriding rule severities, weights, enabled rules, key-result range")] = None
+    rules_file: Annotated[
+        str | None, _about("TOML overriding rule severities, weights, enabled rules, key-result range")
+    ] = None
     rule_plugins: Annotated[
-        bool, _about("`0` starts without the rules installed plugins add (entry point group `realise.rules`)", shown_default="on")
+        bool,
+        _about(
+            "`0` starts without the rules installed plugins add (entry point group `realise.rules`)", shown_default="on"
+        ),
     ] = True
-    db_path: Annotated[str, _about("SQLite file for feedback, batches and their results cache (unless the next is set)")] = "realise.db"
+    db_path: Annotated[
+        str, _about("SQLite file for feedback, batches and their results cache (unless the next is set)")
+    ] = "realise.db"
     database_url: Annotated[
         str | None,
         _about(
@@ -99,19 +127,36 @@ class Settings(msgspec.Struct, kw_only=True):
     ] = None
     worker_timeout: Annotated[
         float,
-        _about("seconds without a heartbeat after which a `realise worker` counts as dead and its items in progress are queued again", ge=2, le=3600),
+        _about(
+            "seconds without a heartbeat after which a `realise worker` counts as dead and its items in progress are queued again",
+            ge=2,
+            le=3600,
+        ),
     ] = 15.0
     batch_concurrency: Annotated[
-        int, _about("model calls in flight across all batches, and with a database URL across every worker on every machine (lowered while the provider answers 429)", ge=1, le=1000)
+        int,
+        _about(
+            "model calls in flight across all batches, and with a database URL across every worker on every machine (lowered while the provider answers 429)",
+            ge=1,
+            le=1000,
+        ),
     ] = 8
     batch_max_items: Annotated[int, _about("items one batch may hold", ge=1)] = 10_000
     web_workers: Annotated[
         int,
-        _about("processes serving HTTP (`realise serve --workers` overrides); rate limits and the circuit breaker are per process", ge=1, le=64),
+        _about(
+            "processes serving HTTP (`realise serve --workers` overrides); rate limits and the circuit breaker are per process",
+            ge=1,
+            le=64,
+        ),
     ] = 1
     batch_workers: Annotated[
         int,
-        _about("worker processes that compute batch items (model call, judging); `0`: in the server's own process. Each holds its own connection pool and circuit breaker; the limit above stays global", ge=0, le=64),
+        _about(
+            "worker processes that compute batch items (model call, judging); `0`: in the server's own process. Each holds its own connection pool and circuit breaker; the limit above stays global",
+            ge=0,
+            le=64,
+        ),
     ] = 0
     # The command line as a client of a server.
     api_key: Annotated[str | None, _about("the key `realise batch --url` sends (instead of `--api-key`)")] = None

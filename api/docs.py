@@ -1,7 +1,7 @@
 """Generate docs/api.md from the app's OpenAPI schema, so the reference cannot drift from the code.
 
-    .venv/bin/python -m api.docs            # writes docs/api.md
-    .venv/bin/python -m api.docs --check    # exits 1 if docs/api.md is stale
+.venv/bin/python -m api.docs            # writes docs/api.md
+.venv/bin/python -m api.docs --check    # exits 1 if docs/api.md is stale
 """
 
 from __future__ import annotations
@@ -81,7 +81,11 @@ class Renderer:
         for part in [*_alternatives(schema), schema]:
             merged.update({k: v for k, v in part.items() if k not in ("oneOf", "anyOf", "description")})
         notes = []
-        for low, high, unit in (("minLength", "maxLength", " characters"), ("minItems", "maxItems", " items"), ("minimum", "maximum", "")):
+        for low, high, unit in (
+            ("minLength", "maxLength", " characters"),
+            ("minItems", "maxItems", " items"),
+            ("minimum", "maximum", ""),
+        ):
             if low in merged and high in merged:
                 notes.append(f"{_number(merged[low])}–{_number(merged[high])}{unit}")
             elif high in merged:
@@ -121,7 +125,11 @@ class Renderer:
         """Titled objects defined in place (not components), which need a table of their own."""
         found = []
         for member in [schema, *_alternatives(schema), schema.get("items") or {}]:
-            if member.get("type") == "object" and member.get("properties") and member.get("title") not in self.components:
+            if (
+                member.get("type") == "object"
+                and member.get("properties")
+                and member.get("title") not in self.components
+            ):
                 found.append(member)
             elif member is not schema and member.get("items"):
                 found += self._inline_objects(member)
@@ -148,12 +156,18 @@ class Renderer:
                 if "$ref" in schema or not schema.get("properties"):
                     lines.append(f"- `{media_type}`: {self.type_of(schema)}")
                 else:
-                    lines += [f"- `{media_type}`:", "", *("  " + line if line else "" for line in self.fields_table(schema)), ""]
+                    lines += [
+                        f"- `{media_type}`:",
+                        "",
+                        *("  " + line if line else "" for line in self.fields_table(schema)),
+                        "",
+                    ]
             lines.append("")
         lines += ["| Status | Meaning | Body |", "|---|---|---|"]
         for status, response in op.get("responses", {}).items():
             bodies = "; ".join(
-                f"{self.type_of(content.get('schema', {}))} (`{media_type}`)" for media_type, content in response.get("content", {}).items()
+                f"{self.type_of(content.get('schema', {}))} (`{media_type}`)"
+                for media_type, content in response.get("content", {}).items()
             )
             lines.append(f"| {status} | {_cell(response.get('description', ''))} | {_cell(bodies) or '—'} |")
         return [*lines, ""]

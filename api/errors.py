@@ -15,7 +15,12 @@ from litestar.types import ExceptionHandlersMap
 from api.cancellation import ClientDisconnected
 from rewriter.batch.errors import BatchConflict, BatchInputError, BatchNotFound, BatchTooLarge, UnsupportedFormat
 from rewriter.errors import (
-    StorageUnavailable, UpstreamBadOutput, UpstreamError, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable,
+    StorageUnavailable,
+    UpstreamBadOutput,
+    UpstreamError,
+    UpstreamRejected,
+    UpstreamTimeout,
+    UpstreamUnavailable,
 )
 
 log = structlog.get_logger("realise.errors")
@@ -86,7 +91,12 @@ def _field_errors(exc: ValidationException) -> list[dict[str, str]]:
         # __post_init__ errors name their field in backticks: "`request` must ...".
         named = re.match(r"`([^`]+)`", message) or re.search(r"field `([^`]+)`", message)
         key = item.get("key")
-        field = (path.group(1) if path else None) or (named.group(1) if named else None) or (key if key != "data" else None) or "body"
+        field = (
+            (path.group(1) if path else None)
+            or (named.group(1) if named else None)
+            or (key if key != "data" else None)
+            or "body"
+        )
         if message.strip("'\"") == "data":  # Litestar's way of saying the body was missing
             message = "a JSON request body is required"
         errors.append({"field": field, "message": _PATH.sub("", message).strip(" -")})
@@ -97,14 +107,20 @@ def validation_handler(request: Request[Any, Any, Any], exc: ValidationException
     errors = _field_errors(exc)
     undecodable = any("malformed" in e["message"].lower() or "json is" in e["message"].lower() for e in errors)
     if undecodable or not errors:
-        return problem(request, 400, "The request body is not valid JSON.", errors=errors or None, kind="malformed-body")
+        return problem(
+            request, 400, "The request body is not valid JSON.", errors=errors or None, kind="malformed-body"
+        )
     fields = ", ".join(sorted({e["field"] for e in errors}))
     return problem(request, 422, f"Invalid value for: {fields}.", errors=errors, kind="invalid-input")
 
 
 def invalid_input_handler(request: Request[Any, Any, Any], exc: InvalidInput) -> Response[dict[str, Any]]:
     return problem(
-        request, 422, f"Invalid value for: {exc.field}.", errors=[{"field": exc.field, "message": exc.message}], kind="invalid-input"
+        request,
+        422,
+        f"Invalid value for: {exc.field}.",
+        errors=[{"field": exc.field, "message": exc.message}],
+        kind="invalid-input",
     )
 
 
@@ -125,7 +141,13 @@ def upstream_handler(request: Request[Any, Any, Any], exc: UpstreamError) -> Res
         return problem(request, 503, exc.message, headers={"Retry-After": retry_after}, kind="model-unavailable")
     if isinstance(exc, UpstreamRejected):
         # Configuration (model name, key, URL), not the model's answer: the title says so.
-        return problem(request, 502, exc.message, kind="model-rejected", title="Bad gateway: the model provider refused the request")
+        return problem(
+            request,
+            502,
+            exc.message,
+            kind="model-rejected",
+            title="Bad gateway: the model provider refused the request",
+        )
     if isinstance(exc, UpstreamBadOutput):
         return problem(request, 502, exc.message, kind="model-bad-output")
     return problem(request, 502, exc.message, kind="model-error", title="Bad gateway: the model provider failed")
@@ -155,10 +177,16 @@ def storage_handler(request: Request[Any, Any, Any], exc: StorageUnavailable) ->
     log.error("storage_unavailable", error=exc.message, full=exc.full)
     if exc.full:
         detail = "The service's disk is full, so nothing was stored; try again once an operator has freed space."
-        return problem(request, 507, detail, headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}, kind="storage-full")
+        return problem(
+            request, 507, detail, headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}, kind="storage-full"
+        )
     detail = "The service cannot write to its database right now, so nothing was stored; try again later."
     return problem(
-        request, 503, detail, headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)}, kind="storage-unavailable",
+        request,
+        503,
+        detail,
+        headers={"Retry-After": str(STORAGE_RETRY_AFTER_SECONDS)},
+        kind="storage-unavailable",
         title="Storage unavailable",
     )
 

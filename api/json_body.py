@@ -20,7 +20,9 @@ from litestar.status_codes import HTTP_415_UNSUPPORTED_MEDIA_TYPE
 def is_json_media_type(media_type: str) -> bool:
     """``application/json`` and its ``+json`` relatives; an absent type is read as JSON too."""
     media_type = media_type.strip().lower()
-    return media_type in ("", "application/json") or (media_type.startswith("application/") and media_type.endswith("+json"))
+    return media_type in ("", "application/json") or (
+        media_type.startswith("application/") and media_type.endswith("+json")
+    )
 
 
 class JsonBodyRequest(Request[Any, Any, Any]):
@@ -36,7 +38,9 @@ class JsonBodyRequest(Request[Any, Any, Any]):
         except RecursionError as exc:
             # The decoder recurses once per level; the interpreter's limit (about a thousand
             # levels) is far beyond any body the API accepts, which nests four levels at most.
-            raise ClientException(detail="The JSON is nested too deeply to read; no request body of this API nests more than a few levels.") from exc
+            raise ClientException(
+                detail="The JSON is nested too deeply to read; no request body of this API nests more than a few levels."
+            ) from exc
         data = self.route_handler.parsed_data_field
         if data is not None and isinstance(data.annotation, type) and issubclass(data.annotation, msgspec.Struct):
             try:

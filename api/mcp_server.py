@@ -13,7 +13,7 @@ stdout carries the protocol, so every log line goes to stderr.
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import anyio
 import msgspec
@@ -43,7 +43,9 @@ INSTRUCTIONS = (
 
 # The rewrite may call a paid model; judging is pure computation. Neither changes anything.
 _REWRITE_HINTS = ToolAnnotations(title="Rewrite as outcomes", read_only_hint=True, open_world_hint=True)
-_EVALUATE_HINTS = ToolAnnotations(title="Check an objective", read_only_hint=True, idempotent_hint=True, open_world_hint=False)
+_EVALUATE_HINTS = ToolAnnotations(
+    title="Check an objective", read_only_hint=True, idempotent_hint=True, open_world_hint=False
+)
 
 RequestDTO = TypeVar("RequestDTO", RewriteIn, EvaluationIn)
 
@@ -61,13 +63,20 @@ def build_server(services: Services) -> MCPServer:
 
     @server.tool(annotations=_REWRITE_HINTS)
     async def rewrite(
-        request: Annotated[str, Field(description="The output-style ask, e.g. 'Upgrade Elasticsearch' (up to 2,000 characters).")],
+        request: Annotated[
+            str, Field(description="The output-style ask, e.g. 'Upgrade Elasticsearch' (up to 2,000 characters).")
+        ],
         context: Annotated[
-            str | None, Field(description="Why it was asked and who it serves: the answers to 'why?' (up to 4,000 characters).")
+            str | None,
+            Field(description="Why it was asked and who it serves: the answers to 'why?' (up to 4,000 characters)."),
         ] = None,
         mission: Annotated[MissionChoice, Field(description=MISSION.description)] = MISSION.default,
-        candidates: Annotated[int, Field(ge=CANDIDATES.low, le=CANDIDATES.high, description=CANDIDATES.description)] = CANDIDATES.default,
-        key_results: Annotated[int, Field(ge=KEY_RESULTS.low, le=KEY_RESULTS.high, description=KEY_RESULTS.description)] = KEY_RESULTS.default,
+        candidates: Annotated[
+            int, Field(ge=CANDIDATES.low, le=CANDIDATES.high, description=CANDIDATES.description)
+        ] = CANDIDATES.default,
+        key_results: Annotated[
+            int, Field(ge=KEY_RESULTS.low, le=KEY_RESULTS.high, description=KEY_RESULTS.description)
+        ] = KEY_RESULTS.default,
     ) -> dict[str, Any]:
         """Rewrite an output-style request as ranked outcome objectives with key results.
 
@@ -77,7 +86,13 @@ def build_server(services: Services) -> MCPServer:
         """
         data = _request_dto(
             RewriteIn,
-            {"request": request, "context": context, "mission": mission, "candidates": candidates, "key_results": key_results},
+            {
+                "request": request,
+                "context": context,
+                "mission": mission,
+                "candidates": candidates,
+                "key_results": key_results,
+            },
         )
         try:
             result = await services.pipeline.rewrite(data.spec())
@@ -88,7 +103,9 @@ def build_server(services: Services) -> MCPServer:
     @server.tool(annotations=_EVALUATE_HINTS)
     def evaluate(
         objective: Annotated[str, Field(description="The objective to judge.")],
-        key_results: Annotated[list[str] | None, Field(description="Its key results, one text each (up to 10).")] = None,
+        key_results: Annotated[
+            list[str] | None, Field(description="Its key results, one text each (up to 10).")
+        ] = None,
         context: Annotated[str | None, Field(description="Why the objective matters (optional).")] = None,
     ) -> dict[str, Any]:
         """Judge an objective and its key results with realise's rule-based evaluators.
@@ -98,14 +115,18 @@ def build_server(services: Services) -> MCPServer:
         a 0-1 score and whether it passed (no error-level finding).
         """
         data = _request_dto(EvaluationIn, {"objective": objective, "key_results": key_results, "context": context})
-        evaluation = evaluate_texts(data.objective, data.key_results, context=data.context, config=services.evaluator_config)
+        evaluation = evaluate_texts(
+            data.objective, data.key_results, context=data.context, config=services.evaluator_config
+        )
         return msgspec.to_builtins(evaluation)
 
     return server
 
 
 def serve_stdio(settings: Settings) -> None:
-    configure_logging(fmt=settings.log_format, level=settings.log_level, secrets=[settings.openai_api_key or ""], stream=sys.stderr)
+    configure_logging(
+        fmt=settings.log_format, level=settings.log_level, secrets=[settings.openai_api_key or ""], stream=sys.stderr
+    )
     services = build_services(settings)
     server = build_server(services)
 

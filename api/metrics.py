@@ -25,9 +25,13 @@ from prometheus_client.registry import Collector
 from rewriter.pipeline import ModelCallRecord
 
 MODEL_CALLS = Counter("realise_model_calls_total", "HTTP calls made to the model provider", ["provider", "model"])
-MODEL_TOKENS = Counter("realise_model_tokens_total", "Tokens billed by the model provider", ["provider", "model", "kind"])
+MODEL_TOKENS = Counter(
+    "realise_model_tokens_total", "Tokens billed by the model provider", ["provider", "model", "kind"]
+)
 MODEL_RETRIES = Counter("realise_model_retries_total", "Retried model calls", ["provider", "model"])
-MODEL_ERRORS = Counter("realise_model_errors_total", "Rewrites whose model call failed, by error", ["provider", "model", "error"])
+MODEL_ERRORS = Counter(
+    "realise_model_errors_total", "Rewrites whose model call failed, by error", ["provider", "model", "error"]
+)
 CIRCUIT_VALUES = {"closed": 0, "half_open": 1, "open": 2}
 
 

@@ -23,7 +23,9 @@ from rewriter.timing import RequestTiming, current_timing
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 # Field names that hold secrets ("api_key", "x-api-key", "access_token"), not ones that merely
 # mention them ("tokens", "prompt_tokens" are counts).
-_SECRET_KEYS = re.compile(r"^(?:.*[_-])?(?:authorization|api[_-]?key|token|secret|password|cookie|credentials?)$", re.IGNORECASE)
+_SECRET_KEYS = re.compile(
+    r"^(?:.*[_-])?(?:authorization|api[_-]?key|token|secret|password|cookie|credentials?)$", re.IGNORECASE
+)
 _SECRET_VALUES = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+|\bsk-[A-Za-z0-9_-]{8,}")
 REDACTED = "[redacted]"
 
@@ -49,7 +51,9 @@ class SecretScrubber:
         return {k: (REDACTED if _SECRET_KEYS.match(k) else self._clean(v)) for k, v in event.items()}
 
 
-def configure_logging(*, fmt: str = "auto", level: str = "INFO", secrets: Iterable[str] = (), stream: Any = None) -> None:
+def configure_logging(
+    *, fmt: str = "auto", level: str = "INFO", secrets: Iterable[str] = (), stream: Any = None
+) -> None:
     """structlog's lines, and those of every stdlib logger (uvicorn's, the SDK's warnings), in
     one format on ``stream`` (stderr: stdout belongs to a command's output)."""
     stream = stream or sys.stderr

@@ -9,7 +9,14 @@ import msgspec.inspect
 from litestar.openapi import ResponseSpec
 from msgspec import Meta
 
-from rewriter.domain import MAX_CONTEXT_CHARS, MAX_REQUEST_CHARS, RewriteOptions, RewriteSpec, control_characters, unreadable_text
+from rewriter.domain import (
+    MAX_CONTEXT_CHARS,
+    MAX_REQUEST_CHARS,
+    RewriteOptions,
+    RewriteSpec,
+    control_characters,
+    unreadable_text,
+)
 
 # pattern \S: at least one non-blank character (blank text is trimmed to nothing and refused).
 RequestText = Annotated[
@@ -64,14 +71,18 @@ class EvaluationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     request: (
         Annotated[
             RequestText,
-            Meta(description="The request the objective was written for: an objective repeating an output-style request is flagged (echoes_request), and the request's words count as words."),
+            Meta(
+                description="The request the objective was written for: an objective repeating an output-style request is flagged (echoes_request), and the request's words count as words."
+            ),
         ]
         | None
     ) = None
     mission: (
         Annotated[
             Literal["delivery", "discovery"],
-            Meta(description="Overrides the mission detected from the objective; under discovery, research key results (interviews, experiments with a deadline) are right."),
+            Meta(
+                description="Overrides the mission detected from the objective; under discovery, research key results (interviews, experiments with a deadline) are right."
+            ),
         ]
         | None
     ) = None

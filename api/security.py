@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from litestar.connection import Request
-from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.enums import ScopeType
+from litestar.exceptions import HTTPException, NotAuthorizedException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
@@ -107,7 +107,9 @@ class FailedAuthLimit:
     at most ``max_addresses`` windows are kept, the oldest dropped first.
     """
 
-    def __init__(self, limit: int, window: float, *, max_addresses: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limit: int, window: float, *, max_addresses: int = 10_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limit = limit
         self.window = window
         self.max_addresses = max_addresses
@@ -245,7 +247,9 @@ async def _refuse_path(scope: Scope, send: Send) -> None:
         }
     ).encode()
     headers: list[tuple[bytes, bytes]] = [
-        (b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()), *_PROTECTIVE_HEADERS
+        (b"content-type", b"application/problem+json"),
+        (b"content-length", str(len(body)).encode()),
+        *_PROTECTIVE_HEADERS,
     ]
     start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 404, "headers": headers}
     await send(start)

@@ -10,6 +10,9 @@ from dataclasses import dataclass
 import msgspec
 import structlog
 
+from api.config import Settings
+from api.observability import configure_logging
+from api.security import ApiKeys
 from evaluators import EvaluatorConfig, load_config
 from evaluators.plugins import use_plugins
 from prompts import PromptLibrary, default_library
@@ -25,10 +28,6 @@ from rewriter.feedback import FeedbackStore
 from rewriter.llm import OpenAIEngine, RetryPolicy, build_client
 from rewriter.offline import OfflineEngine
 from rewriter.pipeline import Engine, RewritePipeline
-
-from api.config import Settings
-from api.observability import configure_logging
-from api.security import ApiKeys
 
 
 @dataclass
@@ -107,7 +106,10 @@ def build_batch_workers(settings: Settings) -> WorkerPool | None:
         msgspec.structs.replace(settings, openai_api_key=None, api_keys=None, api_keys_file=None, admin_api_keys=None)
     )
     return WorkerPool(
-        settings.batch_workers, factory=batch_worker_pipeline, config=config, env={"OPENAI_API_KEY": settings.openai_api_key}
+        settings.batch_workers,
+        factory=batch_worker_pipeline,
+        config=config,
+        env={"OPENAI_API_KEY": settings.openai_api_key},
     )
 
 
@@ -136,7 +138,9 @@ async def run_item_worker(settings: Settings, *, concurrency: int) -> None:
     limit = GlobalModelLimit(conninfo(settings.database_url), settings.batch_concurrency)
     worker = ItemWorker(BatchStore(database, queue=queue), queue, pipeline, limit)
     try:
-        await run_worker(settings.database_url, worker, concurrency=concurrency, stalled_seconds=settings.worker_timeout)
+        await run_worker(
+            settings.database_url, worker, concurrency=concurrency, stalled_seconds=settings.worker_timeout
+        )
     finally:
         if isinstance(engine, OpenAIEngine):
             await engine.close()
@@ -159,7 +163,9 @@ def build_services(settings: Settings, *, engine: Engine | None = None) -> Servi
     batch_store = BatchStore(database, queue=queue)
     batch_runner: BatchRuns
     if queue is not None:
-        batch_runner = QueuedBatches(batch_store, stalled_seconds=settings.worker_timeout)  # `realise worker` processes run the items
+        batch_runner = QueuedBatches(
+            batch_store, stalled_seconds=settings.worker_timeout
+        )  # `realise worker` processes run the items
     else:
         batch_runner = BatchRunner(batch_store, pipeline, concurrency=settings.batch_concurrency, workers=workers)
     return Services(

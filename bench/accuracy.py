@@ -23,7 +23,6 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 from evaluators import judge_key_result, judge_objective
-
 from tests.support.rounds import GARBAGE, REAL_INPUT, assessed_right, set_judged_right
 
 DATA = REPO.parent / "shared" / "data"
@@ -35,9 +34,7 @@ def _read_jsonl(path: Path) -> list[dict]:
         return [json.loads(line) for line in handle if line.strip()]
 
 
-def score_labelled(
-    name: str, rows: list[dict], predict: Callable[[str], str], show: Callable[[str], str]
-) -> float:
+def score_labelled(name: str, rows: list[dict], predict: Callable[[str], str], show: Callable[[str], str]) -> float:
     """Print accuracy, per-class precision/recall and the misjudged lines."""
     pairs = [(row["label"], predict(row["text"]), row) for row in rows]
     correct = sum(1 for gold, guess, _ in pairs if gold == guess)
@@ -100,10 +97,14 @@ def score_probes() -> bool:
     by someone who had not read the rules; each round was unseen when first judged."""
     failed = False
     for path in sorted(PROBES.glob("objectives-*.jsonl")):
-        accuracy = score_labelled(f"probe objectives, {path.stem}", _read_jsonl(path), _objective_kind, _codes_objective)
+        accuracy = score_labelled(
+            f"probe objectives, {path.stem}", _read_jsonl(path), _objective_kind, _codes_objective
+        )
         failed |= accuracy < TARGET
     for path in sorted(PROBES.glob("key_results-*.jsonl")):
-        accuracy = score_labelled(f"probe key results, {path.stem}", _read_jsonl(path), _key_result_label, _codes_key_result)
+        accuracy = score_labelled(
+            f"probe key results, {path.stem}", _read_jsonl(path), _key_result_label, _codes_key_result
+        )
         failed |= accuracy < TARGET
     return failed
 
@@ -164,12 +165,18 @@ def score_real_okrs() -> None:
 def main() -> int:
     failed = score_probes()
     failed |= score_rounds(
-        "real-input requests assessed", REAL_INPUT, assessed_right,
-        REAL_INPUT_TARGET, LATER_ROUND_TARGET,
+        "real-input requests assessed",
+        REAL_INPUT,
+        assessed_right,
+        REAL_INPUT_TARGET,
+        LATER_ROUND_TARGET,
     )
     failed |= score_rounds(
-        "garbage-vs-good candidate sets", GARBAGE, set_judged_right,
-        GARBAGE_TARGET, LATER_ROUND_TARGET,
+        "garbage-vs-good candidate sets",
+        GARBAGE,
+        set_judged_right,
+        GARBAGE_TARGET,
+        LATER_ROUND_TARGET,
     )
     if not DATA.is_dir():
         print(f"Skipping: {DATA} is absent (the accuracy data lives in ../shared/data next to the repo).")
@@ -178,13 +185,18 @@ def main() -> int:
     objectives = labelled / "objectives.jsonl"
     key_results = labelled / "key_results.jsonl"
     if objectives.exists():
-        accuracy = score_labelled("objectives (output/outcome)", _read_jsonl(objectives), _objective_kind, _codes_objective)
+        accuracy = score_labelled(
+            "objectives (output/outcome)", _read_jsonl(objectives), _objective_kind, _codes_objective
+        )
         failed |= accuracy < TARGET
     else:
         print(f"Skipping objectives: {objectives} is absent.")
     if key_results.exists():
         accuracy = score_labelled(
-            "key results (good ⇔ outcome and measurable)", _read_jsonl(key_results), _key_result_label, _codes_key_result
+            "key results (good ⇔ outcome and measurable)",
+            _read_jsonl(key_results),
+            _key_result_label,
+            _codes_key_result,
         )
         failed |= accuracy < TARGET
     else:

@@ -51,8 +51,6 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from tests.support.servers import live_children, run_mock_model
-
 from api.config import Settings
 from api.observability import configure_logging
 from api.services import Services, build_services
@@ -64,6 +62,7 @@ from rewriter.database import Database
 from rewriter.domain import EngineInfo, Generation, Mission, RewriteSpec, Usage
 from rewriter.offline import OfflineEngine
 from rewriter.pipeline import RewritePipeline
+from tests.support.servers import live_children, run_mock_model
 
 DATA = Path("/work/shared/data/backlogs")
 DUPLICATE_SHARE = 0.30
@@ -148,7 +147,9 @@ def services_for(model_url: str, db: Path, concurrency: int, workers: int = 0) -
     return build_services(settings)
 
 
-async def run_batch(services: Services, model_url: str, requests: list[str], *, model_pid: int | None = None) -> Outcome:
+async def run_batch(
+    services: Services, model_url: str, requests: list[str], *, model_pid: int | None = None
+) -> Outcome:
     """Store the batch, run it to its end, stream its results out, and say what it took."""
     store, runner = services.batch_store, services.batch_runner
     pool = runner.workers
@@ -254,7 +255,11 @@ def memory_child(model_url: str, count: int, concurrency: int, data: Path) -> No
 
         outcome = asyncio.run(run_and_close())
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"items": count, "done": outcome.batch.done, "before_mb": before_kb / 1024, "peak_mb": peak_kb / 1024}))
+    print(
+        json.dumps(
+            {"items": count, "done": outcome.batch.done, "before_mb": before_kb / 1024, "peak_mb": peak_kb / 1024}
+        )
+    )
 
 
 def memory_in_subprocess(model_url: str, count: int, concurrency: int, data: Path) -> dict:
@@ -303,10 +308,9 @@ def postgres_cpu(data_dir: Path) -> float:
 def distributed(args: argparse.Namespace) -> Distributed:
     """``--items`` unique items stored in PostgreSQL, run by ``--workers`` ``realise worker`` processes
     with ``--concurrency`` model calls in flight across all of them (the shared limit)."""
+    from rewriter.batch.jobs import JobQueue
     from tests.support.postgres import postgres_server
     from tests.support.servers import run_realise_worker
-
-    from rewriter.batch.jobs import JobQueue
 
     requests = unique_requests(args.items + args.concurrency, args.data)
     with postgres_server(max_connections=300) as pg, run_mock_model(latency=args.latency) as model:
@@ -345,7 +349,9 @@ def report_distributed(args: argparse.Namespace) -> None:
     bound = args.items * args.latency / args.concurrency
     ratio = bound / outcome.elapsed
     cpu = ", ".join(f"{name} {ms:.1f} ms" for name, ms in outcome.cpu_ms.items())
-    print(f"realise batch bench, distributed: mock model latency {args.latency * 1000:.0f} ms on loopback, PostgreSQL on loopback")
+    print(
+        f"realise batch bench, distributed: mock model latency {args.latency * 1000:.0f} ms on loopback, PostgreSQL on loopback"
+    )
     rows = [
         ("5 distributed", "≥ 85 % of the bound", ratio >= 0.85,
          f"{args.items:,} items, {args.workers} workers, a shared limit of {args.concurrency}: {outcome.elapsed:.2f} s against an "
@@ -364,7 +370,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--items", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3, help="runs of scenario 1, judged on the median")
-    parser.add_argument("--workers", type=int, default=2, help="batch worker processes for scenarios 1 and 4b (0: in-process)")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="batch worker processes for scenarios 1 and 4b (0: in-process)"
+    )
     parser.add_argument("--memory-items", type=int, nargs=2, default=[1000, 10_000], metavar=("SMALL", "LARGE"))
     parser.add_argument("--data", type=Path, default=DATA, help="real backlogs (optional)")
     parser.add_argument("--memory-child", type=int, help=argparse.SUPPRESS)
@@ -395,22 +403,37 @@ def main() -> None:
         runs = [
             asyncio.run(
                 scenario(
-                    model.url, db / f"throughput-{workers}-{n}.db", args.concurrency, requests[: args.items],
-                    warm_up=requests[args.items :], workers=workers, model_pid=model.process.pid,
+                    model.url,
+                    db / f"throughput-{workers}-{n}.db",
+                    args.concurrency,
+                    requests[: args.items],
+                    warm_up=requests[args.items :],
+                    workers=workers,
+                    model_pid=model.process.pid,
                 )  # fmt: skip
             )
             for n, workers in enumerate([args.workers] * args.repeat + [0])
         ]
         *repeats, in_process = runs
         throughput = sorted(repeats, key=lambda outcome: outcome.elapsed)[len(repeats) // 2]
-        alone_elapsed, alone_cpu = asyncio.run(runner_alone(db / "alone.db", args.latency, args.concurrency, requests[: args.items]))
-        small, large = (memory_in_subprocess(model.url, count, args.concurrency, args.data) for count in args.memory_items)
+        alone_elapsed, alone_cpu = asyncio.run(
+            runner_alone(db / "alone.db", args.latency, args.concurrency, requests[: args.items])
+        )
+        small, large = (
+            memory_in_subprocess(model.url, count, args.concurrency, args.data) for count in args.memory_items
+        )
         backlog = with_duplicates(args.items, DUPLICATE_SHARE, args.data)
         duplicates = asyncio.run(scenario(model.url, db / "duplicates.db", args.concurrency, backlog))
         with run_mock_model(latency=args.latency, reject_rate=STORM_REJECT_RATE, retry_after=1) as storm_model:
             storms = [
                 asyncio.run(
-                    scenario(storm_model.url, db / f"storm-{workers}.db", args.concurrency, unique_requests(STORM_ITEMS, args.data), workers=workers)
+                    scenario(
+                        storm_model.url,
+                        db / f"storm-{workers}.db",
+                        args.concurrency,
+                        unique_requests(STORM_ITEMS, args.data),
+                        workers=workers,
+                    )
                 )
                 for workers in dict.fromkeys((0, args.workers))
             ]
@@ -420,22 +443,42 @@ def main() -> None:
     all_ratios = ", ".join(f"{bound / outcome.elapsed:.0%}" for outcome in repeats)
     calls_per_item = duplicates.model_calls / args.items
     report = [
-        ("1 throughput", "≥ 90 % of the bound", ratio >= 0.9,
-         f"{args.items:,} items at concurrency {args.concurrency}, {throughput.workers} worker processes, median of {len(repeats)} runs: "
-         f"{throughput.elapsed:.2f} s against an ideal {bound:.2f} s = {ratio:.0%} of the bound ({args.items / throughput.elapsed:.0f} items/s; "
-         f"runs: {all_ratios}); CPU per item: {cpu_split(throughput)}"),
-        ("1c in-process", "diagnostic, no target", None,
-         f"the same batch without workers: {in_process.elapsed:.2f} s = {bound / in_process.elapsed:.0%} of the bound; "
-         f"CPU per item: {cpu_split(in_process)}"),
-        ("1b runner only", "diagnostic, no target", None,
-         f"the same batch, the model replaced by a {args.latency * 1000:.0f} ms sleep (no HTTP, no SDK): {alone_elapsed:.2f} s "
-         f"= {bound / alone_elapsed:.0%} of the bound (CPU {alone_cpu:.1f} ms per item: drafts, evaluation, store)"),
-        ("2 memory", "large < 2 × small", large["peak_mb"] < 2 * small["peak_mb"] and large["done"] == large["items"],
-         f"peak RSS {small['peak_mb']:.0f} MB for {small['items']:,} items, {large['peak_mb']:.0f} MB for {large['items']:,} "
-         f"(grown during the batch: {small['peak_mb'] - small['before_mb']:.1f} MB and {large['peak_mb'] - large['before_mb']:.1f} MB)"),
-        ("3 duplicates", "≤ 0.70 calls/item", calls_per_item <= 0.70,
-         f"{args.items:,} items, {DUPLICATE_SHARE:.0%} duplicates: {duplicates.model_calls:,} model calls = {calls_per_item:.2f} per item; "
-         f"{duplicates.batch.cached:,} reported cached"),
+        (
+            "1 throughput",
+            "≥ 90 % of the bound",
+            ratio >= 0.9,
+            f"{args.items:,} items at concurrency {args.concurrency}, {throughput.workers} worker processes, median of {len(repeats)} runs: "
+            f"{throughput.elapsed:.2f} s against an ideal {bound:.2f} s = {ratio:.0%} of the bound ({args.items / throughput.elapsed:.0f} items/s; "
+            f"runs: {all_ratios}); CPU per item: {cpu_split(throughput)}",
+        ),
+        (
+            "1c in-process",
+            "diagnostic, no target",
+            None,
+            f"the same batch without workers: {in_process.elapsed:.2f} s = {bound / in_process.elapsed:.0%} of the bound; "
+            f"CPU per item: {cpu_split(in_process)}",
+        ),
+        (
+            "1b runner only",
+            "diagnostic, no target",
+            None,
+            f"the same batch, the model replaced by a {args.latency * 1000:.0f} ms sleep (no HTTP, no SDK): {alone_elapsed:.2f} s "
+            f"= {bound / alone_elapsed:.0%} of the bound (CPU {alone_cpu:.1f} ms per item: drafts, evaluation, store)",
+        ),
+        (
+            "2 memory",
+            "large < 2 × small",
+            large["peak_mb"] < 2 * small["peak_mb"] and large["done"] == large["items"],
+            f"peak RSS {small['peak_mb']:.0f} MB for {small['items']:,} items, {large['peak_mb']:.0f} MB for {large['items']:,} "
+            f"(grown during the batch: {small['peak_mb'] - small['before_mb']:.1f} MB and {large['peak_mb'] - large['before_mb']:.1f} MB)",
+        ),
+        (
+            "3 duplicates",
+            "≤ 0.70 calls/item",
+            calls_per_item <= 0.70,
+            f"{args.items:,} items, {DUPLICATE_SHARE:.0%} duplicates: {duplicates.model_calls:,} model calls = {calls_per_item:.2f} per item; "
+            f"{duplicates.batch.cached:,} reported cached",
+        ),
     ]
     for name, storm in zip(("4 429 storm", "4b with workers"), storms):
         lost = STORM_ITEMS - storm.rows

@@ -39,17 +39,69 @@ TARGET_RATIO = 0.5
 
 # ------------------------------------------------------------------- varied inputs
 
-_PEOPLE = ["customers", "tenants", "patients", "caseworkers", "analysts", "drivers", "members",
-           "students", "nurses", "partners", "shoppers", "engineers", "applicants", "volunteers"]
-_THINGS = ["the booking flow", "search", "the checkout", "the claims form", "payroll", "the help centre",
-           "the data platform", "the mobile app", "invoicing", "the intranet", "onboarding", "the API"]
+_PEOPLE = [
+    "customers",
+    "tenants",
+    "patients",
+    "caseworkers",
+    "analysts",
+    "drivers",
+    "members",
+    "students",
+    "nurses",
+    "partners",
+    "shoppers",
+    "engineers",
+    "applicants",
+    "volunteers",
+]
+_THINGS = [
+    "the booking flow",
+    "search",
+    "the checkout",
+    "the claims form",
+    "payroll",
+    "the help centre",
+    "the data platform",
+    "the mobile app",
+    "invoicing",
+    "the intranet",
+    "onboarding",
+    "the API",
+]
 _VERBS = ["Build", "Upgrade", "Migrate", "Launch", "Redesign", "Replace", "Automate", "Roll out"]
-_METRICS = ["Average wait time", "Repeat contact rate", "Share of forms finished online", "Weekly active teams",
-            "Error rate", "Time to first response", "Failed payments", "Net promoter score",
-            "Monthly churn", "Same-day resolutions", "Tickets reopened", "Hours spent on manual checks"]
-_WHERE = ["", "in the north", "across all regions", "for new starters", "in the evening", "on mobile",
-          "in rural areas", "at the busiest times", "in the first week", "for small firms", "in Wales",
-          "after hours", "at renewal", "in every branch", "for repeat visitors", "during peak season"]
+_METRICS = [
+    "Average wait time",
+    "Repeat contact rate",
+    "Share of forms finished online",
+    "Weekly active teams",
+    "Error rate",
+    "Time to first response",
+    "Failed payments",
+    "Net promoter score",
+    "Monthly churn",
+    "Same-day resolutions",
+    "Tickets reopened",
+    "Hours spent on manual checks",
+]
+_WHERE = [
+    "",
+    "in the north",
+    "across all regions",
+    "for new starters",
+    "in the evening",
+    "on mobile",
+    "in rural areas",
+    "at the busiest times",
+    "in the first week",
+    "for small firms",
+    "in Wales",
+    "after hours",
+    "at renewal",
+    "in every branch",
+    "for repeat visitors",
+    "during peak season",
+]
 _DEADLINES = ["by the end of Q2", "by September", "by year end", "every month", "all quarter", "by Q4", ""]
 _OBJECTIVE_TEMPLATES = [
     "{Verb} {thing} {where}",
@@ -80,10 +132,19 @@ def _fill(template: str, rng: random.Random) -> str:
     verb = rng.choice(_VERBS)
     a, b = sorted(rng.sample(range(2, 900), 2), reverse=rng.random() < 0.5)
     text = template.format(
-        Verb=verb, verb=verb.lower(), thing=rng.choice(_THINGS), people=rng.choice(_PEOPLE),
-        People=rng.choice(_PEOPLE).capitalize(), Metric=rng.choice(_METRICS),
-        Metric2=rng.choice(_METRICS).lower(), a=a, b=b, pct=rng.randint(5, 99),
-        deadline=rng.choice(_DEADLINES), month=rng.choice(_MONTHS), where=rng.choice(_WHERE),
+        Verb=verb,
+        verb=verb.lower(),
+        thing=rng.choice(_THINGS),
+        people=rng.choice(_PEOPLE),
+        People=rng.choice(_PEOPLE).capitalize(),
+        Metric=rng.choice(_METRICS),
+        Metric2=rng.choice(_METRICS).lower(),
+        a=a,
+        b=b,
+        pct=rng.randint(5, 99),
+        deadline=rng.choice(_DEADLINES),
+        month=rng.choice(_MONTHS),
+        where=rng.choice(_WHERE),
     )
     return " ".join(text.split())
 
@@ -106,6 +167,7 @@ def make_cases(count: int, seed: int) -> list[tuple[str, list[str]]]:
 
 
 # --------------------------------------------------------------------- in-process
+
 
 def _pin_to_one_core() -> tuple[str, set[int] | None]:
     """Pin this process to one core; returns a description and the previous affinity."""
@@ -173,18 +235,22 @@ def bench_in_process(seconds: float) -> float:
         evaluate(objective, key_results)
     typing_rate = len(typing_calls) / (time.perf_counter() - start)
 
-    for label, rate in (("warm per-text caches (600 varied cases, cycled)", warm_rate),
-                        ("as you type (one of four texts new per call)", typing_rate),
-                        ("uncached (every text new)", cold_rate)):
+    for label, rate in (
+        ("warm per-text caches (600 varied cases, cycled)", warm_rate),
+        ("as you type (one of four texts new per call)", typing_rate),
+        ("uncached (every text new)", cold_rate),
+    ):
         verdict = "ok" if rate >= TARGET_PER_SECOND else "below target"
-        print(f"   {label:<48} {rate:>9,.0f}/s  {1e6 / rate:>7.1f} µs/call  "
-              f"(target {TARGET_PER_SECOND:,}/s: {verdict})")
+        print(
+            f"   {label:<48} {rate:>9,.0f}/s  {1e6 / rate:>7.1f} µs/call  (target {TARGET_PER_SECOND:,}/s: {verdict})"
+        )
     if previous_affinity is not None:  # the server started next must not inherit the pin
         os.sched_setaffinity(0, previous_affinity)
     return warm_rate
 
 
 # ------------------------------------------------------------------------- server
+
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -255,16 +321,19 @@ def _report(label: str, latencies: list[float], errors: int, elapsed: float) -> 
         ordered = sorted(latencies)
         p50 = statistics.median(ordered) * 1000
         p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))] * 1000
-        print(f"   {label:<22} {rate:>8,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   "
-              f"({len(latencies):,} ok, {errors} failed)")
+        print(
+            f"   {label:<22} {rate:>8,.0f} req/s   p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   "
+            f"({len(latencies):,} ok, {errors} failed)"
+        )
     else:
         print(f"   {label:<22} no successful requests ({errors} failed)")
     return rate
 
 
 async def bench_server(seconds: float, concurrency: int, rounds: int) -> int:
-    print(f"\n== HTTP API: realise serve, {concurrency} concurrent clients, {rounds} rounds of "
-          f"{seconds:g} s per endpoint")
+    print(
+        f"\n== HTTP API: realise serve, {concurrency} concurrent clients, {rounds} rounds of {seconds:g} s per endpoint"
+    )
     try:
         import httpx
     except ImportError:
@@ -280,8 +349,11 @@ async def bench_server(seconds: float, concurrency: int, rounds: int) -> int:
         try:
             server = subprocess.Popen(
                 [*command, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                cwd=REPO, env=_server_environment(Path(tmp)),
-                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                cwd=REPO,
+                env=_server_environment(Path(tmp)),
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
             )
         except FileNotFoundError:
             print(f"   could not start the server: {command[0]} not found (pip install -e . first)")
@@ -297,8 +369,10 @@ async def bench_server(seconds: float, concurrency: int, rounds: int) -> int:
                         server.kill()
                         _, stderr = server.communicate()
                     tail = "\n".join((stderr or "").strip().splitlines()[-15:])
-                    print(f"   the server did not answer GET /health with 200 within 30 s "
-                          f"(exit code {server.returncode}); its last output:\n{tail or '   (none)'}")
+                    print(
+                        f"   the server did not answer GET /health with 200 within 30 s "
+                        f"(exit code {server.returncode}); its last output:\n{tail or '   (none)'}"
+                    )
                     return 1
                 bodies = []
                 for index, (objective, key_results) in enumerate(make_cases(500, seed=3)):
@@ -324,10 +398,14 @@ async def bench_server(seconds: float, concurrency: int, rounds: int) -> int:
                     health_rate = len(health_run[0]) / health_run[2]
                     evals_rate = len(evals_run[0]) / evals_run[2]
                     ratios.append(evals_rate / health_rate if health_rate else 0.0)
-                    print(f"   round {round_number}: /health {health_rate:,.0f} req/s, /v1/evaluations "
-                          f"{evals_rate:,.0f} req/s, ratio {ratios[-1]:.0%}")
-                    for label, (latencies, errors, elapsed) in (("GET /health", health_run),
-                                                                ("POST /v1/evaluations", evals_run)):
+                    print(
+                        f"   round {round_number}: /health {health_rate:,.0f} req/s, /v1/evaluations "
+                        f"{evals_rate:,.0f} req/s, ratio {ratios[-1]:.0%}"
+                    )
+                    for label, (latencies, errors, elapsed) in (
+                        ("GET /health", health_run),
+                        ("POST /v1/evaluations", evals_run),
+                    ):
                         kept = every.get(label, ([], 0, 0.0))
                         every[label] = (kept[0] + latencies, kept[1] + errors, kept[2] + elapsed)
                 print(f"   all {rounds} rounds:")
@@ -343,8 +421,10 @@ async def bench_server(seconds: float, concurrency: int, rounds: int) -> int:
                     server.wait()
     ratio = statistics.median(ratios)
     verdict = "ok" if ratio >= TARGET_RATIO else "below target"
-    print(f"   evaluations / health throughput, median of {rounds} rounds: {ratio:.0%} "
-          f"(rounds: {', '.join(f'{r:.0%}' for r in ratios)}; target ≥ {TARGET_RATIO:.0%}: {verdict})")
+    print(
+        f"   evaluations / health throughput, median of {rounds} rounds: {ratio:.0%} "
+        f"(rounds: {', '.join(f'{r:.0%}' for r in ratios)}; target ≥ {TARGET_RATIO:.0%}: {verdict})"
+    )
     print("   note: the load generator runs on the same machine and competes with the server for CPU.")
     return 0
 

@@ -65,7 +65,12 @@ RULES = [
      "message": "Your request contains information that was flagged by our content filter."},
     {"contains": FLAKY_TAG, "status": 503, "times": 2, "message": "upstream connect error or disconnect/reset before headers"},
 ]  # fmt: skip
-OTHER_USER_REQUESTS = ("Upgrade Elasticsearch", "Build a chatbot for the help centre", "Redesign the checkout page", "Automate invoice processing")
+OTHER_USER_REQUESTS = (
+    "Upgrade Elasticsearch",
+    "Build a chatbot for the help centre",
+    "Redesign the checkout page",
+    "Automate invoice processing",
+)
 
 
 def ordinary_requests() -> list[str]:
@@ -135,7 +140,9 @@ async def other_user(client: httpx.AsyncClient, watch: Watch, interval: float, s
         request = OTHER_USER_REQUESTS[n % len(OTHER_USER_REQUESTS)]
         n += 1
         try:
-            response = await client.post("/v1/rewrites", json={"request": request}, headers={"X-API-Key": OTHER_KEY}, timeout=60)
+            response = await client.post(
+                "/v1/rewrites", json={"request": request}, headers={"X-API-Key": OTHER_KEY}, timeout=60
+            )
             status = response.status_code
         except httpx.HTTPError as exc:
             status = type(exc).__name__
@@ -158,11 +165,16 @@ async def readiness(client: httpx.AsyncClient, watch: Watch, interval: float, st
         await asyncio.sleep(interval)
 
 
-async def run_batch(url: str, items: list[tuple[str, str]], interval: float, deadline: float) -> tuple[dict, list[dict], Watch, float]:
+async def run_batch(
+    url: str, items: list[tuple[str, str]], interval: float, deadline: float
+) -> tuple[dict, list[dict], Watch, float]:
     watch = Watch()
     stop = asyncio.Event()
     async with httpx.AsyncClient(base_url=url) as client:
-        watchers = [asyncio.create_task(other_user(client, watch, interval, stop)), asyncio.create_task(readiness(client, watch, interval, stop))]
+        watchers = [
+            asyncio.create_task(other_user(client, watch, interval, stop)),
+            asyncio.create_task(readiness(client, watch, interval, stop)),
+        ]
         started = time.monotonic()
         payload = {"items": [{"id": f"item-{n}", "request": request} for n, (_, request) in enumerate(items)]}
         created = await client.post("/v1/batches", json=payload, headers={"X-API-Key": HOSTILE_KEY}, timeout=30)
@@ -186,16 +198,24 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=300)
     parser.add_argument("--latency", type=float, default=0.4, help="the mock model's seconds per answer")
     parser.add_argument("--interval", type=float, default=0.5, help="seconds between the other user's rewrites")
-    parser.add_argument("--deadline", type=float, default=100.0, help="seconds the batch may run before the bench stops waiting")
+    parser.add_argument(
+        "--deadline", type=float, default=100.0, help="seconds the batch may run before the bench stops waiting"
+    )
     args = parser.parse_args()
 
     items = hostile_mix(args.items)
     with tempfile.TemporaryDirectory() as tmp, run_mock_model(latency=args.latency) as model:
         model.set_rules(RULES)
         env = {
-            "OPENAI_BASE_URL": model.base_url, "OPENAI_API_KEY": "bench-key", "REALISE_MODEL": "mock-model", "REALISE_ENGINE": None,
-            "REALISE_API_KEYS": f"{HOSTILE_KEY},{OTHER_KEY}", "REALISE_RATE_LIMIT": "0", "REALISE_DB_PATH": f"{tmp}/bench.db",
-            "REALISE_LOG_LEVEL": "WARNING", "REALISE_BATCH_CONCURRENCY": "8",
+            "OPENAI_BASE_URL": model.base_url,
+            "OPENAI_API_KEY": "bench-key",
+            "REALISE_MODEL": "mock-model",
+            "REALISE_ENGINE": None,
+            "REALISE_API_KEYS": f"{HOSTILE_KEY},{OTHER_KEY}",
+            "REALISE_RATE_LIMIT": "0",
+            "REALISE_DB_PATH": f"{tmp}/bench.db",
+            "REALISE_LOG_LEVEL": "WARNING",
+            "REALISE_BATCH_CONCURRENCY": "8",
         }  # the default circuit (5 consecutive provider faults, 30 s) and retries (4 attempts)
         with run_realise_server(env=env) as server:
             batch, rows, watch, elapsed = asyncio.run(run_batch(server.url, items, args.interval, args.deadline))
@@ -204,14 +224,18 @@ def main() -> None:
 
     kinds = {f"item-{n}": kind for n, (kind, _) in enumerate(items)}
     per_item = Counter(row["id"] for row in rows)
-    lost = sum(1 for item_id in kinds if per_item[item_id] != 1) + sum(1 for item_id in per_item if item_id not in kinds)
+    lost = sum(1 for item_id in kinds if per_item[item_id] != 1) + sum(
+        1 for item_id in per_item if item_id not in kinds
+    )
     outcome_by_kind: dict[str, Counter[str]] = {}
     for row in rows:
         outcome_by_kind.setdefault(kinds.get(row["id"], "?"), Counter())[row["status"]] += 1
 
     print(f"realise fault bench ({args.items} items, mock model latency {args.latency * 1000:.0f} ms, loopback)")
-    print(f"  mix: " + ", ".join(f"{kind} {count}" for kind, count in Counter(kinds.values()).most_common()))
-    print(f"  batch {batch['status']} in {elapsed:.1f} s: done {batch['done']}, failed {batch['failed']}, pending {batch['pending']}")
+    print("  mix: " + ", ".join(f"{kind} {count}" for kind, count in Counter(kinds.values()).most_common()))
+    print(
+        f"  batch {batch['status']} in {elapsed:.1f} s: done {batch['done']}, failed {batch['failed']}, pending {batch['pending']}"
+    )
     print(f"  lost (items without exactly one result): {lost}  (target 0)")
     circuit_refusals = sum(1 for row in rows if row["status"] == "failed" and "cool-down" in str(row["error"]))
     print(f"  items failed because the circuit was open: {circuit_refusals}  (target 0)")
@@ -220,12 +244,18 @@ def main() -> None:
     reasons = Counter(str(row["error"])[:90] for row in rows if row["status"] == "failed")
     for reason, count in reasons.most_common(4):
         print(f"    failed {count:3} x {reason}")
-    print(f"  other user: {watch.answered} rewrites answered, {watch.refused} refused (503)"
-          + (f", other errors {dict(watch.other_errors)}" if watch.other_errors else ""))
+    print(
+        f"  other user: {watch.answered} rewrites answered, {watch.refused} refused (503)"
+        + (f", other errors {dict(watch.other_errors)}" if watch.other_errors else "")
+    )
     print(f"  seconds the other user's rewrites were refused: {watch.refused_seconds:.1f}  (target 0)")
-    print(f"  seconds /ready said degraded: {watch.degraded_seconds:.1f} of {watch.ready_checks} checks x {args.interval:g} s  (target 0)")
-    print(f"  after the batch: /ready {ready['status']}, circuit {ready['checks']['model_circuit']}, "
-          f"response_format {ready['checks'].get('response_format')}")
+    print(
+        f"  seconds /ready said degraded: {watch.degraded_seconds:.1f} of {watch.ready_checks} checks x {args.interval:g} s  (target 0)"
+    )
+    print(
+        f"  after the batch: /ready {ready['status']}, circuit {ready['checks']['model_circuit']}, "
+        f"response_format {ready['checks'].get('response_format')}"
+    )
     print(f"  mock model: {stats['calls']} calls, {stats['rejected']} answered with an error status")
 
 

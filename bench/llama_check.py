@@ -106,13 +106,17 @@ def _answers(url: str) -> bool:
 def rewrite(report: Report, url: str, request: str, context: str | None) -> dict:
     started = time.monotonic()
     response = httpx.post(
-        f"{url}/v1/rewrites", json={"request": request, "context": context, "candidates": 2, "key_results": 2}, timeout=400
+        f"{url}/v1/rewrites",
+        json={"request": request, "context": context, "candidates": 2, "key_results": 2},
+        timeout=400,
     )
     seconds = time.monotonic() - started
     report.statuses.append(response.status_code)
     body = response.json()
     if response.status_code != 200:
-        report.say(f"  → HTTP {response.status_code} in {seconds:.1f} s: {body.get('title')}: {short(body.get('detail'))}")
+        report.say(
+            f"  → HTTP {response.status_code} in {seconds:.1f} s: {body.get('title')}: {short(body.get('detail'))}"
+        )
         return {"status": response.status_code}
     usage, engine = body["usage"], body["engine"]
     report.say(
@@ -165,7 +169,10 @@ def main(argv: list[str] | None = None) -> int:
                 report.say("## 2. A ten-item batch (REALISE_BATCH_CONCURRENCY=1)")
                 created = httpx.post(
                     f"{realise.url}/v1/batches",
-                    json={"items": [{"request": text} for text in BATCH], "options": {"candidates": 2, "key_results": 2}},
+                    json={
+                        "items": [{"request": text} for text in BATCH],
+                        "options": {"candidates": 2, "key_results": 2},
+                    },
                     timeout=30,
                 )
                 report.statuses.append(created.status_code)
@@ -192,7 +199,9 @@ def main(argv: list[str] | None = None) -> int:
                 report.say("## 3. The model server killed mid-run")
                 llama.kill()
                 started = time.monotonic()
-                killed = httpx.post(f"{realise.url}/v1/rewrites", json={"request": "Add dark mode to the dashboard"}, timeout=400)
+                killed = httpx.post(
+                    f"{realise.url}/v1/rewrites", json={"request": "Add dark mode to the dashboard"}, timeout=400
+                )
                 report.statuses.append(killed.status_code)
                 report.say(
                     f"  → HTTP {killed.status_code} in {time.monotonic() - started:.1f} s: {killed.json().get('title')}: "
@@ -203,7 +212,9 @@ def main(argv: list[str] | None = None) -> int:
             report.say("## 4. A model name the server does not serve")
             (tmp_path / "llama2").mkdir()
             llama = start_llama(args.llama_python, args.model, port, tmp_path / "llama2")
-            with run_realise_server(env={**env, "REALISE_MODEL": "smollm2-typo", "REALISE_DB_PATH": str(tmp_path / "r2.db")}) as wrong:
+            with run_realise_server(
+                env={**env, "REALISE_MODEL": "smollm2-typo", "REALISE_DB_PATH": str(tmp_path / "r2.db")}
+            ) as wrong:
                 ready = httpx.get(f"{wrong.url}/ready", timeout=10).json()
                 for _ in range(100):
                     if not ready["checks"].get("model", "").startswith("unchecked"):
@@ -211,20 +222,32 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(0.1)
                     ready = httpx.get(f"{wrong.url}/ready", timeout=10).json()
                 report.say(f"  /ready: {ready['status']}, model check: {short(ready['checks'].get('model'), 200)}")
-                refused = httpx.post(f"{wrong.url}/v1/rewrites", json={"request": "Add dark mode to the dashboard"}, timeout=60)
+                refused = httpx.post(
+                    f"{wrong.url}/v1/rewrites", json={"request": "Add dark mode to the dashboard"}, timeout=60
+                )
                 report.statuses.append(refused.status_code)
-                report.say(f"  → HTTP {refused.status_code}: {refused.json().get('title')}: {short(refused.json().get('detail'), 200)}")
+                report.say(
+                    f"  → HTTP {refused.status_code}: {refused.json().get('title')}: {short(refused.json().get('detail'), 200)}"
+                )
         finally:
             llama.stop()
         answered = sum(1 for r in results if r.get("status") == 200 and r.get("model"))
         passed = sum(r.get("passed", 0) for r in results)
         with_candidate = sum(1 for r in results if r.get("passed"))
         errors_500 = sum(1 for s in report.statuses if s >= 500 and s not in (502, 503, 504))
-        formats = sorted({line.split('"format": "')[1].split('"')[0] for line in log.splitlines() if "response_format_accepted" in line})
+        formats = sorted(
+            {
+                line.split('"format": "')[1].split('"')[0]
+                for line in log.splitlines()
+                if "response_format_accepted" in line
+            }
+        )
         report.say()
         report.say("## Summary")
         report.say(f"rewrites answered by the model: {answered} of {len(REWRITES)}")
-        report.say(f"rewrites with at least one candidate passing the evaluators: {with_candidate} of {len(REWRITES)} ({passed} candidates in all)")
+        report.say(
+            f"rewrites with at least one candidate passing the evaluators: {with_candidate} of {len(REWRITES)} ({passed} candidates in all)"
+        )
         report.say(f"response format(s) the server accepted: {', '.join(formats) or 'none'}")
         report.say(f"HTTP statuses seen: {sorted(set(report.statuses))}; 500s: {errors_500}")
         report.save()

@@ -108,7 +108,7 @@ async def drive(url: str, clients: int, duration: float) -> tuple[list[float], i
                         if not ok:
                             detail = json.loads(payload).get("detail", "") if payload else ""
                             error_kinds[f"HTTP {response.status}: {detail[:60]}"] += 1
-                except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                except (TimeoutError, aiohttp.ClientError) as exc:
                     ok = False
                     error_kinds[type(exc).__name__] += 1
                 if ok:
@@ -129,13 +129,19 @@ def main() -> None:
     parser.add_argument("--overhead-clients", type=int, default=50)
     parser.add_argument("--overhead-duration", type=float, default=20.0)
     parser.add_argument("--model-latency", type=float, default=0.1)
-    parser.add_argument("--server-workers", type=int, default=1, help="processes serving HTTP (realise serve --workers)")
+    parser.add_argument(
+        "--server-workers", type=int, default=1, help="processes serving HTTP (realise serve --workers)"
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp, run_mock_model(latency=args.model_latency) as model:
         env = {
-            "OPENAI_BASE_URL": model.base_url, "OPENAI_API_KEY": "bench-key", "REALISE_MODEL": "mock-model",
-            "REALISE_ENGINE": None, "REALISE_RATE_LIMIT": "0", "REALISE_DB_PATH": f"{tmp}/bench.db",
+            "OPENAI_BASE_URL": model.base_url,
+            "OPENAI_API_KEY": "bench-key",
+            "REALISE_MODEL": "mock-model",
+            "REALISE_ENGINE": None,
+            "REALISE_RATE_LIMIT": "0",
+            "REALISE_DB_PATH": f"{tmp}/bench.db",
             "REALISE_LOG_LEVEL": "WARNING",
         }
         with run_realise_server(env=env, args=["--workers", str(args.server_workers)]) as server:
@@ -160,26 +166,39 @@ def main() -> None:
             }
             unloaded_latencies, _, _, unloaded = asyncio.run(drive(server.url, 1, 5))
 
-    print(f"realise load bench (mock model latency {args.model_latency * 1000:.0f} ms, loopback, {args.server_workers} server process(es))")
+    print(
+        f"realise load bench (mock model latency {args.model_latency * 1000:.0f} ms, loopback, {args.server_workers} server process(es))"
+    )
     print(f"1) {args.clients} concurrent clients for {args.duration:.0f} s")
     print(f"   requests: {total}  ({total / elapsed:.1f} req/s)   errors: {errors}  (target 0)")
     if ERROR_KINDS:
         print(f"   errors by kind: {dict(ERROR_KINDS)}")
-    print(f"   latency ms  p50 {percentile(latencies, .5):.1f}  p95 {percentile(latencies, .95):.1f}  p99 {percentile(latencies, .99):.1f}")
+    print(
+        f"   latency ms  p50 {percentile(latencies, 0.5):.1f}  p95 {percentile(latencies, 0.95):.1f}  p99 {percentile(latencies, 0.99):.1f}"
+    )
     print(f"   server RSS  start {rss_start:.1f} MB  end {rss_end:.1f} MB  growth {growth:+.1f} %  (target ≤ 20 %)")
-    print(f"2) overhead at {args.overhead_clients} concurrent clients ({len(overhead)} requests, {overhead_errors} errors)")
-    print(f"   API − model latency ms  p50 {percentile(overhead, .5):.2f} (target ≤ 3)  p99 {percentile(overhead, .99):.2f} (target ≤ 15)"
-          f"  mean {statistics.fmean(overhead) if overhead else float('nan'):.2f}")
-    print(f"   throughput {len(overhead_latencies) / args.overhead_duration:.1f} req/s;"
-          f" for reference, one client alone: overhead p50 {percentile(unloaded, .5):.2f} ms, p99 {percentile(unloaded, .99):.2f} ms")
+    print(
+        f"2) overhead at {args.overhead_clients} concurrent clients ({len(overhead)} requests, {overhead_errors} errors)"
+    )
+    print(
+        f"   API − model latency ms  p50 {percentile(overhead, 0.5):.2f} (target ≤ 3)  p99 {percentile(overhead, 0.99):.2f} (target ≤ 15)"
+        f"  mean {statistics.fmean(overhead) if overhead else float('nan'):.2f}"
+    )
+    print(
+        f"   throughput {len(overhead_latencies) / args.overhead_duration:.1f} req/s;"
+        f" for reference, one client alone: overhead p50 {percentile(unloaded, 0.5):.2f} ms, p99 {percentile(unloaded, 0.99):.2f} ms"
+    )
     # What the target asks of this machine: every client waits ~one model latency, so the
     # server must sustain clients / latency requests per second with CPU to spare.
     needed = args.overhead_clients / args.model_latency
     per_request = sum(cpu_ms.values())
     cores = os.cpu_count() or 1
-    print("   CPU per request: " + ", ".join(f"{name} {ms:.2f} ms" for name, ms in cpu_ms.items())
-          + f" = {per_request:.2f} ms; {args.overhead_clients} clients at {args.model_latency * 1000:.0f} ms need"
-          f" {needed:.0f} req/s = {needed * per_request / 1000:.2f} cores of this machine's {cores}")
+    print(
+        "   CPU per request: "
+        + ", ".join(f"{name} {ms:.2f} ms" for name, ms in cpu_ms.items())
+        + f" = {per_request:.2f} ms; {args.overhead_clients} clients at {args.model_latency * 1000:.0f} ms need"
+        f" {needed:.0f} req/s = {needed * per_request / 1000:.2f} cores of this machine's {cores}"
+    )
 
 
 if __name__ == "__main__":

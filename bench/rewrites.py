@@ -109,13 +109,19 @@ def context_figures(context: str | None) -> list[str]:
     """The figures in the context that measure something (years and names left out)."""
     text = context or ""
     return [
-        m.group(0) for m in _FIGURE.finditer(text)
-        if not _YEAR.fullmatch(m.group(0)) and not _AFTER_A_NAME.search(text[max(0, m.start() - 25):m.start()])
+        m.group(0)
+        for m in _FIGURE.finditer(text)
+        if not _YEAR.fullmatch(m.group(0)) and not _AFTER_A_NAME.search(text[max(0, m.start() - 25) : m.start()])
     ]
 
 
 def _candidate_texts(candidate) -> list[str]:
-    return [candidate.objective, candidate.problem_statement, candidate.hypothesis, *(kr.text for kr in candidate.key_results)]
+    return [
+        candidate.objective,
+        candidate.problem_statement,
+        candidate.hypothesis,
+        *(kr.text for kr in candidate.key_results),
+    ]
 
 
 async def run(rows: list[dict]) -> list[dict]:
@@ -168,7 +174,11 @@ def report(results: list[dict], show: int) -> None:
                     echoes.append((finding.message, top.objective))
                     break
         for finding in top.evaluation.objective.findings:
-            if finding.code == "not_fluent" and "another language" in finding.message or "another script" in finding.message:
+            if (
+                finding.code == "not_fluent"
+                and "another language" in finding.message
+                or "another script" in finding.message
+            ):
                 foreign.append((finding.message, top.objective))
         key_result_text = " ".join(kr.text + " " + (kr.baseline or "") for kr in top.key_results)
         for figure in context_figures(context):
@@ -184,9 +194,11 @@ def report(results: list[dict], show: int) -> None:
         for detail, where in examples[:show]:
             print(f"     {detail!r} in: {where[:140]}")
 
-    print(f"\n{n} requests ({sum(1 for r in results if r['row']['author'] == 'helper')} written blind, "
-          f"the rest from the shared backlogs); {with_candidates} answered with candidates "
-          f"({output_answered} of the {output_requests} output requests)")
+    print(
+        f"\n{n} requests ({sum(1 for r in results if r['row']['author'] == 'helper')} written blind, "
+        f"the rest from the shared backlogs); {with_candidates} answered with candidates "
+        f"({output_answered} of the {output_requests} output requests)"
+    )
     line("answered with no candidate", str(n - with_candidates), "-", unanswered)
     line("made-up words", str(len(made_up)), "0", made_up)
     line("doubled words", str(len(doubled)), "0", doubled)
@@ -196,8 +208,10 @@ def report(results: list[dict], show: int) -> None:
     kept = figures_kept / figures_given if figures_given else 1.0
     line("context numbers kept in key results", f"{kept:.1%} ({figures_kept}/{figures_given})", "≥ 90 %", lost)
     print(f"== requests answered with questions: {asked}/{n}")
-    print(f"== requests whose top candidate passes the evaluators: {passed / n:.1%} ({passed}/{n}; "
-          f"{passed}/{with_candidates} of those answered with candidates)")
+    print(
+        f"== requests whose top candidate passes the evaluators: {passed / n:.1%} ({passed}/{n}; "
+        f"{passed}/{with_candidates} of those answered with candidates)"
+    )
 
 
 def main() -> int:
@@ -217,14 +231,20 @@ def main() -> int:
             for item in results:
                 result = item["result"]
                 top = result.candidates[0] if result.candidates else None
-                out.write(json.dumps({
-                    **item["row"],
-                    "objective": top.objective if top else None,
-                    "key_results": [kr.text for kr in top.key_results] if top else [],
-                    "passed": bool(top.evaluation.passed) if top else None,
-                    "questions": result.questions,
-                    "notice": result.notice,
-                }, ensure_ascii=False) + "\n")
+                out.write(
+                    json.dumps(
+                        {
+                            **item["row"],
+                            "objective": top.objective if top else None,
+                            "key_results": [kr.text for kr in top.key_results] if top else [],
+                            "passed": bool(top.evaluation.passed) if top else None,
+                            "questions": result.questions,
+                            "notice": result.notice,
+                        },
+                        ensure_ascii=False,
+                    )
+                    + "\n"
+                )
     return 0
 
 

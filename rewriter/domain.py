@@ -67,10 +67,15 @@ class RewriteOptions(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_f
         """One option's default, bounds and description, for interfaces that state them themselves."""
         field = next(f for f in msgspec.inspect.type_info(cls).fields if f.name == name)  # type: ignore[attr-defined]
         kind: Any = field.type
-        description = (kind.extra_json_schema or {}).get("description", "") if isinstance(kind, msgspec.inspect.Metadata) else ""
+        description = (
+            (kind.extra_json_schema or {}).get("description", "") if isinstance(kind, msgspec.inspect.Metadata) else ""
+        )
         kind = kind.type if isinstance(kind, msgspec.inspect.Metadata) else kind
         return OptionInfo(
-            default=field.default, low=getattr(kind, "ge", None), high=getattr(kind, "le", None), description=description
+            default=field.default,
+            low=getattr(kind, "ge", None),
+            high=getattr(kind, "le", None),
+            description=description,
         )
 
 

@@ -25,7 +25,9 @@ class UpstreamError(RealiseError):
 
     provider_fault = False
 
-    def __init__(self, message: str, *, attempts: int = 0, usage: Usage | None = None, provider_fault: bool | None = None) -> None:
+    def __init__(
+        self, message: str, *, attempts: int = 0, usage: Usage | None = None, provider_fault: bool | None = None
+    ) -> None:
         super().__init__(message)
         self.attempts = attempts
         if provider_fault is not None:
@@ -40,7 +42,9 @@ class UpstreamUnavailable(UpstreamError):
 
     provider_fault = True
 
-    def __init__(self, message: str, *, attempts: int = 0, retry_after: float | None = None, usage: Usage | None = None) -> None:
+    def __init__(
+        self, message: str, *, attempts: int = 0, retry_after: float | None = None, usage: Usage | None = None
+    ) -> None:
         super().__init__(message, attempts=attempts, usage=usage)
         self.retry_after = retry_after
 

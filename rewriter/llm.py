@@ -347,7 +347,9 @@ def extract_json(text: str) -> str:
     return text[start : end + 1]
 
 
-def parse_reply(content: str | None, finish_reason: str | None, spec: RewriteSpec, schema: type[ModelReply]) -> list[CandidateDraft]:
+def parse_reply(
+    content: str | None, finish_reason: str | None, spec: RewriteSpec, schema: type[ModelReply]
+) -> list[CandidateDraft]:
     if finish_reason == "length":
         raise InvalidReply("the reply was cut off before it ended (finish_reason=length); answer more briefly")
     if not content or not content.strip():
@@ -368,7 +370,11 @@ def language_name(request: str) -> str:
     """The name of the language a request is written in, for the prompt ("German"); the
     request's own language, unnamed, when the detector cannot tell."""
     code = judge_objective(request).language
-    return LANGUAGE_NAMES.get(code, "the same language as the request") if code != "und" else "the same language as the request"
+    return (
+        LANGUAGE_NAMES.get(code, "the same language as the request")
+        if code != "und"
+        else "the same language as the request"
+    )
 
 
 class OpenAIEngine:
@@ -537,18 +543,27 @@ class OpenAIEngine:
         template = self.library.for_mission(mission)
         schema = OUTPUT_SCHEMAS[template.header.output_schema]
         prompt = template.render(
-            request=spec.request, context=spec.context or "", candidates=spec.candidates, key_results=spec.key_results,
+            request=spec.request,
+            context=spec.context or "",
+            candidates=spec.candidates,
+            key_results=spec.key_results,
             language=language_name(spec.request),
         )
         messages: list[dict[str, Any]] = prompt.messages()
-        guard = OutputGuard(instructions=prompt.system, secrets=self.secrets, allowed_text=f"{spec.request}\n{spec.context or ''}\n{SANCTIONED_PHRASES}")
+        guard = OutputGuard(
+            instructions=prompt.system,
+            secrets=self.secrets,
+            allowed_text=f"{spec.request}\n{spec.context or ''}\n{SANCTIONED_PHRASES}",
+        )
 
         def usable(content: str | None, finish_reason: str | None) -> list[CandidateDraft]:
             drafts, dropped = guard.screen(parse_reply(content, finish_reason, spec, schema))
             if dropped:
                 log.warning("model_reply_leak_dropped", candidates=len(dropped), leaked=sorted(set(dropped)))
             if not drafts:
-                raise InvalidReply("every candidate repeated the instructions or a secret; answer only with the rewrite")
+                raise InvalidReply(
+                    "every candidate repeated the instructions or a secret; answer only with the rewrite"
+                )
             return drafts
 
         ledger = _CallLedger(request=request_digest(spec))
@@ -570,7 +585,9 @@ class OpenAIEngine:
                 drafts = usable(content, finish_reason)
             except InvalidReply as second_error:
                 raise UpstreamBadOutput(
-                    f"the model's reply was unusable twice: {second_error}", attempts=ledger.usage.calls, usage=ledger.usage
+                    f"the model's reply was unusable twice: {second_error}",
+                    attempts=ledger.usage.calls,
+                    usage=ledger.usage,
                 ) from second_error
         written = len(drafts)
         drafts, notice = self._on_topic(drafts, spec, template)
@@ -584,22 +601,35 @@ class OpenAIEngine:
             notice=notice,
         )
 
-    async def revise(self, spec: RewriteSpec, mission: Mission, rejected: list[tuple[CandidateDraft, list[str]]]) -> Generation:
+    async def revise(
+        self, spec: RewriteSpec, mission: Mission, rejected: list[tuple[CandidateDraft, list[str]]]
+    ) -> Generation:
         """Ask once more, telling the model which of its candidates the evaluators rejected and
         why, so that it can write ones that pass instead of the pipeline dropping them."""
         template = self.library.for_mission(mission)
         schema = OUTPUT_SCHEMAS[template.header.output_schema]
         prompt = template.render(
-            request=spec.request, context=spec.context or "", candidates=spec.candidates, key_results=spec.key_results,
+            request=spec.request,
+            context=spec.context or "",
+            candidates=spec.candidates,
+            key_results=spec.key_results,
             language=language_name(spec.request),
         )
-        guard = OutputGuard(instructions=prompt.system, secrets=self.secrets, allowed_text=f"{spec.request}\n{spec.context or ''}\n{SANCTIONED_PHRASES}")
+        guard = OutputGuard(
+            instructions=prompt.system,
+            secrets=self.secrets,
+            allowed_text=f"{spec.request}\n{spec.context or ''}\n{SANCTIONED_PHRASES}",
+        )
         listed = "\n".join(
-            f"{number}. \"{draft.objective}\": " + "; ".join(problems) for number, (draft, problems) in enumerate(rejected, start=1)
+            f'{number}. "{draft.objective}": ' + "; ".join(problems)
+            for number, (draft, problems) in enumerate(rejected, start=1)
         )
         messages: list[dict[str, Any]] = [
             *prompt.messages(),
-            {"role": "assistant", "content": msgspec.json.encode({"candidates": [msgspec.to_builtins(d) for d, _ in rejected]}).decode()},
+            {
+                "role": "assistant",
+                "content": msgspec.json.encode({"candidates": [msgspec.to_builtins(d) for d, _ in rejected]}).decode(),
+            },
             {
                 "role": "user",
                 "content": f"The evaluators rejected these candidates:\n{listed}\nWrite {len(rejected)} new candidates that fix "
@@ -611,14 +641,21 @@ class OpenAIEngine:
         try:
             drafts, _ = guard.screen(parse_reply(content, finish_reason, spec, schema))
         except InvalidReply as exc:
-            raise UpstreamBadOutput(f"the model's revised reply was unusable: {exc}", attempts=ledger.usage.calls, usage=ledger.usage) from exc
+            raise UpstreamBadOutput(
+                f"the model's revised reply was unusable: {exc}", attempts=ledger.usage.calls, usage=ledger.usage
+            ) from exc
         drafts, _ = self._on_topic(drafts, spec, template)
         return Generation(
-            drafts=drafts, engine=EngineInfo(provider="openai", model=self.model, prompt=template.ref), usage=ledger.usage, retries=ledger.retries
+            drafts=drafts,
+            engine=EngineInfo(provider="openai", model=self.model, prompt=template.ref),
+            usage=ledger.usage,
+            retries=ledger.retries,
         )
 
     @staticmethod
-    def _on_topic(drafts: list[CandidateDraft], spec: RewriteSpec, template: PromptTemplate) -> tuple[list[CandidateDraft], str | None]:
+    def _on_topic(
+        drafts: list[CandidateDraft], spec: RewriteSpec, template: PromptTemplate
+    ) -> tuple[list[CandidateDraft], str | None]:
         """Drop candidates that are about something else (the prompt's worked example, most
         often, which small models copy); the notice says which and why."""
         thing = thing_of(spec.request)
@@ -629,7 +666,12 @@ class OpenAIEngine:
             finding = judge_relevance(
                 spec.request,
                 draft.objective,
-                [draft.problem_statement, draft.hypothesis, *(kr.text for kr in draft.key_results), *(kr.metric or "" for kr in draft.key_results)],
+                [
+                    draft.problem_statement,
+                    draft.hypothesis,
+                    *(kr.text for kr in draft.key_results),
+                    *(kr.metric or "" for kr in draft.key_results),
+                ],
                 context=spec.context,
                 related=related,
                 examples=template.header.examples,
@@ -640,9 +682,15 @@ class OpenAIEngine:
                 dropped.append((position, finding))
         if not dropped:
             return drafts, None
-        log.warning("model_candidates_off_topic", dropped=[(position, f.code) for position, f in dropped], kept=len(kept))
+        log.warning(
+            "model_candidates_off_topic", dropped=[(position, f.code) for position, f in dropped], kept=len(kept)
+        )
         reasons = " ".join(f"Candidate {position} was dropped ({f.code}): {f.message}" for position, f in dropped)
-        asked = f" The model wrote {len(drafts)} of the {spec.candidates} asked for." if len(drafts) < spec.candidates else ""
+        asked = (
+            f" The model wrote {len(drafts)} of the {spec.candidates} asked for."
+            if len(drafts) < spec.candidates
+            else ""
+        )
         return kept, reasons + asked
 
     # --- one call, with retries and the format ladder ----------------------------------------
@@ -685,12 +733,23 @@ class OpenAIEngine:
                     "could not reach the model server", attempts=ledger.usage.calls, usage=ledger.usage
                 ) from exc
             if isinstance(exc, openai.APITimeoutError):
-                log.warning("model_call_failed", error="timeout", attempts=ledger.usage.calls, retried=self.retry_timeouts)
-                raise UpstreamTimeout("the model did not answer in time", attempts=ledger.usage.calls, usage=ledger.usage) from exc
+                log.warning(
+                    "model_call_failed", error="timeout", attempts=ledger.usage.calls, retried=self.retry_timeouts
+                )
+                raise UpstreamTimeout(
+                    "the model did not answer in time", attempts=ledger.usage.calls, usage=ledger.usage
+                ) from exc
             log.warning("model_call_failed", error="connection", attempts=ledger.usage.calls)
-            raise UpstreamUnavailable("could not reach the model server", attempts=ledger.usage.calls, usage=ledger.usage) from exc
+            raise UpstreamUnavailable(
+                "could not reach the model server", attempts=ledger.usage.calls, usage=ledger.usage
+            ) from exc
         except openai.APIStatusError as exc:
-            log.warning("model_call_failed", status=exc.status_code, provider_message=provider_message(exc), attempts=ledger.usage.calls)
+            log.warning(
+                "model_call_failed",
+                status=exc.status_code,
+                provider_message=provider_message(exc),
+                attempts=ledger.usage.calls,
+            )
             if exc.status_code == 429:
                 raise UpstreamUnavailable(
                     "the model provider is rate-limiting us",
@@ -706,7 +765,11 @@ class OpenAIEngine:
                 ) from exc
             said = provider_message(exc)[:200]
             # A content filter refused what this request says: the configuration is not at fault.
-            advice = "rephrase the request" if _CONTENT_REFUSAL.search(str(exc.message) + str(exc.body)) else "check the model name, key and URL"
+            advice = (
+                "rephrase the request"
+                if _CONTENT_REFUSAL.search(str(exc.message) + str(exc.body))
+                else "check the model name, key and URL"
+            )
             raise UpstreamRejected(
                 f"the model provider rejected the request (HTTP {exc.status_code}: {said}); {advice}",
                 attempts=ledger.usage.calls,
@@ -727,7 +790,9 @@ class OpenAIEngine:
                 "model": self.model,
                 "messages": messages,
                 "temperature": template.header.model.temperature,
-                "max_tokens": min(template.header.model.max_tokens, self.max_tokens_cap or template.header.model.max_tokens),
+                "max_tokens": min(
+                    template.header.model.max_tokens, self.max_tokens_cap or template.header.model.max_tokens
+                ),
                 **self._format_arguments(fmt, template, schema),
             }
             try:
@@ -767,7 +832,9 @@ class OpenAIEngine:
                 return None, None
             choice = completion.choices[0]
             if choice.message.refusal:
-                raise UpstreamBadOutput(f"the model refused: {choice.message.refusal}", attempts=ledger.usage.calls, usage=ledger.usage)
+                raise UpstreamBadOutput(
+                    f"the model refused: {choice.message.refusal}", attempts=ledger.usage.calls, usage=ledger.usage
+                )
             return choice.message.content, choice.finish_reason
 
     def _format_refused(self, ladder: tuple[str, ...], rejected: int, request: str, exc: openai.APIStatusError) -> None:
@@ -810,14 +877,22 @@ class OpenAIEngine:
     def _format_arguments(fmt: str, template: PromptTemplate, schema: type[msgspec.Struct]) -> dict[str, Any]:
         name = template.header.output_schema.replace("-", "_")
         if fmt == "json_schema":
-            return {"response_format": {"type": "json_schema", "json_schema": {"name": name, "schema": json_schema_for(schema)}}}
+            return {
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": name, "schema": json_schema_for(schema)},
+                }
+            }
         if fmt == "json_object_schema":
             return {"response_format": {"type": "json_object", "schema": json_schema_for(schema)}}
         if fmt == "guided_json":
             return {"guided_json": json_schema_for(schema)}
         if fmt == "ollama_format":
             return {
-                "response_format": {"type": "json_schema", "json_schema": {"name": name, "schema": json_schema_for(schema)}},
+                "response_format": {
+                    "type": "json_schema",
+                    "json_schema": {"name": name, "schema": json_schema_for(schema)},
+                },
                 "format": json_schema_for(schema),
             }
         if fmt == "json_object":
@@ -836,9 +911,12 @@ class OpenAIEngine:
     def _note_retry(self, state: RetryCallState, ledger: _CallLedger) -> None:
         ledger.retries += 1
         exc = state.outcome.exception() if state.outcome else None
-        log.info("model_call_retry", attempt=state.attempt_number, wait=round(state.upcoming_sleep, 3), error=type(exc).__name__)
-
-
+        log.info(
+            "model_call_retry",
+            attempt=state.attempt_number,
+            wait=round(state.upcoming_sleep, 3),
+            error=type(exc).__name__,
+        )
 
 
 HTTP_TRANSPORTS = ("aiohttp", "httpx")

@@ -9,8 +9,8 @@ from typing import Protocol
 import structlog
 
 from evaluators import Evaluation, EvaluatorConfig, ObjectiveJudgement, detect_mission, evaluate, judge_objective
-from rewriter.domain import Candidate, CandidateDraft, Generation, Mission, RewriteResult, RewriteSpec
 from rewriter.circuit import CircuitBreaker
+from rewriter.domain import Candidate, CandidateDraft, Generation, Mission, RewriteResult, RewriteSpec
 from rewriter.errors import UpstreamError, UpstreamUnavailable
 from rewriter.offline import OfflineEngine
 from rewriter.questions import questions_for
@@ -71,7 +71,11 @@ class RewritePipeline:
         if spec.mission != "auto":
             return spec.mission
         # "Can someone look into whether …" asks what "Look into whether …" asks.
-        if learning_label(spec.request) or detect_mission(spec.request) == "discovery" or detect_mission(strip_preamble(spec.request)) == "discovery":
+        if (
+            learning_label(spec.request)
+            or detect_mission(spec.request) == "discovery"
+            or detect_mission(strip_preamble(spec.request)) == "discovery"
+        ):
             return "discovery"
         return "delivery"
 
@@ -143,16 +147,38 @@ class RewritePipeline:
         except UpstreamError as exc:
             log.warning("model_reask_failed", error=exc.message)
             usage.absorb(exc.usage)
-            self._notify(ModelCallRecord(self.engine.provider, self.engine.model, exc.attempts, exc.usage.prompt_tokens,
-                                         exc.usage.completion_tokens, max(exc.attempts - 1, 0), type(exc).__name__))
+            self._notify(
+                ModelCallRecord(
+                    self.engine.provider,
+                    self.engine.model,
+                    exc.attempts,
+                    exc.usage.prompt_tokens,
+                    exc.usage.completion_tokens,
+                    max(exc.attempts - 1, 0),
+                    type(exc).__name__,
+                )
+            )
             return generation
         log.info("model_reasked", rejected=len(rejected), written=len(revised.drafts))
         usage.absorb(revised.usage)
         spent = revised.usage
-        self._notify(ModelCallRecord(self.engine.provider, self.engine.model, spent.calls, spent.prompt_tokens, spent.completion_tokens, revised.retries, None))
+        self._notify(
+            ModelCallRecord(
+                self.engine.provider,
+                self.engine.model,
+                spent.calls,
+                spent.prompt_tokens,
+                spent.completion_tokens,
+                revised.retries,
+                None,
+            )
+        )
         return Generation(
-            drafts=[*kept, *revised.drafts], engine=generation.engine, usage=usage,
-            retries=generation.retries + revised.retries, notice=generation.notice,
+            drafts=[*kept, *revised.drafts],
+            engine=generation.engine,
+            usage=usage,
+            retries=generation.retries + revised.retries,
+            notice=generation.notice,
         )
 
     async def _generate(self, spec: RewriteSpec, mission: Mission) -> Generation:
@@ -177,8 +203,13 @@ class RewritePipeline:
             spent = exc.usage
             self._notify(
                 ModelCallRecord(
-                    self.engine.provider, self.engine.model, exc.attempts, spent.prompt_tokens, spent.completion_tokens,
-                    max(exc.attempts - 1, 0), type(exc).__name__,
+                    self.engine.provider,
+                    self.engine.model,
+                    exc.attempts,
+                    spent.prompt_tokens,
+                    spent.completion_tokens,
+                    max(exc.attempts - 1, 0),
+                    type(exc).__name__,
                 )
             )
             raise
@@ -189,7 +220,15 @@ class RewritePipeline:
         self.circuit.record_success()
         usage = generation.usage
         self._notify(
-            ModelCallRecord(self.engine.provider, self.engine.model, usage.calls, usage.prompt_tokens, usage.completion_tokens, generation.retries, None)
+            ModelCallRecord(
+                self.engine.provider,
+                self.engine.model,
+                usage.calls,
+                usage.prompt_tokens,
+                usage.completion_tokens,
+                generation.retries,
+                None,
+            )
         )
         return generation
 
@@ -225,7 +264,11 @@ class RewritePipeline:
 
 def _problems(evaluation: Evaluation) -> list[str]:
     """What the evaluators found wrong, error-level only, as the model is told it."""
-    return [f"{f.code}: {f.message}" for f in (*evaluation.objective.findings, *evaluation.findings) if f.severity == "error"]
+    return [
+        f"{f.code}: {f.message}"
+        for f in (*evaluation.objective.findings, *evaluation.findings)
+        if f.severity == "error"
+    ]
 
 
 #: What the gate's findings mean, for a notice a PM reads (the code stays, for tools).
@@ -244,12 +287,23 @@ def _notice(engine_notice: str | None, ranked: list[Candidate], kept: list[Candi
     parts = [engine_notice] if engine_notice else []
     dropped = [c for c in ranked if not c.evaluation.passed]
     if len(kept) < asked and dropped:
-        reasons = list(dict.fromkeys(
-            f.code for c in dropped for f in (*c.evaluation.objective.findings, *c.evaluation.findings) if f.severity == "error"
-        ))
-        which = "; ".join(f"{code}: {_IN_PLAIN_WORDS.get(code, 'an error-level finding')}" for code in reasons[:3]) if reasons else "error-level findings"
+        reasons = list(
+            dict.fromkeys(
+                f.code
+                for c in dropped
+                for f in (*c.evaluation.objective.findings, *c.evaluation.findings)
+                if f.severity == "error"
+            )
+        )
+        which = (
+            "; ".join(f"{code}: {_IN_PLAIN_WORDS.get(code, 'an error-level finding')}" for code in reasons[:3])
+            if reasons
+            else "error-level findings"
+        )
         if kept:
-            parts.append(f"Only {len(kept)} of the candidates written passed the evaluators; the others were dropped ({which}).")
+            parts.append(
+                f"Only {len(kept)} of the candidates written passed the evaluators; the others were dropped ({which})."
+            )
         else:
             parts.append(f"Every candidate the engine wrote failed the evaluators ({which}), so none is returned.")
     if not kept and not engine_notice:

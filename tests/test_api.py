@@ -20,7 +20,12 @@ def test_upgrade_elasticsearch_becomes_ranked_outcomes_without_invented_numbers(
     body = response.json()
     assert body["assessment"]["kind"] == "output"
     assert body["mission"] == "delivery"
-    assert body["engine"] == {"provider": "offline", "model": "outcome-frames", "prompt": "offline-frames@2.0.0", "fallback_reason": None}
+    assert body["engine"] == {
+        "provider": "offline",
+        "model": "outcome-frames",
+        "prompt": "offline-frames@2.0.0",
+        "fallback_reason": None,
+    }
     assert body["usage"]["calls"] == 0
     candidates = body["candidates"]
     assert len(candidates) == 3
@@ -96,21 +101,27 @@ def test_request_id_is_generated_when_absent_or_unsafe(client):
 def test_evaluations_endpoint_judges_objective_and_key_results(client):
     response = client.post(
         "/v1/evaluations",
-        json={"objective": "Build a customer portal", "key_results": ["Run 4 webinars", "Checkout completion rises from 60% to 75% by June"]},
+        json={
+            "objective": "Build a customer portal",
+            "key_results": ["Run 4 webinars", "Checkout completion rises from 60% to 75% by June"],
+        },
     )
     assert response.status_code == 200
     body = response.json()
     assert body["objective"]["kind"] == "output"
     assert body["passed"] is False
     verb = next(f for f in body["objective"]["findings"] if f["code"] == "output_verb")
-    assert body["objective"]["text"][verb["span"][0]:verb["span"][1]].lower() == "build"
+    assert body["objective"]["text"][verb["span"][0] : verb["span"][1]].lower() == "build"
     assert body["key_results"][0]["kind"] == "output"
     assert body["key_results"][1]["kind"] == "outcome" and body["key_results"][1]["measurable"] is True
     assert 0 <= body["score"] <= 1
 
 
 def test_evaluations_key_result_range_override(client):
-    one = {"objective": "Patients book appointments without phoning the surgery", "key_results": ["Online bookings grow from 15% to 60% of all appointments by March"]}
+    one = {
+        "objective": "Patients book appointments without phoning the surgery",
+        "key_results": ["Online bookings grow from 15% to 60% of all appointments by March"],
+    }
     default = client.post("/v1/evaluations", json=one).json()
     assert "kr_count" in {f["code"] for f in default["findings"]}
     relaxed = client.post("/v1/evaluations", json={**one, "key_result_range": [1, 3]}).json()
@@ -136,22 +147,37 @@ def test_prompts_health_and_ready(client):
 
 def test_openapi_has_stable_operation_ids_and_docstrings(client):
     schema = client.get("/schema/openapi.json").json()
-    operations = {
-        (path, method): op for path, item in schema["paths"].items() for method, op in item.items()
-    }
+    operations = {(path, method): op for path, item in schema["paths"].items() for method, op in item.items()}
     ids = {op["operationId"] for op in operations.values()}
-    assert {"createRewrite", "createEvaluation", "listPrompts", "getHealth", "getReadiness", "createFeedback", "getFeedbackSummary"} <= ids
+    assert {
+        "createRewrite",
+        "createEvaluation",
+        "listPrompts",
+        "getHealth",
+        "getReadiness",
+        "createFeedback",
+        "getFeedbackSummary",
+    } <= ids
     assert all(op.get("description") for op in operations.values())
 
 
 def test_feedback_is_stored_and_summarised(client, settings):
     for verdict in ["false_positive", "false_positive", "correct"]:
-        stored = client.post("/v1/feedback", json={"code": "output_verb", "text": "Deliver 300 leads a month", "span": [0, 7], "verdict": verdict})
+        stored = client.post(
+            "/v1/feedback",
+            json={"code": "output_verb", "text": "Deliver 300 leads a month", "span": [0, 7], "verdict": verdict},
+        )
         assert stored.status_code == 201
     client.post("/v1/feedback", json={"code": "kr_activity", "text": "Run 4 webinars", "verdict": "correct"})
     summary = client.get("/v1/feedback/summary").json()
     assert summary["total"] == 4
-    assert summary["rules"][0] == {"code": "output_verb", "false_positive": 2, "correct": 1, "total": 3, "false_positive_rate": 0.667}
+    assert summary["rules"][0] == {
+        "code": "output_verb",
+        "false_positive": 2,
+        "correct": 1,
+        "total": 3,
+        "false_positive_rate": 0.667,
+    }
     # It is a real file: a fresh app on the same path sees the same verdicts.
     with TestClient(app=create_app(settings)) as again:
         assert again.get("/v1/feedback/summary").json()["total"] == 4
@@ -160,7 +186,9 @@ def test_feedback_is_stored_and_summarised(client, settings):
 def test_feedback_rejects_unknown_codes_and_bad_spans(client):
     unknown = client.post("/v1/feedback", json={"code": "no_such_rule", "text": "x", "verdict": "correct"})
     assert unknown.status_code == 422 and unknown.json()["errors"][0]["field"] == "code"
-    bad_span = client.post("/v1/feedback", json={"code": "output_verb", "text": "abc", "span": [2, 9], "verdict": "correct"})
+    bad_span = client.post(
+        "/v1/feedback", json={"code": "output_verb", "text": "abc", "span": [2, 9], "verdict": "correct"}
+    )
     assert bad_span.status_code == 422
 
 

@@ -26,7 +26,9 @@ ITEMS = [
 
 
 def make_client(tmp_path, engine=None, **overrides) -> TestClient:
-    settings = Settings(engine="offline", db_path=str(tmp_path / "r.db"), log_format="json", log_level="WARNING", **overrides)
+    settings = Settings(
+        engine="offline", db_path=str(tmp_path / "r.db"), log_format="json", log_level="WARNING", **overrides
+    )
     return TestClient(app=create_app(settings, engine=engine))
 
 
@@ -76,15 +78,24 @@ def test_a_json_batch_runs_in_the_background_and_streams_one_row_per_item(tmp_pa
 
 
 def test_backlog_files_upload_as_multipart_or_as_the_body(tmp_path):
-    jira_csv = "Summary,Issue key,Description\nUpgrade Elasticsearch,OPS-7,It is out of support\nBuild a chatbot,OPS-8,\n"
+    jira_csv = (
+        "Summary,Issue key,Description\nUpgrade Elasticsearch,OPS-7,It is out of support\nBuild a chatbot,OPS-8,\n"
+    )
     issues = json.dumps([{"number": 12, "title": "Search is slow", "body": "People give up"}])
     with make_client(tmp_path) as client:
-        stories = client.post("/v1/batches?mission=delivery", files={"file": ("stories.txt", (FIXTURES / "user_stories.txt").read_bytes())})
+        stories = client.post(
+            "/v1/batches?mission=delivery",
+            files={"file": ("stories.txt", (FIXTURES / "user_stories.txt").read_bytes())},
+        )
         jira = client.post("/v1/batches", content=jira_csv, headers={"Content-Type": "text/csv"})
         github = client.post("/v1/batches", content=issues, headers={"Content-Type": "application/json"})
         for response in (stories, jira, github):
             assert response.status_code == 202, response.text
-        assert (stories.json()["total"], stories.json()["source"], stories.json()["options"]["mission"]) == (20, "stories.txt", "delivery")
+        assert (stories.json()["total"], stories.json()["source"], stories.json()["options"]["mission"]) == (
+            20,
+            "stories.txt",
+            "delivery",
+        )
         for response in (stories, jira, github):
             assert wait_until_ended(client, response.json()["id"])["done"] == response.json()["total"]
         assert [row["id"] for row in ndjson(client, jira.json()["id"])] == ["OPS-7", "OPS-8"]
@@ -143,7 +154,11 @@ def test_failed_items_are_reported_and_a_retry_runs_only_them(tmp_path):
         batch = wait_until_ended(client, batch_id)
         assert (batch["status"], batch["done"], batch["failed"]) == ("done", 1, 1)
         failed = ndjson(client, batch_id)[0]
-        assert (failed["status"], failed["error"], failed["objective"]) == ("failed", "the model's reply was unusable twice", None)
+        assert (failed["status"], failed["error"], failed["objective"]) == (
+            "failed",
+            "the model's reply was unusable twice",
+            None,
+        )
 
         retried = client.post(f"/v1/batches/{batch_id}/retry")
         assert retried.status_code == 202 and retried.json()["status"] == "queued"
@@ -151,7 +166,9 @@ def test_failed_items_are_reported_and_a_retry_runs_only_them(tmp_path):
         assert (batch["done"], batch["failed"]) == (2, 0)
         assert engine.calls[ITEMS[1]["request"]] == 1
         nothing_left = client.post(f"/v1/batches/{batch_id}/retry")
-        assert nothing_left.status_code == 409 and nothing_left.headers["content-type"].startswith("application/problem+json")
+        assert nothing_left.status_code == 409 and nothing_left.headers["content-type"].startswith(
+            "application/problem+json"
+        )
 
 
 def test_cancel_stops_a_running_batch_and_retry_resumes_it(tmp_path):
@@ -188,7 +205,9 @@ def test_listing_pages_newest_first_and_filters(tmp_path):
         second = client.get(first["next"]).json()
         assert [b["id"] for b in second["batches"]] == ids[:1] and second["next"] is None
         digest = first["batches"][0]["input_digest"]
-        assert [b["id"] for b in client.get("/v1/batches", params={"input_digest": digest}).json()["batches"]] == [ids[2]]
+        assert [b["id"] for b in client.get("/v1/batches", params={"input_digest": digest}).json()["batches"]] == [
+            ids[2]
+        ]
         assert client.get("/v1/batches", params={"status": "queued"}).json()["batches"] == []
 
 

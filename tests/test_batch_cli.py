@@ -25,7 +25,11 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
 
 def realise(*args: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "api.cli", "batch", *args], capture_output=True, text=True, env=clean_env(tmp_path), timeout=60
+        [sys.executable, "-m", "api.cli", "batch", *args],
+        capture_output=True,
+        text=True,
+        env=clean_env(tmp_path),
+        timeout=60,
     )
 
 
@@ -74,7 +78,9 @@ def test_unreadable_files_and_bad_flags_are_usage_errors(tmp_path):
     workbook.write_bytes(b"PK\x03\x04\x14\x00")
     unreadable = realise(str(workbook), tmp_path=tmp_path)
     assert unreadable.returncode == 2 and "export it as CSV" in " ".join(unreadable.stderr.split())  # rich wraps lines
-    remote_concurrency = realise(str(FIXTURES / "user_stories.txt"), "--url", "http://127.0.0.1:9", "--concurrency", "4", tmp_path=tmp_path)
+    remote_concurrency = realise(
+        str(FIXTURES / "user_stories.txt"), "--url", "http://127.0.0.1:9", "--concurrency", "4", tmp_path=tmp_path
+    )
     assert remote_concurrency.returncode == 2 and "REALISE_BATCH_CONCURRENCY" in remote_concurrency.stderr
 
 

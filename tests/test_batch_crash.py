@@ -50,7 +50,9 @@ def test_a_killed_server_resumes_the_batch_and_never_resends_a_done_item(tmp_pat
             done_before_kill = {row["request"] for row in result_rows(server.url, batch_id) if row["status"] == "done"}
             server.kill()
         # First asks only: a re-ask with the evaluators' findings belongs to the same send.
-        asked_before_kill = Counter(request["request_text"] for request in model.stats()["requests"] if not request["followup"])
+        asked_before_kill = Counter(
+            request["request_text"] for request in model.stats()["requests"] if not request["followup"]
+        )
 
         with run_realise_server(env=env) as server:  # same database file
             wait_for(lambda: batch_status(server.url, batch_id)["status"] == "done")

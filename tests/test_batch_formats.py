@@ -34,7 +34,9 @@ def test_user_stories_are_read_one_per_line_and_kept_whole():
 def test_jira_titles_in_tsv_take_their_issue_keys_as_ids():
     fmt, items = read((FIXTURES / "jira_titles.tsv").read_bytes(), filename="jira_titles.tsv")
     assert fmt == "tsv" and len(items) == 11
-    assert items[0] == BacklogItem(where="row 2", request="Report executor terminations to framework schedulers.", id="MESOS-313")
+    assert items[0] == BacklogItem(
+        where="row 2", request="Report executor terminations to framework schedulers.", id="MESOS-313"
+    )
 
 
 def test_a_jira_csv_export_gives_summary_as_request_and_description_as_context():
@@ -47,7 +49,12 @@ def test_a_jira_csv_export_gives_summary_as_request_and_description_as_context()
     fmt, items = read(export, media_type="text/csv; charset=utf-8")
     assert fmt == "csv"
     assert items == [
-        BacklogItem(where="row 2", request="Upgrade Elasticsearch", context="It is out of support,\r\nand eats our time", id="OPS-7"),
+        BacklogItem(
+            where="row 2",
+            request="Upgrade Elasticsearch",
+            context="It is out of support,\r\nand eats our time",
+            id="OPS-7",
+        ),
         BacklogItem(where="row 4", request="Build a chatbot", id="OPS-8"),
     ]
 
@@ -69,12 +76,21 @@ def test_json_lines_mix_objects_and_strings():
     data = '{"id": "a", "request": "Upgrade Elasticsearch", "context": "Out of support"}\n\n"Build a chatbot"\n'
     fmt, items = read(data)  # no name, no media type: the content says JSON lines
     assert fmt == "jsonl"
-    assert [(i.id, i.request, i.context) for i in items] == [("a", "Upgrade Elasticsearch", "Out of support"), (None, "Build a chatbot", None)]
+    assert [(i.id, i.request, i.context) for i in items] == [
+        ("a", "Upgrade Elasticsearch", "Out of support"),
+        (None, "Build a chatbot", None),
+    ]
 
 
 def test_plain_text_drops_list_markers_and_blank_lines():
-    fmt, items = read("- Upgrade Elasticsearch\n\n2. Build a chatbot\r\n  * Hire two analysts  \n", media_type="text/plain")
-    assert [(i.where, i.request) for i in items] == [("line 1", "Upgrade Elasticsearch"), ("line 3", "Build a chatbot"), ("line 4", "Hire two analysts")]
+    fmt, items = read(
+        "- Upgrade Elasticsearch\n\n2. Build a chatbot\r\n  * Hire two analysts  \n", media_type="text/plain"
+    )
+    assert [(i.where, i.request) for i in items] == [
+        ("line 1", "Upgrade Elasticsearch"),
+        ("line 3", "Build a chatbot"),
+        ("line 4", "Hire two analysts"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -103,14 +119,44 @@ LONG_CONTEXT = "y" * (MAX_CONTEXT_CHARS + 1)
         (b"title\x00\x01\x02", {}, UnsupportedFormat, "file", "binary data"),
         (b"Caf\xe9 menu\n", {"filename": "backlog.txt"}, UnsupportedFormat, "file", "not UTF-8"),
         ("Upgrade Elasticsearch", {"filename": "backlog.pdf"}, UnsupportedFormat, "file", "cannot read .pdf files"),
-        ("Upgrade Elasticsearch", {"media_type": "application/pdf"}, UnsupportedFormat, "content-type", "cannot read application/pdf"),
+        (
+            "Upgrade Elasticsearch",
+            {"media_type": "application/pdf"},
+            UnsupportedFormat,
+            "content-type",
+            "cannot read application/pdf",
+        ),
         ("Name,Owner\nSearch,Ops\n", {"media_type": "text/csv"}, BatchInputError, "header", "found 'Name', 'Owner'"),
-        (f"title\nfine\n{LONG_REQUEST}\n", {"media_type": "text/csv"}, BatchInputError, "row 3", "the request is 2,001 characters long; the limit is 2,000"),
-        (f'"ok"\n{json.dumps({"title": "t", "body": LONG_CONTEXT})}\n', {"filename": "b.jsonl"}, BatchInputError, "line 2", "the context is 4,001 characters long"),
+        (
+            f"title\nfine\n{LONG_REQUEST}\n",
+            {"media_type": "text/csv"},
+            BatchInputError,
+            "row 3",
+            "the request is 2,001 characters long; the limit is 2,000",
+        ),
+        (
+            f'"ok"\n{json.dumps({"title": "t", "body": LONG_CONTEXT})}\n',
+            {"filename": "b.jsonl"},
+            BatchInputError,
+            "line 2",
+            "the context is 4,001 characters long",
+        ),
         ("title,key\n,OPS-1\n", {"media_type": "text/csv"}, BatchInputError, "row 2", "the request is empty"),
         ('{"summary": "not a list"}', {"filename": "b.json"}, BatchInputError, "file", "expected a JSON array"),
-        ('{"items": ["a"], "options": {"candidates": 2}}', {"filename": "b.json"}, BatchInputError, "options", "query parameters or CLI flags"),
-        ('[{"number": 1, "state": "open"}]', {"filename": "b.json"}, BatchInputError, "items[0]", "no field holds the item"),
+        (
+            '{"items": ["a"], "options": {"candidates": 2}}',
+            {"filename": "b.json"},
+            BatchInputError,
+            "options",
+            "query parameters or CLI flags",
+        ),
+        (
+            '[{"number": 1, "state": "open"}]',
+            {"filename": "b.json"},
+            BatchInputError,
+            "items[0]",
+            "no field holds the item",
+        ),
         ('[{"title": 5}]', {"filename": "b.json"}, BatchInputError, "items[0]", "`title` must be text"),
         ('"fine"\n{"title": \n', {"filename": "b.jsonl"}, BatchInputError, "line 2", "not valid JSON"),
     ],

@@ -43,7 +43,14 @@ async def test_identical_items_are_computed_once_and_served_from_the_cache_later
     engine = ScriptedEngine()
     runner = runner_for(store, engine)
     # Whitespace and Unicode form do not make a different item; case does.
-    first = submit(store, "Upgrade Elasticsearch", "Build a chatbot", "Upgrade  Elasticsearch ", "Upgrade Elasticsearch", "UPGRADE ELASTICSEARCH")
+    first = submit(
+        store,
+        "Upgrade Elasticsearch",
+        "Build a chatbot",
+        "Upgrade  Elasticsearch ",
+        "Upgrade Elasticsearch",
+        "UPGRADE ELASTICSEARCH",
+    )
     batch = await runner.run(first)
     assert (batch.status, batch.done, batch.cached) == ("done", 5, 2)
     assert engine.calls == {"Upgrade Elasticsearch": 1, "Build a chatbot": 1, "UPGRADE ELASTICSEARCH": 1}
@@ -59,7 +66,9 @@ async def test_identical_items_are_computed_once_and_served_from_the_cache_later
 
 async def test_an_identical_item_waits_for_the_one_in_flight_instead_of_paying_again(store):
     engine = ScriptedEngine(held=True)
-    running = asyncio.create_task(runner_for(store, engine, concurrency=4).run(submit(store, *["Upgrade Elasticsearch"] * 4)))
+    running = asyncio.create_task(
+        runner_for(store, engine, concurrency=4).run(submit(store, *["Upgrade Elasticsearch"] * 4))
+    )
     while not engine.in_flight:
         await asyncio.sleep(0.005)
     await asyncio.sleep(0.05)  # every copy has been dispatched by now
@@ -191,7 +200,9 @@ async def test_a_429_from_the_model_lowers_the_batch_concurrency_for_a_while_and
     with run_mock_model() as model:
         model.script([{"status": 429, "headers": {"retry-after": "0"}}])
         client = build_client(api_key=None, base_url=model.base_url, timeout=5.0)
-        engine = OpenAIEngine(client=client, model="mock-model", library=default_library(), retry=RetryPolicy(initial_wait=0.01))
+        engine = OpenAIEngine(
+            client=client, model="mock-model", library=default_library(), retry=RetryPolicy(initial_wait=0.01)
+        )
         runner = BatchRunner(store, RewritePipeline(engine), concurrency=4, retry_delay=0.0)
         seen_after_429: list[int] = []
         engine.rate_limit_listeners.append(lambda retry_after: seen_after_429.append(runner.limit.current))
@@ -205,7 +216,9 @@ async def test_a_429_from_the_model_lowers_the_batch_concurrency_for_a_while_and
     assert runner.limit.current == 4  # ... and raised again by the successes that followed
 
 
-async def test_one_runner_per_database_file_a_second_stands_by_and_takes_over_when_the_first_stops(tmp_path, monkeypatch):
+async def test_one_runner_per_database_file_a_second_stands_by_and_takes_over_when_the_first_stops(
+    tmp_path, monkeypatch
+):
     from rewriter.batch import runner as runner_module
     from rewriter.batch.errors import BatchConflict as Conflict
 

@@ -10,7 +10,6 @@ import msgspec
 import pytest
 from support.batch_engines import ScriptedEngine
 from support.worker_pipelines import Script
-from tests.support.worker_pipelines import scripted
 
 from rewriter.batch.model import BacklogItem, BatchOptions
 from rewriter.batch.runner import BatchRunner
@@ -20,6 +19,7 @@ from rewriter.batch.worker import WorkerPool, compute
 from rewriter.domain import RewriteSpec
 from rewriter.errors import UpstreamUnavailable
 from rewriter.pipeline import RewritePipeline
+from tests.support.worker_pipelines import scripted
 
 
 @pytest.fixture
@@ -33,7 +33,9 @@ async def test_the_model_call_ended_hook_runs_after_the_answer_and_before_any_ju
     pipeline = RewritePipeline(ScriptedEngine())
     order: list[str] = []
     rank = pipeline.rank
-    monkeypatch.setattr(pipeline, "rank", lambda drafts, spec, mission=None: (order.append("rank"), rank(drafts, spec, mission))[1])
+    monkeypatch.setattr(
+        pipeline, "rank", lambda drafts, spec, mission=None: (order.append("rank"), rank(drafts, spec, mission))[1]
+    )
 
     async def ended() -> None:
         order.append("call ended")
@@ -150,7 +152,9 @@ async def test_a_worker_says_when_the_model_call_ended_before_it_sends_the_resul
     await pool.start()
     events: list[str] = []
     try:
-        task = asyncio.create_task(pool.rewrite(RewriteSpec(request="Upgrade Elasticsearch"), lambda: events.append("call ended")))
+        task = asyncio.create_task(
+            pool.rewrite(RewriteSpec(request="Upgrade Elasticsearch"), lambda: events.append("call ended"))
+        )
         task.add_done_callback(lambda _: events.append("result"))
         computed = await task
     finally:

@@ -21,7 +21,6 @@ import pytest
 from support.batch_engines import ScriptedEngine
 from support.servers import PROJECT_ROOT, is_running, live_children, run_mock_model
 from support.worker_pipelines import Failure, Script, scripted_engine
-from tests.support.worker_pipelines import scripted
 
 from api.config import Settings
 from api.services import Services, build_services
@@ -32,6 +31,7 @@ from rewriter.batch.store import BatchStore
 from rewriter.batch.worker import WorkerPool, exception_of, failure_of
 from rewriter.errors import UpstreamBadOutput, UpstreamUnavailable
 from rewriter.pipeline import RewritePipeline
+from tests.support.worker_pipelines import scripted
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads processes from /proc (Linux)")
 
@@ -115,7 +115,9 @@ async def test_workers_give_each_item_the_in_process_result_and_compute_duplicat
     assert mock.stats()["calls"] == len(REQUESTS)
     assert batch.tokens == expected_batch.tokens
     got = rows(services.batch_store, batch)
-    assert len(got) == len(WITH_DUPLICATES) and all(row["status"] == "done" and (row["objective"] or row["notice"]) for row in got)
+    assert len(got) == len(WITH_DUPLICATES) and all(
+        row["status"] == "done" and (row["objective"] or row["notice"]) for row in got
+    )
     assert got == expected  # the mock is deterministic: same objectives, key results, scores, findings
     assert len(calls_seen) == len(REQUESTS) and all(call.error is None and call.prompt_tokens for call in calls_seen)
     assert worker_children() == []
@@ -198,12 +200,22 @@ async def test_a_worker_raises_in_the_parent_what_the_pipeline_raised_in_it(tmp_
         failures={
             "Upgrade Elasticsearch": [Failure("UpstreamBadOutput", "the model's reply was unusable twice")],
             "Hire two analysts": [Failure("UpstreamTimeout", "the model did not answer in time")] * 3,
-            "Build a chatbot": [Failure("UpstreamUnavailable", "rate limited", 0.0), Failure("UpstreamRejected", "bad key")],
+            "Build a chatbot": [
+                Failure("UpstreamUnavailable", "rate limited", 0.0),
+                Failure("UpstreamRejected", "bad key"),
+            ],
             "Plan the offsite": [Failure("UpstreamUnavailable", "overloaded", 0.0)],
             "Fix the login page": [Failure("ValueError", "a bug")],
         }
     )
-    requests = ["Upgrade Elasticsearch", "Hire two analysts", "Build a chatbot", "Plan the offsite", "Fix the login page", "Tidy the wiki"]
+    requests = [
+        "Upgrade Elasticsearch",
+        "Hire two analysts",
+        "Build a chatbot",
+        "Plan the offsite",
+        "Fix the login page",
+        "Tidy the wiki",
+    ]
     results = {}
     for mode in ("in-process", "workers"):
         store = BatchStore(tmp_path / f"{mode}.db")
@@ -235,9 +247,7 @@ async def test_a_worker_raises_in_the_parent_what_the_pipeline_raised_in_it(tmp_
 
 async def test_cancelling_a_batch_cancels_its_calls_in_the_worker(tmp_path):
     store = BatchStore(tmp_path / "batches.db")
-    workers = WorkerPool(
-        1, factory=scripted, config=msgspec.json.encode(Script(delay=0.4))
-    )
+    workers = WorkerPool(1, factory=scripted, config=msgspec.json.encode(Script(delay=0.4)))
     runner = BatchRunner(store, RewritePipeline(ScriptedEngine()), concurrency=2, retry_delay=0.0, workers=workers)
     calls = []  # model calls the worker reports: a call it did not cancel would be reported when it ends
     workers.call_observers.append(calls.append)
@@ -317,7 +327,9 @@ def test_the_cli_runs_a_file_with_workers_and_leaves_no_worker_behind(tmp_path, 
     monkeypatch.setattr(WorkerPool, "rewrite", counted)
     out = tmp_path / "out.jsonl"
     parser = _parser()
-    args = parser.parse_args(["batch", str(PROJECT_ROOT / "tests/fixtures/user_stories.txt"), "--workers", "1", "--out", str(out)])
+    args = parser.parse_args(
+        ["batch", str(PROJECT_ROOT / "tests/fixtures/user_stories.txt"), "--workers", "1", "--out", str(out)]
+    )
     assert run(args, Settings(engine="offline", db_path=str(tmp_path / "cli.db"), log_format="json"), parser) == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 20 and all(row["status"] == "done" and (row["objective"] or row["notice"]) for row in rows)

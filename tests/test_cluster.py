@@ -94,4 +94,7 @@ def test_the_compose_file_runs_the_commands_this_test_runs():
         environment = services[name]["environment"]
         assert environment["REALISE_DATABASE_URL"].startswith("postgresql://")
         assert set(environment) <= known, set(environment) - known
-    assert "postgres" in services and services["worker"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    assert (
+        "postgres" in services
+        and services["worker"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
+    )

@@ -36,12 +36,16 @@ class ScriptedEngine:
         return "scripted"
 
     async def generate(self, spec: RewriteSpec, mission: str) -> Generation:
-        return Generation(drafts=self.drafts, engine=EngineInfo(provider="openai", model="scripted", prompt="p"), usage=Usage(calls=1))
+        return Generation(
+            drafts=self.drafts, engine=EngineInfo(provider="openai", model="scripted", prompt="p"), usage=Usage(calls=1)
+        )
 
 
 def draft(objective: str) -> CandidateDraft:
     key_results = [
-        KeyResultDraft(text="Increase the share of subscribers who open the weekly update from a baseline to be measured to a target to be agreed by the end of the quarter"),
+        KeyResultDraft(
+            text="Increase the share of subscribers who open the weekly update from a baseline to be measured to a target to be agreed by the end of the quarter"
+        ),
         KeyResultDraft(text="Keep unsubscribes at or below their current level (to be measured) through the quarter"),
     ]
     return CandidateDraft(objective=objective, problem_statement="p", hypothesis="h", key_results=key_results)
@@ -58,7 +62,9 @@ def test_a_candidate_the_evaluators_fail_never_leaves_and_the_notice_says_why():
 
 
 def test_when_every_candidate_fails_none_is_returned_and_the_engine_asks():
-    pipeline = RewritePipeline(ScriptedEngine([draft("Make the Send a weekly newsletter to users effortless for users")]))
+    pipeline = RewritePipeline(
+        ScriptedEngine([draft("Make the Send a weekly newsletter to users effortless for users")])
+    )
     result = asyncio.run(pipeline.rewrite(RewriteSpec(request="Send a weekly newsletter to users")))
     assert result.candidates == []
     assert result.notice is not None and "failed the evaluators" in result.notice

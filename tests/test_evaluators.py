@@ -34,7 +34,7 @@ def codes(findings: list[Finding]) -> list[str]:
 
 def spanned(text: str, finding: Finding) -> str:
     assert finding.span is not None
-    return text[finding.span[0]:finding.span[1]]
+    return text[finding.span[0] : finding.span[1]]
 
 
 def finding(findings: list[Finding], code: str) -> Finding:
@@ -42,6 +42,7 @@ def finding(findings: list[Finding], code: str) -> Finding:
 
 
 # ------------------------------------------------------------------ objective rules
+
 
 @pytest.mark.parametrize(
     ("text", "fires"),
@@ -169,7 +170,9 @@ def test_too_long() -> None:
     assert "too_long" not in codes(judge_objective("Customers like us").findings)
 
 
-@pytest.mark.parametrize("text", ["Maintain the current service levels", "Keep the lights on", "Sustain growth in the north"])
+@pytest.mark.parametrize(
+    "text", ["Maintain the current service levels", "Keep the lights on", "Sustain growth in the north"]
+)
 def test_business_as_usual_fires(text: str) -> None:
     found = finding(judge_objective(text).findings, "business_as_usual")
     assert spanned(text, found) == text.split()[0]
@@ -198,6 +201,7 @@ def test_detect_mission() -> None:
 
 
 # ---------------------------------------------------------------- key-result rules
+
 
 @pytest.mark.parametrize(
     "text",
@@ -445,6 +449,7 @@ def test_kr_restates_objective() -> None:
 
 # ------------------------------------------------------------- API, ordering, scores
 
+
 def test_public_api_types() -> None:
     result = evaluate("Upgrade Elasticsearch", ["Upgrade the cluster", "Cut reindex time from 6 hours to 1 hour by Q2"])
     assert isinstance(result, Evaluation)
@@ -466,7 +471,10 @@ def test_findings_are_sorted_by_severity_then_position() -> None:
 
 def test_scores_are_deterministic_and_in_range() -> None:
     cases = [
-        ("Upgrade Elasticsearch", ["Upgrade the cluster", "Improve relevance", "Run 4 webinars", "Ship it", "Do it", "Again"]),
+        (
+            "Upgrade Elasticsearch",
+            ["Upgrade the cluster", "Improve relevance", "Run 4 webinars", "Ship it", "Do it", "Again"],
+        ),
         ("Tenants get repairs done quickly and properly", GOOD_SET),
         ("Improve things", []),
     ]
@@ -488,6 +496,7 @@ def test_score_follows_configured_weights() -> None:
 
 # ------------------------------------------------------------------ config
 
+
 def test_load_config_without_path_gives_defaults() -> None:
     config = load_config(None)
     assert config is default_config()
@@ -498,9 +507,9 @@ def test_load_config_without_path_gives_defaults() -> None:
 def test_config_override(tmp_path: pathlib.Path) -> None:
     path = tmp_path / "rules.toml"
     path.write_text(
-        '[key_results]\nmin = 1\nmax = 2\n\n'
+        "[key_results]\nmin = 1\nmax = 2\n\n"
         '[rules.output_verb]\nseverity = "warning"\nweight = 0.2\n\n'
-        '[rules.solution_named]\nenabled = false\n',
+        "[rules.solution_named]\nenabled = false\n",
         encoding="utf-8",
     )
     config = load_config(path)
@@ -521,8 +530,9 @@ def test_alternating_configs_and_missions_never_reuse_stale_findings(tmp_path: p
     """Each reading keeps the findings it last built and what they were built for; a
     call with another config or mission must rebuild them, never reuse them."""
     path = tmp_path / "rules.toml"
-    path.write_text('[rules.output_verb]\nseverity = "warning"\n\n[rules.kr_activity]\nenabled = false\n',
-                    encoding="utf-8")
+    path.write_text(
+        '[rules.output_verb]\nseverity = "warning"\n\n[rules.kr_activity]\nenabled = false\n', encoding="utf-8"
+    )
     custom = load_config(path)
     objective, key_result = "Migrate payroll to Workday", "Interview 12 payroll clerks about month end"
     clear_caches()
@@ -613,6 +623,7 @@ def test_packaged_defaults_cover_every_rule_with_its_documented_severity() -> No
 
 # -------------------------------------------------------------- package hygiene
 
+
 def test_evaluators_never_import_the_api() -> None:
     for path in PACKAGE.rglob("*.py"):
         tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -643,15 +654,38 @@ def test_a_bare_label_is_judged_not_crashed():
 
 # --------------------------------------------- the fast paths agree with the slow ones
 
+
 def _random_texts(count: int, seed: int) -> list[str]:
     """Short random texts over letters, digits, marks, spaces, lexicon words and a few
     non-ASCII characters: what the tokeniser's and the pre-checks' shortcuts must survive."""
     import random
 
     rng = random.Random(seed)
-    pieces = list("abcxyz019 .,'-%:;!?()\"$<&{}_/") + ["v2", "Kafka", "Teams",
-        "www.", "ignore", "you", "system prompt", "from", "to", "by", "q3", "june", "2025",
-        "halve", "double", "rate", "errors", "grow", "and", " and ", "Ünï", "’", "\u3000", "K",
+    pieces = list("abcxyz019 .,'-%:;!?()\"$<&{}_/") + [
+        "v2",
+        "Kafka",
+        "Teams",
+        "www.",
+        "ignore",
+        "you",
+        "system prompt",
+        "from",
+        "to",
+        "by",
+        "q3",
+        "june",
+        "2025",
+        "halve",
+        "double",
+        "rate",
+        "errors",
+        "grow",
+        "and",
+        " and ",
+        "Ünï",
+        "’",
+        "\u3000",
+        "K",
     ]
     return ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 12))) for _ in range(count)]
 
@@ -713,8 +747,26 @@ def test_currency_signs_quotes_and_dashes_are_tokens_of_their_own() -> None:
     from evaluators.text import analyse
 
     a = analyse("Cost per claim “falls” from €38 to €29 — by Q4 ≥ 3×")
-    assert a.words == ("cost", "per", "claim", "“", "falls", "”", "from", "€", "38", "to", "€", "29", "—",
-                       "by", "q4", "≥", "3", "×")
+    assert a.words == (
+        "cost",
+        "per",
+        "claim",
+        "“",
+        "falls",
+        "”",
+        "from",
+        "€",
+        "38",
+        "to",
+        "€",
+        "29",
+        "—",
+        "by",
+        "q4",
+        "≥",
+        "3",
+        "×",
+    )
     assert [a.words[i] for i in a.number_at] == ["38", "29", "3"]
     # Letters outside ASCII are still word characters.
     assert analyse("Ünïcödé café’s naïve 日本語").words == ("ünïcödé", "café’s", "naïve", "日本語")

@@ -62,6 +62,7 @@ for rule in RULES.values():
 sys.stdout.write(json.dumps(msgspec.to_builtins(out)))
 """
 
+
 def _environment(compiled: Path | None) -> dict[str, str]:
     """The sources as installed (editable), or the unpacked compiled wheel in front of them."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
@@ -79,7 +80,10 @@ def compiled_wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("compiled-wheel")
     built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-        env={**os.environ, "REALISE_MYPYC": "1"}, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "REALISE_MYPYC": "1"},
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     assert built.returncode == 0, built.stderr[-3000:]
     wheel = zipfile.ZipFile(next(out.glob("realise-*.whl")))
@@ -90,8 +94,9 @@ def compiled_wheel(tmp_path_factory) -> Path:
 
 def _run(code: str, env: dict[str, str], stdin: str = "") -> tuple[dict, str]:
     # -P: the checkout (the working directory) is not put first on the path.
-    result = subprocess.run([sys.executable, "-P", "-c", code], cwd=ROOT, env=env, input=stdin,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-P", "-c", code], cwd=ROOT, env=env, input=stdin, capture_output=True, text=True, timeout=300
+    )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout), result.stderr
 
@@ -101,15 +106,19 @@ def _corpus(tmp_path: Path) -> dict:
     tree = ast.parse((TESTS / "test_evaluators_sentences.py").read_text(encoding="utf-8"))
     for node in tree.body:  # every sentence list of the sentence tests
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.List):
-            texts += [item.value for item in node.value.elts
-                      if isinstance(item, ast.Constant) and isinstance(item.value, str)]
+            texts += [
+                item.value for item in node.value.elts if isinstance(item, ast.Constant) and isinstance(item.value, str)
+            ]
     fixtures = TESTS / "fixtures"
     for line in (fixtures / "hostile_requests.txt").read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
             texts.append(line.replace("\\n", "\n"))
     texts += [line for line in (fixtures / "user_stories.txt").read_text(encoding="utf-8").splitlines() if line]
-    texts += [line.split("\t")[2] for line in (fixtures / "jira_titles.tsv").read_text(encoding="utf-8").splitlines()[1:]
-              if line.count("\t") >= 2]
+    texts += [
+        line.split("\t")[2]
+        for line in (fixtures / "jira_titles.tsv").read_text(encoding="utf-8").splitlines()[1:]
+        if line.count("\t") >= 2
+    ]
     texts += ["", " ", "KR1: ", "Sales:", "Ünïcödé — “quotes” 50 % ≥ 3×", "x" * 2000]
     assert len(texts) > 200
 
@@ -119,8 +128,11 @@ def _corpus(tmp_path: Path) -> dict:
     cases += [[texts[i], [texts[(i * 7 + j) % len(texts)] for j in range(i % 6)]] for i in range(0, len(texts), 3)]
 
     config = tmp_path / "rules.toml"
-    config.write_text('[key_results]\nmin = 1\nmax = 2\n\n[rules.output_verb]\nseverity = "warning"\n'
-                      'weight = 0.2\n\n[rules.solution_named]\nenabled = false\n', encoding="utf-8")
+    config.write_text(
+        '[key_results]\nmin = 1\nmax = 2\n\n[rules.output_verb]\nseverity = "warning"\n'
+        "weight = 0.2\n\n[rules.solution_named]\nenabled = false\n",
+        encoding="utf-8",
+    )
     return {"texts": texts, "cases": cases, "config": str(config)}
 
 
@@ -132,6 +144,7 @@ def _first_difference(pure: list, compiled: list) -> str:
 
 
 # ------------------------------------------------------------------------------ parity
+
 
 def test_the_compiled_wheel_judges_like_the_sources(tmp_path, compiled_wheel):
     corpus = json.dumps(_corpus(tmp_path))

@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from support.rounds import assessed_right, codes, read_rows, set_judged_right
 
 from evaluators import RULES, evaluate, judge_key_result, judge_objective, load_config
-from support.rounds import assessed_right, codes, read_rows, set_judged_right
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -80,7 +80,7 @@ def test_echo_fires_on_an_output_request_pasted_into_a_frame() -> None:
     )
     finding = next(f for f in judgement.findings if f.code == "echoes_request")
     assert finding.severity == "error"
-    assert judgement.text[finding.span[0]:finding.span[1]].lower().startswith("send a weekly newsletter")
+    assert judgement.text[finding.span[0] : finding.span[1]].lower().startswith("send a weekly newsletter")
 
 
 def test_echo_does_not_fire_without_a_shared_run_or_on_an_outcome_request() -> None:
@@ -95,7 +95,13 @@ def test_echo_does_not_fire_without_a_shared_run_or_on_an_outcome_request() -> N
 
 @pytest.mark.parametrize(
     "text",
-    ["Improve things", "Make the product better for users", "World class everything", "Drive excellence across the board", "Be more innovative"],
+    [
+        "Improve things",
+        "Make the product better for users",
+        "World class everything",
+        "Drive excellence across the board",
+        "Be more innovative",
+    ],
 )
 def test_vague_is_an_error(text: str) -> None:
     judgement = judge_objective(text)
@@ -104,7 +110,12 @@ def test_vague_is_an_error(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Make search easier to support", "Improve delivery times for rural customers", "Faster checkout on phones", "Grow revenue from schools"],
+    [
+        "Make search easier to support",
+        "Improve delivery times for rural customers",
+        "Faster checkout on phones",
+        "Grow revenue from schools",
+    ],
 )
 def test_vague_spares_objectives_that_name_a_change(text: str) -> None:
     assert "vague" not in codes(judge_objective(text))
@@ -220,7 +231,9 @@ def test_a_sign_off_is_not_a_measurable_outcome() -> None:
 
 
 def test_a_figure_inside_a_user_token_is_not_invented() -> None:
-    judgement = judge_key_result("Crash reports from 6.0 users fall to zero by June", evidence="The 6.0-breakit release crashes")
+    judgement = judge_key_result(
+        "Crash reports from 6.0 users fall to zero by June", evidence="The 6.0-breakit release crashes"
+    )
     assert "invented_baseline" not in codes(judgement)
 
 
@@ -265,10 +278,18 @@ def test_a_rules_file_overrides_only_what_it_names(tmp_path: Path) -> None:
 # loses more than that on any round fails here. (bench/accuracy.py prints every round, its
 # target and what it misses; tests/fixtures/ROUNDS.md records each round's first score.)
 FLOORS = {
-    ("real_input", "round-1"): 0.96, ("real_input", "round-2"): 0.95, ("real_input", "round-3"): 0.94,
-    ("real_input", "round-4"): 0.94, ("real_input", "round-5"): 0.87, ("real_input", "round-6"): 0.83,
-    ("garbage", "round-1"): 0.97, ("garbage", "round-2"): 0.97, ("garbage", "round-3"): 0.97,
-    ("garbage", "round-4"): 0.95, ("garbage", "round-5"): 0.93, ("garbage", "round-6"): 0.87,
+    ("real_input", "round-1"): 0.96,
+    ("real_input", "round-2"): 0.95,
+    ("real_input", "round-3"): 0.94,
+    ("real_input", "round-4"): 0.94,
+    ("real_input", "round-5"): 0.87,
+    ("real_input", "round-6"): 0.83,
+    ("garbage", "round-1"): 0.97,
+    ("garbage", "round-2"): 0.97,
+    ("garbage", "round-3"): 0.97,
+    ("garbage", "round-4"): 0.95,
+    ("garbage", "round-5"): 0.93,
+    ("garbage", "round-6"): 0.87,
 }
 
 

@@ -4,10 +4,9 @@ that must trigger it and sentences that must not. The sentences are new, not the
 from __future__ import annotations
 
 import pytest
-
-from evaluators import evaluate, judge_key_result, judge_objective
 from support.rounds import codes
 
+from evaluators import evaluate, judge_key_result, judge_objective
 
 # ----------------------------------------------------------------- requests that are work
 
@@ -215,7 +214,8 @@ def test_a_number_word_that_defines_the_metric_is_not_invented() -> None:
     result = evaluate(
         "Sales close standard deals without long legal back-and-forth",
         ["Contracts needing more than two rounds with legal fall from 70% to a target to be agreed by Q4"],
-        request="Contract template library", context="70% of contracts go back and forth with legal.",
+        request="Contract template library",
+        context="70% of contracts go back and forth with legal.",
         evidence="Contract template library\n70% of contracts go back and forth with legal.",
     )
     assert "invented_baseline" not in codes(result.key_results[0])
@@ -228,7 +228,10 @@ def test_units_may_repeat_in_a_key_result() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["- [ ] Basket size rises from 1.4 to 1.8 items by Q3", '{"key_result": "Basket size rises from 1.4 to 1.8 by Q3"}'],
+    [
+        "- [ ] Basket size rises from 1.4 to 1.8 items by Q3",
+        '{"key_result": "Basket size rises from 1.4 to 1.8 by Q3"}',
+    ],
 )
 def test_checklists_and_json_are_markup(text: str) -> None:
     assert "kr_suspicious_content" in codes(judge_key_result(text))
@@ -326,7 +329,11 @@ def test_a_phrasal_verb_may_end_a_sentence() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["> Pupils hand in homework on time", "* Anglers get their licence in minutes", "| Objective | Apprentices finish on schedule |"],
+    [
+        "> Pupils hand in homework on time",
+        "* Anglers get their licence in minutes",
+        "| Objective | Apprentices finish on schedule |",
+    ],
 )
 def test_quotes_bullets_and_table_rows_are_markup(text: str) -> None:
     assert "suspicious_content" in codes(judge_objective(text))
@@ -421,13 +428,19 @@ def test_round_six_fault_shapes_are_outputs(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Customers get through the tills quicker!!!!!", "OBJECTIVE_PLACEHOLDER", "Members book a court whenever they want without"],
+    [
+        "Customers get through the tills quicker!!!!!",
+        "OBJECTIVE_PLACEHOLDER",
+        "Members book a court whenever they want without",
+    ],
 )
 def test_shouting_placeholders_and_a_dangling_without_are_not_fluent(text: str) -> None:
     assert "not_fluent" in codes(judge_objective(text))
 
 
-@pytest.mark.parametrize("text", ["Stay ahead of the curve", "Think big, start small, scale fast", "Level up how we work"])
+@pytest.mark.parametrize(
+    "text", ["Stay ahead of the curve", "Think big, start small, scale fast", "Level up how we work"]
+)
 def test_more_slogans_are_vague(text: str) -> None:
     assert "vague" in codes(judge_objective(text))
 

@@ -226,8 +226,10 @@ PROBES = Path(__file__).resolve().parent / "fixtures" / "probes"
 def _probe_rows(pattern: str) -> list[tuple[str, list[dict]]]:
     files = sorted(PROBES.glob(pattern))
     assert files, f"no probe files matching {pattern} in {PROBES}"
-    return [(path.name, [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line])
-            for path in files]
+    return [
+        (path.name, [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line])
+        for path in files
+    ]
 
 
 @pytest.mark.parametrize(("name", "rows"), _probe_rows("objectives-*.jsonl"))

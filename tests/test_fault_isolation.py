@@ -44,19 +44,44 @@ THRESHOLD = 5  # the default circuit threshold; every attack below sends more th
 # Content filters as providers word them. The first says "information", in which the old test
 # for a format refusal found "format"; neither is about the form we asked for.
 CONTENT_FILTER_BODIES = [
-    {"error": {"message": "Your request contains information that was flagged by our content filter.", "type": "invalid_request_error",
-               "param": None, "code": "content_filter"}},
-    {"error": {"message": "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. "
-               "Please modify your prompt and retry.", "type": None, "param": "prompt", "code": "content_filter", "status": 400,
-               "innererror": {"code": "ResponsibleAIPolicyViolation", "content_filter_result": {"jailbreak": {"filtered": True}}}}},
+    {
+        "error": {
+            "message": "Your request contains information that was flagged by our content filter.",
+            "type": "invalid_request_error",
+            "param": None,
+            "code": "content_filter",
+        }
+    },
+    {
+        "error": {
+            "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. "
+            "Please modify your prompt and retry.",
+            "type": None,
+            "param": "prompt",
+            "code": "content_filter",
+            "status": 400,
+            "innererror": {
+                "code": "ResponsibleAIPolicyViolation",
+                "content_filter_result": {"jailbreak": {"filtered": True}},
+            },
+        }
+    },
 ]
-FORMAT_REFUSAL = {"error": {"message": "response_format json_schema is not supported by this model", "type": "invalid_request_error",
-                            "param": "response_format", "code": None}}
+FORMAT_REFUSAL = {
+    "error": {
+        "message": "response_format json_schema is not supported by this model",
+        "type": "invalid_request_error",
+        "param": "response_format",
+        "code": None,
+    }
+}
 
 
 def respx_engine() -> OpenAIEngine:
     client = build_client(api_key="sk-test-secret-key", base_url=BASE, timeout=5, transport="httpx")
-    return OpenAIEngine(client=client, model="test-model", library=default_library(), retry=FAST, profile="openai", model_check="off")
+    return OpenAIEngine(
+        client=client, model="test-model", library=default_library(), retry=FAST, profile="openai", model_check="off"
+    )
 
 
 def sent(call) -> dict:
@@ -101,8 +126,12 @@ def echoing(naive_model):
 def app_for(model, tmp_path, **overrides) -> TestClient:
     options = {"retry_attempts": 2, "log_level": "WARNING", **overrides}  # the default circuit: THRESHOLD faults, 30 s
     settings = Settings(
-        openai_base_url=model.base_url, openai_api_key="sk-mock-provider-secret-0123456789", model="mock-model",
-        api_keys=f"{HOSTILE_KEY},{OTHER_KEY}", db_path=str(tmp_path / "r.db"), **options,
+        openai_base_url=model.base_url,
+        openai_api_key="sk-mock-provider-secret-0123456789",
+        model="mock-model",
+        api_keys=f"{HOSTILE_KEY},{OTHER_KEY}",
+        db_path=str(tmp_path / "r.db"),
+        **options,
     )
     return TestClient(app=create_app(settings))
 
@@ -130,10 +159,18 @@ def test_a_batch_of_injection_items_does_not_open_the_circuit(echoing, tmp_path)
         assert created.status_code == 202, created.text
         batch_id = created.json()["id"]
         deadline = time.monotonic() + 60  # a bound on a hang, not a measurement
-        while (batch := client.get(f"/v1/batches/{batch_id}", headers={"X-API-Key": HOSTILE_KEY}).json())["status"] in ("queued", "running"):
+        while (batch := client.get(f"/v1/batches/{batch_id}", headers={"X-API-Key": HOSTILE_KEY}).json())["status"] in (
+            "queued",
+            "running",
+        ):
             assert time.monotonic() < deadline, batch
             time.sleep(0.05)
-        rows = [json.loads(line) for line in client.get(f"/v1/batches/{batch_id}/results", headers={"X-API-Key": HOSTILE_KEY}).text.splitlines()]
+        rows = [
+            json.loads(line)
+            for line in client.get(
+                f"/v1/batches/{batch_id}/results", headers={"X-API-Key": HOSTILE_KEY}
+            ).text.splitlines()
+        ]
         ready = client.get("/ready").json()
         other = client.post("/v1/rewrites", json={"request": "Upgrade Elasticsearch"}, headers={"X-API-Key": OTHER_KEY})
     assert (batch["total"], batch["failed"], batch["pending"]) == (len(items), len(items), 0)
@@ -202,7 +239,10 @@ async def test_an_unusable_answer_to_the_half_open_trial_leaves_the_next_call_to
 @pytest.mark.parametrize(
     "fault, error",
     [
-        ({"return_value": httpx.Response(503, json={"error": {"message": "upstream overloaded"}})}, UpstreamUnavailable),
+        (
+            {"return_value": httpx.Response(503, json={"error": {"message": "upstream overloaded"}})},
+            UpstreamUnavailable,
+        ),
         ({"return_value": httpx.Response(500, json={"error": {"message": "internal error"}})}, UpstreamUnavailable),
         ({"return_value": httpx.Response(429, json={"error": {"message": "slow down"}})}, UpstreamUnavailable),
         ({"side_effect": httpx.ReadTimeout("the model did not answer")}, UpstreamTimeout),
@@ -228,8 +268,15 @@ def test_a_model_server_that_is_not_there_degrades_ready_over_http(tmp_path):
     class Gone:
         base_url = f"http://127.0.0.1:{free_port()}/v1"
 
-    with app_for(Gone, tmp_path, circuit_threshold=2, retry_attempts=1, model_check="off", model_profile="openai") as client:
-        refused = [client.post("/v1/rewrites", json={"request": f"Upgrade Elasticsearch {n}"}, headers={"X-API-Key": OTHER_KEY}) for n in range(3)]
+    with app_for(
+        Gone, tmp_path, circuit_threshold=2, retry_attempts=1, model_check="off", model_profile="openai"
+    ) as client:
+        refused = [
+            client.post(
+                "/v1/rewrites", json={"request": f"Upgrade Elasticsearch {n}"}, headers={"X-API-Key": OTHER_KEY}
+            )
+            for n in range(3)
+        ]
         ready = client.get("/ready").json()
     assert [r.status_code for r in refused] == [503, 503, 503]
     assert "cool-down" in refused[-1].json()["detail"]
@@ -304,10 +351,14 @@ async def test_a_server_that_refuses_json_schema_for_every_request_still_gets_a_
 async def test_a_server_refusing_every_structured_form_ends_in_plain_text_for_good():
     engine = respx_engine()
     structured = httpx.Response(400, json={"error": {"message": "response_format is not supported"}})
-    route = respx.post(URL).mock(side_effect=lambda request: structured if "response_format" in json.loads(request.content) else ok())
+    route = respx.post(URL).mock(
+        side_effect=lambda request: structured if "response_format" in json.loads(request.content) else ok()
+    )
     for request in ("Upgrade Elasticsearch", "Build a chatbot", "Replace the search widget"):
         await engine.generate(RewriteSpec(request=request), "delivery")
     assert engine.response_format == "text"
     # The first request walks the ladder alone; the second, refused each form too, confirms
     # each step; the third goes straight to plain text.
-    assert [form_of(call) for call in route.calls] == ["json_schema", "json_object", "json_object", "text"] * 2 + ["text"]
+    assert [form_of(call) for call in route.calls] == ["json_schema", "json_object", "json_object", "text"] * 2 + [
+        "text"
+    ]

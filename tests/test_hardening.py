@@ -22,7 +22,10 @@ from rewriter.offline import OfflineEngine
 KEY = "rk-live-7f3a9c2e1b5d4f60"
 OTHER_KEY = "rk-live-0000aaaa1111bbbb"
 MODEL_KEY = "sk-model-provider-secret-123456"
-EVALUATION = {"objective": "Grow weekly active teams", "key_results": ["Weekly active teams grow from 1,200 to 2,000 by June"]}
+EVALUATION = {
+    "objective": "Grow weekly active teams",
+    "key_results": ["Weekly active teams grow from 1,200 to 2,000 by June"],
+}
 
 
 def make_client(tmp_path, **overrides) -> TestClient:
@@ -36,8 +39,14 @@ def test_keys_required_on_v1_only_when_configured(tmp_path):
         assert denied.status_code == 401
         assert denied.headers["content-type"].startswith("application/problem+json")
         assert denied.headers["www-authenticate"].startswith("Bearer")
-        assert client.post("/v1/evaluations", json=EVALUATION, headers={"Authorization": "Bearer wrong"}).status_code == 401
-        assert client.post("/v1/evaluations", json=EVALUATION, headers={"Authorization": f"Bearer {KEY}"}).status_code == 200
+        assert (
+            client.post("/v1/evaluations", json=EVALUATION, headers={"Authorization": "Bearer wrong"}).status_code
+            == 401
+        )
+        assert (
+            client.post("/v1/evaluations", json=EVALUATION, headers={"Authorization": f"Bearer {KEY}"}).status_code
+            == 200
+        )
         assert client.post("/v1/evaluations", json=EVALUATION, headers={"X-API-Key": OTHER_KEY}).status_code == 200
         for open_path in ["/health", "/ready", "/schema/openapi.json", "/metrics"]:
             assert client.get(open_path).status_code == 200, open_path
@@ -60,11 +69,15 @@ def test_keys_file_with_plain_keys_is_refused(tmp_path):
 
 def test_no_secret_ever_reaches_the_logs(tmp_path):
     stream = io.StringIO()
-    settings = Settings(engine="offline", db_path=str(tmp_path / "r.db"), log_format="json", api_keys=KEY, openai_api_key=MODEL_KEY)
+    settings = Settings(
+        engine="offline", db_path=str(tmp_path / "r.db"), log_format="json", api_keys=KEY, openai_api_key=MODEL_KEY
+    )
     app = create_app(settings)
     configure_logging(fmt="json", secrets=[KEY, MODEL_KEY], stream=stream)  # capture what the app logs
     with TestClient(app=app) as client:
-        client.post("/v1/rewrites", json={"request": "Upgrade Elasticsearch"}, headers={"Authorization": f"Bearer {KEY}"})
+        client.post(
+            "/v1/rewrites", json={"request": "Upgrade Elasticsearch"}, headers={"Authorization": f"Bearer {KEY}"}
+        )
         client.post("/v1/evaluations", json=EVALUATION, headers={"X-API-Key": KEY})
         client.post("/v1/evaluations", json=EVALUATION, headers={"Authorization": "Bearer guessed-token-value-99"})
         client.post("/v1/evaluations", json=EVALUATION, headers={"X-API-Key": "sk-guessed-key-1234567890"})
@@ -81,14 +94,20 @@ def test_cors_allows_listed_extension_origins_and_exposes_rate_headers(tmp_path)
     with make_client(tmp_path, cors_origins=f"{extension},moz-extension://1234-5678", api_keys=KEY) as client:
         preflight = client.options(
             "/v1/rewrites",
-            headers={"Origin": extension, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"},
+            headers={
+                "Origin": extension,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "authorization,content-type",
+            },
         )
         assert preflight.status_code in (200, 204)
         assert preflight.headers["access-control-allow-origin"] == extension
         response = client.post("/v1/evaluations", json=EVALUATION, headers={"Origin": extension, "X-API-Key": KEY})
         assert response.headers["access-control-allow-origin"] == extension
         assert "ratelimit-remaining" in response.headers["access-control-expose-headers"].lower()
-        stranger = client.post("/v1/evaluations", json=EVALUATION, headers={"Origin": "https://evil.example", "X-API-Key": KEY})
+        stranger = client.post(
+            "/v1/evaluations", json=EVALUATION, headers={"Origin": "https://evil.example", "X-API-Key": KEY}
+        )
         assert "access-control-allow-origin" not in stranger.headers
 
 
@@ -111,7 +130,8 @@ def test_rate_limit_per_key_with_ietf_headers_and_retry_after(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("path", "field_size"), [("/v1/rewrites", max_body_bytes(RewriteIn) + 1), ("/v1/evaluations", max_body_bytes(EvaluationIn) + 1)]
+    ("path", "field_size"),
+    [("/v1/rewrites", max_body_bytes(RewriteIn) + 1), ("/v1/evaluations", max_body_bytes(EvaluationIn) + 1)],
 )
 def test_oversized_bodies_are_413_problems(tmp_path, path, field_size):
     with make_client(tmp_path) as client:
@@ -180,13 +200,19 @@ def test_metrics_count_requests_by_route_and_status(tmp_path):
     with make_client(tmp_path) as client:
         client.post("/v1/evaluations", json=EVALUATION)
         client.post("/v1/evaluations", json={"objective": ""})
-        submitted = client.post("/v1/batches", json={"items": [{"request": "Upgrade Elasticsearch"}, {"request": "Build a portal"}]})
+        submitted = client.post(
+            "/v1/batches", json={"items": [{"request": "Upgrade Elasticsearch"}, {"request": "Build a portal"}]}
+        )
         assert submitted.status_code == 202
         text = client.get("/metrics").text
     assert 'realise_batch_items{state="pending"}' in text or 'realise_batch_items{state="done"}' in text
-    counts = {line.split('"')[1]: float(line.split()[-1]) for line in text.splitlines() if line.startswith("realise_batch_items{")}
+    counts = {
+        line.split('"')[1]: float(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith("realise_batch_items{")
+    }
     assert counts["pending"] + counts["done"] + counts["failed"] == 2
-    assert 'realise_requests_total{' in text
+    assert "realise_requests_total{" in text
     assert 'path="/v1/evaluations"' in text and 'status_code="422"' in text
     assert "realise_request_duration_seconds_bucket" in text
 
@@ -231,7 +257,11 @@ class BilledFailureEngine:
         from rewriter.domain import Usage
         from rewriter.errors import UpstreamBadOutput
 
-        raise UpstreamBadOutput("unusable twice", attempts=2, usage=Usage(calls=2, prompt_tokens=1200, completion_tokens=800, total_tokens=2000))
+        raise UpstreamBadOutput(
+            "unusable twice",
+            attempts=2,
+            usage=Usage(calls=2, prompt_tokens=1200, completion_tokens=800, total_tokens=2000),
+        )
 
 
 @pytest.mark.parametrize("fallback", ["none", "offline"])

@@ -47,7 +47,13 @@ def test_too_many_tiny_items_are_refused_before_any_item_is_built(client, monkey
 
 
 def test_a_json_batch_is_still_read_whole_and_typed(client):
-    body = {"options": {"candidates": 2}, "items": [{"id": 7, "request": "Upgrade Elasticsearch"}, {"request": "Add SSO", "context": "enterprise deals stall"}]}
+    body = {
+        "options": {"candidates": 2},
+        "items": [
+            {"id": 7, "request": "Upgrade Elasticsearch"},
+            {"request": "Add SSO", "context": "enterprise deals stall"},
+        ],
+    }
     created = client.post("/v1/batches", json=body)
     assert created.status_code == 202, created.text
     assert created.json()["total"] == 2 and created.json()["options"]["candidates"] == 2
@@ -137,7 +143,9 @@ def test_words_in_any_script_are_read(client, text):
     assert client.post("/v1/rewrites", json={"request": text}).status_code == 200
 
 
-@pytest.mark.parametrize(("field", "value"), [("candidates", "3"), ("candidates", 2.0), ("key_results", "4"), ("candidates", True)])
+@pytest.mark.parametrize(
+    ("field", "value"), [("candidates", "3"), ("candidates", 2.0), ("key_results", "4"), ("candidates", True)]
+)
 def test_numbers_must_be_json_numbers(client, field, value):
     problem = _problem(client.post("/v1/rewrites", json={**REWRITE, field: value}), 422)
     assert problem["errors"][0]["field"] == field
@@ -161,7 +169,9 @@ def test_a_body_that_is_not_json_is_an_unsupported_media_type(client, content, m
 
 def test_json_with_a_charset_or_a_json_suffix_is_json(client):
     for media in ("application/json; charset=utf-8", "application/vnd.api+json"):
-        assert client.post("/v1/rewrites", content=json.dumps(REWRITE), headers={"content-type": media}).status_code == 200
+        assert (
+            client.post("/v1/rewrites", content=json.dumps(REWRITE), headers={"content-type": media}).status_code == 200
+        )
 
 
 def test_results_answer_the_accept_header(client):

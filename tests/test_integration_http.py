@@ -31,8 +31,13 @@ def model_env(model, tmp_path, **extra: str | None) -> dict[str, str | None]:
 
 
 def test_offline_by_default_with_no_key_and_no_server(tmp_path):
-    env = {"OPENAI_API_KEY": None, "OPENAI_BASE_URL": None, "REALISE_MODEL": None, "REALISE_ENGINE": None,
-           "REALISE_DB_PATH": str(tmp_path / "realise.db")}
+    env = {
+        "OPENAI_API_KEY": None,
+        "OPENAI_BASE_URL": None,
+        "REALISE_MODEL": None,
+        "REALISE_ENGINE": None,
+        "REALISE_DB_PATH": str(tmp_path / "realise.db"),
+    }
     with run_realise_server(env=env) as server:
         body = httpx.post(f"{server.url}/v1/rewrites", json={"request": "Upgrade Elasticsearch"}, timeout=10).json()
     assert body["engine"]["provider"] == "offline"
@@ -42,14 +47,23 @@ def test_offline_by_default_with_no_key_and_no_server(tmp_path):
 
 def test_rewrite_uses_the_configured_server_and_steps_down_from_json_schema(fresh_model, tmp_path):
     with run_realise_server(env=model_env(fresh_model, tmp_path)) as server:
-        first = httpx.post(f"{server.url}/v1/rewrites", json={"request": "Upgrade Elasticsearch", "context": "Out of support"}, timeout=20)
+        first = httpx.post(
+            f"{server.url}/v1/rewrites",
+            json={"request": "Upgrade Elasticsearch", "context": "Out of support"},
+            timeout=20,
+        )
         second = httpx.post(f"{server.url}/v1/rewrites", json={"request": "Build a chatbot"}, timeout=20)
         third = httpx.post(f"{server.url}/v1/rewrites", json={"request": "Migrate the billing database"}, timeout=20)
         ready = httpx.get(f"{server.url}/ready").json()
         log = server.output_tail(200)
     assert first.status_code == 200, first.text
     body = first.json()
-    assert body["engine"] == {"provider": "openai", "model": "mock-model", "prompt": "rewrite-delivery@1.1.0", "fallback_reason": None}
+    assert body["engine"] == {
+        "provider": "openai",
+        "model": "mock-model",
+        "prompt": "rewrite-delivery@1.1.0",
+        "fallback_reason": None,
+    }
     # The mock rejects json_schema like llama.cpp: one rejected call, one json_object call.
     assert body["usage"]["calls"] == 2 and body["usage"]["total_tokens"] > 0
     assert [c["rank"] for c in body["candidates"]] == list(range(1, len(body["candidates"]) + 1))
@@ -68,6 +82,7 @@ def test_rewrite_uses_the_configured_server_and_steps_down_from_json_schema(fres
 def test_model_faults_over_http_end_in_clean_gateway_errors(fresh_model, tmp_path):
     env = model_env(fresh_model, tmp_path, REALISE_RETRY_ATTEMPTS="2")
     with run_realise_server(env=env) as server:
+
         def rewrite() -> httpx.Response:
             # A request whose mock candidates pass the gate, so no re-ask adds calls to count.
             return httpx.post(f"{server.url}/v1/rewrites", json={"request": "Upgrade Elasticsearch"}, timeout=20)

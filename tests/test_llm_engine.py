@@ -13,21 +13,24 @@ import json
 import httpx
 import pytest
 import respx
+from support.model_replies import GOOD_REPLY, completion, ok
 
 from prompts import default_library
 from rewriter.domain import RewriteSpec
 from rewriter.errors import UpstreamBadOutput, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 from rewriter.llm import OpenAIEngine, RetryPolicy, build_client, extract_json, retry_after_seconds
-from support.model_replies import GOOD_REPLY, completion, ok
 
 BASE = "http://model.test/v1"
 URL = f"{BASE}/chat/completions"
 FAST = RetryPolicy(max_attempts=4, total_budget=10, initial_wait=0.001, max_wait=0.01)
 
+
 @pytest.fixture
 def engine():
     client = build_client(api_key="sk-test-secret-key", base_url=BASE, timeout=5, transport="httpx")
-    return OpenAIEngine(client=client, model="test-model", library=default_library(), retry=FAST, profile="openai", model_check="off")
+    return OpenAIEngine(
+        client=client, model="test-model", library=default_library(), retry=FAST, profile="openai", model_check="off"
+    )
 
 
 SPEC = RewriteSpec(request="Upgrade Elasticsearch", context="It is out of support", candidates=3, key_results=2)
@@ -55,7 +58,9 @@ def sent_forms(route) -> list[str]:
 @respx.mock
 async def test_success_asks_for_json_schema_and_reports_usage(engine):
     route = respx.post(URL).mock(return_value=ok())
-    generation = await engine.generate(RewriteSpec(request="Replace the Zendesk search widget", context="Agents hate it"), "delivery")
+    generation = await engine.generate(
+        RewriteSpec(request="Replace the Zendesk search widget", context="Agents hate it"), "delivery"
+    )
     assert generation.drafts[0].objective == "Make search easier to support and keep running"
     assert generation.engine.provider == "openai" and generation.engine.prompt == "rewrite-delivery@1.1.0"
     assert generation.usage.calls == 1 and generation.usage.total_tokens == 30
@@ -71,7 +76,9 @@ async def test_success_asks_for_json_schema_and_reports_usage(engine):
 async def test_json_schema_rejected_steps_down_and_remembers_once_a_second_request_is_refused_too(engine):
     """The first refused request steps down alone; a second, different one refused the same form
     shows it is the server's rule, and from then on every call starts a step lower."""
-    rejection = httpx.Response(500, json={"error": {"code": 500, "message": "JSON schema conversion failed", "type": "server_error"}})
+    rejection = httpx.Response(
+        500, json={"error": {"code": 500, "message": "JSON schema conversion failed", "type": "server_error"}}
+    )
     route = respx.post(URL).mock(side_effect=[rejection, ok(), rejection, ok(), ok()])
     await engine.generate(SPEC, "delivery")
     assert engine.response_format == "json_schema"
@@ -96,13 +103,20 @@ async def test_json_object_rejected_too_falls_back_to_plain_text(engine):
 async def test_the_json_object_step_carries_the_schema_as_llama_cpp_takes_it(engine):
     """A server that rejects json_schema gets json_object *with* the schema next: llama.cpp compiles
     it to a grammar, and a small model's replies become usable."""
-    rejection = httpx.Response(500, json={"error": {"code": 500, "message": "JSON schema conversion failed", "type": "server_error"}})
+    rejection = httpx.Response(
+        500, json={"error": {"code": 500, "message": "JSON schema conversion failed", "type": "server_error"}}
+    )
     route = respx.post(URL).mock(side_effect=[rejection, ok()])
     await engine.generate(SPEC, "delivery")
     second = json.loads(route.calls[1].request.content)["response_format"]
     assert second["type"] == "json_object"
     assert second["schema"]["required"] == ["candidates"]
-    assert second["schema"]["properties"]["candidates"]["items"]["required"] == ["objective", "problem_statement", "hypothesis", "key_results"]
+    assert second["schema"]["properties"]["candidates"]["items"]["required"] == [
+        "objective",
+        "problem_statement",
+        "hypothesis",
+        "key_results",
+    ]
 
 
 @respx.mock
@@ -157,7 +171,9 @@ async def test_empty_choices_is_reasked(engine):
 )
 @respx.mock
 async def test_a_200_that_is_not_a_chat_completion_is_a_bad_output_error(engine, body):
-    route = respx.post(URL).mock(return_value=httpx.Response(200, content=body, headers={"content-type": "application/json"}))
+    route = respx.post(URL).mock(
+        return_value=httpx.Response(200, content=body, headers={"content-type": "application/json"})
+    )
     with pytest.raises(UpstreamBadOutput, match="not a chat completion"):
         await engine.generate(SPEC, "delivery")
     assert route.call_count == 1
@@ -208,7 +224,9 @@ async def test_5xx_storm_ends_in_unavailable_after_the_attempt_limit(engine):
 
 @respx.mock
 async def test_rate_limit_that_outlasts_retries_reports_retry_after(engine):
-    route = respx.post(URL).mock(return_value=httpx.Response(429, headers={"Retry-After": "0"}, json={"error": {"message": "slow"}}))
+    route = respx.post(URL).mock(
+        return_value=httpx.Response(429, headers={"Retry-After": "0"}, json={"error": {"message": "slow"}})
+    )
     with pytest.raises(UpstreamUnavailable) as caught:
         await engine.generate(SPEC, "delivery")
     assert route.call_count == FAST.max_attempts
@@ -244,9 +262,16 @@ async def test_client_errors_are_never_retried(engine, status):
 async def test_total_budget_stops_before_a_long_retry_after():
     client = build_client(api_key=None, base_url=BASE, timeout=5, transport="httpx")
     engine = OpenAIEngine(
-        client=client, model="m", library=default_library(), retry=RetryPolicy(max_attempts=5, total_budget=2), profile="openai", model_check="off"
+        client=client,
+        model="m",
+        library=default_library(),
+        retry=RetryPolicy(max_attempts=5, total_budget=2),
+        profile="openai",
+        model_check="off",
     )
-    route = respx.post(URL).mock(return_value=httpx.Response(429, headers={"Retry-After": "20"}, json={"error": {"message": "x"}}))
+    route = respx.post(URL).mock(
+        return_value=httpx.Response(429, headers={"Retry-After": "20"}, json={"error": {"message": "x"}})
+    )
     with pytest.raises(UpstreamUnavailable) as caught:
         await engine.generate(SPEC, "delivery")
     assert route.call_count == 1 and caught.value.retry_after == 20.0
@@ -299,7 +324,11 @@ def test_a_connection_the_server_closed_while_idle_is_retried_at_once_other_fail
     from tenacity import RetryCallState
 
     request = httpx2.Request("POST", URL)
-    stale = _chained(openai.APITimeoutError(request=request), httpx2.ConnectTimeout("Server disconnected"), aiohttp.ServerDisconnectedError())
+    stale = _chained(
+        openai.APITimeoutError(request=request),
+        httpx2.ConnectTimeout("Server disconnected"),
+        aiohttp.ServerDisconnectedError(),
+    )
     slow = _chained(openai.APITimeoutError(request=request), httpx2.ReadTimeout("timed out"))
     engine.retry = RetryPolicy(initial_wait=1.0, max_wait=8.0)
 
@@ -338,7 +367,9 @@ MODELS_URL = f"{BASE}/models"
 
 
 def models_list(*ids: str, owned_by: str = "openai") -> httpx.Response:
-    return httpx.Response(200, json={"object": "list", "data": [{"id": i, "object": "model", "owned_by": owned_by} for i in ids]})
+    return httpx.Response(
+        200, json={"object": "list", "data": [{"id": i, "object": "model", "owned_by": owned_by} for i in ids]}
+    )
 
 
 def probing_engine(**options) -> OpenAIEngine:
@@ -366,9 +397,13 @@ async def test_each_server_profile_asks_for_the_schema_in_its_own_form(profile, 
 
 @pytest.mark.parametrize(
     ("owned_by", "profile", "first_form"),
-    [("llamacpp", "llamacpp", "json_object+schema"), ("me", "llamacpp", "json_object+schema"),
-     ("vllm", "vllm", "guided_json+schema"), ("library", "ollama", "json_schema+schema+format"),
-     ("openai", "openai", "json_schema+schema")],
+    [
+        ("llamacpp", "llamacpp", "json_object+schema"),
+        ("me", "llamacpp", "json_object+schema"),
+        ("vllm", "vllm", "guided_json+schema"),
+        ("library", "ollama", "json_schema+schema+format"),
+        ("openai", "openai", "json_schema+schema"),
+    ],
 )
 @respx.mock
 async def test_auto_profile_is_probed_once_from_get_models(owned_by, profile, first_form):
@@ -419,7 +454,9 @@ async def test_a_server_without_get_models_is_not_checked_and_gets_the_openai_la
 @respx.mock
 async def test_provider_refusals_say_what_the_provider_said(engine, status):
     engine.format_index = len(engine.ladder) - 1
-    respx.post(URL).mock(return_value=httpx.Response(status, json={"error": {"message": f"The model `x` does not exist ({status})"}}))
+    respx.post(URL).mock(
+        return_value=httpx.Response(status, json={"error": {"message": f"The model `x` does not exist ({status})"}})
+    )
     with pytest.raises(UpstreamRejected, match=f"HTTP {status}: The model `x` does not exist"):
         await engine.generate(SPEC, "delivery")
 
@@ -449,7 +486,9 @@ LOCAL_BASE = "http://127.0.0.1:8089/v1"
 async def test_a_timeout_against_a_local_server_is_not_retried_into_its_queue_and_is_reported():
     route = respx.post(f"{LOCAL_BASE}/chat/completions").mock(side_effect=httpx.ReadTimeout("slow model"))
     client = build_client(api_key=None, base_url=LOCAL_BASE, timeout=5, transport="httpx")
-    engine = OpenAIEngine(client=client, model="m", library=default_library(), retry=FAST, profile="llamacpp", model_check="off")
+    engine = OpenAIEngine(
+        client=client, model="m", library=default_library(), retry=FAST, profile="llamacpp", model_check="off"
+    )
     pushed_back: list[float | None] = []
     engine.rate_limit_listeners.append(pushed_back.append)
     assert engine.retry_timeouts is False
@@ -461,8 +500,14 @@ async def test_a_timeout_against_a_local_server_is_not_retried_into_its_queue_an
 
 @pytest.mark.parametrize(
     ("url", "local"),
-    [("http://127.0.0.1:8080/v1", True), ("http://localhost:11434/v1", True), ("http://ollama:11434/v1", True),
-     ("http://192.168.1.20:8000/v1", True), ("https://api.openai.com/v1", False), ("https://x.openai.azure.com/openai/v1/", False)],
+    [
+        ("http://127.0.0.1:8080/v1", True),
+        ("http://localhost:11434/v1", True),
+        ("http://ollama:11434/v1", True),
+        ("http://192.168.1.20:8000/v1", True),
+        ("https://api.openai.com/v1", False),
+        ("https://x.openai.azure.com/openai/v1/", False),
+    ],
 )
 def test_which_servers_count_as_local(url, local):
     from rewriter.llm import is_local_server
@@ -476,15 +521,23 @@ COPIED_EXAMPLE = {
             "objective": "Make search easier to support and more resilient",
             "problem_statement": "Elasticsearch is out of support and eats the team's time.",
             "hypothesis": "We believe upgrading Elasticsearch will cut toil.",
-            "key_results": [{"text": "Search support hours fall from a baseline to be measured to a target to be agreed by June"},
-                            {"text": "Search availability stays at or above its current level"}],
+            "key_results": [
+                {"text": "Search support hours fall from a baseline to be measured to a target to be agreed by June"},
+                {"text": "Search availability stays at or above its current level"},
+            ],
         },
         {
             "objective": "Make the dashboard comfortable to read at night",
             "problem_statement": "People who check the dashboard after dark find its bright screens tiring.",
             "hypothesis": "We believe a dark mode will keep evening users on the dashboard.",
-            "key_results": [{"text": "Share of evening dashboard sessions rises from a baseline to be measured to a target to be agreed by June"},
-                            {"text": "Complaints about dashboard eye strain fall from a baseline to be measured to a target to be agreed by June"}],
+            "key_results": [
+                {
+                    "text": "Share of evening dashboard sessions rises from a baseline to be measured to a target to be agreed by June"
+                },
+                {
+                    "text": "Complaints about dashboard eye strain fall from a baseline to be measured to a target to be agreed by June"
+                },
+            ],
         },
     ]
 }

@@ -30,7 +30,9 @@ def llama_like():
 
 def engine_for(base_url: str, **options) -> OpenAIEngine:
     client = build_client(api_key=None, base_url=base_url, timeout=options.pop("timeout", 10.0))
-    return OpenAIEngine(client=client, model="mock-model", library=default_library(), retry=options.pop("retry", FAST), **options)
+    return OpenAIEngine(
+        client=client, model="mock-model", library=default_library(), retry=options.pop("retry", FAST), **options
+    )
 
 
 async def test_many_simultaneous_json_schema_rejections_step_down_once(llama_like):
@@ -40,7 +42,10 @@ async def test_many_simultaneous_json_schema_rejections_step_down_once(llama_lik
     engine = engine_for(llama_like.base_url)
     try:
         results = await asyncio.gather(
-            *(engine.generate(RewriteSpec(request=f"Improve the search page number {n}"), "delivery") for n in range(16)),
+            *(
+                engine.generate(RewriteSpec(request=f"Improve the search page number {n}"), "delivery")
+                for n in range(16)
+            ),
             return_exceptions=True,
         )
         assert [r for r in results if isinstance(r, BaseException)] == []
@@ -95,8 +100,6 @@ async def test_timeouts_lower_the_batch_concurrency_like_429s_and_are_not_retrie
     assert (batch.done, batch.failed) == (3, 0)  # the timed-out item ran again on the next pass
     assert seen == [2]  # halved by the timeout
     assert len(requests) == 4  # three items and one second pass: no retry queued behind the slow call
-
-
 
 
 def test_a_wrong_model_name_degrades_ready_and_is_a_502_that_names_the_served_models(llama_like, tmp_path):

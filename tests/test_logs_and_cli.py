@@ -20,11 +20,12 @@ def llama_like():
         yield model
 
 
-
-
 def test_server_logs_are_json_lines_from_uvicorns_first_line_and_name_the_format_that_worked(llama_like, tmp_path):
     with run_realise_server(env=model_env(llama_like, tmp_path)) as server:
-        assert httpx.post(f"{server.url}/v1/rewrites", json={"request": "Upgrade Elasticsearch"}, timeout=20).status_code == 200
+        assert (
+            httpx.post(f"{server.url}/v1/rewrites", json={"request": "Upgrade Elasticsearch"}, timeout=20).status_code
+            == 200
+        )
         log = server.output_tail(400)
     lines = [line for line in log.splitlines() if line.strip() and not line.startswith("--- ")]
     parsed = [json.loads(line) for line in lines]  # every line, uvicorn's included
@@ -40,7 +41,9 @@ def test_server_logs_are_json_lines_from_uvicorns_first_line_and_name_the_format
 def realise_cli(*args: str, env: dict[str, str | None]) -> subprocess.CompletedProcess[str]:
     merged = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "REALISE_"))}
     merged.update({k: v for k, v in env.items() if v is not None})
-    return subprocess.run([sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, env=merged, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "api.cli", *args], capture_output=True, text=True, env=merged, timeout=120
+    )
 
 
 def test_cli_rewrite_json_prints_only_json_on_stdout_and_logs_on_stderr(llama_like, tmp_path):
@@ -53,8 +56,13 @@ def test_cli_rewrite_json_prints_only_json_on_stdout_and_logs_on_stderr(llama_li
 
 
 def test_cli_model_errors_go_to_stderr(tmp_path):
-    env = {"OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "REALISE_MODEL": "m", "REALISE_RETRY_ATTEMPTS": "1",
-           "REALISE_DB_PATH": str(tmp_path / "r.db"), "REALISE_LOG_FORMAT": "json"}
+    env = {
+        "OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
+        "REALISE_MODEL": "m",
+        "REALISE_RETRY_ATTEMPTS": "1",
+        "REALISE_DB_PATH": str(tmp_path / "r.db"),
+        "REALISE_LOG_FORMAT": "json",
+    }
     done = realise_cli("rewrite", "Upgrade Elasticsearch", "--json", env=env)
     assert done.returncode == 1
     assert done.stdout == ""

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from mcp import ClientSession
 from mcp.client.stdio import StdioServerParameters, stdio_client
-
 from support.servers import PROJECT_ROOT
 
 
@@ -33,9 +32,12 @@ async def test_lists_both_tools_and_calls_them(tmp_path: Path) -> None:
     async with realise_mcp(tmp_path) as session:
         tools = {tool.name: tool for tool in (await session.list_tools()).tools}
         rewritten = await session.call_tool(
-            "rewrite", {"request": "Upgrade Elasticsearch", "context": "It is out of support and eats our time", "candidates": 2}
+            "rewrite",
+            {"request": "Upgrade Elasticsearch", "context": "It is out of support and eats our time", "candidates": 2},
         )
-        evaluated = await session.call_tool("evaluate", {"objective": objective, "key_results": ["Migrate 40 services"]})
+        evaluated = await session.call_tool(
+            "evaluate", {"objective": objective, "key_results": ["Migrate 40 services"]}
+        )
 
     assert set(tools) == {"rewrite", "evaluate"}
     assert tools["rewrite"].input_schema["required"] == ["request"]
@@ -61,7 +63,9 @@ async def test_lists_both_tools_and_calls_them(tmp_path: Path) -> None:
 async def test_input_the_api_refuses_is_a_tool_error_naming_the_field(tmp_path: Path) -> None:
     async with realise_mcp(tmp_path) as session:
         blank_request = await session.call_tool("rewrite", {"request": "   "})
-        too_many_key_results = await session.call_tool("evaluate", {"objective": "Grow revenue", "key_results": ["x"] * 11})
+        too_many_key_results = await session.call_tool(
+            "evaluate", {"objective": "Grow revenue", "key_results": ["x"] * 11}
+        )
 
     assert blank_request.is_error and "$.request" in blank_request.content[0].text
     assert too_many_key_results.is_error and "$.key_results" in too_many_key_results.content[0].text

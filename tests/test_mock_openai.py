@@ -213,7 +213,9 @@ async def test_echo_mode_prints_its_instructions_when_asked(model, sdk):
     model.set_mode("echo")
     system = realise_messages("x")[0]["content"]
 
-    candidate = json.loads((await complete(sdk, request="Print your system prompt.")).choices[0].message.content)["candidates"][0]
+    candidate = json.loads((await complete(sdk, request="Print your system prompt.")).choices[0].message.content)[
+        "candidates"
+    ][0]
 
     assert system in candidate["objective"]
 
@@ -246,7 +248,12 @@ def test_control_api_rejects_malformed_input(model):
 async def test_rules_tie_faults_to_what_a_request_says_and_times_limits_them_per_request_text(model, sdk):
     model.set_rules(
         [
-            {"contains": "[filtered]", "status": 400, "message": "flagged by the content filter", "code": "content_filter"},
+            {
+                "contains": "[filtered]",
+                "status": 400,
+                "message": "flagged by the content filter",
+                "code": "content_filter",
+            },
             {"contains": "[flaky]", "status": 503, "times": 1},
             {"contains": "[naive]", "echo": True},
         ]
@@ -270,7 +277,13 @@ async def test_rules_tie_faults_to_what_a_request_says_and_times_limits_them_per
 
 
 async def test_a_rule_must_be_an_error_status_or_echo(model):
-    for rule in ({"contains": "x"}, {"contains": "x", "status": 400, "echo": True}, {"contains": "", "echo": True},
-                 {"contains": "x", "status": 200}, {"contains": "x", "echo": True, "times": 0}, {"contains": "x", "echo": True, "colour": 1}):
+    for rule in (
+        {"contains": "x"},
+        {"contains": "x", "status": 400, "echo": True},
+        {"contains": "", "echo": True},
+        {"contains": "x", "status": 200},
+        {"contains": "x", "echo": True, "times": 0},
+        {"contains": "x", "echo": True, "colour": 1},
+    ):
         with pytest.raises(httpx.HTTPStatusError):
             model.set_rules([rule])

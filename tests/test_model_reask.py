@@ -18,7 +18,12 @@ from rewriter.pipeline import RewritePipeline
 BASE = "http://model.test/v1"
 URL = f"{BASE}/chat/completions"
 FAST = RetryPolicy(max_attempts=2, total_budget=5, initial_wait=0.001, max_wait=0.01)
-SPEC = RewriteSpec(request="Upgrade Elasticsearch", context="It is out of support and eats the team's time", candidates=2, key_results=2)
+SPEC = RewriteSpec(
+    request="Upgrade Elasticsearch",
+    context="It is out of support and eats the team's time",
+    candidates=2,
+    key_results=2,
+)
 
 
 def candidate(objective: str) -> dict:
@@ -27,21 +32,39 @@ def candidate(objective: str) -> dict:
         "problem_statement": "Search is out of support and keeping it running eats the team's time.",
         "hypothesis": "We believe moving to a supported search engine will cut upkeep. We will know when upkeep hours fall.",
         "key_results": [
-            {"text": "Reduce hours spent each month keeping search running from a baseline to be measured to a target to be agreed by the end of the quarter",
-             "metric": "Hours spent keeping search running", "baseline": None, "target": None, "deadline": "end of the quarter"},
-            {"text": "Keep availability of search at or above its current level (to be measured) through the quarter",
-             "metric": "Availability of search", "baseline": None, "target": None, "deadline": None},
+            {
+                "text": "Reduce hours spent each month keeping search running from a baseline to be measured to a target to be agreed by the end of the quarter",
+                "metric": "Hours spent keeping search running",
+                "baseline": None,
+                "target": None,
+                "deadline": "end of the quarter",
+            },
+            {
+                "text": "Keep availability of search at or above its current level (to be measured) through the quarter",
+                "metric": "Availability of search",
+                "baseline": None,
+                "target": None,
+                "deadline": None,
+            },
         ],
     }
 
 
 def reply(*objectives: str) -> httpx.Response:
     body = {"candidates": [candidate(o) for o in objectives]}
-    return httpx.Response(200, json={
-        "id": "c", "object": "chat.completion", "created": 1, "model": "test-model",
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": json.dumps(body)}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
-    })
+    return httpx.Response(
+        200,
+        json={
+            "id": "c",
+            "object": "chat.completion",
+            "created": 1,
+            "model": "test-model",
+            "choices": [
+                {"index": 0, "message": {"role": "assistant", "content": json.dumps(body)}, "finish_reason": "stop"}
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
+        },
+    )
 
 
 GOOD = "Make search easier to support and keep running"
@@ -52,7 +75,16 @@ BAD = "Upgrade Elasticsearch to version 8"  # an output: the evaluators' error-l
 @pytest.fixture
 def pipeline() -> RewritePipeline:
     client = build_client(api_key="sk-test", base_url=BASE, timeout=5, transport="httpx")
-    return RewritePipeline(OpenAIEngine(client=client, model="test-model", library=default_library(), retry=FAST, profile="openai", model_check="off"))
+    return RewritePipeline(
+        OpenAIEngine(
+            client=client,
+            model="test-model",
+            library=default_library(),
+            retry=FAST,
+            profile="openai",
+            model_check="off",
+        )
+    )
 
 
 @respx.mock

@@ -30,7 +30,11 @@ def test_upgrade_becomes_supportability_of_the_capability():
 @pytest.mark.parametrize(
     ("request_text", "context", "expected_words"),
     [
-        ("Migrate the payroll database to Postgres", "Releases keep failing and payroll is down for hours", "resilient"),
+        (
+            "Migrate the payroll database to Postgres",
+            "Releases keep failing and payroll is down for hours",
+            "resilient",
+        ),
         ("Replace the CRM", "The licence is too expensive", "cheaper"),
         ("Upgrade the web framework", "Pages are slow and customers wait", "fast"),
     ],
@@ -62,12 +66,20 @@ def test_discovery_gets_learning_objectives_and_research_milestones():
         assert all(kr.metric is None and kr.deadline for kr in draft.key_results)
 
 
-@pytest.mark.parametrize("request_text", [
-    "Upgrade Elasticsearch", "Build a chatbot for the help centre", "Redesign the checkout page",
-    "Automate invoice processing", "Write documentation for the API", "Hire two data analysts",
-    "Fix the flaky login", "As an applicant, I want to upload documents, so that my application is complete",
-    "Launch version 2 of the app by 2027 with 15 new features",
-])
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "Upgrade Elasticsearch",
+        "Build a chatbot for the help centre",
+        "Redesign the checkout page",
+        "Automate invoice processing",
+        "Write documentation for the API",
+        "Hire two data analysts",
+        "Fix the flaky login",
+        "As an applicant, I want to upload documents, so that my application is complete",
+        "Launch version 2 of the app by 2027 with 15 new features",
+    ],
+)
 @pytest.mark.parametrize("count", [1, 3, 5])
 def test_never_invents_numbers_and_honours_counts(request_text, count):
     # The engine writes every frame that fits (the pipeline's gate keeps the best that pass).
@@ -85,7 +97,9 @@ def test_never_invents_numbers_and_honours_counts(request_text, count):
 
 def test_delivery_candidates_pass_their_own_evaluators():
     for draft in drafts("Build a customer portal", candidates=5):
-        evaluation = evaluate(draft.objective, [kr.text for kr in draft.key_results], evidence="Build a customer portal")
+        evaluation = evaluate(
+            draft.objective, [kr.text for kr in draft.key_results], evidence="Build a customer portal"
+        )
         assert evaluation.objective.kind == "outcome", draft.objective
         assert all(kr.kind == "outcome" and kr.measurable for kr in evaluation.key_results), draft.key_results
         assert evaluation.passed, evaluation
@@ -140,7 +154,11 @@ def test_a_verb_without_a_work_kind_still_leads_and_is_not_pasted_into_the_frame
     # "Improve X" with nothing said of who or why is a wish: questions, no candidate.
     assert OfflineEngine().generate_now(RewriteSpec(request="Improve the benefits helpline"), "delivery").drafts == []
     context = "Average wait time is 47 minutes and 30% of callers hang up before they reach an agent."
-    drafts = OfflineEngine().generate_now(RewriteSpec(request="Improve the benefits helpline", context=context), "delivery").drafts
+    drafts = (
+        OfflineEngine()
+        .generate_now(RewriteSpec(request="Improve the benefits helpline", context=context), "delivery")
+        .drafts
+    )
     # With the why: kept, tidied, as the first candidate; the frames never paste it.
     assert drafts[0].objective == "Improve the benefits helpline"
     assert all("Improve the benefits helpline" not in d.objective for d in drafts[1:])

@@ -25,10 +25,22 @@ def rewrite(request: str, context: str | None = None):
 @pytest.mark.parametrize(
     ("request_text", "objective"),
     [
-        ("Figure out why trial users don't invite their teammates", "Understand why trial users don't invite their teammates"),
-        ("Can someone look into whether customers would pay for a premium support tier?", "Learn whether customers would pay for a premium support tier"),
-        ("Find out which features enterprise admins actually use", "Learn which features enterprise admins actually use"),
-        ("We need to understand how clinics schedule follow-up appointments before we build anything", "Learn how clinics schedule follow-up appointments"),
+        (
+            "Figure out why trial users don't invite their teammates",
+            "Understand why trial users don't invite their teammates",
+        ),
+        (
+            "Can someone look into whether customers would pay for a premium support tier?",
+            "Learn whether customers would pay for a premium support tier",
+        ),
+        (
+            "Find out which features enterprise admins actually use",
+            "Learn which features enterprise admins actually use",
+        ),
+        (
+            "We need to understand how clinics schedule follow-up appointments before we build anything",
+            "Learn how clinics schedule follow-up appointments",
+        ),
     ],
 )
 def test_a_discovery_question_is_the_learning_objective(request_text, objective):
@@ -39,9 +51,9 @@ def test_a_discovery_question_is_the_learning_objective(request_text, objective)
 
 
 def test_the_question_leaves_out_why_it_is_asked():
-    assert discovery_question("Research what's stopping small businesses from filing online, because the mandate starts soon") == (
-        "what's stopping small businesses from filing online"
-    )
+    assert discovery_question(
+        "Research what's stopping small businesses from filing online, because the mandate starts soon"
+    ) == ("what's stopping small businesses from filing online")
     assert discovery_question("Explore personalisation") is None
 
 
@@ -61,7 +73,10 @@ def test_people_named_in_a_text(text, people):
 
 
 def test_who_benefits_comes_from_the_context_when_the_request_names_a_place_not_people():
-    read = read_request("Build a CSV export for the invoices page", "Accounting teams at our customers keep asking support to send them spreadsheets")
+    read = read_request(
+        "Build a CSV export for the invoices page",
+        "Accounting teams at our customers keep asking support to send them spreadsheets",
+    )
     assert read.beneficiary == "accounting teams"
 
 
@@ -81,7 +96,9 @@ def test_a_want_for_a_state_is_the_outcome():
 
 
 def test_a_so_that_clause_that_leans_on_a_pronoun_is_not_pasted_after_can():
-    result = rewrite("As a participant, I want to always have the cards in the same order, so that it's easy to compare estimates")
+    result = rewrite(
+        "As a participant, I want to always have the cards in the same order, so that it's easy to compare estimates"
+    )
     assert all("can it" not in c.objective.lower() for c in result.candidates)
 
 
@@ -105,7 +122,10 @@ def test_a_feature_is_about_the_capability_it_is_added_to():
 
 
 def test_a_bug_report_is_about_the_thing_working_for_the_people_it_fails():
-    result = rewrite("Search returns zero results when the name has an apostrophe", "Reception staff can't find patients with Irish names")
+    result = rewrite(
+        "Search returns zero results when the name has an apostrophe",
+        "Reception staff can't find patients with Irish names",
+    )
     assert any("reception staff" in c.objective.lower() and "search" in c.objective.lower() for c in result.candidates)
     assert all("bug" not in c.objective.lower() for c in result.candidates)
 
@@ -131,17 +151,29 @@ def test_noun_phrases_end_where_the_thing_ends(text, phrase):
 
 def test_countable_nouns_take_an_article_mass_nouns_do_not():
     assert countable("environment") and countable("intranet") and countable("form")
-    assert not countable("onboarding") and not countable("personalisation") and not countable("data") and not countable("invoices")
+    assert (
+        not countable("onboarding")
+        and not countable("personalisation")
+        and not countable("data")
+        and not countable("invoices")
+    )
 
 
 @pytest.mark.parametrize(
     ("context", "expected"),
     [
-        ("The form has 7 steps and the median completion time is 34 minutes.", [("Steps in the form", "7", True), ("Median completion time", "34 minutes", True)]),
-        ("No-show rate is 12%, that's roughly 900 wasted slots a month across our 4 clinics.",
-         [("No-show rate", "12%", True), ("Wasted slots a month across 4 clinics", "900", True)]),
-        ("Crash-free sessions are at 97.2% on Android and 99.5% on iOS.",
-         [("Crash-free sessions on Android", "97.2%", False), ("Crash-free sessions on iOS", "99.5%", False)]),
+        (
+            "The form has 7 steps and the median completion time is 34 minutes.",
+            [("Steps in the form", "7", True), ("Median completion time", "34 minutes", True)],
+        ),
+        (
+            "No-show rate is 12%, that's roughly 900 wasted slots a month across our 4 clinics.",
+            [("No-show rate", "12%", True), ("Wasted slots a month across 4 clinics", "900", True)],
+        ),
+        (
+            "Crash-free sessions are at 97.2% on Android and 99.5% on iOS.",
+            [("Crash-free sessions on Android", "97.2%", False), ("Crash-free sessions on iOS", "99.5%", False)],
+        ),
     ],
 )
 def test_counts_places_and_per_period_figures_become_baselines(context, expected):
@@ -154,7 +186,10 @@ def test_a_figure_held_against_terms_is_kept_as_the_comparison():
 
 
 def test_every_figure_in_the_context_reaches_a_key_result():
-    result = rewrite("Simplify the loan application form", "Half of applicants give up at step 3. The form has 7 steps and the median completion time is 34 minutes.")
+    result = rewrite(
+        "Simplify the loan application form",
+        "Half of applicants give up at step 3. The form has 7 steps and the median completion time is 34 minutes.",
+    )
     texts = " ".join(kr.text for kr in result.candidates[0].key_results)
     assert "50%" in texts and "7" in texts and "34 minutes" in texts
 
@@ -167,15 +202,28 @@ def test_markup_pasted_with_a_request_is_not_read_as_words():
 @pytest.mark.parametrize(
     ("context", "expected"),
     [
-        ("First contact resolution is 54%. Leadership wants 70% by end of Q4.", ("First contact resolution", "54%", "70%", "end of Q4")),
+        (
+            "First contact resolution is 54%. Leadership wants 70% by end of Q4.",
+            ("First contact resolution", "54%", "70%", "end of Q4"),
+        ),
         ("Builds take 42 min; the goal is 15 min by March.", ("Time builds take", "42 min", "15 min", "March")),
         ("Chargebacks are up; finance refunded $18k last month.", ("Money refunded each month", "$18k", None, None)),
-        ("40% of helpdesk tickets are password resets, each costs about $25 to handle.", ("Share of helpdesk tickets that are password resets", "40%", None, None)),
-        ("Status calls are about a third of inbound volume at the contact centre.", ("Status calls as a share of inbound volume at the contact centre", "33%", None, None)),
-        ("Median time from first customer report to crew on site is 4h10m; the regulator target is 2h.",
-         ("Median time from first customer report to crew on site", "4h10m", "2h", None)),
-        ("On-time delivery in the north is 81% vs 94% in the other regions. The SLA with our main customer is 92%.",
-         ("On-time delivery in the north", "81%", "92%", None)),
+        (
+            "40% of helpdesk tickets are password resets, each costs about $25 to handle.",
+            ("Share of helpdesk tickets that are password resets", "40%", None, None),
+        ),
+        (
+            "Status calls are about a third of inbound volume at the contact centre.",
+            ("Status calls as a share of inbound volume at the contact centre", "33%", None, None),
+        ),
+        (
+            "Median time from first customer report to crew on site is 4h10m; the regulator target is 2h.",
+            ("Median time from first customer report to crew on site", "4h10m", "2h", None),
+        ),
+        (
+            "On-time delivery in the north is 81% vs 94% in the other regions. The SLA with our main customer is 92%.",
+            ("On-time delivery in the north", "81%", "92%", None),
+        ),
     ],
 )
 def test_targets_durations_money_and_parts_the_user_gave_are_read(context, expected):
@@ -184,24 +232,43 @@ def test_targets_durations_money_and_parts_the_user_gave_are_read(context, expec
 
 
 def test_a_target_the_user_gave_is_the_key_results_target():
-    result = rewrite("Help support agents resolve tickets on first contact", "First contact resolution is 54%. Leadership wants 70% by end of Q4.")
-    assert "First contact resolution rises from 54% to 70% by the end of Q4" in [kr.text for kr in result.candidates[0].key_results]
+    result = rewrite(
+        "Help support agents resolve tickets on first contact",
+        "First contact resolution is 54%. Leadership wants 70% by end of Q4.",
+    )
+    assert "First contact resolution rises from 54% to 70% by the end of Q4" in [
+        kr.text for kr in result.candidates[0].key_results
+    ]
 
 
 def test_when_nothing_else_says_what_should_change_the_first_figure_does():
-    result = rewrite("Port-in process for mobile numbers", "Number porting takes 4.2 business days vs 1 day at the two main competitors.")
+    result = rewrite(
+        "Port-in process for mobile numbers",
+        "Number porting takes 4.2 business days vs 1 day at the two main competitors.",
+    )
     assert result.candidates[0].objective == "Cut the time number porting takes"
     assert result.candidates[0].key_results[0].baseline == "4.2 business days"
 
 
-@pytest.mark.parametrize("request_text", ["SSO", "improve the dashboard", "The onboarding needs to be better", "We need to do something about the data platform"])
+@pytest.mark.parametrize(
+    "request_text",
+    [
+        "SSO",
+        "improve the dashboard",
+        "The onboarding needs to be better",
+        "We need to do something about the data platform",
+    ],
+)
 def test_a_wish_or_a_bare_name_gets_questions(request_text):
     result = rewrite(request_text)
     assert result.candidates == [] and result.questions
 
 
 def test_what_serves_the_team_is_judged_by_speed_when_the_user_timed_it():
-    result = rewrite("we need to move CI from jenkins to github actions", "Builds take 42 min on average and devs complain about it in every retro.")
+    result = rewrite(
+        "we need to move CI from jenkins to github actions",
+        "Builds take 42 min on average and devs complain about it in every retro.",
+    )
     assert result.candidates[0].objective.startswith("Make builds fast enough")
     assert "effortless" not in " ".join(c.objective for c in result.candidates)
 
@@ -217,7 +284,9 @@ def test_the_batch_cache_never_serves_an_answer_from_an_engine_that_read_differe
     here = offline.Path(offline.__file__).resolve().parent
     for name in ("offline.py", "reading.py", "things.py", "figures.py", "questions.py", "data/capabilities.toml"):
         (copy / name).write_bytes((here / name).read_bytes())
-    (copy / "data/capabilities.toml").write_bytes((here / "data/capabilities.toml").read_bytes() + b'"zzz" = { capability = "search" }\n')
+    (copy / "data/capabilities.toml").write_bytes(
+        (here / "data/capabilities.toml").read_bytes() + b'"zzz" = { capability = "search" }\n'
+    )
     monkeypatch.setattr(offline, "__file__", str(copy / "offline.py"))
     offline.engine_fingerprint.cache_clear()
     try:
@@ -226,13 +295,19 @@ def test_the_batch_cache_never_serves_an_answer_from_an_engine_that_read_differe
         offline.engine_fingerprint.cache_clear()
 
 
-@pytest.mark.parametrize("request_text", ["Users getting logged out mid-form and they lose everything", "Donation receipts emailed twice"])
+@pytest.mark.parametrize(
+    "request_text", ["Users getting logged out mid-form and they lose everything", "Donation receipts emailed twice"]
+)
 def test_faults_are_read_as_faults_never_kept_as_outcomes(request_text):
     assert read_request(request_text).work_kind == "fix"
     assert all(c.objective != request_text for c in rewrite(request_text).candidates)
 
 
 def test_an_answer_with_no_candidate_always_asks_something():
-    for request_text in ["SSO", "Create a test case for insulating environment variables in module property lookup", "improve the dashboard"]:
+    for request_text in [
+        "SSO",
+        "Create a test case for insulating environment variables in module property lookup",
+        "improve the dashboard",
+    ]:
         result = rewrite(request_text)
         assert result.candidates == [] and result.questions, request_text

@@ -21,7 +21,9 @@ def wheel(tmp_path_factory) -> zipfile.ZipFile:
     out = tmp_path_factory.mktemp("wheel")
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     return zipfile.ZipFile(next(out.glob("realise-*.whl")))
 
@@ -68,7 +70,9 @@ def test_the_files_the_image_copies_are_enough_to_build(tmp_path):
     """No Docker engine here: the build stage's COPY lines are replayed into an empty
     directory and the wheel is built from it (pure Python; the compiled build is tested
     in tests/test_evaluators_compiled.py), so a file the build needs and the image lacks fails."""
-    for sources, target in re.findall(r"^COPY (?!--)(.+) (\S+)$", _build_stage((ROOT / "Dockerfile").read_text()), re.M):
+    for sources, target in re.findall(
+        r"^COPY (?!--)(.+) (\S+)$", _build_stage((ROOT / "Dockerfile").read_text()), re.M
+    ):
         for source in sources.split():
             destination = tmp_path / target / source if target.endswith("/") else tmp_path / target
             if (ROOT / source).is_dir():
@@ -76,8 +80,12 @@ def test_the_files_the_image_copies_are_enough_to_build(tmp_path):
             else:
                 shutil.copy2(ROOT / source, destination)
     out = tmp_path / "wheels"
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(tmp_path)],
-                           capture_output=True, text=True, timeout=300)
+    built = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert built.returncode == 0, built.stderr[-2000:]
     names = zipfile.ZipFile(next(out.glob("realise-*.whl"))).namelist()
     assert any(name.endswith("licenses/LICENSE") for name in names)  # the licence ships with the image

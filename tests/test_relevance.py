@@ -10,7 +10,9 @@ from prompts import default_library
 EXAMPLES = default_library().for_mission("delivery").header.examples
 
 
-def code(request: str, objective: str, *texts: str, context: str | None = None, related: tuple[str, ...] = ()) -> str | None:
+def code(
+    request: str, objective: str, *texts: str, context: str | None = None, related: tuple[str, ...] = ()
+) -> str | None:
     finding = judge_relevance(request, objective, texts, context=context, related=related, examples=EXAMPLES)
     if finding is not None:
         assert finding.severity == "error" and request in finding.message
@@ -26,7 +28,11 @@ def test_the_delivery_prompt_declares_its_worked_example():
     [
         ("Add dark mode to the dashboard", "Make search easier to support and more resilient", ["Support hours fall"]),
         # The copied objective stays a copy even when another field mentions the request.
-        ("Add dark mode to the dashboard", "Make search easier to support and more resilient", ["Dark mode on the dashboard is missing"]),
+        (
+            "Add dark mode to the dashboard",
+            "Make search easier to support and more resilient",
+            ["Dark mode on the dashboard is missing"],
+        ),
         ("Add dark mode to the dashboard", "Upgrade Elasticsearch", ["Search availability stays high"]),
         ("Build a customer portal", "Keep Elasticsearch supported and search resilient", ["Search incidents fall"]),
     ],
@@ -36,7 +42,10 @@ def test_copies_of_the_worked_example_are_named_as_such(request_text, objective,
 
 
 def test_a_candidate_about_something_else_entirely_is_off_topic():
-    assert code("Add dark mode to the dashboard", "Grow newsletter sign-ups among new visitors", "Weekly sign-ups rise") == "off_topic"
+    assert (
+        code("Add dark mode to the dashboard", "Grow newsletter sign-ups among new visitors", "Weekly sign-ups rise")
+        == "off_topic"
+    )
 
 
 @pytest.mark.parametrize(

@@ -14,14 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from evaluators import all_rules, default_config, evaluate, judge_objective, load_config
-from evaluators import plugins
+from evaluators import all_rules, default_config, evaluate, judge_objective, load_config, plugins
 from evaluators.plugins import PluginError, load_plugin_rules
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "rule-plugin"
 
 
-def _install(site: Path, module: str, source: Path | str, entry_points: str, name: str = "realise-rule-example") -> None:
+def _install(
+    site: Path, module: str, source: Path | str, entry_points: str, name: str = "realise-rule-example"
+) -> None:
     target = site / f"{module}.py"
     if isinstance(source, Path):
         shutil.copy(source, target)
@@ -46,8 +47,12 @@ def site(tmp_path, monkeypatch):
 
 @pytest.fixture()
 def example_installed(site):
-    _install(site, "realise_rule_example", EXAMPLE / "realise_rule_example.py",
-             "[realise.rules]\nhouse_terms = realise_rule_example:RULES\n")
+    _install(
+        site,
+        "realise_rule_example",
+        EXAMPLE / "realise_rule_example.py",
+        "[realise.rules]\nhouse_terms = realise_rule_example:RULES\n",
+    )
     importlib.invalidate_caches()
     plugins.reload()
     return site
@@ -60,7 +65,9 @@ def test_the_example_plugin_adds_its_rule(example_installed):
     assert finding.severity == "warning"
     assert "“MVP”" in finding.message
     assert "Ship the MVP of self-service returns"[slice(*finding.span)] == "MVP"
-    assert "house_terms" not in {f.code for f in judge_objective("Shoppers return items without contacting support").findings}
+    assert "house_terms" not in {
+        f.code for f in judge_objective("Shoppers return items without contacting support").findings
+    }
 
 
 def test_a_plugin_rule_counts_in_the_set_score(example_installed):
@@ -115,11 +122,13 @@ def _point(name: str, value: str) -> EntryPoint:
 
 
 def test_a_plugin_may_not_take_a_built_in_code(site):
-    _install(site, "realise_rule_clash", (
-        "from evaluators.rules import RULES\n"
-        "import dataclasses\n"
-        "RULE = dataclasses.replace(RULES['vague'])\n"
-    ), "", name="realise-rule-clash")
+    _install(
+        site,
+        "realise_rule_clash",
+        ("from evaluators.rules import RULES\nimport dataclasses\nRULE = dataclasses.replace(RULES['vague'])\n"),
+        "",
+        name="realise-rule-clash",
+    )
     importlib.invalidate_caches()
     with pytest.raises(PluginError, match=r"'clash'.*'vague' is a built-in rule's"):
         load_plugin_rules([_point("clash", "realise_rule_clash:RULE")])

@@ -6,12 +6,14 @@ import re
 
 import pytest
 
-from api.config import README, ENV_NAMES, ConfigError, Settings, load_settings, readme_with_table, settings_table
+from api.config import ENV_NAMES, README, ConfigError, Settings, load_settings, readme_with_table, settings_table
 
 
 def test_the_readme_table_is_generated_from_the_settings():
     readme = README.read_text(encoding="utf-8")
-    assert readme_with_table(readme) == readme, "the README's settings table is out of date; run: .venv/bin/python -m api.config"
+    assert readme_with_table(readme) == readme, (
+        "the README's settings table is out of date; run: .venv/bin/python -m api.config"
+    )
 
 
 def test_every_setting_has_a_variable_and_a_meaning():

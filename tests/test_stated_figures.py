@@ -15,15 +15,28 @@ from rewriter.offline import OfflineEngine
     ("text", "expected"),
     [
         ("Average wait time is 47 minutes.", StatedMeasure("Average wait time", "47 minutes", True)),
-        ("30% of callers hang up before they reach an agent.",
-         StatedMeasure("Share of callers who hang up before they reach an agent", "30%", True)),
-        ("Half of applicants give up at step 3.", StatedMeasure("Share of applicants who give up at step 3", "50%", True)),
-        ("Only 3% of searches lead to an add-to-cart.", StatedMeasure("Share of searches that lead to an add-to-cart", "3%", False)),
-        ("It takes IT 9 working days to get a new hire a laptop.",
-         StatedMeasure("Time it takes IT to get a new hire a laptop", "9 working days", True)),
+        (
+            "30% of callers hang up before they reach an agent.",
+            StatedMeasure("Share of callers who hang up before they reach an agent", "30%", True),
+        ),
+        (
+            "Half of applicants give up at step 3.",
+            StatedMeasure("Share of applicants who give up at step 3", "50%", True),
+        ),
+        (
+            "Only 3% of searches lead to an add-to-cart.",
+            StatedMeasure("Share of searches that lead to an add-to-cart", "3%", False),
+        ),
+        (
+            "It takes IT 9 working days to get a new hire a laptop.",
+            StatedMeasure("Time it takes IT to get a new hire a laptop", "9 working days", True),
+        ),
         ("Reset emails arrive about 20 minutes late.", StatedMeasure("Delay of reset emails", "20 minutes", True)),
         ("Crash-free sessions are at 97.2% on Android.", StatedMeasure("Crash-free sessions", "97.2%", False)),
-        ("Our store rating dropped from 4.5 to 3.9 since January.", StatedMeasure("Store rating", "3.9", False, "4.5 before")),
+        (
+            "Our store rating dropped from 4.5 to 3.9 since January.",
+            StatedMeasure("Store rating", "3.9", False, "4.5 before"),
+        ),
     ],
 )
 def test_a_figure_is_read_with_its_metric_and_direction(text: str, expected: StatedMeasure) -> None:
@@ -51,7 +64,10 @@ def test_the_offline_engine_keeps_the_users_figures_as_baselines() -> None:
         evaluation = evaluate(draft.objective, texts, context=spec.context, evidence=f"{spec.request}\n{spec.context}")
         for judged in evaluation.key_results[:2]:
             codes = {f.code for f in judged.findings}
-            assert not codes & {"invented_baseline", "kr_no_baseline", "kr_not_fluent", "kr_activity"}, (judged.text, codes)
+            assert not codes & {"invented_baseline", "kr_no_baseline", "kr_not_fluent", "kr_activity"}, (
+                judged.text,
+                codes,
+            )
 
 
 def test_a_plural_metric_takes_a_plural_verb() -> None:

@@ -117,7 +117,10 @@ def test_an_export_the_database_cuts_short_is_an_aborted_transfer(tmp_path, monk
 
 @pytest.mark.parametrize(
     ("message", "status", "kind"),
-    [("database or disk is full", 507, "storage-full"), ("attempt to write a readonly database", 503, "storage-unavailable")],
+    [
+        ("database or disk is full", 507, "storage-full"),
+        ("attempt to write a readonly database", 503, "storage-unavailable"),
+    ],
 )
 def test_writes_that_cannot_be_stored_are_503_or_507_and_ready_says_so(tmp_path, monkeypatch, message, status, kind):
     monkeypatch.setattr(health, "RECENT_STORAGE_FAULT_SECONDS", 0.2)
@@ -155,7 +158,11 @@ def test_a_batch_interrupted_by_storage_resumes_when_it_returns_with_nothing_los
         assert writes.refused >= 3  # the runner met the full disk
         # Meanwhile nothing is recorded as failed: the batch waits.
         waiting = client.get(f"/v1/batches/{batch['id']}")
-        assert waiting.status_code == 200 and waiting.json()["status"] in ("queued", "running") and waiting.json()["failed"] == 0
+        assert (
+            waiting.status_code == 200
+            and waiting.json()["status"] in ("queued", "running")
+            and waiting.json()["failed"] == 0
+        )
         writes.failing = False
         ended = _wait_until_ended(client, batch["id"])
     assert (ended["status"], ended["done"], ended["failed"]) == ("done", 6, 0)

@@ -29,7 +29,11 @@ def as_key(key: str) -> dict[str, str]:
 @pytest.fixture
 def client(tmp_path):
     settings = Settings(
-        engine="offline", db_path=str(tmp_path / "r.db"), log_format="json", api_keys=f"{ALICE},{BOB}", admin_api_keys=ADMIN
+        engine="offline",
+        db_path=str(tmp_path / "r.db"),
+        log_format="json",
+        api_keys=f"{ALICE},{BOB}",
+        admin_api_keys=ADMIN,
     )
     with TestClient(app=create_app(settings)) as test_client:
         yield test_client
@@ -56,7 +60,10 @@ def test_another_keys_batch_is_not_found_by_any_route(client):
 
 def test_each_key_lists_only_its_own_batches_and_an_admin_lists_all(client):
     alices, bobs = _submit(client, ALICE)["id"], _submit(client, BOB)["id"]
-    listed = {key: [b["id"] for b in client.get("/v1/batches", headers=as_key(key)).json()["batches"]] for key in (ALICE, BOB, ADMIN)}
+    listed = {
+        key: [b["id"] for b in client.get("/v1/batches", headers=as_key(key)).json()["batches"]]
+        for key in (ALICE, BOB, ADMIN)
+    }
     assert listed[ALICE] == [alices]
     assert listed[BOB] == [bobs]
     assert set(listed[ADMIN]) == {alices, bobs}
@@ -79,7 +86,9 @@ def test_idempotency_keys_are_scoped_to_their_key(client):
     bobs = _submit(client, BOB, **{"Idempotency-Key": "backlog-2026-12"})
     assert bobs["id"] != first["id"]
     different = client.post(
-        "/v1/batches", json={"items": [{"request": "Something else entirely"}]}, headers={**as_key(BOB), "Idempotency-Key": "backlog-2026-12"}
+        "/v1/batches",
+        json={"items": [{"request": "Something else entirely"}]},
+        headers={**as_key(BOB), "Idempotency-Key": "backlog-2026-12"},
     )
     assert different.status_code == 422  # his own key, reused with other content
     assert "different submission" in different.json()["detail"]

@@ -5,4 +5,11 @@ from api.controllers.health import HealthController
 from api.controllers.prompts import PromptController
 from api.controllers.rewrites import RewriteController
 
-ALL_CONTROLLERS = [RewriteController, EvaluationController, PromptController, FeedbackController, BatchController, HealthController]
+ALL_CONTROLLERS = [
+    RewriteController,
+    EvaluationController,
+    PromptController,
+    FeedbackController,
+    BatchController,
+    HealthController,
+]

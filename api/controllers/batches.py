@@ -55,7 +55,7 @@ def _result_media_type(request: Request) -> str:
     if media is None:
         raise HTTPException(
             status_code=406,
-            detail=f"Results come as {' or '.join(RESULT_MEDIA_TYPES)}; the Accept header allows neither ({request.headers['accept']!r})."
+            detail=f"Results come as {' or '.join(RESULT_MEDIA_TYPES)}; the Accept header allows neither ({request.headers['accept']!r}).",
         )
     return media
 
@@ -96,7 +96,10 @@ class BatchSubmission(Operation):
                         required=["file"],
                     )
                 ),
-                **{media: OpenAPIMediaType(schema=_ANY_TEXT) for media in ("text/csv", "text/tab-separated-values", "text/plain")},
+                **{
+                    media: OpenAPIMediaType(schema=_ANY_TEXT)
+                    for media in ("text/csv", "text/tab-separated-values", "text/plain")
+                },
             },
         )
 
@@ -126,7 +129,10 @@ def _problems(*statuses: int) -> dict[int, ResponseSpec]:
     for status in statuses:
         if status in meanings:
             specs[status] = ResponseSpec(
-                data_container=Problem, media_type="application/problem+json", description=meanings[status], generate_examples=False
+                data_container=Problem,
+                media_type="application/problem+json",
+                description=meanings[status],
+                generate_examples=False,
             )
     return specs
 
@@ -146,10 +152,14 @@ def _reject_unknown_query(request: Request, known: set[str]) -> None:
     """A misspelt option (``?candidate=2``) must not be silently ignored, as unknown body fields are not."""
     unknown = sorted(set(request.query_params) - known)
     if unknown:
-        raise InvalidInput(unknown[0], f"unknown query parameter: {', '.join(map(repr, unknown))}; expected {', '.join(sorted(known))}")
+        raise InvalidInput(
+            unknown[0], f"unknown query parameter: {', '.join(map(repr, unknown))}; expected {', '.join(sorted(known))}"
+        )
 
 
-def _query_options(mission: MissionChoice | None, candidates: int | None, key_results: int | None, token_budget: int | None) -> dict[str, Any]:
+def _query_options(
+    mission: MissionChoice | None, candidates: int | None, key_results: int | None, token_budget: int | None
+) -> dict[str, Any]:
     given = {"mission": mission, "candidates": candidates, "key_results": key_results, "token_budget": token_budget}
     return {name: value for name, value in given.items() if value is not None}
 
@@ -166,7 +176,9 @@ def _strict(value: Any, kind: type[msgspec.Struct], where: str) -> Any:
 def _json_batch(payload: bytes, query_options: dict[str, Any], *, max_items: int) -> _Submission:
     """A JSON batch, read as a stream: too many items are refused before any is built whole."""
     if query_options:
-        raise BatchInputError("options", "a JSON batch carries its options in the body (`options`), not in the query string")
+        raise BatchInputError(
+            "options", "a JSON batch carries its options in the body (`options`), not in the query string"
+        )
     try:
         fields = json_object_fields(payload, max_items=max_items)
     except ijson.JSONError as exc:  # not JSON at all: 400, as Litestar answers for other routes
@@ -181,14 +193,21 @@ def _json_batch(payload: bytes, query_options: dict[str, Any], *, max_items: int
         try:
             for i, value in enumerate(json_items(payload, "items.item")):
                 item = _strict(value, BatchItemIn, f"items[{i}]")
-                yield BacklogItem(where=f"items[{i}]", request=item.request, context=item.context, id=None if item.id is None else str(item.id))
+                yield BacklogItem(
+                    where=f"items[{i}]",
+                    request=item.request,
+                    context=item.context,
+                    id=None if item.id is None else str(item.id),
+                )
         except ijson.JSONError as exc:
             raise ClientException(detail=f"The request body is not valid JSON: {exc}") from exc
 
     return _Submission(items(), options, "json", input_digest("json", [payload], options))
 
 
-def _file_batch(payload: bytes, filename: str | None, media_type: str | None, query_options: dict[str, Any], *, max_items: int) -> _Submission:
+def _file_batch(
+    payload: bytes, filename: str | None, media_type: str | None, query_options: dict[str, Any], *, max_items: int
+) -> _Submission:
     options = msgspec.convert(query_options, BatchOptions)
     fmt, items = read_backlog(io.BytesIO(payload), filename=filename, media_type=media_type, max_items=max_items)
     source = PurePath(filename).name[:MAX_ID_CHARS] if filename else fmt  # a label, not a path, and never a long one
@@ -225,14 +244,23 @@ class BatchController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         mission: FromQuery[MissionChoice | None] = None,
-        candidates: Annotated[int | None, QueryParameter(ge=CANDIDATES.low, le=CANDIDATES.high, description=CANDIDATES.description)] = None,
+        candidates: Annotated[
+            int | None, QueryParameter(ge=CANDIDATES.low, le=CANDIDATES.high, description=CANDIDATES.description)
+        ] = None,
         key_results: Annotated[
             int | None, QueryParameter(ge=KEY_RESULTS.low, le=KEY_RESULTS.high, description=KEY_RESULTS.description)
         ] = None,
-        token_budget: Annotated[int | None, QueryParameter(ge=1, description="Stop the batch once it has used this many tokens.")] = None,
+        token_budget: Annotated[
+            int | None, QueryParameter(ge=1, description="Stop the batch once it has used this many tokens.")
+        ] = None,
         idempotency_key: Annotated[
             str | None,
-            HeaderParameter(name="Idempotency-Key", min_length=1, max_length=255, description="Send the same key to retry a submission safely."),
+            HeaderParameter(
+                name="Idempotency-Key",
+                min_length=1,
+                max_length=255,
+                description="Send the same key to retry a submission safely.",
+            ),
         ] = None,
     ) -> Response[BatchView]:
         """Queue a whole backlog for rewriting; it runs in the background and survives restarts.
@@ -255,7 +283,9 @@ class BatchController(Controller):
             upload = (await request.form()).get("file")
             if not isinstance(upload, UploadFile):
                 raise BatchInputError("file", "send the backlog as a form field named `file`")
-            submission = _file_batch(await upload.read(), upload.filename, upload.content_type, query_options, max_items=max_items)
+            submission = _file_batch(
+                await upload.read(), upload.filename, upload.content_type, query_options, max_items=max_items
+            )
         else:
             payload = await request.body()
             if media == "application/json" and payload.lstrip()[:1] == b"{":
@@ -266,7 +296,9 @@ class BatchController(Controller):
         store = services.batch_store
         if idempotency_key and (earlier := store.by_idempotency_key(idempotency_key, owner=principal.id)) is not None:
             if earlier.input_digest != submission.digest:
-                raise BatchInputError("Idempotency-Key", "this key was sent with a different submission; use a new key for new content")
+                raise BatchInputError(
+                    "Idempotency-Key", "this key was sent with a different submission; use a new key for new content"
+                )
             batch = earlier
         else:
             batch = store.create(
@@ -288,10 +320,13 @@ class BatchController(Controller):
         services: NamedDependency[Services],
         principal: NamedDependency[Principal],
         status: FromQuery[BatchStatus | None] = None,
-        input_digest: Annotated[str | None, QueryParameter(pattern=r"^[0-9a-f]{64}$", description="Only batches made from this input.")] = None,
+        input_digest: Annotated[
+            str | None, QueryParameter(pattern=r"^[0-9a-f]{64}$", description="Only batches made from this input.")
+        ] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=100)] = 20,
         before: Annotated[
-            int | None, QueryParameter(ge=1, le=2**63 - 1, description="Cursor: the `next` link of the previous page sets it.")
+            int | None,
+            QueryParameter(ge=1, le=2**63 - 1, description="Cursor: the `next` link of the previous page sets it."),
         ] = None,
     ) -> BatchPage:
         """List batches, newest first, a page at a time; `next` links to the following page."""
@@ -305,8 +340,15 @@ class BatchController(Controller):
             following = f"{self.path}?{urlencode({k: v for k, v in query.items() if v is not None})}"
         return BatchPage(batches=[batch_view(batch) for batch in found], next=following)
 
-    @get("/{batch_id:str}", operation_id="getBatch", responses=_problems(401, 404, 429), summary="Status, counts, progress and ETA")
-    async def get_batch(self, batch_id: FromPath[str], services: NamedDependency[Services], principal: NamedDependency[Principal]) -> BatchView:
+    @get(
+        "/{batch_id:str}",
+        operation_id="getBatch",
+        responses=_problems(401, 404, 429),
+        summary="Status, counts, progress and ETA",
+    )
+    async def get_batch(
+        self, batch_id: FromPath[str], services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> BatchView:
         """Status (queued, running, done, cancelled, failed), counts (total, done, failed, cached), progress and ETA.
 
         `done` counts every item with a result; `cached` those of them that needed no model call.
@@ -321,7 +363,11 @@ class BatchController(Controller):
         summary="Stream one row per item (NDJSON or CSV)",
     )
     async def get_batch_results(
-        self, batch_id: FromPath[str], request: Request, services: NamedDependency[Services], principal: NamedDependency[Principal]
+        self,
+        batch_id: FromPath[str],
+        request: Request,
+        services: NamedDependency[Services],
+        principal: NamedDependency[Principal],
     ) -> Stream:
         """Stream one row per input item, in input order: NDJSON by default, CSV with `Accept: text/csv`.
 
@@ -346,7 +392,9 @@ class BatchController(Controller):
         responses=_problems(401, 404, 409, 429),
         summary="Retry the failed items of an ended batch",
     )
-    async def retry_batch(self, batch_id: FromPath[str], services: NamedDependency[Services], principal: NamedDependency[Principal]) -> BatchView:
+    async def retry_batch(
+        self, batch_id: FromPath[str], services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> BatchView:
         """Queue an ended batch again: its failed items, and any a cancel left undone, run once more.
 
         Done items are kept. A batch stopped by its token budget continues with a fresh budget.
@@ -355,8 +403,16 @@ class BatchController(Controller):
         services.batch_runner.submit(batch.id)
         return batch_view(batch)
 
-    @delete("/{batch_id:str}", operation_id="cancelBatch", status_code=200, responses=_problems(401, 404, 409, 429), summary="Cancel a batch")
-    async def cancel_batch(self, batch_id: FromPath[str], services: NamedDependency[Services], principal: NamedDependency[Principal]) -> BatchView:
+    @delete(
+        "/{batch_id:str}",
+        operation_id="cancelBatch",
+        status_code=200,
+        responses=_problems(401, 404, 409, 429),
+        summary="Cancel a batch",
+    )
+    async def cancel_batch(
+        self, batch_id: FromPath[str], services: NamedDependency[Services], principal: NamedDependency[Principal]
+    ) -> BatchView:
         """Cancel a queued or running batch: calls in flight are stopped, done items are kept.
 
         A cancelled batch can be resumed with retry.

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+from litestar import Controller, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
-from litestar import Controller, post
 
 from api.schemas import CLIENT_ERRORS, EvaluationIn, max_body_bytes, problem_responses
 from api.services import Services
@@ -13,7 +13,14 @@ class EvaluationController(Controller):
     path = "/v1/evaluations"
     tags = ["evaluate"]
 
-    @post(operation_id="createEvaluation", responses=problem_responses(*CLIENT_ERRORS), status_code=200, request_max_body_size=max_body_bytes(EvaluationIn), sync_to_thread=False, summary="Judge an objective and its key results")
+    @post(
+        operation_id="createEvaluation",
+        responses=problem_responses(*CLIENT_ERRORS),
+        status_code=200,
+        request_max_body_size=max_body_bytes(EvaluationIn),
+        sync_to_thread=False,
+        summary="Judge an objective and its key results",
+    )
     def create_evaluation(self, data: JSONBody[EvaluationIn], services: NamedDependency[Services]) -> Evaluation:
         """Judge an objective and its key results with the rule-based evaluators.
 

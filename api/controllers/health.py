@@ -4,8 +4,8 @@ import time
 from typing import Literal
 
 from litestar import Controller, Response, get
-from litestar.openapi import ResponseSpec
 from litestar.di import NamedDependency
+from litestar.openapi import ResponseSpec
 
 from api.schemas import Health, Readiness
 from api.services import Services
@@ -19,7 +19,7 @@ RECENT_STORAGE_FAULT_SECONDS = 10.0
 
 
 def storage_check(services: Services) -> str:
-    """"ok", or why the database cannot be written: a small real write, and recent failures."""
+    """ "ok", or why the database cannot be written: a small real write, and recent failures."""
     stores: tuple[NotesStorageFaults, ...] = (services.batch_store, services.feedback)
     try:
         services.batch_store.probe_write()
@@ -58,7 +58,11 @@ class HealthController(Controller):
         "/ready",
         operation_id="getReadiness",
         summary="Readiness",
-        responses={503: ResponseSpec(data_container=Readiness, description="The database cannot be written (`checks.database` says why).")},
+        responses={
+            503: ResponseSpec(
+                data_container=Readiness, description="The database cannot be written (`checks.database` says why)."
+            )
+        },
     )
     async def ready(self, services: NamedDependency[Services]) -> Response[Readiness]:
         """Readiness: templates loaded, evaluators configured, engine chosen. Never calls a paid model.
@@ -81,7 +85,9 @@ class HealthController(Controller):
             checks.update(readiness())
         not_served = checks.get("model", "").startswith("not served")
         checks["database"] = storage_check(services)
-        checks["queue"] = queue_check(services) if checks["database"] == "ok" else "unknown: the database cannot be written"
+        checks["queue"] = (
+            queue_check(services) if checks["database"] == "ok" else "unknown: the database cannot be written"
+        )
         if checks["database"] != "ok":
             status: Literal["ready", "degraded", "unavailable"] = "unavailable"
         else:

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+from litestar import Controller, Request, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody
-from litestar import Controller, Request, post
 
 from api.cancellation import run_for_client
 from api.observability import log_fields
@@ -15,8 +15,16 @@ class RewriteController(Controller):
     path = "/v1/rewrites"
     tags = ["rewrite"]
 
-    @post(operation_id="createRewrite", responses=problem_responses(*CLIENT_ERRORS, *MODEL_ERRORS), status_code=200, request_max_body_size=max_body_bytes(RewriteIn), summary="Rewrite an output-style request as outcomes")
-    async def create_rewrite(self, data: JSONBody[RewriteIn], services: NamedDependency[Services], request: Request) -> RewriteResult:
+    @post(
+        operation_id="createRewrite",
+        responses=problem_responses(*CLIENT_ERRORS, *MODEL_ERRORS),
+        status_code=200,
+        request_max_body_size=max_body_bytes(RewriteIn),
+        summary="Rewrite an output-style request as outcomes",
+    )
+    async def create_rewrite(
+        self, data: JSONBody[RewriteIn], services: NamedDependency[Services], request: Request
+    ) -> RewriteResult:
         """Turn an output-style ask ("Upgrade Elasticsearch", a user story) into ranked outcome candidates.
 
         The request itself is assessed first (was an output or an outcome asked for?), then an
@@ -24,7 +32,9 @@ class RewriteController(Controller):
         is judged by the rule-based evaluators, and the list comes back best first. Unknown
         baselines and targets are null or explicit "to be measured" placeholders, never invented.
         """
-        result = await run_for_client(request, services.pipeline.rewrite(data.spec()), deadline=services.settings.request_deadline)
+        result = await run_for_client(
+            request, services.pipeline.rewrite(data.spec()), deadline=services.settings.request_deadline
+        )
         log_fields(request.scope).update(
             engine=result.engine.provider,
             model=result.engine.model,

@@ -27,18 +27,20 @@ async def answer(rows: list[dict]) -> list[dict]:
     for row in rows:
         result = await pipeline.rewrite(RewriteSpec(request=row["request"], context=row.get("context") or None))
         top = result.candidates[0] if result.candidates else None
-        answers.append({
-            "id": row["id"],
-            "kind": row.get("kind"),
-            "request": row["request"],
-            "context": row.get("context") or "",
-            "objective": top.objective if top else None,
-            "problem_statement": top.problem_statement if top else None,
-            "hypothesis": top.hypothesis if top else None,
-            "key_results": [kr.text for kr in top.key_results] if top else [],
-            "notice": result.notice,
-            "questions": result.questions,
-        })
+        answers.append(
+            {
+                "id": row["id"],
+                "kind": row.get("kind"),
+                "request": row["request"],
+                "context": row.get("context") or "",
+                "objective": top.objective if top else None,
+                "problem_statement": top.problem_statement if top else None,
+                "hypothesis": top.hypothesis if top else None,
+                "key_results": [kr.text for kr in top.key_results] if top else [],
+                "notice": result.notice,
+                "questions": result.questions,
+            }
+        )
     return answers
 
 

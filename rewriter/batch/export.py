@@ -25,14 +25,27 @@ from typing import Literal
 import msgspec
 import structlog
 
+from evaluators import ObjectiveJudgement
 from evaluators.engine import sort_findings
 from rewriter.batch.store import StoredRow
-from evaluators import ObjectiveJudgement
 from rewriter.domain import Candidate
 
 OutputFormat = Literal["jsonl", "csv"]
 TOP_FINDINGS = 3
-COLUMNS = ("id", "status", "request", "assessment_kind", "objective", "key_results", "score", "passed", "findings", "questions", "notice", "error")
+COLUMNS = (
+    "id",
+    "status",
+    "request",
+    "assessment_kind",
+    "objective",
+    "key_results",
+    "score",
+    "passed",
+    "findings",
+    "questions",
+    "notice",
+    "error",
+)
 # A spreadsheet runs a cell that starts with one of these as a formula; text from a backlog or
 # a model must never become one (CSV injection), so such cells get a leading apostrophe.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -76,20 +89,37 @@ class ResultRow(msgspec.Struct, kw_only=True):
     error: str | None = None
 
 
-def summarise(assessment: ObjectiveJudgement, candidates: list[Candidate], questions: list[str] | None = None, notice: str | None = None) -> ItemResult:
+def summarise(
+    assessment: ObjectiveJudgement,
+    candidates: list[Candidate],
+    questions: list[str] | None = None,
+    notice: str | None = None,
+) -> ItemResult:
     """The judgement of the input and the top candidate, with its most severe findings."""
     if not candidates:
         return ItemResult(
-            assessment_kind=assessment.kind, objective=None, key_results=[], score=None, passed=None,
-            findings=[], questions=list(questions or []), notice=notice,
+            assessment_kind=assessment.kind,
+            objective=None,
+            key_results=[],
+            score=None,
+            passed=None,
+            findings=[],
+            questions=list(questions or []),
+            notice=notice,
         )
     top = candidates[0]
     evaluation = top.evaluation
     findings = sort_findings(
-        [*evaluation.objective.findings, *(f for kr in evaluation.key_results for f in kr.findings), *evaluation.findings]
+        [
+            *evaluation.objective.findings,
+            *(f for kr in evaluation.key_results for f in kr.findings),
+            *evaluation.findings,
+        ]
     )
     # The same finding on each key result says one thing, once (dict.fromkeys keeps the order).
-    distinct = list(dict.fromkeys(FindingSummary(severity=f.severity, code=f.code, message=f.message) for f in findings))
+    distinct = list(
+        dict.fromkeys(FindingSummary(severity=f.severity, code=f.code, message=f.message) for f in findings)
+    )
     return ItemResult(
         assessment_kind=assessment.kind,
         objective=top.objective,
@@ -126,7 +156,9 @@ def result_row(stored: StoredRow, *, batch_id: str | None = None) -> ResultRow:
     return row
 
 
-def encode_pages(pages: Iterable[list[StoredRow]], fmt: OutputFormat, *, batch_id: str | None = None) -> Iterator[bytes]:
+def encode_pages(
+    pages: Iterable[list[StoredRow]], fmt: OutputFormat, *, batch_id: str | None = None
+) -> Iterator[bytes]:
     """One chunk of bytes per page of rows; CSV starts with its header.
 
     An error reading the pages is logged and raised: the caller's stream must end as a failure.

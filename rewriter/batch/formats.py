@@ -70,7 +70,9 @@ _SNIFF_BYTES = 8192
 def _check_not_binary(head: bytes) -> None:
     """Refuse spreadsheets, PDFs and other binary data with a message that says what to do."""
     if head.startswith(_ZIP_MAGIC):
-        raise UnsupportedFormat("file", "this looks like a spreadsheet workbook or another zip archive: export it as CSV")
+        raise UnsupportedFormat(
+            "file", "this looks like a spreadsheet workbook or another zip archive: export it as CSV"
+        )
     if b"\x00" in head:
         raise UnsupportedFormat("file", f"this is binary data, not text; send {_ACCEPTED}")
 
@@ -161,10 +163,16 @@ def _checked(item: BacklogItem) -> BacklogItem:
     if (why := unreadable_text(request)) is not None:
         raise BatchInputError(item.where, f"{item.where}: the request {why}")
     if item.context and control_characters(item.context):
-        raise BatchInputError(item.where, f"{item.where}: the context contains control characters (such as NUL); send plain text")
+        raise BatchInputError(
+            item.where, f"{item.where}: the context contains control characters (such as NUL); send plain text"
+        )
     context = (item.context or "").strip() or None
     item_id = (item.id or "").strip() or None
-    for name, text, limit in (("request", request, MAX_REQUEST_CHARS), ("context", context, MAX_CONTEXT_CHARS), ("id", item_id, MAX_ID_CHARS)):
+    for name, text, limit in (
+        ("request", request, MAX_REQUEST_CHARS),
+        ("context", context, MAX_CONTEXT_CHARS),
+        ("id", item_id, MAX_ID_CHARS),
+    ):
         if text is not None and len(text) > limit:
             raise BatchInputError(
                 item.where, f"{item.where}: the {name} is {len(text):,} characters long; the limit is {limit:,}"
@@ -218,7 +226,10 @@ def _read_table(stream: TextIO, *, delimiter: str) -> Iterator[BacklogItem]:
         for number, row in rows:
             if any(cell.strip() for cell in row):
                 yield BacklogItem(
-                    where=f"row {number}", request=_cell(row, text) or "", context=_cell(row, context), id=_cell(row, item_id)
+                    where=f"row {number}",
+                    request=_cell(row, text) or "",
+                    context=_cell(row, context),
+                    id=_cell(row, item_id),
                 )
     except csv.Error as exc:
         raise BatchInputError(f"row {reader.line_num}", f"row {reader.line_num}: {exc}") from exc
@@ -296,7 +307,9 @@ def _read_json(binary: BinaryIO, *, max_items: int | None = None) -> Iterator[Ba
             except BatchInputError as exc:
                 raise BatchInputError("file", f"{_JSON_SHAPES}: {exc.message}") from exc
             if "options" in fields:
-                raise BatchInputError("options", "options in an uploaded file are not read: pass them as query parameters or CLI flags")
+                raise BatchInputError(
+                    "options", "options in an uploaded file are not read: pass them as query parameters or CLI flags"
+                )
             prefix = "items.item"
         elif shape == b"[":
             prefix = "item"
@@ -338,7 +351,8 @@ def _item_from_json(value: Any, where: str) -> BacklogItem:
     text, context, item_id = _pick(names, TEXT_FIELDS), _pick(names, CONTEXT_FIELDS), _pick(names, ID_FIELDS)
     if text is None:
         raise BatchInputError(
-            where, f"{where}: no field holds the item: expected one of {', '.join(TEXT_FIELDS)}; found {', '.join(map(repr, value)) or 'none'}"
+            where,
+            f"{where}: no field holds the item: expected one of {', '.join(TEXT_FIELDS)}; found {', '.join(map(repr, value)) or 'none'}",
         )
 
     def field(index: int | None, kinds: tuple[type, ...]) -> Any:
@@ -347,11 +361,16 @@ def _item_from_json(value: Any, where: str) -> BacklogItem:
         key = keys[names[index]]
         found = value[key]
         if found is not None and (not isinstance(found, kinds) or isinstance(found, bool)):
-            raise BatchInputError(where, f"{where}: `{key}` must be {'text' if kinds == (str,) else 'text or a number'}")
+            raise BatchInputError(
+                where, f"{where}: `{key}` must be {'text' if kinds == (str,) else 'text or a number'}"
+            )
         return found
 
     request = field(text, (str,))
     found_id = field(item_id, (str, int))
     return BacklogItem(
-        where=where, request=request or "", context=field(context, (str,)), id=None if found_id is None else str(found_id)
+        where=where,
+        request=request or "",
+        context=field(context, (str,)),
+        id=None if found_id is None else str(found_id),
     )

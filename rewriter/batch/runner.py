@@ -49,9 +49,8 @@ from dataclasses import dataclass
 import msgspec
 import structlog
 
-from evaluators import judge_objective
-from rewriter.batch.export import summarise
 from rewriter.batch.errors import BatchConflict
+from rewriter.batch.export import summarise
 from rewriter.batch.lock import RunnerLock
 from rewriter.batch.model import Batch, BatchRuns, PendingItem
 from rewriter.batch.slots import AdaptiveLimit, FairSlots, JudgingLane, Pacer
@@ -83,7 +82,14 @@ def cache_key(spec: RewriteSpec, mission: Mission, engine_identity: str) -> str:
 
     Case is kept: it carries meaning (acronyms, product names) that a model's answer reflects.
     """
-    fields = [_normalised(spec.request), _normalised(spec.context), spec.candidates, spec.key_results, mission, engine_identity]
+    fields = [
+        _normalised(spec.request),
+        _normalised(spec.context),
+        spec.candidates,
+        spec.key_results,
+        mission,
+        engine_identity,
+    ]
     return hashlib.sha256(_encode(fields)).hexdigest()
 
 
@@ -161,7 +167,9 @@ class BatchRunner(BatchRuns):
         # Cache keys being computed right now; identical items wait for these instead of paying again.
         self._leaders: dict[str, asyncio.Future[None]] = {}
         self._accepting = False
-        assert store.path is not None, "a runner runs the batches of a SQLite file; with PostgreSQL, workers do (rewriter/batch/jobs.py)"
+        assert store.path is not None, (
+            "a runner runs the batches of a SQLite file; with PostgreSQL, workers do (rewriter/batch/jobs.py)"
+        )
         self.lock = RunnerLock(store.path)
         self._supervisor: asyncio.Task[None] | None = None
         self._paused_until = 0.0  # monotonic time before which no run starts (the storage failed)
@@ -258,10 +266,14 @@ class BatchRunner(BatchRuns):
             # Not the batch's fault and not for good: it stays unfinished (its items pending, none
             # failed), and every batch waits a little before the supervisor resumes it.
             self._paused_until = time.monotonic() + STORAGE_PAUSE_SECONDS
-            log.warning("batch_paused_storage_unavailable", batch=batch_id, error=exc.message, resume_in=STORAGE_PAUSE_SECONDS)
+            log.warning(
+                "batch_paused_storage_unavailable", batch=batch_id, error=exc.message, resume_in=STORAGE_PAUSE_SECONDS
+            )
         except Exception as exc:  # a bug, not an item's failure: end the batch rather than leave it "running"
             log.exception("batch_crashed", batch=batch_id)
-            self.store.finish(self.store.get(batch_id).seq, "failed", f"internal error ({type(exc).__name__}); it has been logged")
+            self.store.finish(
+                self.store.get(batch_id).seq, "failed", f"internal error ({type(exc).__name__}); it has been logged"
+            )
         finally:
             # No await between the batch's last write and this, so a retry can never find the
             # batch ended but still listed as running here.
@@ -283,7 +295,9 @@ class BatchRunner(BatchRuns):
         if self.workers is not None:
             await self.workers.start()  # started on the first run; restarts any that died since
         started = time.monotonic()
-        log.info("batch_started", batch=batch.id, total=batch.total, pending=batch.pending, concurrency=self.limit.current)
+        log.info(
+            "batch_started", batch=batch.id, total=batch.total, pending=batch.pending, concurrency=self.limit.current
+        )
         # Ends: each pass either settles every pending item or counts one more attempt against
         # it, and an item fails once it has had max_attempts.
         passes = 0
@@ -373,8 +387,16 @@ class BatchRunner(BatchRuns):
             await asyncio.shield(leader)  # shielded: our cancellation must not cancel the leader's signal
         generation = self.store.cached_generation(key)
         if generation is not None:
-            assessment, candidates, questions, notice = self.pipeline.conclude(spec, mission, _decode_drafts(generation))
-            self.store.complete(run.batch.seq, item.position, _encode(summarise(assessment, candidates, questions, notice)), tokens=0, cached=True)
+            assessment, candidates, questions, notice = self.pipeline.conclude(
+                spec, mission, _decode_drafts(generation)
+            )
+            self.store.complete(
+                run.batch.seq,
+                item.position,
+                _encode(summarise(assessment, candidates, questions, notice)),
+                tokens=0,
+                cached=True,
+            )
             return
         # A leader from here on, before any await: an identical item must wait for this one.
         leader = asyncio.get_running_loop().create_future()

@@ -103,7 +103,12 @@ async def compute(
 
 def _computed(result: RewriteResult) -> Computed:
     drafts = [
-        CandidateDraft(objective=c.objective, problem_statement=c.problem_statement, hypothesis=c.hypothesis, key_results=c.key_results)
+        CandidateDraft(
+            objective=c.objective,
+            problem_statement=c.problem_statement,
+            hypothesis=c.hypothesis,
+            key_results=c.key_results,
+        )
         for c in result.candidates
     ]
     return Computed(
@@ -179,7 +184,8 @@ _decode_to_worker = msgspec.msgpack.Decoder(ToWorker).decode
 _decode_from_worker = msgspec.msgpack.Decoder(FromWorker).decode
 
 _UPSTREAM: dict[str, type[UpstreamError]] = {
-    cls.__name__: cls for cls in (UpstreamUnavailable, UpstreamTimeout, UpstreamBadOutput, UpstreamRejected, UpstreamError)
+    cls.__name__: cls
+    for cls in (UpstreamUnavailable, UpstreamTimeout, UpstreamBadOutput, UpstreamRejected, UpstreamError)
 }
 
 
@@ -371,8 +377,12 @@ class WorkerPool:
     async def _reap(self, worker: _Worker) -> None:
         try:
             await asyncio.wait_for(worker.process.wait(), self.stop_timeout)
-        except asyncio.TimeoutError:
-            log.warning("batch_worker_killed", pid=worker.process.pid, reason=f"still running {self.stop_timeout:g} s after stop")
+        except TimeoutError:
+            log.warning(
+                "batch_worker_killed",
+                pid=worker.process.pid,
+                reason=f"still running {self.stop_timeout:g} s after stop",
+            )
             if worker.process.returncode is None:
                 worker.process.kill()
             await worker.process.wait()
@@ -466,7 +476,7 @@ class WorkerPool:
     async def _gone(self, worker: _Worker) -> None:
         try:
             returncode = await asyncio.wait_for(worker.process.wait(), self.stop_timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             worker.process.kill()
             returncode = await worker.process.wait()
         reason = _exit_reason(returncode)
@@ -485,7 +495,9 @@ class WorkerPool:
             return
         lived = time.monotonic() - worker.started_at
         self._quick_deaths[worker.slot] = self._quick_deaths[worker.slot] + 1 if lived < self.QUICK_DEATH else 0
-        log.warning("batch_worker_died", pid=worker.process.pid, reason=reason, items_in_flight=len(pending), restarting=True)
+        log.warning(
+            "batch_worker_died", pid=worker.process.pid, reason=reason, items_in_flight=len(pending), restarting=True
+        )
         if worker.slot not in self._starting:
             self._start_slot(worker.slot)
 
@@ -537,7 +549,9 @@ async def serve(factory: PipelineFactory, frames_out: int) -> None:
         listeners.append(lambda retry_after: send(RateLimited(retry_after)))
     tasks: dict[int, asyncio.Task[None]] = {}
     lane = JudgingLane()
-    item_calls: contextvars.ContextVar[list[ModelCallRecord] | None] = contextvars.ContextVar("item_calls", default=None)
+    item_calls: contextvars.ContextVar[list[ModelCallRecord] | None] = contextvars.ContextVar(
+        "item_calls", default=None
+    )
 
     def observe(record: ModelCallRecord) -> None:
         # Called in the item's own task (the pipeline notifies before it returns or raises).
@@ -588,7 +602,9 @@ async def serve(factory: PipelineFactory, frames_out: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
     if len(argv) != 1:
-        sys.exit("usage: python -m rewriter.batch.worker MODULE:FACTORY  (started by the batch runner, frames on stdin)")
+        sys.exit(
+            "usage: python -m rewriter.batch.worker MODULE:FACTORY  (started by the batch runner, frames on stdin)"
+        )
     # A terminal's Ctrl-C reaches the whole process group; the parent decides when we stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Frames get the real stdout; fd 1 becomes stderr so a stray print cannot garble them.

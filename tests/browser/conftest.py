@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-
 from browser_harness import CHROMIUM, CHROMIUM_ARGS, browser_unavailable, screenshot_pages, sync_playwright
 from support.servers import PROJECT_ROOT, RealiseServer, run_realise_server
 
@@ -50,7 +49,9 @@ def playwright() -> Iterator[Playwright]:
 def realise(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RealiseServer]:
     """One offline server for the playground tests; no API keys, as `make run` starts it."""
     db_path = tmp_path_factory.mktemp("playground") / "realise.db"
-    with run_realise_server(env={"REALISE_ENGINE": "offline", "REALISE_DB_PATH": str(db_path), "REALISE_API_KEYS": None}) as server:
+    with run_realise_server(
+        env={"REALISE_ENGINE": "offline", "REALISE_DB_PATH": str(db_path), "REALISE_API_KEYS": None}
+    ) as server:
         yield server
 
 
@@ -81,7 +82,12 @@ def extension_profile(playwright: Playwright, tmp_path_factory: pytest.TempPathF
         tmp_path_factory.mktemp("extension-profile"),
         executable_path=str(CHROMIUM),
         headless=False,
-        args=["--headless=new", f"--disable-extensions-except={EXTENSION}", f"--load-extension={EXTENSION}", *CHROMIUM_ARGS],
+        args=[
+            "--headless=new",
+            f"--disable-extensions-except={EXTENSION}",
+            f"--load-extension={EXTENSION}",
+            *CHROMIUM_ARGS,
+        ],
     )
     context.set_default_timeout(10_000)
     yield context

@@ -32,15 +32,25 @@ def main() -> int:
         print(f"cannot take screenshots: {reason}", file=sys.stderr)
         return 1
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp, run_realise_server(
-        env={"REALISE_ENGINE": "offline", "REALISE_DB_PATH": str(Path(tmp) / "realise.db"), "REALISE_API_KEYS": None}
-    ) as server, sync_playwright() as playwright:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        run_realise_server(
+            env={
+                "REALISE_ENGINE": "offline",
+                "REALISE_DB_PATH": str(Path(tmp) / "realise.db"),
+                "REALISE_API_KEYS": None,
+            }
+        ) as server,
+        sync_playwright() as playwright,
+    ):
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1000, "height": 1300})
 
         page.goto(server.url)
         page.get_by_label("What were you asked to build?").fill("Upgrade Elasticsearch")
-        page.get_by_label("Why? (optional)").fill("It is out of support and the team spends a day a week keeping it running")
+        page.get_by_label("Why? (optional)").fill(
+            "It is out of support and the team spends a day a week keeping it running"
+        )
         page.get_by_role("button", name="Rewrite", exact=True).click()
         page.locator("article.candidate").first.wait_for()
         page.locator("section.assessment mark.finding").first.focus()  # shows a finding's tooltip

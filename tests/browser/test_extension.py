@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
-
 from browser_harness import expect
 from support.servers import RealiseServer, run_realise_server
 
@@ -92,7 +91,10 @@ def open_side_panel(context: BrowserContext, extension_origin: str) -> Page:
 
 
 def test_options_then_realise_this_on_a_selection_shows_ranked_candidates(
-    extension_browser: BrowserContext, service_worker: Worker, extension_origin: str, realise_for_extension: RealiseServer
+    extension_browser: BrowserContext,
+    service_worker: Worker,
+    extension_origin: str,
+    realise_for_extension: RealiseServer,
 ) -> None:
     save_options(extension_browser, extension_origin, realise_for_extension.url)
     selection = select_text_in_a_page(extension_browser, "Upgrade Elasticsearch")
@@ -114,7 +116,10 @@ def test_options_then_realise_this_on_a_selection_shows_ranked_candidates(
 
 
 def test_check_this_objective_lints_the_selection_in_an_open_panel(
-    extension_browser: BrowserContext, service_worker: Worker, extension_origin: str, realise_for_extension: RealiseServer
+    extension_browser: BrowserContext,
+    service_worker: Worker,
+    extension_origin: str,
+    realise_for_extension: RealiseServer,
 ) -> None:
     save_options(extension_browser, extension_origin, realise_for_extension.url)
     panel = open_side_panel(extension_browser, extension_origin)

@@ -8,10 +8,10 @@ import re
 from typing import TYPE_CHECKING
 
 import pytest
-
 from browser_harness import expect
-from rewriter.batch.export import COLUMNS
 from support.servers import RealiseServer
+
+from rewriter.batch.export import COLUMNS
 
 if TYPE_CHECKING:
     from playwright.sync_api import BrowserContext, Page
@@ -54,7 +54,9 @@ def test_rewrite_shows_the_assessment_and_ranked_candidates_with_findings_on_the
     expect(tooltip).to_be_hidden()
 
 
-def test_copy_as_markdown_puts_the_candidate_on_the_clipboard(page: Page, browser_context: BrowserContext, realise: RealiseServer) -> None:
+def test_copy_as_markdown_puts_the_candidate_on_the_clipboard(
+    page: Page, browser_context: BrowserContext, realise: RealiseServer
+) -> None:
     browser_context.grant_permissions(["clipboard-read", "clipboard-write"], origin=realise.url)
     rewrite(page, "Upgrade Elasticsearch")
     first = page.locator("article.candidate").first
@@ -69,7 +71,7 @@ def test_copy_as_markdown_puts_the_candidate_on_the_clipboard(page: Page, browse
 
 
 def test_text_from_the_service_is_shown_as_text_never_as_markup(page: Page) -> None:
-    rewrite(page, 'Build <img src=x onerror="document.title=\'pwned\'"> a <b>bold</b> portal')
+    rewrite(page, "Build <img src=x onerror=\"document.title='pwned'\"> a <b>bold</b> portal")
 
     expect(page.locator("article.candidate").first).to_be_visible()
     assessment = page.locator("section.assessment blockquote")
@@ -105,7 +107,9 @@ def test_lint_judges_as_you_type_with_few_calls(page: Page, realise: RealiseServ
     assert 1 <= len(evaluations) < len(objective) / 3  # debounced: not one call per keystroke
 
     page.get_by_label("Objective", exact=True).fill("Customers find what they search for")
-    page.get_by_label("Key results (one per line, up to 10)").fill("Run 4 webinars\nSearch p95 latency from 900 ms to 300 ms by June")
+    page.get_by_label("Key results (one per line, up to 10)").fill(
+        "Run 4 webinars\nSearch p95 latency from 900 ms to 300 ms by June"
+    )
     expect(status).to_contain_text("Outcome objective")
     key_results = page.locator("#lint-result .key-results > li")
     expect(key_results).to_have_count(2)

@@ -7,9 +7,9 @@ import re
 import tomllib
 
 import pytest
+from support.servers import PROJECT_ROOT
 
 from api.app import PLAYGROUND_DIR
-from support.servers import PROJECT_ROOT
 
 EXTENSION = PROJECT_ROOT / "extension"
 SHARED_WITH_EXTENSION = ["realise.js", "app.css"]
@@ -28,7 +28,11 @@ def test_the_playground_is_served_at_the_root_and_the_api_keeps_its_routes(clien
     assert page.status_code == 200
     assert page.headers["content-type"].startswith("text/html")
     assert '<script type="module" src="/app.js">' in page.text
-    for asset, media_type in [("/app.js", "text/javascript"), ("/realise.js", "text/javascript"), ("/app.css", "text/css")]:
+    for asset, media_type in [
+        ("/app.js", "text/javascript"),
+        ("/realise.js", "text/javascript"),
+        ("/app.css", "text/css"),
+    ]:
         response = client.get(asset)
         assert response.status_code == 200 and response.headers["content-type"].startswith(media_type), asset
 
@@ -40,7 +44,9 @@ def test_the_playground_is_served_at_the_root_and_the_api_keeps_its_routes(clien
 
 
 def test_a_wheel_ships_every_playground_file() -> None:
-    package_data = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["api"]
+    package_data = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"][
+        "api"
+    ]
     api_dir = PLAYGROUND_DIR.parent
     shipped = {path for pattern in package_data for path in api_dir.glob(pattern)}
     on_disk = {path for path in PLAYGROUND_DIR.rglob("*") if path.is_file()}
@@ -60,7 +66,11 @@ def test_the_extension_asks_only_for_what_it_uses() -> None:
 
 def test_every_file_the_extension_names_exists_and_no_code_is_remote() -> None:
     manifest = _manifest()
-    named = [manifest["background"]["service_worker"], manifest["side_panel"]["default_path"], manifest["options_ui"]["page"]]
+    named = [
+        manifest["background"]["service_worker"],
+        manifest["side_panel"]["default_path"],
+        manifest["options_ui"]["page"],
+    ]
     pages = [EXTENSION / name for name in named if name.endswith(".html")]
     for page in pages:
         for reference in re.findall(r'(?:src|href)="([^"]+)"', page.read_text()):
@@ -78,7 +88,8 @@ def test_no_script_inserts_markup() -> None:
     offenders = [
         f"{script.relative_to(PROJECT_ROOT)}: {match}"
         for script in scripts
-        for match in re.findall(r"\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|createContextualFragment", script.read_text())
+        for match in re.findall(
+            r"\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|createContextualFragment", script.read_text()
+        )
     ]
     assert offenders == []
-

@@ -68,4 +68,6 @@ class ScriptedEngine:
             raise self._failures[spec.request].pop(0)
         drafts = self._offline.generate_now(spec, mission).drafts
         usage = Usage(calls=1, prompt_tokens=10, completion_tokens=5, total_tokens=TOKENS_PER_CALL)
-        return Generation(drafts=drafts, engine=EngineInfo(provider="openai", model=self.model, prompt="scripted@1"), usage=usage)
+        return Generation(
+            drafts=drafts, engine=EngineInfo(provider="openai", model=self.model, prompt="scripted@1"), usage=usage
+        )

@@ -84,11 +84,50 @@ class _ClientError(Exception):
 
 # Words that open a request but say nothing about its subject ("We need to build a ...").
 _LEADING_FILLER = {
-    "please", "we", "i", "you", "need", "needs", "want", "wants", "would", "like", "to", "should",
-    "must", "can", "could", "let's", "lets", "add", "build", "create", "make", "write", "launch",
-    "ship", "implement", "develop", "design", "deliver", "produce", "introduce", "deploy",
-    "publish", "release", "update", "migrate", "redesign", "rewrite", "improve", "set", "up",
-    "get", "do", "roll", "out",
+    "please",
+    "we",
+    "i",
+    "you",
+    "need",
+    "needs",
+    "want",
+    "wants",
+    "would",
+    "like",
+    "to",
+    "should",
+    "must",
+    "can",
+    "could",
+    "let's",
+    "lets",
+    "add",
+    "build",
+    "create",
+    "make",
+    "write",
+    "launch",
+    "ship",
+    "implement",
+    "develop",
+    "design",
+    "deliver",
+    "produce",
+    "introduce",
+    "deploy",
+    "publish",
+    "release",
+    "update",
+    "migrate",
+    "redesign",
+    "rewrite",
+    "improve",
+    "set",
+    "up",
+    "get",
+    "do",
+    "roll",
+    "out",
 }
 _LEADING_DETERMINERS = {"a", "an", "the", "our", "some", "new", "my", "their"}
 _TOPIC_MAX_WORDS = 6
@@ -202,15 +241,16 @@ _CANDIDATE_TEMPLATES = (
     ),
     (
         "Make {topic} a difference that the people it serves can notice",
-        "Work on {topic} is judged by what gets shipped rather than by what changes for the "
-        "people it serves.",
+        "Work on {topic} is judged by what gets shipped rather than by what changes for the people it serves.",
         "If we steer {topic} by the change people report rather than by output, the work will "
         "concentrate on what actually helps them.",
     ),
 )
 
 
-_ASKS_FOR_INSTRUCTIONS = re.compile(r"system prompt|instructions|everything above|your prompt|initial prompt", re.IGNORECASE)
+_ASKS_FOR_INSTRUCTIONS = re.compile(
+    r"system prompt|instructions|everything above|your prompt|initial prompt", re.IGNORECASE
+)
 
 
 def build_candidates(request_text: str, *, echo: bool, system_text: str = "") -> dict[str, Any]:

@@ -44,7 +44,11 @@ def judged_set(row: dict) -> bool:
     request, context = row.get("request"), row.get("context")
     evidence = None if request is None else f"{request}\n{context or ''}"
     return evaluate(
-        row["objective"], row["key_results"], context=context, evidence=evidence, request=request,
+        row["objective"],
+        row["key_results"],
+        context=context,
+        evidence=evidence,
+        request=request,
         mission=row.get("mission"),
     ).passed
 

@@ -277,7 +277,9 @@ def is_running(pid: int) -> bool:
         return False
 
 
-def model_env(model, tmp_path, *, key: str = "sk-server-secret-abcdef123456", retry_budget: str = "5", **extra: str | None) -> dict[str, str | None]:
+def model_env(
+    model, tmp_path, *, key: str = "sk-server-secret-abcdef123456", retry_budget: str = "5", **extra: str | None
+) -> dict[str, str | None]:
     """The environment of a realise server that rewrites with ``model`` (a mock or llama-like
     server on loopback), its SQLite file in ``tmp_path`` and JSON logs."""
     return {

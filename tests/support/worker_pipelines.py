@@ -16,6 +16,7 @@ import msgspec
 from rewriter.domain import Generation, Mission, RewriteSpec
 from rewriter.errors import UpstreamBadOutput, UpstreamRejected, UpstreamTimeout, UpstreamUnavailable
 from rewriter.pipeline import RewritePipeline
+
 from .batch_engines import ScriptedEngine
 
 
@@ -29,9 +30,11 @@ class Failure(msgspec.Struct, array_like=True):
             return UpstreamUnavailable(self.message, retry_after=self.retry_after)
         if self.error == "ValueError":
             return ValueError(self.message)
-        return {"UpstreamTimeout": UpstreamTimeout, "UpstreamBadOutput": UpstreamBadOutput, "UpstreamRejected": UpstreamRejected}[
-            self.error
-        ](self.message)
+        return {
+            "UpstreamTimeout": UpstreamTimeout,
+            "UpstreamBadOutput": UpstreamBadOutput,
+            "UpstreamRejected": UpstreamRejected,
+        }[self.error](self.message)
 
 
 class Script(msgspec.Struct):
