@@ -29,9 +29,9 @@ from api.schemas import EvaluationIn, RewriteIn
 from api.services import Services, build_services
 from evaluators import evaluate as evaluate_texts
 from rewriter.domain import MissionChoice, RewriteOptions
+from rewriter.errors import UpstreamError
 
 MISSION, CANDIDATES, KEY_RESULTS = (RewriteOptions.option(name) for name in ("mission", "candidates", "key_results"))
-from rewriter.errors import UpstreamError
 
 INSTRUCTIONS = (
     "realise turns output-style requests ('Upgrade Elasticsearch', a user story) into outcome "

@@ -20,10 +20,11 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-
 from evaluators import judge_key_result, judge_objective
 from tests.support.rounds import GARBAGE, REAL_INPUT, assessed_right, set_judged_right
+
+REPO = Path(__file__).resolve().parent.parent
+
 
 DATA = REPO.parent / "shared" / "data"
 TARGET = 0.95

@@ -49,8 +49,6 @@ from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[1]
-
 from api.config import Settings
 from api.observability import configure_logging
 from api.services import Services, build_services
@@ -63,6 +61,9 @@ from rewriter.domain import EngineInfo, Generation, Mission, RewriteSpec, Usage
 from rewriter.offline import OfflineEngine
 from rewriter.pipeline import RewritePipeline
 from tests.support.servers import live_children, run_mock_model
+
+ROOT = Path(__file__).resolve().parents[1]
+
 
 DATA = Path("/work/shared/data/backlogs")
 DUPLICATE_SHARE = 0.30

@@ -30,9 +30,10 @@ import sys
 import time
 from pathlib import Path
 
+from evaluators import COMPILED_STATUS, clear_caches, evaluate, prepare
+
 REPO = Path(__file__).resolve().parent.parent
 
-from evaluators import COMPILED_STATUS, clear_caches, evaluate, prepare
 
 TARGET_PER_SECOND = 20_000
 TARGET_RATIO = 0.5

@@ -34,9 +34,10 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.servers import run_mock_model, run_realise_server
+
 ROOT = Path(__file__).resolve().parents[1]
 
-from tests.support.servers import run_mock_model, run_realise_server
 
 HOSTILE_KEY = "rk-bench-hostile-0123456789"
 OTHER_KEY = "rk-bench-other-9876543210"

@@ -25,9 +25,10 @@ from pathlib import Path
 
 import httpx
 
+from tests.support.servers import ServerProcess, free_port, run_realise_server
+
 ROOT = Path(__file__).resolve().parents[1]
 
-from tests.support.servers import ServerProcess, free_port, run_realise_server
 
 MODEL_ALIAS = "smollm2"
 # The README's slow-local-model profile: one call at a time, room for a CPU-speed answer.

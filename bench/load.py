@@ -28,9 +28,10 @@ from pathlib import Path
 
 import aiohttp
 
+from tests.support.servers import live_children, run_mock_model, run_realise_server
+
 ROOT = Path(__file__).resolve().parents[1]
 
-from tests.support.servers import live_children, run_mock_model, run_realise_server
 
 REQUESTS = [
     "Upgrade Elasticsearch",

@@ -38,13 +38,14 @@ import json
 import re
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-
 from evaluators import judge_objective, prepare
 from evaluators.text import NUMBER, WORD, analyse
 from rewriter.domain import RewriteSpec
 from rewriter.offline import OfflineEngine
 from rewriter.pipeline import RewritePipeline
+
+REPO = Path(__file__).resolve().parent.parent
+
 
 DATA = REPO / "bench" / "data"
 INPUTS = ("rewrite-requests-backlog.jsonl", "rewrite-requests-blind.jsonl")

@@ -14,11 +14,11 @@ import json
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-
 from rewriter.domain import RewriteSpec
 from rewriter.offline import OfflineEngine
 from rewriter.pipeline import RewritePipeline
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 async def answer(rows: list[dict]) -> list[dict]:
