@@ -110,7 +110,8 @@ def _findings_text(findings) -> str:
 def _print_rewrite(result: RewriteResult, console: Console) -> None:
     a = result.assessment
     console.print(
-        f"[bold]You asked for an {a.kind}[/] (mission: {result.mission}; engine: {result.engine.provider}/{result.engine.model})"
+        f"[bold]You asked for an {a.kind}[/] (mission: {result.mission}; engine: "
+        f"{result.engine.provider}/{result.engine.model})"
     )
     for finding in a.findings:
         console.print(f"  [{SEVERITY_STYLE[finding.severity]}]{finding.code}[/]: {finding.message}")
@@ -285,7 +286,8 @@ def _evaluate(args: argparse.Namespace, settings: Settings, console: Console) ->
         sys.stdout.write(msgspec.json.encode(evaluation).decode() + "\n")
         return 0 if evaluation.passed else 1  # the same exit code as the table's
     console.print(
-        f"[bold]{evaluation.objective.kind}[/] objective, score {evaluation.score:.2f}, {'passed' if evaluation.passed else 'not passed'}"
+        f"[bold]{evaluation.objective.kind}[/] objective, score {evaluation.score:.2f}, "
+        f"{'passed' if evaluation.passed else 'not passed'}"
     )
     table = Table()
     table.add_column("text")

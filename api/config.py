@@ -50,13 +50,15 @@ class Settings(msgspec.Struct, kw_only=True):
     model_profile: Annotated[
         Literal["auto", "openai", "llamacpp", "vllm", "ollama"],
         _about(
-            "how the server takes a JSON Schema: `openai`, `llamacpp`, `vllm`, `ollama` (table below); `auto` asks `GET /models` once who serves"
+            "how the server takes a JSON Schema: `openai`, `llamacpp`, `vllm`, `ollama` (table below); `auto` asks "
+            "`GET /models` once who serves"
         ),
     ] = "auto"
     model_check: Annotated[
         Literal["strict", "warn", "off"],
         _about(
-            "`strict`: a model name the server's `GET /models` does not list is refused (502, `/ready` degraded); `warn`: logged only; `off`: not asked (Azure lists base models, not deployments)"
+            "`strict`: a model name the server's `GET /models` does not list is refused (502, `/ready` degraded); "
+            "`warn`: logged only; `off`: not asked (Azure lists base models, not deployments)"
         ),
     ] = "strict"
     model_timeout: Annotated[float, _about("seconds per model call")] = 30.0
@@ -77,7 +79,8 @@ class Settings(msgspec.Struct, kw_only=True):
     api_keys: Annotated[
         str | None,
         _about(
-            "comma-separated API keys; when set (or the file below), every `/v1` route needs `Authorization: Bearer KEY` or `X-API-Key: KEY`"
+            "comma-separated API keys; when set (or the file below), every `/v1` route needs `Authorization: Bearer "
+            "KEY` or `X-API-Key: KEY`"
         ),
     ] = None
     api_keys_file: Annotated[
@@ -86,7 +89,8 @@ class Settings(msgspec.Struct, kw_only=True):
     admin_api_keys: Annotated[
         str | None,
         _about(
-            "comma-separated admin keys: valid keys that also see, retry and cancel every key's batches (others see only their own)"
+            "comma-separated admin keys: valid keys that also see, retry and cancel every key's batches (others see "
+            "only their own)"
         ),
     ] = None
     failed_auth_limit: Annotated[
@@ -121,14 +125,16 @@ class Settings(msgspec.Struct, kw_only=True):
     database_url: Annotated[
         str | None,
         _about(
-            "PostgreSQL (`postgresql://user:password@host:5432/db`) shared by several machines: batches, the results cache "
+            "PostgreSQL (`postgresql://user:password@host:5432/db`) shared by several machines: batches, the results "
+            "cache "
             "and feedback live there, and `realise worker` processes run batch items as jobs (docs/operations.md)"
         ),
     ] = None
     worker_timeout: Annotated[
         float,
         _about(
-            "seconds without a heartbeat after which a `realise worker` counts as dead and its items in progress are queued again",
+            "seconds without a heartbeat after which a `realise worker` counts as dead and its items in progress are "
+            "queued again",
             ge=2,
             le=3600,
         ),
@@ -136,7 +142,8 @@ class Settings(msgspec.Struct, kw_only=True):
     batch_concurrency: Annotated[
         int,
         _about(
-            "model calls in flight across all batches, and with a database URL across every worker on every machine (lowered while the provider answers 429)",
+            "model calls in flight across all batches, and with a database URL across every worker on every machine "
+            "(lowered while the provider answers 429)",
             ge=1,
             le=1000,
         ),
@@ -145,7 +152,8 @@ class Settings(msgspec.Struct, kw_only=True):
     web_workers: Annotated[
         int,
         _about(
-            "processes serving HTTP (`realise serve --workers` overrides); rate limits and the circuit breaker are per process",
+            "processes serving HTTP (`realise serve --workers` overrides); rate limits and the circuit breaker are "
+            "per process",
             ge=1,
             le=64,
         ),
@@ -153,7 +161,8 @@ class Settings(msgspec.Struct, kw_only=True):
     batch_workers: Annotated[
         int,
         _about(
-            "worker processes that compute batch items (model call, judging); `0`: in the server's own process. Each holds its own connection pool and circuit breaker; the limit above stays global",
+            "worker processes that compute batch items (model call, judging); `0`: in the server's own process. Each "
+            "holds its own connection pool and circuit breaker; the limit above stays global",
             ge=0,
             le=64,
         ),

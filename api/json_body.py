@@ -31,7 +31,8 @@ class JsonBodyRequest(Request[Any, Any, Any]):
         if not is_json_media_type(media_type):
             raise HTTPException(
                 status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                detail=f"This route reads JSON; the body was sent as {media_type!r}. Send it with 'Content-Type: application/json'.",
+                detail=f"This route reads JSON; the body was sent as {media_type!r}. Send it with 'Content-Type: "
+                "application/json'.",
             )
         try:
             value = await super().json()
@@ -39,7 +40,8 @@ class JsonBodyRequest(Request[Any, Any, Any]):
             # The decoder recurses once per level; the interpreter's limit (about a thousand
             # levels) is far beyond any body the API accepts, which nests four levels at most.
             raise ClientException(
-                detail="The JSON is nested too deeply to read; no request body of this API nests more than a few levels."
+                detail="The JSON is nested too deeply to read; no request body of this API nests more than a few "
+                "levels."
             ) from exc
         data = self.route_handler.parsed_data_field
         if data is not None and isinstance(data.annotation, type) and issubclass(data.annotation, msgspec.Struct):

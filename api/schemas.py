@@ -72,7 +72,8 @@ class EvaluationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         Annotated[
             RequestText,
             Meta(
-                description="The request the objective was written for: an objective repeating an output-style request is flagged (echoes_request), and the request's words count as words."
+                description="The request the objective was written for: an objective repeating an output-style "
+                "request is flagged (echoes_request), and the request's words count as words."
             ),
         ]
         | None
@@ -81,7 +82,8 @@ class EvaluationIn(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
         Annotated[
             Literal["delivery", "discovery"],
             Meta(
-                description="Overrides the mission detected from the objective; under discovery, research key results (interviews, experiments with a deadline) are right."
+                description="Overrides the mission detected from the objective; under discovery, research key results "
+                "(interviews, experiments with a deadline) are right."
             ),
         ]
         | None

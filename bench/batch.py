@@ -90,7 +90,10 @@ def synthetic_requests() -> Iterator[str]:
     number = 0
     while True:
         number += 1
-        yield f"As a {roles[number % len(roles)]}, I want to {asks[number // len(roles) % len(asks)]} (request {number}), so that I save time"
+        yield (
+            f"As a {roles[number % len(roles)]}, I want to {asks[number // len(roles) % len(asks)]} (request "
+            f"{number}), so that I save time"
+        )
 
 
 def unique_requests(count: int, data: Path) -> list[str]:
@@ -351,12 +354,15 @@ def report_distributed(args: argparse.Namespace) -> None:
     ratio = bound / outcome.elapsed
     cpu = ", ".join(f"{name} {ms:.1f} ms" for name, ms in outcome.cpu_ms.items())
     print(
-        f"realise batch bench, distributed: mock model latency {args.latency * 1000:.0f} ms on loopback, PostgreSQL on loopback"
+        f"realise batch bench, distributed: mock model latency {args.latency * 1000:.0f} ms on loopback, PostgreSQL "
+        "on loopback"
     )
     rows = [
         ("5 distributed", "≥ 85 % of the bound", ratio >= 0.85,
-         f"{args.items:,} items, {args.workers} workers, a shared limit of {args.concurrency}: {outcome.elapsed:.2f} s against an "
-         f"ideal {bound:.2f} s = {ratio:.0%} of the bound ({args.items / outcome.elapsed:.0f} items/s; {outcome.status}, done "
+         f"{args.items:,} items, {args.workers} workers, a shared limit of {args.concurrency}: {outcome.elapsed:.2f} "
+         "s against an "
+         f"ideal {bound:.2f} s = {ratio:.0%} of the bound ({args.items / outcome.elapsed:.0f} items/s; "
+         f"{outcome.status}, done "
          f"{outcome.done:,}; {outcome.calls:,} model calls); CPU per item: {cpu}"),
         ("5b the limit", f"≤ {args.concurrency} in flight", outcome.max_in_flight <= args.concurrency,
          f"the mock saw at most {outcome.max_in_flight} calls at once"),
@@ -380,7 +386,8 @@ def main() -> None:
     parser.add_argument("--model-url", help=argparse.SUPPRESS)
     parser.add_argument(
         "--distributed", action="store_true",
-        help="instead: the distributed mode (PostgreSQL, `realise worker` processes); defaults 3,000 items, 3 workers, a limit of 60",
+        help="instead: the distributed mode (PostgreSQL, `realise worker` processes); defaults 3,000 items, 3 "
+            "workers, a limit of 60",
     )  # fmt: skip
     args = parser.parse_args()
     configure_logging(fmt="console", level="WARNING")
@@ -448,36 +455,43 @@ def main() -> None:
             "1 throughput",
             "≥ 90 % of the bound",
             ratio >= 0.9,
-            f"{args.items:,} items at concurrency {args.concurrency}, {throughput.workers} worker processes, median of {len(repeats)} runs: "
-            f"{throughput.elapsed:.2f} s against an ideal {bound:.2f} s = {ratio:.0%} of the bound ({args.items / throughput.elapsed:.0f} items/s; "
+            f"{args.items:,} items at concurrency {args.concurrency}, {throughput.workers} worker processes, median "
+            f"of {len(repeats)} runs: "
+            f"{throughput.elapsed:.2f} s against an ideal {bound:.2f} s = {ratio:.0%} of the bound "
+            f"({args.items / throughput.elapsed:.0f} items/s; "
             f"runs: {all_ratios}); CPU per item: {cpu_split(throughput)}",
         ),
         (
             "1c in-process",
             "diagnostic, no target",
             None,
-            f"the same batch without workers: {in_process.elapsed:.2f} s = {bound / in_process.elapsed:.0%} of the bound; "
+            f"the same batch without workers: {in_process.elapsed:.2f} s = {bound / in_process.elapsed:.0%} of the "
+            "bound; "
             f"CPU per item: {cpu_split(in_process)}",
         ),
         (
             "1b runner only",
             "diagnostic, no target",
             None,
-            f"the same batch, the model replaced by a {args.latency * 1000:.0f} ms sleep (no HTTP, no SDK): {alone_elapsed:.2f} s "
+            f"the same batch, the model replaced by a {args.latency * 1000:.0f} ms sleep (no HTTP, no SDK): "
+            f"{alone_elapsed:.2f} s "
             f"= {bound / alone_elapsed:.0%} of the bound (CPU {alone_cpu:.1f} ms per item: drafts, evaluation, store)",
         ),
         (
             "2 memory",
             "large < 2 × small",
             large["peak_mb"] < 2 * small["peak_mb"] and large["done"] == large["items"],
-            f"peak RSS {small['peak_mb']:.0f} MB for {small['items']:,} items, {large['peak_mb']:.0f} MB for {large['items']:,} "
-            f"(grown during the batch: {small['peak_mb'] - small['before_mb']:.1f} MB and {large['peak_mb'] - large['before_mb']:.1f} MB)",
+            f"peak RSS {small['peak_mb']:.0f} MB for {small['items']:,} items, {large['peak_mb']:.0f} MB for "
+            f"{large['items']:,} "
+            f"(grown during the batch: {small['peak_mb'] - small['before_mb']:.1f} MB and "
+            f"{large['peak_mb'] - large['before_mb']:.1f} MB)",
         ),
         (
             "3 duplicates",
             "≤ 0.70 calls/item",
             calls_per_item <= 0.70,
-            f"{args.items:,} items, {DUPLICATE_SHARE:.0%} duplicates: {duplicates.model_calls:,} model calls = {calls_per_item:.2f} per item; "
+            f"{args.items:,} items, {DUPLICATE_SHARE:.0%} duplicates: {duplicates.model_calls:,} model calls = "
+            f"{calls_per_item:.2f} per item; "
             f"{duplicates.batch.cached:,} reported cached",
         ),
     ]
@@ -485,9 +499,11 @@ def main() -> None:
         lost = STORM_ITEMS - storm.rows
         report.append(
             (name, "all done, none lost", storm.batch.done == STORM_ITEMS and lost == 0,
-             f"{STORM_ITEMS} items, {storm.workers} worker processes, {STORM_REJECT_RATE:.0%} of calls refused with Retry-After 1 s: "
+             f"{STORM_ITEMS} items, {storm.workers} worker processes, {STORM_REJECT_RATE:.0%} of calls refused with "
+             "Retry-After 1 s: "
              f"{storm.model_rejected:,} 429s; done {storm.batch.done}, failed {storm.batch.failed}, lost {lost}; "
-             f"concurrency fell to {storm.lowest_concurrency}, ended at {storm.final_concurrency}; {storm.elapsed:.1f} s")
+             f"concurrency fell to {storm.lowest_concurrency}, ended at {storm.final_concurrency}; "
+             f"{storm.elapsed:.1f} s")
         )  # fmt: skip
     print(f"realise batch bench: mock model latency {args.latency * 1000:.0f} ms on loopback, {source}")
     for name, target, met, measured in report:

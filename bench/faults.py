@@ -235,7 +235,8 @@ def main() -> None:
     print(f"realise fault bench ({args.items} items, mock model latency {args.latency * 1000:.0f} ms, loopback)")
     print("  mix: " + ", ".join(f"{kind} {count}" for kind, count in Counter(kinds.values()).most_common()))
     print(
-        f"  batch {batch['status']} in {elapsed:.1f} s: done {batch['done']}, failed {batch['failed']}, pending {batch['pending']}"
+        f"  batch {batch['status']} in {elapsed:.1f} s: done {batch['done']}, failed {batch['failed']}, pending "
+        f"{batch['pending']}"
     )
     print(f"  lost (items without exactly one result): {lost}  (target 0)")
     circuit_refusals = sum(1 for row in rows if row["status"] == "failed" and "cool-down" in str(row["error"]))
@@ -251,7 +252,8 @@ def main() -> None:
     )
     print(f"  seconds the other user's rewrites were refused: {watch.refused_seconds:.1f}  (target 0)")
     print(
-        f"  seconds /ready said degraded: {watch.degraded_seconds:.1f} of {watch.ready_checks} checks x {args.interval:g} s  (target 0)"
+        f"  seconds /ready said degraded: {watch.degraded_seconds:.1f} of {watch.ready_checks} checks x "
+        f"{args.interval:g} s  (target 0)"
     )
     print(
         f"  after the batch: /ready {ready['status']}, circuit {ready['checks']['model_circuit']}, "

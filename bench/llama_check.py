@@ -185,7 +185,8 @@ def main(argv: list[str] | None = None) -> int:
                         break
                     time.sleep(2)
                 report.say(
-                    f"batch {status['status']} in {time.monotonic() - started:.0f} s: {status['done']} done, {status['failed']} failed, "
+                    f"batch {status['status']} in {time.monotonic() - started:.0f} s: {status['done']} done, "
+                    f"{status['failed']} failed, "
                     f"{status['tokens']} tokens"
                 )
                 rows = httpx.get(f"{realise.url}/v1/batches/{batch_id}/results", timeout=30).text.splitlines()
@@ -205,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 report.statuses.append(killed.status_code)
                 report.say(
-                    f"  → HTTP {killed.status_code} in {time.monotonic() - started:.1f} s: {killed.json().get('title')}: "
+                    f"  → HTTP {killed.status_code} in {time.monotonic() - started:.1f} s: "
+                    f"{killed.json().get('title')}: "
                     f"{short(killed.json().get('detail'))} (Retry-After: {killed.headers.get('retry-after')})"
                 )
                 log = realise.output_tail(2000)
@@ -228,7 +230,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 report.statuses.append(refused.status_code)
                 report.say(
-                    f"  → HTTP {refused.status_code}: {refused.json().get('title')}: {short(refused.json().get('detail'), 200)}"
+                    f"  → HTTP {refused.status_code}: {refused.json().get('title')}: "
+                    f"{short(refused.json().get('detail'), 200)}"
                 )
         finally:
             llama.stop()
@@ -247,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
         report.say("## Summary")
         report.say(f"rewrites answered by the model: {answered} of {len(REWRITES)}")
         report.say(
-            f"rewrites with at least one candidate passing the evaluators: {with_candidate} of {len(REWRITES)} ({passed} candidates in all)"
+            f"rewrites with at least one candidate passing the evaluators: {with_candidate} of {len(REWRITES)} "
+            f"({passed} candidates in all)"
         )
         report.say(f"response format(s) the server accepted: {', '.join(formats) or 'none'}")
         report.say(f"HTTP statuses seen: {sorted(set(report.statuses))}; 500s: {errors_500}")

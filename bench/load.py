@@ -168,26 +168,31 @@ def main() -> None:
             unloaded_latencies, _, _, unloaded = asyncio.run(drive(server.url, 1, 5))
 
     print(
-        f"realise load bench (mock model latency {args.model_latency * 1000:.0f} ms, loopback, {args.server_workers} server process(es))"
+        f"realise load bench (mock model latency {args.model_latency * 1000:.0f} ms, loopback, {args.server_workers} "
+        "server process(es))"
     )
     print(f"1) {args.clients} concurrent clients for {args.duration:.0f} s")
     print(f"   requests: {total}  ({total / elapsed:.1f} req/s)   errors: {errors}  (target 0)")
     if ERROR_KINDS:
         print(f"   errors by kind: {dict(ERROR_KINDS)}")
     print(
-        f"   latency ms  p50 {percentile(latencies, 0.5):.1f}  p95 {percentile(latencies, 0.95):.1f}  p99 {percentile(latencies, 0.99):.1f}"
+        f"   latency ms  p50 {percentile(latencies, 0.5):.1f}  p95 {percentile(latencies, 0.95):.1f}  p99 "
+        f"{percentile(latencies, 0.99):.1f}"
     )
     print(f"   server RSS  start {rss_start:.1f} MB  end {rss_end:.1f} MB  growth {growth:+.1f} %  (target ≤ 20 %)")
     print(
-        f"2) overhead at {args.overhead_clients} concurrent clients ({len(overhead)} requests, {overhead_errors} errors)"
+        f"2) overhead at {args.overhead_clients} concurrent clients ({len(overhead)} requests, {overhead_errors} "
+        "errors)"
     )
     print(
-        f"   API − model latency ms  p50 {percentile(overhead, 0.5):.2f} (target ≤ 3)  p99 {percentile(overhead, 0.99):.2f} (target ≤ 15)"
+        f"   API − model latency ms  p50 {percentile(overhead, 0.5):.2f} (target ≤ 3)  p99 "
+        f"{percentile(overhead, 0.99):.2f} (target ≤ 15)"
         f"  mean {statistics.fmean(overhead) if overhead else float('nan'):.2f}"
     )
     print(
         f"   throughput {len(overhead_latencies) / args.overhead_duration:.1f} req/s;"
-        f" for reference, one client alone: overhead p50 {percentile(unloaded, 0.5):.2f} ms, p99 {percentile(unloaded, 0.99):.2f} ms"
+        f" for reference, one client alone: overhead p50 {percentile(unloaded, 0.5):.2f} ms, p99 "
+        f"{percentile(unloaded, 0.99):.2f} ms"
     )
     # What the target asks of this machine: every client waits ~one model latency, so the
     # server must sustain clients / latency requests per second with CPU to spare.

@@ -122,7 +122,8 @@ SANCTIONED_PHRASES = "from a baseline to be measured to a target to be agreed"
 # Words a server uses when it rejects the response_format rather than the request. Whole
 # words: "format" inside "information" or "platform.openai.com" (in many error messages) is not one.
 _FORMAT_REJECTION = re.compile(
-    r"response_format|json_schema|json[ _-]?schema|\bschema\b|\bgrammar\b|structured output|guided_json|guided decoding|\bformat\b",
+    r"response_format|json_schema|json[ _-]?schema|\bschema\b|\bgrammar\b|structured output|guided_json|guided "
+    r"decoding|\bformat\b",
     re.IGNORECASE,
 )
 # Words of a content filter or moderation refusal: about what this request says, never about
@@ -521,7 +522,10 @@ class OpenAIEngine:
 
     def _not_served_message(self) -> str:
         served = ", ".join(self.server.models[:5]) if self.server else ""
-        return f"the model server does not serve the model {self.model!r} (it lists: {served}); set REALISE_MODEL to one of them"
+        return (
+            f"the model server does not serve the model {self.model!r} (it lists: {served}); set REALISE_MODEL to "
+            "one of them"
+        )
 
     def readiness(self) -> dict[str, str]:
         """For ``/ready``: what is known of the server, without calling it."""
@@ -632,8 +636,10 @@ class OpenAIEngine:
             },
             {
                 "role": "user",
-                "content": f"The evaluators rejected these candidates:\n{listed}\nWrite {len(rejected)} new candidates that fix "
-                "these problems, about the same request. Reply with only the JSON document, matching the schema exactly.",
+                "content": f"The evaluators rejected these candidates:\n{listed}\nWrite {len(rejected)} new "
+                "candidates that fix "
+                "these problems, about the same request. Reply with only the JSON document, matching the schema "
+                "exactly.",
             },
         ]
         ledger = _CallLedger(request=request_digest(spec))

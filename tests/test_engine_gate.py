@@ -44,7 +44,8 @@ class ScriptedEngine:
 def draft(objective: str) -> CandidateDraft:
     key_results = [
         KeyResultDraft(
-            text="Increase the share of subscribers who open the weekly update from a baseline to be measured to a target to be agreed by the end of the quarter"
+            text="Increase the share of subscribers who open the weekly update from a baseline to be measured to a "
+            "target to be agreed by the end of the quarter"
         ),
         KeyResultDraft(text="Keep unsubscribes at or below their current level (to be measured) through the quarter"),
     ]

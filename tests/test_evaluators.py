@@ -344,8 +344,10 @@ def test_kr_compound() -> None:
 # ------------------------------------------------------------------ evidence
 
 OFFLINE_KEY_RESULTS = [
-    "Hours spent each month keeping search running fall from a baseline to be measured to a target to be agreed by the end of the quarter",
-    "Share of searches that return a useful result rises from a baseline to be measured to a target to be agreed by the end of the quarter",
+    "Hours spent each month keeping search running fall from a baseline to be measured to a target to be agreed by "
+    "the end of the quarter",
+    "Share of searches that return a useful result rises from a baseline to be measured to a target to be agreed by "
+    "the end of the quarter",
 ]
 
 

@@ -54,7 +54,8 @@ CONTENT_FILTER_BODIES = [
     },
     {
         "error": {
-            "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management policy. "
+            "message": "The response was filtered due to the prompt triggering Azure OpenAI's content management "
+            "policy. "
             "Please modify your prompt and retry.",
             "type": None,
             "param": "prompt",

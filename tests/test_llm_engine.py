@@ -532,10 +532,12 @@ COPIED_EXAMPLE = {
             "hypothesis": "We believe a dark mode will keep evening users on the dashboard.",
             "key_results": [
                 {
-                    "text": "Share of evening dashboard sessions rises from a baseline to be measured to a target to be agreed by June"
+                    "text": "Share of evening dashboard sessions rises from a baseline to be measured to a target to "
+                    "be agreed by June"
                 },
                 {
-                    "text": "Complaints about dashboard eye strain fall from a baseline to be measured to a target to be agreed by June"
+                    "text": "Complaints about dashboard eye strain fall from a baseline to be measured to a target to "
+                    "be agreed by June"
                 },
             ],
         },

@@ -30,17 +30,20 @@ def candidate(objective: str) -> dict:
     return {
         "objective": objective,
         "problem_statement": "Search is out of support and keeping it running eats the team's time.",
-        "hypothesis": "We believe moving to a supported search engine will cut upkeep. We will know when upkeep hours fall.",
+        "hypothesis": "We believe moving to a supported search engine will cut upkeep. We will know when upkeep hours "
+        "fall.",
         "key_results": [
             {
-                "text": "Reduce hours spent each month keeping search running from a baseline to be measured to a target to be agreed by the end of the quarter",
+                "text": "Reduce hours spent each month keeping search running from a baseline to be measured to a "
+                "target to be agreed by the end of the quarter",
                 "metric": "Hours spent keeping search running",
                 "baseline": None,
                 "target": None,
                 "deadline": "end of the quarter",
             },
             {
-                "text": "Keep availability of search at or above its current level (to be measured) through the quarter",
+                "text": "Keep availability of search at or above its current level (to be measured) through the "
+                "quarter",
                 "metric": "Availability of search",
                 "baseline": None,
                 "target": None,

@@ -55,7 +55,8 @@ def _result_media_type(request: Request) -> str:
     if media is None:
         raise HTTPException(
             status_code=406,
-            detail=f"Results come as {' or '.join(RESULT_MEDIA_TYPES)}; the Accept header allows neither ({request.headers['accept']!r}).",
+            detail=f"Results come as {' or '.join(RESULT_MEDIA_TYPES)}; the Accept header allows neither "
+            f"({request.headers['accept']!r}).",
         )
     return media
 

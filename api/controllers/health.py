@@ -42,7 +42,10 @@ def queue_check(services: Services) -> str:
     except StorageUnavailable as exc:
         return f"unknown: {exc.message}"
     if workers == 0:
-        return f"no worker has sent a heartbeat in {runner.stalled_seconds:g} s: batches wait until one runs (realise worker)"
+        return (
+            f"no worker has sent a heartbeat in {runner.stalled_seconds:g} s: batches wait until one runs (realise "
+            "worker)"
+        )
     return f"{workers} worker{'s' if workers != 1 else ''}"
 
 

@@ -352,7 +352,8 @@ def _item_from_json(value: Any, where: str) -> BacklogItem:
     if text is None:
         raise BatchInputError(
             where,
-            f"{where}: no field holds the item: expected one of {', '.join(TEXT_FIELDS)}; found {', '.join(map(repr, value)) or 'none'}",
+            f"{where}: no field holds the item: expected one of {', '.join(TEXT_FIELDS)}; found "
+            f"{', '.join(map(repr, value)) or 'none'}",
         )
 
     def field(index: int | None, kinds: tuple[type, ...]) -> Any:

@@ -117,7 +117,10 @@ def test_lint_judges_as_you_type_with_few_calls(page: Page, realise: RealiseServ
 
 
 def test_batch_upload_shows_progress_and_downloads_csv(page: Page) -> None:
-    backlog = "id,summary,description\nOPS-1,Upgrade Elasticsearch,Out of support and eats our time\nOPS-2,Build a customer portal,\n"
+    backlog = (
+        "id,summary,description\nOPS-1,Upgrade Elasticsearch,Out of support and eats our time\nOPS-2,Build a "
+        "customer portal,\n"
+    )
     page.get_by_role("tab", name="Batch").click()
     page.get_by_label("Backlog file").set_input_files(
         files=[{"name": "backlog.csv", "mimeType": "text/csv", "buffer": backlog.encode()}]

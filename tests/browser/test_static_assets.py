@@ -19,7 +19,8 @@ SHARED_WITH_EXTENSION = ["realise.js", "app.css"]
 def test_the_extension_ships_the_playgrounds_copy(name: str) -> None:
     # An extension may not load code from the server, so it carries a copy that must not drift.
     assert (EXTENSION / name).read_bytes() == (PLAYGROUND_DIR / name).read_bytes(), (
-        f"extension/{name} differs from api/static/{name}; edit api/static/{name}, then: cp api/static/{name} extension/{name}"
+        f"extension/{name} differs from api/static/{name}; edit api/static/{name}, then: cp api/static/{name} "
+        f"extension/{name}"
     )
 
 
