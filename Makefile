@@ -30,9 +30,12 @@ $(COMPILED_STAMP): pyproject.toml setup.py $(EVALUATOR_SOURCES)
 run: install
 	$(BIN)/realise serve --host $(HOST) --port $(PORT)
 
-# The gates first (types over the packages: [tool.mypy] in pyproject.toml), then the tests.
+# The gates first (types over the packages: [tool.mypy]; lint and format over the tree:
+# [tool.ruff] in pyproject.toml), then the tests.
 test: install
 	$(BIN)/python -m mypy
+	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 	$(BIN)/python -m pytest
 
 # A real OpenAI-compatible server, not part of `make test` (the build alone takes minutes):

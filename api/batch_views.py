@@ -73,6 +73,7 @@ def batch_view(batch: Batch) -> BatchView:
         cached=batch.cached, pending=batch.pending, progress=round(batch.progress, 4),
         items_per_second=None if rate is None else round(rate, 2), eta_seconds=None if eta is None else round(eta, 1),
         tokens=batch.tokens, options=batch.options, input_digest=batch.input_digest, error=batch.error,
-        created_at=_iso(batch.created_at) or "", started_at=_iso(batch.run_started_at), finished_at=_iso(batch.finished_at),
+        created_at=_iso(batch.created_at) or "", started_at=_iso(batch.run_started_at),
+        finished_at=_iso(batch.finished_at),
         links=BatchLinks(self=path, results=f"{path}/results", retry=f"{path}/retry"),
     )  # fmt: skip

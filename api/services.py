@@ -114,7 +114,8 @@ def build_batch_workers(settings: Settings) -> WorkerPool | None:
 
 
 def batch_worker_pipeline(config: bytes) -> tuple[RewritePipeline, Callable[[], Awaitable[None]]]:
-    """Runs in a batch worker process (``rewriter.batch.worker``): its pipeline, as build_services builds the server's."""
+    """Runs in a batch worker process (``rewriter.batch.worker``): its pipeline, as build_services
+    builds the server's."""
     settings = msgspec.json.decode(config, type=Settings)
     settings = msgspec.structs.replace(settings, openai_api_key=os.environ.get("OPENAI_API_KEY") or None)
     configure_logging(fmt=settings.log_format, level=settings.log_level, secrets=[settings.openai_api_key or ""])

@@ -321,7 +321,8 @@ def distributed(args: argparse.Namespace) -> Distributed:
         url = pg.url()
         env = {
             "REALISE_DATABASE_URL": url, "OPENAI_BASE_URL": model.base_url, "OPENAI_API_KEY": "bench-key",
-            "REALISE_MODEL": "mock-model", "REALISE_BATCH_CONCURRENCY": str(args.concurrency), "REALISE_LOG_FORMAT": "json",
+            "REALISE_MODEL": "mock-model", "REALISE_BATCH_CONCURRENCY": str(args.concurrency),
+            "REALISE_LOG_FORMAT": "json",
         }  # fmt: skip
         store = BatchStore(Database.open(url), queue=JobQueue(url))
 

@@ -64,7 +64,10 @@ RULES = [
                 "Please modify your prompt and retry."},
     {"contains": "malware", "status": 400, "code": "content_filter",
      "message": "Your request contains information that was flagged by our content filter."},
-    {"contains": FLAKY_TAG, "status": 503, "times": 2, "message": "upstream connect error or disconnect/reset before headers"},
+    {
+        "contains": FLAKY_TAG, "status": 503, "times": 2,
+        "message": "upstream connect error or disconnect/reset before headers",
+    },
 ]  # fmt: skip
 OTHER_USER_REQUESTS = (
     "Upgrade Elasticsearch",

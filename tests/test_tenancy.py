@@ -7,16 +7,12 @@ never limited.
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
 from litestar.testing import TestClient
 
 from api.app import create_app
 from api.config import Settings
 from api.security import FailedAuthLimit
-from rewriter.batch.store import BatchStore
-from rewriter.migrations import head
 
 ALICE, BOB, ADMIN = "rk-alice-000000000001", "rk-bob-0000000000002", "rk-admin-00000000003"
 BACKLOG = {"items": [{"request": "Upgrade Elasticsearch"}, {"request": "Add SSO for enterprise customers"}]}
@@ -138,38 +134,3 @@ def test_with_keys_off_everyone_is_one_caller_as_before(tmp_path):
         assert client.get(f"/v1/batches/{batch['id']}").status_code == 200
         assert client.post("/v1/batches", json=BACKLOG, headers={"Idempotency-Key": "k"}).json()["id"] == batch["id"]
         assert [b["id"] for b in client.get("/v1/batches").json()["batches"]] == [batch["id"]]
-
-
-V1_SCHEMA = """
-CREATE TABLE batches (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, status TEXT NOT NULL, source TEXT NOT NULL,
-  input_digest TEXT NOT NULL, idempotency_key TEXT UNIQUE, options TEXT NOT NULL, total INTEGER NOT NULL DEFAULT 0,
-  done INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0, cached INTEGER NOT NULL DEFAULT 0,
-  tokens INTEGER NOT NULL DEFAULT 0, tokens_at_run_start INTEGER NOT NULL DEFAULT 0, completed_at_run_start INTEGER NOT NULL DEFAULT 0,
-  error TEXT, created_at REAL NOT NULL, run_started_at REAL, finished_at REAL);
-CREATE TABLE batch_items (batch_seq INTEGER NOT NULL REFERENCES batches (seq), position INTEGER NOT NULL, item_id TEXT NOT NULL,
-  request TEXT NOT NULL, context TEXT, status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
-  cached INTEGER NOT NULL DEFAULT 0, result BLOB, error TEXT, PRIMARY KEY (batch_seq, position)) WITHOUT ROWID;
-CREATE TABLE batch_results (cache_key TEXT PRIMARY KEY, generation BLOB NOT NULL, tokens INTEGER NOT NULL, created_at REAL NOT NULL) WITHOUT ROWID;
-INSERT INTO batches (id, status, source, input_digest, idempotency_key, options, total, done, created_at)
-  VALUES ('bat_00000000000000aa', 'done', 'json', 'abc', 'old-key', '{"mission":"auto","candidates":3,"key_results":3}', 1, 1, 1.0);
-INSERT INTO batch_items VALUES (1, 0, '1', 'Upgrade Elasticsearch', NULL, 'done', 1, 0, X'7B7D', NULL);
-INSERT INTO batch_results VALUES ('key', X'5B5D', 10, 1.0);
-"""
-
-
-def test_a_file_from_before_owners_is_upgraded_with_nothing_lost(tmp_path):
-    path = tmp_path / "old.db"
-    with sqlite3.connect(path) as old:
-        old.executescript(V1_SCHEMA)
-    store = BatchStore(path)
-    batch = store.get("bat_00000000000000aa")
-    assert (batch.status, batch.total, batch.done) == ("done", 1, 1)
-    assert [row.request for page in store.rows(batch.seq) for row in page] == ["Upgrade Elasticsearch"]
-    assert store.cached_generation("key") == b"[]"
-    # Old batches belong to the anonymous owner: what keys-off callers and admins see.
-    assert store.by_idempotency_key("old-key", owner="") is not None
-    assert store.by_idempotency_key("old-key", owner="abc123") is None
-    store.close()
-    with sqlite3.connect(path) as upgraded:
-        assert upgraded.execute("SELECT version_num FROM alembic_version").fetchall() == [(head(),)]
-    BatchStore(path).close()  # opening an upgraded file again changes nothing

@@ -25,8 +25,9 @@ class EvaluationController(Controller):
         """Judge an objective and its key results with the rule-based evaluators.
 
         Returns the kind of the objective (output or outcome; unknown for a language the rules
-        do not read) and its detected language, each key result's kind and measurability, every finding (code, severity, message, the span of the words that
-        triggered it, a suggestion) sorted by severity then position, and a 0–1 score.
+        do not read) and its detected language, each key result's kind and measurability, every
+        finding (code, severity, message, the span of the words that triggered it, a suggestion)
+        sorted by severity then position, and a 0–1 score.
         Pure computation with no model call: fast enough for as-you-type linting (it runs on
         the event loop: a thread hop would cost more than the evaluation itself).
         """

@@ -238,7 +238,8 @@ class BatchRunner(BatchRuns):
         return self.store.get(batch_id)
 
     async def stop(self) -> None:
-        """Stop every run (app shutdown), then the workers. In-flight items stay pending and run again on the next start."""
+        """Stop every run (app shutdown), then the workers. In-flight items stay pending and run
+        again on the next start."""
         self._accepting = False
         if self._supervisor is not None:
             self._supervisor.cancel()

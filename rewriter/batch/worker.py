@@ -18,8 +18,8 @@ single writer: the store, the concurrency limit, duplicate detection, the cache,
   concurrency slot then), and :class:`Done` (the stored summary, the reusable drafts, the
   tokens) or :class:`Failed` (the error class, so the parent raises what the in-process
   pipeline would have raised); and events as they happen: :class:`RateLimited` (a 429, for
-  the parent's AIMD limit) and :class:`ModelCall` (for the parent's metrics). The worker's stdout is reserved for frames;
-  anything printed goes to stderr, which is the parent's.
+  the parent's AIMD limit) and :class:`ModelCall` (for the parent's metrics). The worker's
+  stdout is reserved for frames; anything printed goes to stderr, which is the parent's.
 * **Dispatch** goes to the worker with the fewest items in flight. The global limit stays in
   the parent, so N workers never make more calls than one runner would.
 * **A worker that dies** (killed, crashed) loses nothing: its items in flight fail as

@@ -296,7 +296,8 @@ def model_env(
 
 @contextmanager
 def run_realise_worker(env: Mapping[str, str | None], args: list[str] | None = None) -> Iterator[ServerProcess]:
-    """Run ``python -m api.cli worker`` until it logs that it takes jobs (``env`` needs REALISE_DATABASE_URL, and a log level of INFO)."""
+    """Run ``python -m api.cli worker`` until it logs that it takes jobs (``env`` needs
+    REALISE_DATABASE_URL, and a log level of INFO)."""
     with tempfile.TemporaryDirectory(prefix="realise-worker-") as tmp:
         worker = ServerProcess([sys.executable, "-m", "api.cli", "worker", *(args or [])], Path(tmp), env)
         try:
