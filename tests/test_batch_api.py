@@ -16,6 +16,7 @@ from api.app import create_app
 from api.config import Settings
 from rewriter.batch.export import COLUMNS
 from rewriter.errors import UpstreamBadOutput
+from tests.support.batches import wait_until_ended
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ITEMS = [
@@ -30,16 +31,6 @@ def make_client(tmp_path, engine=None, **overrides) -> TestClient:
         engine="offline", db_path=str(tmp_path / "r.db"), log_format="json", log_level="WARNING", **overrides
     )
     return TestClient(app=create_app(settings, engine=engine))
-
-
-def wait_until_ended(client: TestClient, batch_id: str) -> dict:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        batch = client.get(f"/v1/batches/{batch_id}").json()
-        if batch["status"] not in ("queued", "running"):
-            return batch
-        time.sleep(0.01)
-    raise AssertionError(f"batch {batch_id} did not end: {batch}")
 
 
 def ndjson(client: TestClient, batch_id: str) -> list[dict]:

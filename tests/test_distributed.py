@@ -17,6 +17,7 @@ from litestar.testing import TestClient
 
 from api.app import create_app
 from api.config import Settings
+from tests.support.batches import wait_until_ended
 from tests.support.servers import run_mock_model, run_realise_worker
 
 # Requests the mock model answers with candidates that pass the evaluators (it echoes others,
@@ -52,16 +53,6 @@ def backlog(texts: list[str]) -> dict[str, object]:
     return {"items": [{"id": str(n), "request": text} for n, text in enumerate(texts, start=1)]}
 
 
-def wait_until_ended(client: TestClient, batch_id: str, timeout: float = 90) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        batch = client.get(f"/v1/batches/{batch_id}").json()
-        if batch["status"] not in ("queued", "running"):
-            return batch
-        time.sleep(0.1)
-    raise AssertionError(f"batch {batch_id} did not end: {batch}")
-
-
 def first_calls(model) -> Counter[str]:
     """Model calls per request, re-asks about an earlier answer left out."""
     return Counter(r["request_text"] for r in model.stats()["requests"] if not r["followup"])
@@ -77,7 +68,7 @@ def test_workers_run_a_batch_stored_by_the_api_and_duplicates_are_paid_once(post
             assert ready["checks"]["queue"] == "2 workers" and ready["checks"]["database"] == "ok"
             created = client.post("/v1/batches", json=backlog(texts))
             assert created.status_code == 202, created.text
-            ended = wait_until_ended(client, created.json()["id"])
+            ended = wait_until_ended(client, created.json()["id"], timeout=90)
             assert (ended["status"], ended["done"], ended["failed"]) == ("done", len(texts), 0)
             assert ended["cached"] == len(texts) - len(REQUESTS)
             rows = client.get(f"/v1/batches/{ended['id']}/results").text.splitlines()
@@ -94,7 +85,7 @@ def test_the_provider_limit_holds_across_workers(postgres_url):
             workers.enter_context(run_realise_worker(env, ["--concurrency", "20"]))
         with TestClient(app=create_app(api_settings(postgres_url, model.base_url, batch_concurrency=4))) as client:
             batch = client.post("/v1/batches", json=backlog(texts)).json()
-            ended = wait_until_ended(client, batch["id"])
+            ended = wait_until_ended(client, batch["id"], timeout=90)
         stats = model.stats()
     assert ended["done"] == len(texts)
     # Sixty jobs could run at once; the provider saw at most the shared limit, and that limit was used.
@@ -121,7 +112,7 @@ def test_cancel_from_the_api_stops_the_workers_and_retry_finishes_the_rest(postg
             stopped = client.get(f"/v1/batches/{batch['id']}").json()
             assert stopped["status"] == "cancelled" and stopped["done"] < len(texts)
             assert client.post(f"/v1/batches/{batch['id']}/retry").status_code == 202
-            ended = wait_until_ended(client, batch["id"])
+            ended = wait_until_ended(client, batch["id"], timeout=90)
             assert (ended["status"], ended["done"], ended["failed"]) == ("done", len(texts), 0)
             rows = [
                 httpx.Response(200, content=line).json()

@@ -26,22 +26,13 @@ from rewriter.batch.store import BatchStore
 from rewriter.database import Database
 from rewriter.errors import StorageUnavailable
 from rewriter.storage_faults import storage_fault
+from tests.support.batches import wait_until_ended
 
 BACKLOG = {"items": [{"id": f"OPS-{n}", "request": f"Upgrade the reporting service number {n}"} for n in range(1, 7)]}
 
 
 def _app(tmp_path: Path, **overrides):
     return create_app(Settings(engine="offline", db_path=str(tmp_path / "r.db"), log_format="json", **overrides))
-
-
-def _wait_until_ended(client, batch_id: str, timeout: float = 30.0) -> dict:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        batch = client.get(f"/v1/batches/{batch_id}").json()
-        if batch["status"] not in ("queued", "running"):
-            return batch
-        time.sleep(0.05)
-    raise AssertionError(f"batch {batch_id} did not end: {batch}")
 
 
 class FailingWrites:
@@ -67,7 +58,7 @@ class FailingWrites:
 def test_an_unreadable_result_is_a_row_that_says_so_and_is_logged(tmp_path):
     with TestClient(app=_app(tmp_path)) as client:
         batch = client.post("/v1/batches", json=BACKLOG).json()
-        assert _wait_until_ended(client, batch["id"])["done"] == 6
+        assert wait_until_ended(client, batch["id"])["done"] == 6
         with sqlite3.connect(tmp_path / "r.db") as db:
             db.execute("UPDATE batch_items SET result = X'7B6E6F74206A736F6E' WHERE item_id = 'OPS-3'")
         with capture_logs() as logs:
@@ -85,7 +76,7 @@ def test_an_export_the_database_cuts_short_is_an_aborted_transfer(tmp_path, monk
     app = _app(tmp_path)
     with TestClient(app=app) as client:
         batch = client.post("/v1/batches", json=BACKLOG).json()
-        _wait_until_ended(client, batch["id"])
+        wait_until_ended(client, batch["id"])
     real_rows = BatchStore.rows
 
     def rows_then_io_error(self, seq, *, page=500):
@@ -164,7 +155,7 @@ def test_a_batch_interrupted_by_storage_resumes_when_it_returns_with_nothing_los
             and waiting.json()["failed"] == 0
         )
         writes.failing = False
-        ended = _wait_until_ended(client, batch["id"])
+        ended = wait_until_ended(client, batch["id"])
     assert (ended["status"], ended["done"], ended["failed"]) == ("done", 6, 0)
     with sqlite3.connect(tmp_path / "r.db") as db:
         items = db.execute("SELECT item_id, status, result IS NOT NULL FROM batch_items ORDER BY position").fetchall()
