@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -69,6 +69,15 @@ def _batch(row: Any) -> Batch:
         cached=cached, tokens=tokens, tokens_at_run_start=tokens_at_start, completed_at_run_start=completed_at_start,
         error=error, created_at=created_at, run_started_at=run_started_at, finished_at=finished_at,
     )  # fmt: skip
+
+
+def _pages_by_position(connection: sa.Connection, statement: str, seq: int, page: int) -> Iterator[Sequence[Any]]:
+    """A batch's items a page at a time: ``statement`` selects the position first and takes
+    ``:seq``, ``:after`` and ``:page``. Keyset paging keeps each query short, whatever the size."""
+    after = -1
+    while rows := connection.execute(sql(statement), {"seq": seq, "after": after, "page": page}).all():
+        yield rows
+        after = rows[-1][0]
 
 
 @translates_storage_faults
@@ -257,19 +266,13 @@ class BatchStore(NotesStorageFaults):
             batch = _batch(
                 db.execute(sql(f"SELECT {_BATCH_COLUMNS} FROM batches WHERE seq = :seq"), {"seq": seq}).one()
             )
-            after = -1
-            while True:
-                rows = db.execute(
-                    sql(
-                        "SELECT position, request, context, attempts FROM batch_items WHERE batch_seq = :seq "
-                        "AND status = 'pending' AND position > :after ORDER BY position LIMIT :page"
-                    ),
-                    {"seq": seq, "after": after, "page": page},
-                ).all()
-                if not rows:
-                    return batch
+            pending = (
+                "SELECT position, request, context, attempts FROM batch_items WHERE batch_seq = :seq "
+                "AND status = 'pending' AND position > :after ORDER BY position LIMIT :page"
+            )
+            for rows in _pages_by_position(db, pending, seq, page):
                 each_page(db, batch, [PendingItem(*row) for row in rows])
-                after = rows[-1][0]
+            return batch
 
     def running_item(self, seq: int, position: int) -> tuple[BatchOptions, PendingItem] | None:
         """The item and its batch's options, if the item is pending and its batch running."""
@@ -439,20 +442,13 @@ class BatchStore(NotesStorageFaults):
         Keyset paging (position > last) keeps each query short, so a slow reader never holds
         a read transaction open for the whole export.
         """
+        every_item = (
+            "SELECT position, item_id, status, request, result, error FROM batch_items "
+            "WHERE batch_seq = :seq AND position > :after ORDER BY position LIMIT :page"
+        )
         with self.database.reader() as reader:
-            after = -1
-            while True:
-                found = reader.execute(
-                    sql(
-                        "SELECT position, item_id, status, request, result, error FROM batch_items "
-                        "WHERE batch_seq = :seq AND position > :after ORDER BY position LIMIT :page"
-                    ),
-                    {"seq": seq, "after": after, "page": page},
-                ).all()
-                if not found:
-                    return
+            for found in _pages_by_position(reader, every_item, seq, page):
                 yield [
                     StoredRow(position, item_id, status, request, None if result is None else bytes(result), error)
                     for position, item_id, status, request, result, error in found
                 ]
-                after = found[-1][0]
