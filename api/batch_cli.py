@@ -9,7 +9,6 @@ GET /v1/batches/{id}/results.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
 import sys
@@ -17,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, Any, TypeVar
 
 import httpx
@@ -88,10 +88,10 @@ def batch_command(**options: Any) -> int:
     from api.cli import settings_or_exit
 
     options["format"] = options.pop("format_")
-    return run(argparse.Namespace(**options), settings_or_exit())
+    return run(SimpleNamespace(**options), settings_or_exit())
 
 
-def run(args: argparse.Namespace, settings: Settings) -> int:
+def run(args: SimpleNamespace, settings: Settings) -> int:
     """The batch command's work; ``args`` as the command's options name them."""
     if args.url and args.concurrency:
         raise click.UsageError("--concurrency applies in-process only; a server uses its REALISE_BATCH_CONCURRENCY")
@@ -217,7 +217,7 @@ def _resume(earlier: Resumable | None, requeue: Callable[[str], Resumable], cons
 
 
 async def _run_local(
-    args: argparse.Namespace, settings: Settings, options: BatchOptions, output: OutputFormat, console: Console
+    args: SimpleNamespace, settings: Settings, options: BatchOptions, output: OutputFormat, console: Console
 ) -> int:
     # Imported here: the CLI's other commands need not pay for the web app's imports.
     from api.services import build_services
@@ -283,7 +283,7 @@ class _ServerError(Exception):
 
 
 class _Remote:
-    def __init__(self, args: argparse.Namespace, console: Console, *, api_key: str | None) -> None:
+    def __init__(self, args: SimpleNamespace, console: Console, *, api_key: str | None) -> None:
         self.args = args
         self.console = console
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import re
@@ -10,6 +9,7 @@ import shutil
 import sys
 import tempfile
 from collections.abc import Callable, Sequence
+from types import SimpleNamespace
 from typing import Any, TypeVar
 
 import msgspec
@@ -68,7 +68,7 @@ def cli() -> None:
 )
 def serve(**options: Any) -> int:
     """Run the HTTP API."""
-    return _serve(argparse.Namespace(**options), settings_or_exit())
+    return _serve(SimpleNamespace(**options), settings_or_exit())
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -82,7 +82,7 @@ def rewrite(**options: Any) -> int:
     REQUEST is the output-style ask, e.g. 'Upgrade Elasticsearch' (at most 2,000 characters).
     """
     options["json"] = options.pop("as_json")
-    return _invalid_input_is_2(_rewrite, argparse.Namespace(**options))
+    return _invalid_input_is_2(_rewrite, SimpleNamespace(**options))
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -101,7 +101,7 @@ def evaluate(**options: Any) -> int:
     """
     options["json"] = options.pop("as_json")
     options["kr"] = list(options["kr"])
-    return _invalid_input_is_2(_evaluate, argparse.Namespace(**options))
+    return _invalid_input_is_2(_evaluate, SimpleNamespace(**options))
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -127,7 +127,7 @@ def worker(**options: Any) -> int:
     Takes batch items from the queue in the database until stopped. SIGTERM or Ctrl-C drains the worker: it takes
     no new item and exits once those in progress are done (docs/operations.md).
     """
-    return _worker(argparse.Namespace(**options), settings_or_exit())
+    return _worker(SimpleNamespace(**options), settings_or_exit())
 
 
 @cli.command(epilog=EXIT_CODES)
@@ -139,9 +139,7 @@ def migrate() -> int:
 cli.add_command(batch_cli.batch_command)
 
 
-def _invalid_input_is_2(
-    command: Callable[[argparse.Namespace, Settings, Console], int], args: argparse.Namespace
-) -> int:
+def _invalid_input_is_2(command: Callable[[SimpleNamespace, Settings, Console], int], args: SimpleNamespace) -> int:
     try:
         return command(args, settings_or_exit(), Console())
     except InvalidArguments as exc:
@@ -160,7 +158,7 @@ def _checked(kind: type[Body], **fields: object) -> Body:
 
 
 class InvalidArguments(Exception):
-    """Arguments the API would refuse with a 422; the CLI exits 2, as argparse does."""
+    """Arguments the API would refuse with a 422; the CLI exits 2, as for a usage error."""
 
 
 def _findings_text(findings) -> str:
@@ -191,7 +189,7 @@ def _print_rewrite(result: RewriteResult, console: Console) -> None:
     console.print(table)
 
 
-def _serve(args: argparse.Namespace, settings: Settings) -> int:
+def _serve(args: SimpleNamespace, settings: Settings) -> int:
     import uvicorn
 
     options: dict = dict(
@@ -218,7 +216,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _rewrite(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+def _rewrite(args: SimpleNamespace, settings: Settings, console: Console) -> int:
     """One rewrite. stdout carries only the result (the JSON, or the table); log lines and
     errors go to stderr, so ``realise rewrite --json | jq`` always parses."""
     from api.observability import configure_logging
@@ -272,7 +270,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     return result if isinstance(result, int) else 0
 
 
-def _worker(args: argparse.Namespace, settings: Settings) -> int:
+def _worker(args: SimpleNamespace, settings: Settings) -> int:
     from api.observability import configure_logging
     from api.services import run_item_worker
 
@@ -300,7 +298,7 @@ def _migrate(settings: Settings, console: Console) -> int:
     return 0
 
 
-def _evaluate(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+def _evaluate(args: SimpleNamespace, settings: Settings, console: Console) -> int:
     from api.services import rules_in_force
     from evaluators import evaluate
 
