@@ -9,7 +9,6 @@ GET /v1/batches/{id}/results.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
 import sys
@@ -17,16 +16,18 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import IO, Any, TypeVar
 
 import httpx
 import msgspec
+import rich_click as click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from api.batch_views import BatchView, batch_view
-from api.cli_options import add_rewrite_options
+from api.cli_options import rewrite_options
 from api.config import Settings
 from api.observability import configure_logging
 from rewriter.batch.errors import BatchInputError
@@ -39,57 +40,63 @@ EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 _READ_CHUNK = 1 << 20
 
 
-def _at_least_one(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
+@click.command(
+    "batch",
+    epilog="Exit codes: 0 every item done; 1 some items failed (each row says why) or the server answered "
+    "with an error; 2 invalid arguments or an unreadable file; 130 interrupted (run again with --resume).",
+)
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write one row per item here (default: standard output).",
+)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["csv", "jsonl"]),
+    help="Output format (default: from --out's extension, else jsonl).",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Model calls in flight (default: REALISE_BATCH_CONCURRENCY); in-process only.",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 64),
+    metavar="N",
+    help="Worker processes for the items, 0: this one (default: REALISE_BATCH_WORKERS); in-process only.",
+)
+@click.option("--resume", is_flag=True, help="Continue the last batch made from this file, retrying its failed items.")
+@click.option("--url", help="Run on this realise server instead of in-process.")
+@click.option("--api-key", help="Key for --url (default: REALISE_API_KEY).")
+@rewrite_options
+@click.option(
+    "--token-budget",
+    type=click.IntRange(min=1),
+    metavar="TOKENS",
+    help="Stop the batch once it has used this many tokens.",
+)
+def batch_command(**options: Any) -> int:
+    """Rewrite a whole backlog file: CSV, TSV, JSON, JSON lines, or text with one item per line.
+
+    FILE is the backlog: CSV/TSV with a header (a request, summary, title or story column), a
+    JSON array or object with items, JSON lines, or text with one item per line.
+    """
+    from api.cli import settings_or_exit
+
+    options["format"] = options.pop("format_")
+    return run(SimpleNamespace(**options), settings_or_exit())
 
 
-def _workers(text: str) -> int:
-    value = int(text)
-    if not 0 <= value <= 64:
-        raise argparse.ArgumentTypeError("must be 0 to 64")
-    return value
-
-
-def add_parser(commands: Any) -> None:
-    batch = commands.add_parser("batch", help="rewrite a whole backlog file (CSV, TSV, JSON, JSON lines or text)")
-    batch.add_argument(
-        "file", type=Path, help="the backlog: CSV/TSV with a header, JSON, JSON lines or text with one item per line"
-    )
-    batch.add_argument("--out", type=Path, help="write one row per item here (default: standard output)")
-    batch.add_argument(
-        "--format", choices=["csv", "jsonl"], help="output format (default: from --out's extension, else jsonl)"
-    )
-    batch.add_argument(
-        "--concurrency",
-        type=_at_least_one,
-        metavar="N",
-        help="model calls in flight (default: REALISE_BATCH_CONCURRENCY)",
-    )
-    batch.add_argument(
-        "--workers",
-        type=_workers,
-        metavar="N",
-        help="worker processes for the items, 0: this one (default: REALISE_BATCH_WORKERS)",
-    )
-    batch.add_argument(
-        "--resume", action="store_true", help="continue the last batch made from this file, retrying its failed items"
-    )
-    batch.add_argument("--url", help="run on this realise server instead of in-process")
-    batch.add_argument("--api-key", help="key for --url (default: REALISE_API_KEY)")
-    add_rewrite_options(batch)
-    batch.add_argument(
-        "--token-budget", type=_at_least_one, metavar="TOKENS", help="stop the batch once it has used this many tokens"
-    )
-
-
-def run(args: argparse.Namespace, settings: Settings, parser: argparse.ArgumentParser) -> int:
+def run(args: SimpleNamespace, settings: Settings) -> int:
+    """The batch command's work; ``args`` as the command's options name them."""
     if args.url and args.concurrency:
-        parser.error("--concurrency applies in-process only; a server uses its REALISE_BATCH_CONCURRENCY")
+        raise click.UsageError("--concurrency applies in-process only; a server uses its REALISE_BATCH_CONCURRENCY")
     if args.url and args.workers is not None:
-        parser.error("--workers applies in-process only; a server uses its REALISE_BATCH_WORKERS")
+        raise click.UsageError("--workers applies in-process only; a server uses its REALISE_BATCH_WORKERS")
     # Warnings only: the progress bar already says what the info lines would, and they would tear it.
     configure_logging(fmt=settings.log_format, level="WARNING", secrets=[settings.openai_api_key or ""])
     console = Console(stderr=True)
@@ -210,7 +217,7 @@ def _resume(earlier: Resumable | None, requeue: Callable[[str], Resumable], cons
 
 
 async def _run_local(
-    args: argparse.Namespace, settings: Settings, options: BatchOptions, output: OutputFormat, console: Console
+    args: SimpleNamespace, settings: Settings, options: BatchOptions, output: OutputFormat, console: Console
 ) -> int:
     # Imported here: the CLI's other commands need not pay for the web app's imports.
     from api.services import build_services
@@ -276,7 +283,7 @@ class _ServerError(Exception):
 
 
 class _Remote:
-    def __init__(self, args: argparse.Namespace, console: Console, *, api_key: str | None) -> None:
+    def __init__(self, args: SimpleNamespace, console: Console, *, api_key: str | None) -> None:
         self.args = args
         self.console = console
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}

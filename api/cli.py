@@ -1,23 +1,25 @@
-"""The ``realise`` command: serve, rewrite, evaluate."""
+"""The ``realise`` command (Click, with rich help): serve, rewrite, evaluate, batch, worker, migrate, mcp."""
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import os
 import re
 import shutil
 import sys
 import tempfile
-from collections.abc import Sequence
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from types import SimpleNamespace
+from typing import Any, TypeVar
 
 import msgspec
+import rich_click as click
+from click.exceptions import Exit
 from rich.console import Console
 from rich.table import Table
 
 from api import batch_cli
-from api.cli_options import add_rewrite_options
+from api.cli_options import rewrite_options
 from api.config import ConfigError, Settings, load_settings
 from api.schemas import EvaluationIn, RewriteIn
 from rewriter.domain import RewriteResult
@@ -27,66 +29,122 @@ Body = TypeVar("Body", bound=msgspec.Struct)
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="realise", description="Turn outputs into outcomes.")
-    commands = parser.add_subparsers(dest="command", required=True)
+EXIT_CODES = (
+    "Exit codes: 0 success; 1 a failure the command reports (a model error, an objective that does not pass, "
+    "a batch with failed items); 2 invalid arguments, input or configuration; 130 interrupted."
+)
+click.rich_click.TEXT_MARKUP = "markdown"
 
-    serve = commands.add_parser("serve", help="run the HTTP API")
-    serve.add_argument(
-        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, this machine only)"
-    )
-    serve.add_argument("--port", type=int, default=8000, help="port to listen on (default: 8000)")
-    serve.add_argument(
-        "--workers",
-        type=int,
-        choices=range(1, 65),
-        metavar="1-64",
-        default=None,
-        help="processes serving HTTP (default: REALISE_WEB_WORKERS, else 1)",
-    )
 
-    rewrite = commands.add_parser("rewrite", help="rewrite one request and print ranked candidates")
-    rewrite.add_argument(
-        "request", help="the output-style ask, e.g. 'Upgrade Elasticsearch' (at most 2,000 characters)"
-    )
-    rewrite.add_argument(
-        "--context", help="why it was asked and who it serves: the answers to 'why?' (at most 4,000 characters)"
-    )
-    add_rewrite_options(rewrite)
-    rewrite.add_argument("--json", action="store_true", help="print the API's JSON instead of a table")
+def settings_or_exit() -> Settings:
+    """The settings from the environment; a bad value ends the command with exit code 2, naming the variable."""
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        Console(stderr=True).print(f"[red]configuration error:[/] {exc}")
+        raise Exit(2) from exc
 
-    evaluate = commands.add_parser("evaluate", help="judge an objective and its key results")
-    evaluate.add_argument("objective", help="the objective to judge (at most 2,000 characters)")
-    evaluate.add_argument("--kr", action="append", default=[], help="a key result (repeatable, at most 10)")
-    evaluate.add_argument("--context", help="why the objective was set: figures in it count as measured")
-    evaluate.add_argument(
-        "--request", help="the request the objective was written for (finds echoes and invented figures)"
-    )
-    evaluate.add_argument(
-        "--mission", choices=("delivery", "discovery"), help="judge research key results as right for discovery"
-    )
-    evaluate.add_argument("--json", action="store_true", help="print the API's JSON instead of a table")
 
-    commands.add_parser("mcp", help="serve the rewrite and evaluate tools to AI assistants over MCP (stdio)")
+@click.group(epilog=EXIT_CODES, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="realise", prog_name="realise", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Turn output-style requests into outcome-focused objectives and key results, judged by rule-based evaluators.
 
-    worker = commands.add_parser(
-        "worker",
-        help="run batch items from the job queue, on any machine (needs REALISE_DATABASE_URL: PostgreSQL)",
-        description="Take batch items from the queue in the database until stopped. SIGTERM or Ctrl-C drains the "
-        "worker: it takes no new item and exits once those in progress are done (docs/operations.md).",
-    )
-    worker.add_argument(
-        "--concurrency", type=int, choices=range(1, 1001), metavar="1-1000", default=None,
-        help="items in progress in this process at once (default: twice REALISE_BATCH_CONCURRENCY); "
-        "model calls are bounded by REALISE_BATCH_CONCURRENCY across all workers",
-    )  # fmt: skip
+    Settings come from the environment (`REALISE_*`, and the OpenAI SDK's own `OPENAI_*`): see the README's
+    configuration table.
+    """
 
-    commands.add_parser(
-        "migrate", help="bring the database's schema up to date and exit (serve and worker also do it when they start)"
-    )
 
-    batch_cli.add_parser(commands)
-    return parser
+@cli.command(epilog=EXIT_CODES)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on (the default: this machine only)."
+)
+@click.option("--port", type=click.IntRange(1, 65535), default=8000, show_default=True, help="Port to listen on.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Processes serving HTTP (default: REALISE_WEB_WORKERS, else 1).",
+)
+def serve(**options: Any) -> int:
+    """Run the HTTP API."""
+    return _serve(SimpleNamespace(**options), settings_or_exit())
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("request")
+@click.option("--context", help="Why it was asked and who it serves: the answers to 'why?' (at most 4,000 characters).")
+@rewrite_options
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of a table.")
+def rewrite(**options: Any) -> int:
+    """Rewrite one REQUEST and print ranked candidates.
+
+    REQUEST is the output-style ask, e.g. 'Upgrade Elasticsearch' (at most 2,000 characters).
+    """
+    options["json"] = options.pop("as_json")
+    return _invalid_input_is_2(_rewrite, SimpleNamespace(**options))
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.argument("objective")
+@click.option("--kr", multiple=True, help="A key result (repeatable, at most 10).")
+@click.option("--context", help="Why the objective was set: figures in it count as measured.")
+@click.option("--request", help="The request the objective was written for (finds echoes and invented figures).")
+@click.option(
+    "--mission", type=click.Choice(["delivery", "discovery"]), help="Judge research key results as right for discovery."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON instead of a table.")
+def evaluate(**options: Any) -> int:
+    """Judge an OBJECTIVE and its key results; exits 1 when the set does not pass.
+
+    OBJECTIVE is the objective to judge (at most 2,000 characters).
+    """
+    options["json"] = options.pop("as_json")
+    options["kr"] = list(options["kr"])
+    return _invalid_input_is_2(_evaluate, SimpleNamespace(**options))
+
+
+@cli.command(epilog=EXIT_CODES)
+def mcp() -> int:
+    """Serve the rewrite and evaluate tools to AI assistants over MCP (stdio)."""
+    from api.mcp_server import serve_stdio
+
+    serve_stdio(settings_or_exit())
+    return 0
+
+
+@cli.command(epilog=EXIT_CODES)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(1, 1000),
+    default=None,
+    help="Items in progress in this process at once (default: twice REALISE_BATCH_CONCURRENCY); "
+    "model calls are bounded by REALISE_BATCH_CONCURRENCY across all workers.",
+)
+def worker(**options: Any) -> int:
+    """Run batch items from the job queue, on any machine (needs REALISE_DATABASE_URL: PostgreSQL).
+
+    Takes batch items from the queue in the database until stopped. SIGTERM or Ctrl-C drains the worker: it takes
+    no new item and exits once those in progress are done (docs/operations.md).
+    """
+    return _worker(SimpleNamespace(**options), settings_or_exit())
+
+
+@cli.command(epilog=EXIT_CODES)
+def migrate() -> int:
+    """Bring the database's schema up to date and exit (serve and worker also do it when they start)."""
+    return _migrate(settings_or_exit(), Console())
+
+
+cli.add_command(batch_cli.batch_command)
+
+
+def _invalid_input_is_2(command: Callable[[SimpleNamespace, Settings, Console], int], args: SimpleNamespace) -> int:
+    try:
+        return command(args, settings_or_exit(), Console())
+    except InvalidArguments as exc:
+        Console(stderr=True).print(f"[red]invalid input:[/] {exc}")
+        return 2
 
 
 def _checked(kind: type[Body], **fields: object) -> Body:
@@ -100,7 +158,7 @@ def _checked(kind: type[Body], **fields: object) -> Body:
 
 
 class InvalidArguments(Exception):
-    """Arguments the API would refuse with a 422; the CLI exits 2, as argparse does."""
+    """Arguments the API would refuse with a 422; the CLI exits 2, as for a usage error."""
 
 
 def _findings_text(findings) -> str:
@@ -131,7 +189,7 @@ def _print_rewrite(result: RewriteResult, console: Console) -> None:
     console.print(table)
 
 
-def _serve(args: argparse.Namespace, settings: Settings) -> int:
+def _serve(args: SimpleNamespace, settings: Settings) -> int:
     import uvicorn
 
     options: dict = dict(
@@ -158,7 +216,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _rewrite(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+def _rewrite(args: SimpleNamespace, settings: Settings, console: Console) -> int:
     """One rewrite. stdout carries only the result (the JSON, or the table); log lines and
     errors go to stderr, so ``realise rewrite --json | jq`` always parses."""
     from api.observability import configure_logging
@@ -198,43 +256,21 @@ def _rewrite(args: argparse.Namespace, settings: Settings, console: Console) -> 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    console = Console()
+    """The ``realise`` command; returns its exit code (EXIT_CODES)."""
     try:
-        settings = load_settings()
-    except ConfigError as exc:
-        Console(stderr=True).print(f"[red]configuration error:[/] {exc}")
-        return 2
-
-    if args.command == "serve":
-        return _serve(args, settings)
-
-    if args.command == "mcp":
-        from api.mcp_server import serve_stdio
-
-        serve_stdio(settings)
-        return 0
-
-    try:
-        if args.command == "rewrite":
-            return _rewrite(args, settings, console)
-        if args.command == "evaluate":
-            return _evaluate(args, settings, console)
-    except InvalidArguments as exc:
-        Console(stderr=True).print(f"[red]invalid input:[/] {exc}")
-        return 2
-
-    if args.command == "batch":
-        return batch_cli.run(args, settings, parser)
-    if args.command == "worker":
-        return _worker(args, settings)
-    if args.command == "migrate":
-        return _migrate(settings, console)
-    return 2
+        result = cli.main(args=list(argv) if argv is not None else None, prog_name="realise", standalone_mode=False)
+    except click.ClickException as exc:  # a usage error (exit 2), as the parser reports it
+        exc.show()
+        return exc.exit_code
+    except Exit as exc:
+        return exc.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        Console(stderr=True).print("[yellow]interrupted[/]")
+        return 130
+    return result if isinstance(result, int) else 0
 
 
-def _worker(args: argparse.Namespace, settings: Settings) -> int:
+def _worker(args: SimpleNamespace, settings: Settings) -> int:
     from api.observability import configure_logging
     from api.services import run_item_worker
 
@@ -262,7 +298,7 @@ def _migrate(settings: Settings, console: Console) -> int:
     return 0
 
 
-def _evaluate(args: argparse.Namespace, settings: Settings, console: Console) -> int:
+def _evaluate(args: SimpleNamespace, settings: Settings, console: Console) -> int:
     from api.services import rules_in_force
     from evaluators import evaluate
 

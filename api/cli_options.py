@@ -1,30 +1,34 @@
-"""Command-line flags derived from the shared rewrite options (rewriter.domain.RewriteOptions)."""
+"""Command-line options derived from the shared rewrite options (rewriter.domain.RewriteOptions)."""
 
 from __future__ import annotations
 
-import argparse
-from typing import get_args
+from collections.abc import Callable
+from typing import Any, TypeVar, get_args
+
+import rich_click as click
 
 from rewriter.domain import MissionChoice, RewriteOptions
 
+Command = TypeVar("Command", bound=Callable[..., Any])
 
-def add_rewrite_options(parser: argparse.ArgumentParser) -> None:
+
+def rewrite_options(command: Command) -> Command:
     """--mission, --candidates and --key-results: the same choices, defaults and words as the API's."""
-    mission = RewriteOptions.option("mission")
-    parser.add_argument(
-        "--mission",
-        choices=get_args(MissionChoice),
-        default=mission.default,
-        help=f"{mission.description} (default: {mission.default})",
-    )
-    for name in ("candidates", "key_results"):
+    for name in ("key_results", "candidates"):  # decorators apply bottom-up: listed in help top-down
         option = RewriteOptions.option(name)
         assert option.low is not None and option.high is not None  # both are bounded in RewriteOptions
-        parser.add_argument(
+        command = click.option(
             "--" + name.replace("_", "-"),
-            type=int,
+            type=click.IntRange(option.low, option.high),
             default=option.default,
-            choices=range(option.low, option.high + 1),
-            metavar=f"{option.low}-{option.high}",
-            help=f"{option.description} (default: {option.default})",
-        )
+            show_default=True,
+            help=option.description,
+        )(command)
+    mission = RewriteOptions.option("mission")
+    return click.option(
+        "--mission",
+        type=click.Choice(get_args(MissionChoice)),
+        default=mission.default,
+        show_default=True,
+        help=mission.description,
+    )(command)

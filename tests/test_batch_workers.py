@@ -314,8 +314,7 @@ asyncio.run(main())
 
 
 def test_the_cli_runs_a_file_with_workers_and_leaves_no_worker_behind(tmp_path, monkeypatch):
-    from api.batch_cli import run
-    from api.cli import _parser
+    from api.cli import main
 
     sent = []
     rewrite = WorkerPool.rewrite
@@ -326,11 +325,11 @@ def test_the_cli_runs_a_file_with_workers_and_leaves_no_worker_behind(tmp_path, 
 
     monkeypatch.setattr(WorkerPool, "rewrite", counted)
     out = tmp_path / "out.jsonl"
-    parser = _parser()
-    args = parser.parse_args(
-        ["batch", str(PROJECT_ROOT / "tests/fixtures/user_stories.txt"), "--workers", "1", "--out", str(out)]
-    )
-    assert run(args, Settings(engine="offline", db_path=str(tmp_path / "cli.db"), log_format="json"), parser) == 0
+    monkeypatch.setenv("REALISE_ENGINE", "offline")
+    monkeypatch.setenv("REALISE_DB_PATH", str(tmp_path / "cli.db"))
+    monkeypatch.setenv("REALISE_LOG_FORMAT", "json")
+    argv = ["batch", str(PROJECT_ROOT / "tests/fixtures/user_stories.txt"), "--workers", "1", "--out", str(out)]
+    assert main(argv) == 0
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert len(rows) == 20 and all(row["status"] == "done" and (row["objective"] or row["notice"]) for row in rows)
     assert len(sent) == 20  # computed by the worker
@@ -338,13 +337,9 @@ def test_the_cli_runs_a_file_with_workers_and_leaves_no_worker_behind(tmp_path, 
 
 
 def test_the_cli_refuses_workers_for_a_server(capsys):
-    from api.batch_cli import run
-    from api.cli import _parser
+    from api.cli import main
 
-    parser = _parser()
-    args = parser.parse_args(["batch", "backlog.csv", "--url", "http://127.0.0.1:9", "--workers", "2"])
-    with pytest.raises(SystemExit) as exit_:
-        run(args, Settings(engine="offline"), parser)
-    assert exit_.value.code == 2 and "REALISE_BATCH_WORKERS" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        parser.parse_args(["batch", "backlog.csv", "--workers", "-1"])
+    assert main(["batch", "backlog.csv", "--url", "http://127.0.0.1:9", "--workers", "2"]) == 2
+    assert "REALISE_BATCH_WORKERS" in capsys.readouterr().err
+    assert main(["batch", "backlog.csv", "--workers", "-1"]) == 2
+    assert "--workers" in capsys.readouterr().err

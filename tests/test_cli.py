@@ -91,5 +91,5 @@ def test_evaluate_takes_the_request_and_the_mission(tmp_path):
 @pytest.mark.parametrize("args", [["rewrite"], ["rewrite", "x", "--candidates", "9"], ["nonsense"]])
 def test_bad_arguments_are_usage_errors(tmp_path, args):
     done = realise(*args, tmp_path=tmp_path)
-    assert done.returncode == 2
-    assert "usage:" in done.stderr
+    assert done.returncode == 2 and done.stdout == ""
+    assert "Usage: realise" in done.stderr and "--help' for help" in done.stderr

@@ -79,7 +79,7 @@ def test_the_compose_file_runs_the_commands_this_test_runs():
 
     import yaml
 
-    from api.cli import _parser
+    from api.cli import cli
     from api.config import ENV_NAMES
 
     compose = yaml.safe_load((Path(__file__).parents[1] / "deploy" / "compose.yaml").read_text())
@@ -87,8 +87,10 @@ def test_the_compose_file_runs_the_commands_this_test_runs():
     commands = {name: services[name]["command"] for name in ("api", "worker", "migrate")}
     assert commands["api"][:2] == ["realise", "serve"] and commands["worker"] == ["realise", "worker"]
     assert commands["migrate"] == ["realise", "migrate"]
-    for command in commands.values():
-        _parser().parse_args(command[1:])  # each is a valid command line of this version
+    for command in commands.values():  # each is a valid command line of this version
+        subcommand = cli.get_command(cli.make_context("realise", ["--help"], resilient_parsing=True), command[1])
+        assert subcommand is not None
+        subcommand.make_context(command[1], command[2:])
     known = set(ENV_NAMES.values())
     for name in ("api", "worker", "migrate"):
         environment = services[name]["environment"]

@@ -229,18 +229,49 @@ def test_the_cli_refuses_what_the_api_refuses(argv, capsys, monkeypatch):
     assert "invalid input" in captured.err
 
 
-def test_every_cli_argument_has_help():
-    from api.cli import _parser
+def test_every_command_and_option_has_help_and_every_argument_is_described():
+    """Walks the whole command tree: each command has help and the exit codes; each option has
+    help; each positional argument is named, in capitals, in its command's help."""
+    import click
 
-    def walk(parser):
-        for action in parser._actions:
-            if action.dest == "help":
-                continue
-            if action.choices and isinstance(action.choices, dict):  # sub-commands
-                for sub in action.choices.values():
-                    yield from walk(sub)
-                continue
-            yield parser.prog, action
+    from api.cli import EXIT_CODES, cli
 
-    missing = [f"{prog} {action.option_strings or action.dest}" for prog, action in walk(_parser()) if not action.help]
+    def walk(command, path):
+        yield path, command
+        for name, sub in getattr(command, "commands", {}).items():
+            yield from walk(sub, [*path, name])
+
+    missing = []
+    commands = list(walk(cli, ["realise"]))
+    assert {" ".join(path) for path, _ in commands} >= {
+        "realise serve", "realise rewrite", "realise evaluate", "realise batch", "realise worker", "realise migrate",
+    }  # fmt: skip
+    for path, command in commands:
+        where = " ".join(path)
+        if not (command.help or "").strip():
+            missing.append(f"{where}: no help")
+        if not (command.epilog or "").startswith("Exit codes:"):
+            missing.append(f"{where}: no exit codes")
+        for param in command.params:
+            if isinstance(param, click.Option) and not param.help:
+                missing.append(f"{where} {param.opts}: no help")
+            if isinstance(param, click.Argument) and param.name.upper() not in (command.help or ""):
+                missing.append(f"{where} {param.name}: not described")
     assert missing == []
+    assert "130 interrupted" in EXIT_CODES
+
+
+def test_version_and_help_answer_without_settings(capsys, monkeypatch):
+    from importlib.metadata import version
+
+    from api.cli import main
+
+    monkeypatch.setenv("REALISE_BATCH_CONCURRENCY", "not a number")  # settings are not read for these
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"realise {version('realise')}"
+    assert main(["batch", "--help"]) == 0
+    assert "--token-budget" in capsys.readouterr().out
+    assert main(["rewrite", "x", "--candidates", "9"]) == 2  # out of the API's range: refused by the parser
+    assert "--candidates" in capsys.readouterr().err
+    assert main(["rewrite", "x"]) == 2  # the bad setting: a configuration error naming the variable
+    assert "REALISE_BATCH_CONCURRENCY" in capsys.readouterr().err
