@@ -10,7 +10,7 @@ and whatever it cannot read stays a plain outcome without findings rather than a
 from __future__ import annotations
 
 from . import lexicon as lx
-from .text import NUMBER, WORD, Analysis, is_year
+from .text import NUMBER, WORD, Analysis, is_year, mark_span
 from .words import foreign_lemma, zipf_in
 
 Span = tuple[int, int]
@@ -122,8 +122,7 @@ def deadline_mask(a: Analysis, language: str) -> tuple[Mask, Span | None]:
                 opener = k
         if opener < 0:
             continue
-        for k in range(opener, j + 1):
-            mask[k] = True
+        mark_span(mask, opener, j)
         if first is None:
             first = (opener, j)
     return tuple(mask), first

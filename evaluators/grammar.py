@@ -15,7 +15,18 @@ from mypy_extensions import mypyc_attr
 from . import features as ft
 from . import lexicon as lx
 from .foreign import ForeignMeasures
-from .text import IRREGULAR_PARTICIPLES, NUMBER, PUNCT, SYMBOL, WORD, Analysis, is_participle, is_year, token_info
+from .text import (
+    IRREGULAR_PARTICIPLES,
+    NUMBER,
+    PUNCT,
+    SYMBOL,
+    WORD,
+    Analysis,
+    is_participle,
+    is_year,
+    mark_span,
+    token_info,
+)
 from .text import lemma as lemma_of
 from .words import is_comparative, plural_noun, third_person_verb, word_classes
 
@@ -607,8 +618,7 @@ def deadline_mask(a: Analysis) -> tuple[Mask, Span | None]:
             opener = j
         if opener < 0:
             continue
-        for k in range(opener, j + 1):
-            mask[k] = True
+        mark_span(mask, opener, j)
         if first is None:
             first = (opener, j)
     return (tuple(mask) if first is not None else _UNMARKED[n]), first

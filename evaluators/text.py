@@ -618,3 +618,9 @@ def analyse(text: str) -> Analysis:
 
 def clear_cache() -> None:
     _analyses.clear()
+
+
+def mark_span(mask: list[bool], start: int, end: int) -> None:
+    """Mark the tokens ``start`` to ``end`` (both included) as part of a phrase found."""
+    for k in range(start, end + 1):
+        mask[k] = True

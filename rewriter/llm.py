@@ -76,7 +76,7 @@ from tenacity import (
 
 from evaluators import Finding, judge_objective, judge_relevance
 from evaluators.lexicon import LANGUAGE_NAMES
-from prompts import PromptLibrary, PromptTemplate
+from prompts import PromptLibrary, PromptTemplate, RenderedPrompt
 from rewriter.domain import (
     OUTPUT_SCHEMAS,
     CandidateDraft,
@@ -540,12 +540,9 @@ class OpenAIEngine:
 
     # --- a rewrite ---------------------------------------------------------------------------
 
-    async def generate(self, spec: RewriteSpec, mission: Mission) -> Generation:
-        await self.check_server()
-        if self.model_served() is False and self.model_check == "strict":
-            raise UpstreamRejected(self._not_served_message())
+    def _prompt(self, spec: RewriteSpec, mission: Mission) -> tuple[PromptTemplate, type[ModelReply], RenderedPrompt]:
+        """The mission's template, the output schema it asks for, and the prompt it renders for ``spec``."""
         template = self.library.for_mission(mission)
-        schema = OUTPUT_SCHEMAS[template.header.output_schema]
         prompt = template.render(
             request=spec.request,
             context=spec.context or "",
@@ -553,6 +550,13 @@ class OpenAIEngine:
             key_results=spec.key_results,
             language=language_name(spec.request),
         )
+        return template, OUTPUT_SCHEMAS[template.header.output_schema], prompt
+
+    async def generate(self, spec: RewriteSpec, mission: Mission) -> Generation:
+        await self.check_server()
+        if self.model_served() is False and self.model_check == "strict":
+            raise UpstreamRejected(self._not_served_message())
+        template, schema, prompt = self._prompt(spec, mission)
         messages: list[dict[str, Any]] = prompt.messages()
         guard = OutputGuard(
             instructions=prompt.system,
@@ -610,15 +614,7 @@ class OpenAIEngine:
     ) -> Generation:
         """Ask once more, telling the model which of its candidates the evaluators rejected and
         why, so that it can write ones that pass instead of the pipeline dropping them."""
-        template = self.library.for_mission(mission)
-        schema = OUTPUT_SCHEMAS[template.header.output_schema]
-        prompt = template.render(
-            request=spec.request,
-            context=spec.context or "",
-            candidates=spec.candidates,
-            key_results=spec.key_results,
-            language=language_name(spec.request),
-        )
+        template, schema, prompt = self._prompt(spec, mission)
         guard = OutputGuard(
             instructions=prompt.system,
             secrets=self.secrets,
