@@ -23,7 +23,7 @@ from api.cli_options import rewrite_options
 from api.config import ConfigError, Settings, load_settings
 from api.schemas import EvaluationIn, RewriteIn
 from rewriter.domain import RewriteResult
-from rewriter.errors import UpstreamError
+from rewriter.errors import StorageUnavailable, UpstreamError
 
 Body = TypeVar("Body", bound=msgspec.Struct)
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
@@ -264,6 +264,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except Exit as exc:
         return exc.exit_code
+    except StorageUnavailable as exc:  # the database could not be opened: say which and why, no traceback
+        Console(stderr=True).print(f"[red]database unavailable:[/] {exc.message}")
+        return 1
     except (click.Abort, KeyboardInterrupt):
         Console(stderr=True).print("[yellow]interrupted[/]")
         return 130

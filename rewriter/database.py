@@ -18,6 +18,7 @@ take a pooled connection, so a slow reader never holds up the writers.
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from rewriter.errors import StorageUnavailable
+
 
 @functools.lru_cache(maxsize=512)
 def sql(statement: str) -> sa.TextClause:
@@ -34,6 +37,10 @@ def sql(statement: str) -> sa.TextClause:
     constants, and building and keying a new clause on every call costs more than running it."""
     return sa.text(statement)
 
+
+# Alembic narrates every step (and its plug-ins as it loads them) at INFO; the service says
+# once what a migration changed (rewriter/migrations). Set before Alembic is first imported.
+logging.getLogger("alembic").setLevel(logging.WARNING)
 
 # pg_advisory_xact_lock key while migrating: any number of servers and workers may start together.
 MIGRATION_LOCK = 0x7265616C697365  # "realise"
@@ -103,7 +110,13 @@ class Database:
             )
             database = cls(engine, path=None)
         if migrate:
-            database.migrate()
+            try:
+                database.migrate()
+            except sa.exc.OperationalError as exc:  # no server, refused, wrong password, no such database
+                database.engine.dispose()
+                raise StorageUnavailable(
+                    f"cannot open the database {database.description}: {exc.orig}", full=False
+                ) from exc
         return database
 
     @property

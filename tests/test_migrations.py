@@ -154,3 +154,24 @@ def test_database_urls_name_their_driver_and_other_servers_are_refused():
     assert engine_url("data/realise.db").drivername == "sqlite+pysqlite"
     with pytest.raises(ValueError, match="SQLite or PostgreSQL"):
         engine_url("mysql://u:p@db/realise")
+
+
+def test_a_database_that_cannot_be_opened_is_named_without_its_password_and_the_commands_exit_1(tmp_path):
+    import subprocess
+    import sys
+
+    from rewriter.errors import StorageUnavailable
+    from tests.support.servers import free_port
+
+    url = f"postgresql://realise:s3cret@127.0.0.1:{free_port()}/realise"
+    with pytest.raises(StorageUnavailable, match="cannot open the database") as refused:
+        Database.open(url)
+    assert "s3cret" not in refused.value.message and "127.0.0.1" in refused.value.message
+    for command in ("migrate", "worker"):
+        done = subprocess.run(
+            [sys.executable, "-m", "api.cli", command], capture_output=True, text=True, timeout=60,
+            env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "REALISE_DATABASE_URL": url},
+        )  # fmt: skip
+        assert done.returncode == 1, done.stderr
+        assert "database unavailable" in done.stderr and "s3cret" not in done.stderr + done.stdout
+        assert "Traceback" not in done.stderr

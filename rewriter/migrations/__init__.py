@@ -12,7 +12,6 @@ version on both).
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import structlog
@@ -23,8 +22,6 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 HERE = Path(__file__).parent
-# Alembic narrates every step at INFO; the service says once what changed (below).
-logging.getLogger("alembic").setLevel(logging.WARNING)
 log = structlog.get_logger("realise.database")
 
 
