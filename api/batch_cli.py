@@ -221,7 +221,6 @@ async def _run_local(
 ) -> int:
     # Imported here: the CLI's other commands need not pay for the web app's imports.
     from api.services import build_services
-    from rewriter.batch.jobs import QueuedBatches
 
     services = build_services(settings)
     gc.collect()
@@ -235,7 +234,7 @@ async def _run_local(
                 f"[red]{runner.holder()}.[/] Send the file to that server instead (--url URL), or stop it first."
             )
             return 2
-        if isinstance(runner, QueuedBatches) and runner.live_workers() == 0:
+        if runner.live_workers() == 0:
             console.print(
                 "[yellow]No `realise worker` has sent a heartbeat lately:[/] the batch is stored and waits "
                 "in the queue until one runs."

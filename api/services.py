@@ -16,8 +16,6 @@ from api.security import ApiKeys
 from evaluators import EvaluatorConfig, load_config
 from evaluators.plugins import use_plugins
 from prompts import PromptLibrary, default_library
-from rewriter.batch.global_limit import GlobalModelLimit
-from rewriter.batch.jobs import ItemWorker, JobQueue, QueuedBatches, conninfo, run_worker
 from rewriter.batch.model import BatchRuns
 from rewriter.batch.runner import BatchRunner
 from rewriter.batch.store import BatchStore
@@ -131,6 +129,10 @@ def batch_worker_pipeline(config: bytes) -> tuple[RewritePipeline, Callable[[], 
 
 async def run_item_worker(settings: Settings, *, concurrency: int) -> None:
     """``realise worker``: take batch items from the queue in ``settings.database_url`` until stopped."""
+    # Imported here: the job queue (Procrastinate, psycopg) is for the distributed mode only.
+    from rewriter.batch.global_limit import GlobalModelLimit
+    from rewriter.batch.jobs import ItemWorker, JobQueue, conninfo, run_worker
+
     assert settings.database_url is not None
     database = Database.open(settings.database_url)
     queue = JobQueue(settings.database_url)
@@ -160,14 +162,14 @@ def build_services(settings: Settings, *, engine: Engine | None = None) -> Servi
     engine = engine or build_engine(settings, prompts)
     pipeline = build_pipeline(settings, engine, evaluator_config)
     database = Database.open(settings.database)
-    queue = JobQueue(settings.database) if database.is_postgresql else None
-    batch_store = BatchStore(database, queue=queue)
     batch_runner: BatchRuns
-    if queue is not None:
-        batch_runner = QueuedBatches(
-            batch_store, stalled_seconds=settings.worker_timeout
-        )  # `realise worker` processes run the items
+    if database.is_postgresql:  # `realise worker` processes run the items, from the job queue
+        from rewriter.batch.jobs import JobQueue, QueuedBatches
+
+        batch_store = BatchStore(database, queue=JobQueue(settings.database))
+        batch_runner = QueuedBatches(batch_store, stalled_seconds=settings.worker_timeout)
     else:
+        batch_store = BatchStore(database)
         batch_runner = BatchRunner(batch_store, pipeline, concurrency=settings.batch_concurrency, workers=workers)
     return Services(
         settings=settings,

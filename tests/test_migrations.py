@@ -14,7 +14,7 @@ from rewriter.batch.model import BacklogItem, BatchOptions
 from rewriter.batch.store import BatchStore
 from rewriter.database import Database, engine_url
 from rewriter.feedback import FeedbackStore
-from rewriter.migrations import current, head
+from rewriter.migrations import HEAD, current, head
 
 # The tables as realise wrote them before Alembic: user_version 0 and 1 had no owners, no
 # write probe; 2 added owners (per-owner Idempotency-Keys) and the probe. Feedback lived in
@@ -175,3 +175,7 @@ def test_a_database_that_cannot_be_opened_is_named_without_its_password_and_the_
         assert done.returncode == 1, done.stderr
         assert "database unavailable" in done.stderr and "s3cret" not in done.stderr + done.stdout
         assert "Traceback" not in done.stderr
+
+
+def test_the_version_every_open_checks_against_is_the_newest_migration():
+    assert HEAD == head()

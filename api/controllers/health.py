@@ -9,7 +9,6 @@ from litestar.openapi import ResponseSpec
 
 from api.schemas import Health, Readiness
 from api.services import Services
-from rewriter.batch.jobs import QueuedBatches
 from rewriter.errors import StorageUnavailable
 from rewriter.storage_faults import NotesStorageFaults
 
@@ -34,17 +33,16 @@ def storage_check(services: Services) -> str:
 
 def queue_check(services: Services) -> str:
     """What runs the batches, and whether anything does."""
-    runner = services.batch_runner
-    if not isinstance(runner, QueuedBatches):
-        return "in this process"
     try:
-        workers = runner.live_workers()
+        workers = services.batch_runner.live_workers()
     except StorageUnavailable as exc:
         return f"unknown: {exc.message}"
+    if workers is None:
+        return "in this process"
     if workers == 0:
         return (
-            f"no worker has sent a heartbeat in {runner.stalled_seconds:g} s: batches wait until one runs (realise "
-            "worker)"
+            f"no worker has sent a heartbeat in {services.settings.worker_timeout:g} s: "
+            "batches wait until one runs (realise worker)"
         )
     return f"{workers} worker{'s' if workers != 1 else ''}"
 

@@ -392,5 +392,5 @@ class QueuedBatches(BatchRuns):
         return batch
 
     def live_workers(self) -> int:
-        """Workers that sent a heartbeat within ``stalled_seconds`` (for /ready)."""
+        """Workers that sent a heartbeat within ``stalled_seconds``."""
         return self.store.live_workers(self.stalled_seconds)

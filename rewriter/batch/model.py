@@ -131,3 +131,8 @@ class BatchRuns(ABC):
     @abstractmethod
     async def run(self, batch_id: str) -> Batch:
         """Run the batch to its end, or wait for it to end; returns the final record."""
+
+    def live_workers(self) -> int | None:
+        """How many worker processes elsewhere run the batches and are alive (they sent a
+        heartbeat lately); None when this process runs them itself."""
+        return None

@@ -18,7 +18,6 @@ A SQLite file has one runner, whose limit lives in its memory: nothing to create
 from __future__ import annotations
 
 from alembic import op
-from procrastinate.schema import SchemaManager
 
 revision = "0004"
 down_revision = "0003"
@@ -104,6 +103,8 @@ def upgrade() -> None:
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
+    from procrastinate.schema import SchemaManager  # here: a SQLite file never needs the queue
+
     driver = bind.connection.driver_connection
     # Executed as it is, without parameters: the scripts contain % signs and several statements.
     driver.execute(SchemaManager.get_schema())  # type: ignore[union-attr]
