@@ -147,6 +147,11 @@ def test_processes_starting_together_migrate_a_new_database_once(postgres_url):
     for thread in threads:
         thread.join()
     assert errors == []
+    database = Database.open(postgres_url)  # and it is at the newest version, with its tables once
+    with database.reader() as connection:
+        assert current(connection) == HEAD
+        assert sa.inspect(connection).has_table("procrastinate_jobs")
+    database.close()
 
 
 def test_database_urls_name_their_driver_and_other_servers_are_refused():

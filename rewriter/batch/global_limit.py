@@ -30,6 +30,8 @@ from typing import Any
 import psycopg
 import structlog
 
+from rewriter.batch.slots import AdaptiveLimit
+
 log = structlog.get_logger("realise.batch")
 
 CHANNEL = "realise_model_slots"
@@ -37,8 +39,9 @@ CHANNEL = "realise_model_slots"
 
 class GlobalModelLimit:
     POLL_SECONDS = 0.5
-    DECREASE = 0.5
-    DEFAULT_HOLD = 1.0  # seconds between decreases when the provider gives no Retry-After
+    # The same back-off as the in-memory limit's.
+    DECREASE = AdaptiveLimit.DECREASE
+    DEFAULT_HOLD = AdaptiveLimit.DEFAULT_HOLD
 
     def __init__(self, conninfo: str, ceiling: int, *, name: str = "provider") -> None:
         self.conninfo = conninfo
@@ -50,7 +53,6 @@ class GlobalModelLimit:
         self._turn = asyncio.Lock()
         self._freed = asyncio.Event()
         self._pending: set[asyncio.Task[None]] = set()  # give-backs and decreases under way
-        self.held = 0
 
     async def open(self) -> None:
         """Connect, listen, and set the ceiling (a worker started with another ceiling changes it for all)."""
@@ -86,14 +88,12 @@ class GlobalModelLimit:
                 )
                 row = await cursor.fetchone()
                 if row is not None and row[0] is not None:
-                    self.held += 1
                     return int(row[0])
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._freed.wait(), self.POLL_SECONDS)
 
     def give_back(self, slot: int, *, succeeded: bool) -> None:
         """Free the slot now (the call has ended); the database hears of it a moment later."""
-        self.held -= 1
         self._later(self._give_back(slot, succeeded))
 
     async def _give_back(self, slot: int, succeeded: bool) -> None:
@@ -126,17 +126,6 @@ class GlobalModelLimit:
             # A give-back that failed is freed anyway when this worker's session ends; a lost
             # decrease only means the others slow down at the next 429.
             log.warning("model_slot_update_failed", error=repr(error))
-
-    async def current(self) -> tuple[float, int]:
-        """(the current limit, slots taken), everyone's."""
-        assert self._calls is not None
-        cursor = await self._calls.execute(
-            "SELECT current, (SELECT COUNT(*) FROM model_call_slots WHERE name = %(name)s) FROM model_call_limit "
-            "WHERE name = %(name)s",
-            {"name": self.name},
-        )
-        row = await cursor.fetchone()
-        return (float(row[0]), int(row[1])) if row else (float(self.ceiling), 0)
 
     async def close(self) -> None:
         if self._pending:

@@ -38,7 +38,6 @@ import asyncio
 import datetime
 import hashlib
 import socket
-import unicodedata
 from typing import Any
 
 import msgspec
@@ -49,12 +48,11 @@ from procrastinate.jobs import Job
 from procrastinate.retry import BaseRetryStrategy, RetryDecision
 from procrastinate.sync_psycopg_connector import SyncPsycopgConnector
 
-from evaluators import judge_objective  # noqa: F401  (imported early: a worker pays for it at start, not on its first item)
 from rewriter.batch.errors import BatchNotFound
 from rewriter.batch.export import summarise
 from rewriter.batch.global_limit import GlobalModelLimit
 from rewriter.batch.model import Batch, BatchOptions, BatchRuns, PendingItem
-from rewriter.batch.runner import MAX_PASS_DELAY, STORAGE_PAUSE_SECONDS, TRANSIENT, cache_key
+from rewriter.batch.runner import MAX_PASS_DELAY, STORAGE_PAUSE_SECONDS, TRANSIENT, cache_key, normalised
 from rewriter.batch.slots import JudgingLane
 from rewriter.batch.store import BatchStore
 from rewriter.batch.worker import compute
@@ -86,16 +84,12 @@ def conninfo(database_url: str) -> str:
     return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _normalised(text: str | None) -> str:
-    return " ".join(unicodedata.normalize("NFKC", text or "").split())
-
-
 def item_lock(options: BatchOptions, request: str, context: str | None) -> str:
     """Items that could have one cache key have one lock: the same normalised text and options.
 
     (The cache key also names the mission detected and the engine; identical text and options
     give the same of both, so no two items with one key ever have two locks.)"""
-    fields = [_normalised(request), _normalised(context), options.candidates, options.key_results, options.mission]
+    fields = [normalised(request), normalised(context), options.candidates, options.key_results, options.mission]
     return "realise-item-" + hashlib.sha256(_encode(fields)).hexdigest()[:32]
 
 

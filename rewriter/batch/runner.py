@@ -73,7 +73,7 @@ _encode = msgspec.json.encode
 _decode_drafts = msgspec.json.Decoder(list[CandidateDraft]).decode
 
 
-def _normalised(text: str | None) -> str:
+def normalised(text: str | None) -> str:
     return " ".join(unicodedata.normalize("NFKC", text or "").split())
 
 
@@ -83,8 +83,8 @@ def cache_key(spec: RewriteSpec, mission: Mission, engine_identity: str) -> str:
     Case is kept: it carries meaning (acronyms, product names) that a model's answer reflects.
     """
     fields = [
-        _normalised(spec.request),
-        _normalised(spec.context),
+        normalised(spec.request),
+        normalised(spec.context),
         spec.candidates,
         spec.key_results,
         mission,

@@ -353,15 +353,6 @@ class BatchStore(NotesStorageFaults):
         ).all()  # fmt: skip
         return [PendingItem(position, request, context, attempts) for position, request, context, attempts in rows]
 
-    def pending_item(self, seq: int, position: int) -> PendingItem | None:
-        """The item, if it is still pending (None once it has its result or has failed)."""
-        row = self._query(
-            "SELECT position, request, context, attempts FROM batch_items "
-            "WHERE batch_seq = :seq AND position = :position AND status = 'pending'",
-            seq=seq, position=position,
-        ).first()  # fmt: skip
-        return PendingItem(*row) if row else None
-
     def complete(
         self,
         seq: int,
